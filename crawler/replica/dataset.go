@@ -1,0 +1,93 @@
+// Package replica serves local copies of the platforms' public APIs, in their
+// exact real shapes (see docs/sources.md), from a deterministic data set, so
+// that tests and the demo crawl real HTTP without the internet.
+package replica
+
+import (
+	"sync"
+	"time"
+
+	"github.com/reactions-research/reactions/reaction"
+)
+
+// Item is one post or comment in the ground truth. Each platform's handler
+// renders items in that platform's shape (HTML, entities, deleted markers).
+type Item struct {
+	Platform reaction.Platform
+	// Native is the platform-native id as the platform writes it (Reddit
+	// "l1x9a01" without prefix, HN "41234567", Mastodon "1125…", Bluesky rkey
+	// plus DID in Author, Discourse post id, Lemmy comment id, web comment id).
+	Native string
+	// Thread is the Native id of the thread's root item ("" for a root).
+	Thread string
+	// Parent is the Native id of the item answered ("" for a root).
+	Parent string
+	// Author is the raw handle (replicas serve it; the crawler pseudonymises).
+	Author string
+	// Text is the plain text the crawler must recover exactly.
+	Text      string
+	CreatedAt time.Time
+	Deleted   bool
+	Lang      string
+	Likes     int64
+	// Tags are hashtags / search terms this item is found by (Mastodon
+	// hashtag timelines, search endpoints).
+	Tags []string
+	// Intended is the stance the generator meant (demo only; never served).
+	Intended reaction.Stance
+}
+
+// Dataset is the replicas' ground truth. It is safe for concurrent use: the
+// demo's --follow mode adds items while the replicas serve.
+type Dataset struct {
+	mu    sync.RWMutex
+	items []Item
+	index map[string]int // platform + "\x00" + native -> index into items
+}
+
+// NewDataset returns a dataset holding items.
+func NewDataset(items ...Item) *Dataset {
+	d := &Dataset{index: map[string]int{}}
+	d.Add(items...)
+	return d
+}
+
+// Add appends items (or replaces an item with the same platform and native id).
+func (d *Dataset) Add(items ...Item) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, it := range items {
+		k := string(it.Platform) + "\x00" + it.Native
+		if i, ok := d.index[k]; ok {
+			d.items[i] = it
+			continue
+		}
+		d.index[k] = len(d.items)
+		d.items = append(d.items, it)
+	}
+}
+
+// Items returns a copy of the items of platform p (all platforms if p is ""),
+// in insertion order.
+func (d *Dataset) Items(p reaction.Platform) []Item {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	var out []Item
+	for _, it := range d.items {
+		if p == "" || it.Platform == p {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// Get returns the item with the platform and native id.
+func (d *Dataset) Get(p reaction.Platform, native string) (Item, bool) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	i, ok := d.index[string(p)+"\x00"+native]
+	if !ok {
+		return Item{}, false
+	}
+	return d.items[i], true
+}

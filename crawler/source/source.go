@@ -1,0 +1,125 @@
+// Package source defines what a platform adapter is given and must do. The
+// adapters live in the sub-packages (reddit, hackernews, mastodon, bluesky,
+// discourse, lemmy, web); the crawler package runs them.
+package source
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/gocolly/colly/v2"
+
+	"github.com/reactions-research/reactions/reaction"
+	"github.com/reactions-research/reactions/story"
+)
+
+// Adapter collects the reactions of one story source from one platform.
+//
+// Collect fetches everything currently reachable for src (following every
+// paging scheme to its end), calls env.Emit for each reaction in the order
+// found, keeps its cursors in env.State so that a later call (a --follow poll,
+// or a restarted crawl) fetches only what is new, and returns when done or
+// when ctx is cancelled. A failure of one thread or query should not stop the
+// others: record it with env.Stats.Error and go on; return an error only when
+// nothing more can be done (e.g. ErrBlocked on every endpoint).
+type Adapter interface {
+	Collect(ctx context.Context, env *Env) error
+}
+
+// Env is what the crawler gives an adapter for one run of one source.
+type Env struct {
+	Story  *story.Story
+	Source *story.Source
+	// Fetch does polite HTTP: rate limit, robots.txt, Retry-After, backoff.
+	Fetch Fetcher
+	// Emit hands one reaction to the crawler, which fills Story and
+	// FirstSeen, skips what it already sent unchanged, and sends the rest on.
+	// Author must already be pseudonymised with Authors. An error means stop.
+	Emit func(reaction.Reaction) error
+	// Authors pseudonymises author handles; never put a raw handle elsewhere.
+	Authors *reaction.Pseudonymizer
+	// State holds this source's cursors across runs and restarts.
+	State State
+	// Stats counts what the run did, for the completeness report.
+	Stats Stats
+	Log   *slog.Logger
+	// Now is the clock (tests replace it).
+	Now func() time.Time
+}
+
+// Fetcher is polite HTTP on top of Colly.
+type Fetcher interface {
+	// Get fetches u and returns a 2xx response. Non-2xx responses come back
+	// as *HTTPError (errors.Is(err, ErrBlocked) for 401/403, ErrNotFound for
+	// 404 and 410) after the retries the policy allows (429/5xx).
+	Get(ctx context.Context, u string, hdr http.Header) (*Response, error)
+	// Post sends body (form or JSON, by contentType) to u, same contract as Get.
+	Post(ctx context.Context, u, contentType string, body []byte, hdr http.Header) (*Response, error)
+	// Collector returns a new Colly collector with the same politeness
+	// (User-Agent, robots.txt, limits, transport, body size, timeouts) for
+	// adapters that crawl HTML with OnHTML callbacks.
+	Collector(ctx context.Context) *colly.Collector
+}
+
+// Response is a fetched 2xx response.
+type Response struct {
+	URL    *url.URL
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// State is a source's persistent key/value cursor store. Set values are
+// saved once every reaction emitted before the Set call has been
+// acknowledged downstream, so a crash never skips unsent reactions.
+type State interface {
+	Get(key string) string
+	Set(key, value string)
+}
+
+// Stats counts a run's work. Requests and pages are counted by the fetcher;
+// items and new items by Emit. Adapters report errors and blocks.
+type Stats interface {
+	// Error records one error of a kind ("http_5xx", "parse", "not_found", …);
+	// kinds are a small fixed vocabulary: they become metric labels.
+	Error(kind string, err error)
+	// Blocked records that an endpoint refused us (403, auth required).
+	Blocked(what string, err error)
+	// Page records one page/listing parsed successfully.
+	Page()
+}
+
+// Sentinel errors adapters and the crawler branch on.
+var (
+	ErrBlocked  = errors.New("blocked or authentication required")
+	ErrNotFound = errors.New("not found")
+	// ErrRobots is returned when robots.txt disallows a URL.
+	ErrRobots = errors.New("disallowed by robots.txt")
+	// ErrTooLarge is returned when a body exceeds the size limit.
+	ErrTooLarge = errors.New("response body too large")
+)
+
+// HTTPError is a non-2xx response after retries.
+type HTTPError struct {
+	URL    string
+	Status int
+	Body   []byte // at most a few KiB, for messages
+}
+
+func (e *HTTPError) Error() string { return fmt.Sprintf("GET %s: HTTP %d", e.URL, e.Status) }
+
+// Is makes errors.Is(err, ErrBlocked) and errors.Is(err, ErrNotFound) work.
+func (e *HTTPError) Is(target error) bool {
+	switch target {
+	case ErrBlocked:
+		return e.Status == http.StatusUnauthorized || e.Status == http.StatusForbidden
+	case ErrNotFound:
+		return e.Status == http.StatusNotFound || e.Status == http.StatusGone
+	}
+	return false
+}

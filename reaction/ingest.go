@@ -1,0 +1,54 @@
+package reaction
+
+import "time"
+
+// IngestResult is the aggregator's answer to a batch of reactions (the JSON
+// body of POST /api/v1/reactions).
+type IngestResult struct {
+	// Accepted counts reactions stored (new, or a newer version of one).
+	Accepted int `json:"accepted"`
+	// Duplicates counts reactions identical to one already stored.
+	Duplicates int `json:"duplicates"`
+	// Rejected lists the lines (1-based, in the body) that were not valid.
+	Rejected []Rejection `json:"rejected"`
+}
+
+// Rejection names one rejected line and why.
+type Rejection struct {
+	Line  int    `json:"line"`
+	Error string `json:"error"`
+}
+
+// Crawl-run statuses.
+const (
+	RunRunning = "running" // started, not finished (or the crawler died)
+	RunOK      = "ok"      // finished, items found, no errors
+	RunWarning = "warning" // finished with errors, or found nothing
+	RunBlocked = "blocked" // the platform refused us (403, auth required)
+	RunFailed  = "failed"  // stopped mid-way
+	RunStopped = "stopped" // interrupted (Ctrl-C); everything fetched was kept
+)
+
+// CrawlRun is one run of one source of a story: the completeness record that
+// the crawler writes (through the aggregator) and the dashboard shows.
+type CrawlRun struct {
+	Story    string    `json:"story"`
+	Source   string    `json:"source"`   // the source's name, e.g. "reddit" or "mastodon-2"
+	Platform Platform  `json:"platform"` // its platform
+	RunID    string    `json:"run_id"`   // unique per run (crawler start time + random)
+	Started  time.Time `json:"started"`
+	// Finished is zero while the run is still going.
+	Finished time.Time `json:"finished"`
+	Requests int64     `json:"requests"`
+	Pages    int64     `json:"pages"`
+	Items    int64     `json:"items"`     // reactions seen this run
+	NewItems int64     `json:"new_items"` // of which new or changed
+	Errors   int64     `json:"errors"`
+	// ErrorKinds counts errors by kind ("http_5xx", "parse", …).
+	ErrorKinds map[string]int64 `json:"error_kinds,omitempty"`
+	Blocked    int64            `json:"blocked"`
+	Status     string           `json:"status"`
+	// Message says, in one sentence, what a researcher should know (why a
+	// source is blocked, that it returned nothing, …).
+	Message string `json:"message"`
+}
