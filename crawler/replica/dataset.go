@@ -4,6 +4,7 @@
 package replica
 
 import (
+	"net/http"
 	"sync"
 	"time"
 
@@ -91,3 +92,30 @@ func (d *Dataset) Get(p reaction.Platform, native string) (Item, bool) {
 	}
 	return d.items[i], true
 }
+
+// Platform is one platform's replica: its HTTP handler and how its items map
+// to the reactions a correct crawler produces. Each platform file registers
+// one with RegisterPlatform from an init function.
+type Platform struct {
+	Name reaction.Platform
+	// Prefix is the path the handler serves under, e.g. "/reddit/".
+	Prefix string
+	// Handler serves requests whose path starts with Prefix (the prefix is
+	// not stripped). It reads s.Data and builds absolute URLs with s.BaseURL.
+	Handler func(s *Server) http.Handler
+	// Expect returns the reaction a correct crawler makes of it (ID,
+	// ParentID, RootID, URL, CreatedAt, Text, Lang, Likes, Deleted; Author
+	// holds the RAW handle, which the test pseudonymises itself).
+	Expect func(d *Dataset, it Item) reaction.Reaction
+	// Fixture returns this platform's edge-case items for tests and for
+	// "reactions replica --data test".
+	Fixture func() []Item
+}
+
+var platforms = map[reaction.Platform]Platform{}
+
+// RegisterPlatform adds a platform's replica.
+func RegisterPlatform(p Platform) { platforms[p.Name] = p }
+
+// Platforms returns the registered replicas.
+func Platforms() map[reaction.Platform]Platform { return platforms }

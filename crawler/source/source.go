@@ -123,3 +123,18 @@ func (e *HTTPError) Is(target error) bool {
 	}
 	return false
 }
+
+var registry = map[reaction.Platform]func() Adapter{}
+
+// Register makes an adapter available for a platform. Adapter packages call
+// it from an init function; the crawler imports them for that side effect.
+func Register(p reaction.Platform, newAdapter func() Adapter) { registry[p] = newAdapter }
+
+// Lookup returns a new adapter for p, or false if none is registered.
+func Lookup(p reaction.Platform) (Adapter, bool) {
+	f, ok := registry[p]
+	if !ok {
+		return nil, false
+	}
+	return f(), true
+}
