@@ -1,0 +1,144 @@
+// Package store keeps reactions, stories and crawl runs in ClickHouse. It
+// owns the schema (embedded, numbered migrations applied by Migrate) and
+// works on ClickHouse 18.16 (Debian) and on the current LTS alike: every
+// INSERT goes through PrepareBatch with named columns, and the SQL stays in
+// the subset both accept.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+)
+
+// DSNEnv names the environment variable holding a ClickHouse DSN, e.g.
+// clickhouse://user:pass@host:9000/db. When unset, a local server under the
+// state directory is used (see package localch).
+const DSNEnv = "REACTIONS_CLICKHOUSE"
+
+// Store is a connection to one ClickHouse database. It is safe for
+// concurrent use.
+type Store struct {
+	conn    driver.Conn
+	db      string
+	version string
+}
+
+// Options tune Open. The zero value is ready to use.
+type Options struct {
+	// MaxOpenConns bounds the connection pool. Default 8.
+	MaxOpenConns int
+	// DialTimeout bounds connecting. Default 10s.
+	DialTimeout time.Duration
+	// NoMigrate skips applying migrations on open.
+	NoMigrate bool
+}
+
+// Open connects to the database named in dsn (creating it if missing) and
+// applies pending migrations.
+func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
+	if opt.MaxOpenConns <= 0 {
+		opt.MaxOpenConns = 8
+	}
+	if opt.DialTimeout <= 0 {
+		opt.DialTimeout = 10 * time.Second
+	}
+	o, err := clickhouse.ParseDSN(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("parse ClickHouse DSN %s: %w", redact(dsn), err)
+	}
+	db := o.Auth.Database
+	if db == "" {
+		db = "default"
+	}
+	if !validIdent(db) {
+		return nil, fmt.Errorf("ClickHouse database name %q: use letters, digits and _ only", db)
+	}
+	o.Compression = &clickhouse.Compression{Method: clickhouse.CompressionLZ4}
+	o.MaxOpenConns = opt.MaxOpenConns
+	o.MaxIdleConns = opt.MaxOpenConns
+	o.DialTimeout = opt.DialTimeout
+	if db != "default" {
+		// Create the database through a connection to "default".
+		o.Auth.Database = "default"
+		c, err := clickhouse.Open(o)
+		if err != nil {
+			return nil, fmt.Errorf("connect to ClickHouse at %s: %w", redact(dsn), err)
+		}
+		err = c.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+db)
+		c.Close()
+		if err != nil {
+			return nil, fmt.Errorf("create database %s: %w", db, err)
+		}
+		o.Auth.Database = db
+	}
+	conn, err := clickhouse.Open(o)
+	if err != nil {
+		return nil, fmt.Errorf("connect to ClickHouse at %s: %w", redact(dsn), err)
+	}
+	s := &Store{conn: conn, db: db}
+	if err := conn.QueryRow(ctx, "SELECT version()").Scan(&s.version); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("connect to ClickHouse at %s: %w", redact(dsn), err)
+	}
+	if !opt.NoMigrate {
+		if _, err := s.Migrate(ctx); err != nil {
+			conn.Close()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// Conn returns the underlying clickhouse-go connection.
+func (s *Store) Conn() driver.Conn { return s.conn }
+
+// Database returns the database name.
+func (s *Store) Database() string { return s.db }
+
+// ServerVersion returns the ClickHouse server version, e.g. "18.16.1".
+func (s *Store) ServerVersion() string { return s.version }
+
+// Ping checks that the server answers.
+func (s *Store) Ping(ctx context.Context) error { return s.conn.Ping(ctx) }
+
+// Close closes the connection pool.
+func (s *Store) Close() error { return s.conn.Close() }
+
+func validIdent(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// redact removes the password from a DSN for messages and logs.
+func redact(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "(unparsable DSN)"
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
+
+// ErrNotFound is returned when a requested story or row does not exist.
+var ErrNotFound = errors.New("not found")
+
+// likeEscape escapes s for use inside a LIKE pattern.
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
