@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
@@ -25,6 +26,7 @@ const DSNEnv = "REACTIONS_CLICKHOUSE"
 // Store is a connection to one ClickHouse database. It is safe for
 // concurrent use.
 type Store struct {
+	writeMu sync.Mutex // serialises Write and Relabel: exact dedup needs one writer
 	conn    driver.Conn
 	db      string
 	version string

@@ -1,0 +1,174 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/reactions-research/reactions/reaction"
+	"github.com/reactions-research/reactions/story"
+)
+
+// StoryRecord is a stored story definition.
+type StoryRecord struct {
+	Story story.Story
+	// Definition is the story as ingested (JSON), for export metadata.
+	Definition string
+	// Updated is when it was last stored.
+	Updated time.Time
+}
+
+// PutStory stores (or replaces) a story definition.
+func (s *Store) PutStory(ctx context.Context, st *story.Story) error {
+	def, err := json.Marshal(st)
+	if err != nil {
+		return fmt.Errorf("encode story %s: %w", st.ID, err)
+	}
+	var from, to time.Time
+	if st.Window != nil {
+		from, to = st.Window.From, st.Window.To
+	}
+	b, err := s.conn.PrepareBatch(ctx, "INSERT INTO stories (id, title, subject, published, window_from, window_to, definition, updated)")
+	if err != nil {
+		return fmt.Errorf("store story %s: %w", st.ID, err)
+	}
+	defer b.Abort()
+	subject := st.Subject
+	if subject == nil {
+		subject = []string{}
+	}
+	if err := b.Append(st.ID, st.Title, subject, clampTime(st.Published), clampTime(from), clampTime(to), string(def), uint64(time.Now().UnixNano())); err != nil {
+		return fmt.Errorf("store story %s: %w", st.ID, err)
+	}
+	if err := b.Send(); err != nil {
+		return fmt.Errorf("store story %s: %w", st.ID, err)
+	}
+	return nil
+}
+
+// clampTime maps the zero time to the Unix epoch, which DateTime can hold.
+func clampTime(t time.Time) time.Time {
+	if t.Before(time.Unix(0, 0)) {
+		return time.Unix(0, 0).UTC()
+	}
+	return t.UTC()
+}
+
+// Stories returns every stored story, by id.
+func (s *Store) Stories(ctx context.Context) ([]StoryRecord, error) {
+	return s.stories(ctx, "")
+}
+
+// GetStory returns one stored story, or ErrNotFound.
+func (s *Store) GetStory(ctx context.Context, id string) (*StoryRecord, error) {
+	rs, err := s.stories(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if len(rs) == 0 {
+		return nil, fmt.Errorf("story %q: %w", id, ErrNotFound)
+	}
+	return &rs[0], nil
+}
+
+func (s *Store) stories(ctx context.Context, id string) ([]StoryRecord, error) {
+	q := "SELECT id, argMax(definition, updated), max(updated) FROM stories"
+	var args []any
+	if id != "" {
+		q += " WHERE id = ?"
+		args = append(args, id)
+	}
+	q += " GROUP BY id ORDER BY id"
+	rows, err := s.conn.Query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read stories: %w", err)
+	}
+	defer rows.Close()
+	var out []StoryRecord
+	for rows.Next() {
+		var rec StoryRecord
+		var sid string
+		var updated uint64
+		if err := rows.Scan(&sid, &rec.Definition, &updated); err != nil {
+			return nil, fmt.Errorf("read stories: %w", err)
+		}
+		if err := json.Unmarshal([]byte(rec.Definition), &rec.Story); err != nil {
+			return nil, fmt.Errorf("story %s: stored definition does not decode: %w", sid, err)
+		}
+		rec.Updated = time.Unix(0, int64(updated)).UTC()
+		out = append(out, rec)
+	}
+	return out, rows.Err()
+}
+
+// PutCrawlRun stores the latest state of a crawl run (a run is written when
+// it starts and again when it ends; the newest write wins).
+func (s *Store) PutCrawlRun(ctx context.Context, r reaction.CrawlRun) error {
+	b, err := s.conn.PrepareBatch(ctx, `INSERT INTO crawl_runs (story, source, platform, run_id, started, finished,
+requests, pages, items, new_items, errors, error_kinds, error_counts, blocked, status, message, updated)`)
+	if err != nil {
+		return fmt.Errorf("store crawl run: %w", err)
+	}
+	defer b.Abort()
+	kinds := make([]string, 0, len(r.ErrorKinds))
+	counts := make([]int64, 0, len(r.ErrorKinds))
+	for k, n := range r.ErrorKinds {
+		kinds = append(kinds, k)
+		counts = append(counts, n)
+	}
+	if err := b.Append(r.Story, r.Source, string(r.Platform), r.RunID, clampTime(r.Started), clampTime(r.Finished),
+		r.Requests, r.Pages, r.Items, r.NewItems, r.Errors, kinds, counts, r.Blocked, r.Status, r.Message,
+		uint64(time.Now().UnixNano())); err != nil {
+		return fmt.Errorf("store crawl run: %w", err)
+	}
+	if err := b.Send(); err != nil {
+		return fmt.Errorf("store crawl run: %w", err)
+	}
+	return nil
+}
+
+// CrawlRuns returns the latest state of every run of a story's sources,
+// newest first.
+func (s *Store) CrawlRuns(ctx context.Context, storyID string) ([]reaction.CrawlRun, error) {
+	rows, err := s.conn.Query(ctx, `SELECT source, run_id,
+    argMax(platform, updated), argMax(started, updated), argMax(finished, updated),
+    argMax(requests, updated), argMax(pages, updated), argMax(items, updated), argMax(new_items, updated),
+    argMax(errors, updated), argMax(error_kinds, updated), argMax(error_counts, updated),
+    argMax(blocked, updated), argMax(status, updated), argMax(message, updated)
+FROM crawl_runs WHERE story = ?
+GROUP BY source, run_id
+ORDER BY argMax(started, updated) DESC, source`, storyID)
+	if err != nil {
+		return nil, fmt.Errorf("read crawl runs: %w", err)
+	}
+	defer rows.Close()
+	var out []reaction.CrawlRun
+	for rows.Next() {
+		r := reaction.CrawlRun{Story: storyID}
+		var platform string
+		var kinds []string
+		var counts []int64
+		if err := rows.Scan(&r.Source, &r.RunID, &platform, &r.Started, &r.Finished, &r.Requests, &r.Pages,
+			&r.Items, &r.NewItems, &r.Errors, &kinds, &counts, &r.Blocked, &r.Status, &r.Message); err != nil {
+			return nil, fmt.Errorf("read crawl runs: %w", err)
+		}
+		r.Platform = reaction.Platform(platform)
+		r.Started = r.Started.UTC()
+		if r.Finished.Unix() <= 0 {
+			r.Finished = time.Time{}
+		} else {
+			r.Finished = r.Finished.UTC()
+		}
+		if len(kinds) > 0 {
+			r.ErrorKinds = map[string]int64{}
+			for i, k := range kinds {
+				if i < len(counts) {
+					r.ErrorKinds[k] = counts[i]
+				}
+			}
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,365 @@
+package store
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"hash/fnv"
+	"math"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/reactions-research/reactions/reaction"
+)
+
+// WriteResult counts what a write did.
+type WriteResult struct {
+	// New counts reactions stored for the first time.
+	New int
+	// Updated counts reactions whose stored state changed (edited text,
+	// deleted flag, more likes, another stance).
+	Updated int
+	// Duplicates counts reactions identical to the stored state: nothing
+	// was written for them.
+	Duplicates int
+}
+
+// lookupChunk bounds the ids per lookup query (ClickHouse's max_query_size
+// is 256 KiB by default).
+const lookupChunk = 2000
+
+// reactionColumns is the column list of every INSERT into reactions.
+const reactionColumns = "story, platform, id, parent_id, root_id, url, created_at, first_seen, author, text, lang, " +
+	"likes, replies, deleted, stance, stance_score, classifier, digest, version, sign"
+
+// stored is the current state of one reaction in the table.
+type stored struct {
+	r       reaction.Reaction
+	digest  uint64
+	version uint64
+}
+
+// WriteReactions stores labelled reactions with exact deduplication: see
+// Write.
+func (s *Store) WriteReactions(ctx context.Context, rs []reaction.Reaction) (WriteResult, error) {
+	return s.Write(ctx, rs, nil)
+}
+
+// Write stores reactions so that counts stay exact however often the same
+// reaction is sent. For each reaction it looks up the stored state of (story,
+// id): an identical reaction (same content digest) writes nothing; a new one
+// writes a +1 row; a changed one writes a -1 copy of the stored state and a
+// +1 row with the new state and a higher version. All rows of one call go in
+// one INSERT, so a failure leaves the table as it was.
+//
+// label, when not nil, is called for the reactions that will be written (new
+// or changed), so duplicates cost no classification; reactions that are
+// written must have a valid Stance when Write inserts them. A reaction that
+// becomes deleted with its text removed keeps its last known stance. The
+// stored first_seen of a reaction never changes.
+//
+// Write calls are serialised within a Store. Exactness assumes one writing
+// process per database (the aggregator).
+func (s *Store) Write(ctx context.Context, rs []reaction.Reaction, label func(*reaction.Reaction)) (WriteResult, error) {
+	var res WriteResult
+	if len(rs) == 0 {
+		return res, nil
+	}
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+
+	byStory := map[string][]string{}
+	for i := range rs {
+		byStory[rs[i].Story] = append(byStory[rs[i].Story], rs[i].ID)
+	}
+	cur := map[string]*stored{} // story + "\x00" + id -> current state
+	for st, ids := range byStory {
+		found, err := s.lookup(ctx, st, ids)
+		if err != nil {
+			return res, err
+		}
+		for id, v := range found {
+			cur[st+"\x00"+id] = v
+		}
+	}
+
+	batch, err := s.conn.PrepareBatch(ctx, "INSERT INTO reactions ("+reactionColumns+")")
+	if err != nil {
+		return res, fmt.Errorf("prepare insert: %w", err)
+	}
+	defer batch.Abort()
+	now := uint64(time.Now().UnixNano())
+	rows := 0
+	for i := range rs {
+		r := rs[i]
+		r.Normalize()
+		d := Digest(&r)
+		key := r.Story + "\x00" + r.ID
+		old := cur[key]
+		if old != nil && old.digest == d {
+			res.Duplicates++
+			continue
+		}
+		if old != nil {
+			r.FirstSeen = old.r.FirstSeen
+			if r.Deleted && r.Text == "" && old.r.Stance.Valid() {
+				r.Stance, r.StanceScore, r.Classifier = old.r.Stance, old.r.StanceScore, old.r.Classifier
+			} else if label != nil {
+				label(&r)
+			}
+		} else if label != nil {
+			label(&r)
+		}
+		if r.FirstSeen.IsZero() {
+			r.FirstSeen = time.Now().UTC().Truncate(time.Second)
+		}
+		if !r.Stance.Valid() {
+			return res, fmt.Errorf("reaction %s of story %s has no stance: label it before writing", r.ID, r.Story)
+		}
+		version := now
+		if old != nil {
+			if err := appendRow(batch, &old.r, old.digest, old.version, -1); err != nil {
+				return res, err
+			}
+			rows++
+			if version <= old.version {
+				version = old.version + 1
+			}
+			res.Updated++
+		} else {
+			res.New++
+		}
+		if err := appendRow(batch, &r, d, version, 1); err != nil {
+			return res, err
+		}
+		rows++
+		cur[key] = &stored{r: r, digest: d, version: version}
+	}
+	if rows == 0 {
+		return res, nil
+	}
+	if err := batch.Send(); err != nil {
+		return WriteResult{}, fmt.Errorf("insert %d rows into reactions: %w", rows, err)
+	}
+	return res, nil
+}
+
+type appender interface{ Append(v ...any) error }
+
+func appendRow(b appender, r *reaction.Reaction, digest, version uint64, sign int8) error {
+	var deleted uint8
+	if r.Deleted {
+		deleted = 1
+	}
+	err := b.Append(r.Story, string(r.Platform), r.ID, r.ParentID, r.RootID, r.URL, r.CreatedAt, r.FirstSeen,
+		r.Author, r.Text, r.Lang, r.Likes, r.Replies, deleted, string(r.Stance), r.StanceScore, r.Classifier,
+		digest, version, sign)
+	if err != nil {
+		return fmt.Errorf("append reaction %s: %w", r.ID, err)
+	}
+	return nil
+}
+
+// selectCurrent selects the current state of reactions: one row per id
+// with sum(sign) > 0, every column from the row with the highest version.
+const selectCurrent = `SELECT story, id,
+    argMax(platform, version), argMax(parent_id, version), argMax(root_id, version), argMax(url, version),
+    argMax(created_at, version), argMax(first_seen, version), argMax(author, version), argMax(text, version),
+    argMax(lang, version), argMax(likes, version), argMax(replies, version), argMax(deleted, version),
+    argMax(stance, version), argMax(stance_score, version), argMax(classifier, version),
+    argMax(digest, version), max(version)`
+
+func (s *Store) lookup(ctx context.Context, story string, ids []string) (map[string]*stored, error) {
+	out := make(map[string]*stored, len(ids))
+	for start := 0; start < len(ids); start += lookupChunk {
+		end := min(start+lookupChunk, len(ids))
+		rows, err := s.conn.Query(ctx, selectCurrent+`
+FROM reactions WHERE story = ? AND id IN ?
+GROUP BY story, id HAVING sum(sign) > 0`, story, inSet(ids[start:end]))
+		if err != nil {
+			return nil, fmt.Errorf("look up stored reactions: %w", err)
+		}
+		for rows.Next() {
+			var v stored
+			if err := scanCurrent(rows, &v); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("look up stored reactions: %w", err)
+			}
+			out[v.r.ID] = &v
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("look up stored reactions: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// inSet binds a list of strings as a tuple for "x IN ?": clickhouse-go binds
+// a plain slice as an array, which ClickHouse 18.16 rejects in IN.
+func inSet(ids []string) clickhouse.GroupSet {
+	v := make([]any, len(ids))
+	for i, id := range ids {
+		v[i] = id
+	}
+	return clickhouse.GroupSet{Value: v}
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanCurrent(rows scanner, v *stored) error {
+	var platform, stance string
+	var deleted uint8
+	r := &v.r
+	if err := rows.Scan(&r.Story, &r.ID, &platform, &r.ParentID, &r.RootID, &r.URL, &r.CreatedAt, &r.FirstSeen,
+		&r.Author, &r.Text, &r.Lang, &r.Likes, &r.Replies, &deleted, &stance, &r.StanceScore, &r.Classifier,
+		&v.digest, &v.version); err != nil {
+		return err
+	}
+	r.Platform, r.Stance, r.Deleted = reaction.Platform(platform), reaction.Stance(stance), deleted == 1
+	r.CreatedAt, r.FirstSeen = r.CreatedAt.UTC(), r.FirstSeen.UTC()
+	return nil
+}
+
+// Digest hashes what a platform can change about a reaction (not first_seen,
+// and not the stance, which is derived): two versions with the same digest
+// are the same reaction state.
+func Digest(r *reaction.Reaction) uint64 {
+	h := fnv.New64a()
+	var buf [8]byte
+	str := func(s string) {
+		binary.LittleEndian.PutUint64(buf[:], uint64(len(s)))
+		h.Write(buf[:])
+		h.Write([]byte(s))
+	}
+	num := func(n int64) {
+		binary.LittleEndian.PutUint64(buf[:], uint64(n))
+		h.Write(buf[:])
+	}
+	str(string(r.Platform))
+	str(r.ParentID)
+	str(r.RootID)
+	str(r.URL)
+	num(r.CreatedAt.Unix())
+	str(r.Author)
+	str(r.Text)
+	str(r.Lang)
+	num(r.Likes)
+	num(r.Replies)
+	if r.Deleted {
+		num(1)
+	} else {
+		num(0)
+	}
+	return h.Sum64()
+}
+
+// CurrentReactions calls fn for the current state of every reaction of a
+// story, ordered by id, streaming (bounded memory). It is what reclassify
+// and full exports read.
+func (s *Store) CurrentReactions(ctx context.Context, story string, fn func(r *reaction.Reaction) error) error {
+	rows, err := s.conn.Query(ctx, selectCurrent+`
+FROM reactions WHERE story = ?
+GROUP BY story, id HAVING sum(sign) > 0 ORDER BY id`, story)
+	if err != nil {
+		return fmt.Errorf("read reactions: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var v stored
+		if err := scanCurrent(rows, &v); err != nil {
+			return fmt.Errorf("read reactions: %w", err)
+		}
+		if err := fn(&v.r); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// Relabel recomputes the stance of every stored reaction of a story with
+// label and writes the ones whose stance, score or classifier changed (a
+// cancel row and a new state each), so that counts follow. It returns how
+// many reactions it read and how many changed.
+func (s *Store) Relabel(ctx context.Context, story string, label func(*reaction.Reaction)) (read, changed int, err error) {
+	// Read the ids first: writing while streaming would read our own writes.
+	var ids []string
+	if err := s.CurrentReactions(ctx, story, func(r *reaction.Reaction) error {
+		ids = append(ids, r.ID)
+		return nil
+	}); err != nil {
+		return 0, 0, err
+	}
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	for start := 0; start < len(ids); start += lookupChunk {
+		end := min(start+lookupChunk, len(ids))
+		cur, err := s.lookup(ctx, story, ids[start:end])
+		if err != nil {
+			return read, changed, err
+		}
+		batch, err := s.conn.PrepareBatch(ctx, "INSERT INTO reactions ("+reactionColumns+")")
+		if err != nil {
+			return read, changed, fmt.Errorf("prepare insert: %w", err)
+		}
+		n := 0
+		for _, id := range ids[start:end] {
+			old, ok := cur[id]
+			if !ok {
+				continue
+			}
+			read++
+			r := old.r
+			if r.Deleted && r.Text == "" {
+				continue // nothing to classify: keep the last known stance
+			}
+			label(&r)
+			if r.Stance == old.r.Stance && r.Classifier == old.r.Classifier &&
+				math.Abs(r.StanceScore-old.r.StanceScore) < 1e-9 {
+				continue
+			}
+			if err := appendRow(batch, &old.r, old.digest, old.version, -1); err != nil {
+				batch.Abort()
+				return read, changed, err
+			}
+			if err := appendRow(batch, &r, old.digest, old.version+1, 1); err != nil {
+				batch.Abort()
+				return read, changed, err
+			}
+			n++
+		}
+		if n == 0 {
+			batch.Abort()
+			continue
+		}
+		if err := batch.Send(); err != nil {
+			return read, changed, fmt.Errorf("write relabelled reactions: %w", err)
+		}
+		changed += n
+	}
+	return read, changed, nil
+}
+
+// Counts returns the number of current reactions of a story by platform and
+// stance, from the per-minute table (what charts read).
+func (s *Store) Counts(ctx context.Context, story string) (map[reaction.Platform]map[reaction.Stance]int64, error) {
+	rows, err := s.conn.Query(ctx, `SELECT platform, stance, sum(n) FROM reaction_minutes
+WHERE story = ? GROUP BY platform, stance HAVING sum(n) != 0`, story)
+	if err != nil {
+		return nil, fmt.Errorf("count reactions: %w", err)
+	}
+	defer rows.Close()
+	out := map[reaction.Platform]map[reaction.Stance]int64{}
+	for rows.Next() {
+		var p, st string
+		var n int64
+		if err := rows.Scan(&p, &st, &n); err != nil {
+			return nil, fmt.Errorf("count reactions: %w", err)
+		}
+		if out[reaction.Platform(p)] == nil {
+			out[reaction.Platform(p)] = map[reaction.Stance]int64{}
+		}
+		out[reaction.Platform(p)][reaction.Stance(st)] = n
+	}
+	return out, rows.Err()
+}
