@@ -1,0 +1,221 @@
+// Package htmltext turns the HTML that platforms put in their JSON (Mastodon
+// "content", Hacker News "text" and "comment_text", Discourse "cooked",
+// Reddit "body_html" once unescaped) into the plain text of a reaction.
+//
+// The rules follow what a reader sees in a browser:
+//
+//   - entities are decoded exactly once (the HTML parser does it), so
+//     "&amp;amp;" becomes the literal "&amp;" the author typed;
+//   - whitespace in text collapses to one space, as browsers render it,
+//     except inside <pre>, where it is kept;
+//   - block elements (<p>, <div>, <blockquote>, <pre>, headings, lists,
+//     tables) separate paragraphs with a blank line ("\n\n"); <li>, <tr>,
+//     <dt> and <dd> start a new line; each <br> is a line break;
+//   - links become their visible text; Mastodon's "invisible" and "ellipsis"
+//     spans are joined, so a shortened link reads as its full URL; a link
+//     whose text is a shortened copy of its href ("https://exa...") becomes
+//     the href;
+//   - <script>, <style>, <template> and images are dropped, except custom
+//     emoji images, which become their alt text (":blobcat:");
+//   - lines carry no leading or trailing spaces and the result is trimmed.
+package htmltext
+
+import (
+	"strings"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// FromHTML returns the plain text of an HTML fragment. It never fails: text
+// that is not HTML at all comes back with its whitespace collapsed.
+func FromHTML(s string) string {
+	if !strings.ContainsAny(s, "<&") {
+		// Plain text: only whitespace collapsing applies.
+		var w writer
+		w.text(s)
+		return w.String()
+	}
+	ctx := &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div}
+	nodes, err := html.ParseFragment(strings.NewReader(s), ctx)
+	if err != nil { // only on reader errors, which strings.Reader has none of
+		return strings.TrimSpace(s)
+	}
+	var w writer
+	for _, n := range nodes {
+		w.node(n)
+	}
+	return w.String()
+}
+
+// writer accumulates text with pending breaks and spaces, so that breaks at
+// the start and end are dropped and never doubled.
+type writer struct {
+	b        strings.Builder
+	newlines int  // line breaks owed before the next text (at most 2)
+	space    bool // a collapsed space owed before the next text
+	pre      int  // depth of <pre> elements
+}
+
+func (w *writer) String() string { return w.b.String() }
+
+// brk asks for at least n line breaks (1 = new line, 2 = new paragraph).
+func (w *writer) brk(n int) {
+	if w.newlines < n {
+		w.newlines = n
+	}
+	w.space = false
+}
+
+// br adds one line break; two <br> in a row make an empty line.
+func (w *writer) br() {
+	if w.newlines < 2 {
+		w.newlines++
+	}
+	w.space = false
+}
+
+// flush writes what is owed before a visible character.
+func (w *writer) flush() {
+	if w.b.Len() == 0 {
+		w.newlines, w.space = 0, false
+		return
+	}
+	if w.newlines > 0 {
+		w.b.WriteString("\n\n"[:w.newlines])
+		w.newlines, w.space = 0, false
+		return
+	}
+	if w.space {
+		w.b.WriteByte(' ')
+		w.space = false
+	}
+}
+
+// text writes s with whitespace collapsed (or kept inside <pre>).
+func (w *writer) text(s string) {
+	for _, r := range s {
+		if w.pre > 0 {
+			if r == '\n' {
+				w.br()
+				continue
+			}
+			w.flush()
+			w.b.WriteRune(r)
+			continue
+		}
+		switch r {
+		case ' ', '\t', '\n', '\r', '\f':
+			if w.newlines == 0 {
+				w.space = true
+			}
+		default:
+			w.flush()
+			w.b.WriteRune(r)
+		}
+	}
+}
+
+// Elements whose boundaries separate paragraphs.
+var blocks = map[atom.Atom]bool{
+	atom.P: true, atom.Div: true, atom.Blockquote: true, atom.Pre: true,
+	atom.H1: true, atom.H2: true, atom.H3: true, atom.H4: true, atom.H5: true, atom.H6: true,
+	atom.Ul: true, atom.Ol: true, atom.Dl: true, atom.Table: true, atom.Hr: true,
+	atom.Section: true, atom.Article: true, atom.Aside: true, atom.Header: true,
+	atom.Footer: true, atom.Figure: true, atom.Figcaption: true, atom.Details: true,
+	atom.Summary: true, atom.Address: true, atom.Main: true, atom.Nav: true,
+}
+
+// Elements whose boundaries start a new line.
+var lines = map[atom.Atom]bool{atom.Li: true, atom.Tr: true, atom.Dt: true, atom.Dd: true}
+
+// Elements whose content is never shown.
+var hidden = map[atom.Atom]bool{
+	atom.Script: true, atom.Style: true, atom.Template: true, atom.Head: true,
+	atom.Noscript: true, atom.Iframe: true, atom.Object: true, atom.Svg: true,
+}
+
+func (w *writer) node(n *html.Node) {
+	switch n.Type {
+	case html.TextNode:
+		w.text(n.Data)
+		return
+	case html.ElementNode:
+	case html.DocumentNode:
+		w.children(n)
+		return
+	default: // comments, doctypes
+		return
+	}
+	switch {
+	case hidden[n.DataAtom]:
+		return
+	case n.DataAtom == atom.Br:
+		w.br()
+		return
+	case n.DataAtom == atom.Img:
+		if alt := attr(n, "alt"); alt != "" && strings.Contains(attr(n, "class"), "emoji") {
+			w.text(alt)
+		}
+		return
+	case n.DataAtom == atom.A:
+		w.link(n)
+		return
+	case n.DataAtom == atom.Td || n.DataAtom == atom.Th:
+		if n.PrevSibling != nil {
+			w.text(" ")
+		}
+		w.children(n)
+		return
+	case blocks[n.DataAtom]:
+		w.brk(2)
+		if n.DataAtom == atom.Pre {
+			w.pre++
+			w.children(n)
+			w.pre--
+		} else {
+			w.children(n)
+		}
+		w.brk(2)
+		return
+	case lines[n.DataAtom]:
+		w.brk(1)
+		w.children(n)
+		w.brk(1)
+		return
+	}
+	w.children(n)
+}
+
+func (w *writer) children(n *html.Node) {
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		w.node(c)
+	}
+}
+
+// link writes a link's visible text, or its href when the text is a
+// shortened copy of it (Hacker News cuts long URLs to "https://exa...").
+func (w *writer) link(n *html.Node) {
+	href := attr(n, "href")
+	if href != "" {
+		var inner writer
+		inner.children(n)
+		shown := inner.String()
+		for _, dots := range []string{"...", "…"} {
+			if cut, ok := strings.CutSuffix(shown, dots); ok && len(cut) >= 8 && strings.HasPrefix(href, cut) {
+				w.text(href)
+				return
+			}
+		}
+	}
+	w.children(n)
+}
+
+func attr(n *html.Node, key string) string {
+	for _, a := range n.Attr {
+		if a.Key == key && a.Namespace == "" {
+			return a.Val
+		}
+	}
+	return ""
+}
