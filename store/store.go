@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"strings"
 	"sync"
 	"time"
 
@@ -139,8 +138,3 @@ func redact(dsn string) string {
 
 // ErrNotFound is returned when a requested story or row does not exist.
 var ErrNotFound = errors.New("not found")
-
-// likeEscape escapes s for use inside a LIKE pattern.
-func likeEscape(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
-}

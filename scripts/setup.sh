@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs what reactions needs on a Debian machine that has Go, git and npm,
+# skipping what is already there. Usage: scripts/setup.sh [demo|test|bench]
+#   demo  : ClickHouse server, dashboard assets (npm)
+#   test  : the above, plus Chromium (browser test), Prometheus (scrape test), staticcheck
+set -euo pipefail
+what="${1:-demo}"
+cd "$(dirname "$0")/.."
+
+need_apt=()
+have() { command -v "$1" >/dev/null 2>&1; }
+
+if [ -z "${REACTIONS_CLICKHOUSE:-}" ] && ! have clickhouse-server && [ ! -x /usr/sbin/clickhouse-server ] && ! have clickhouse; then
+  need_apt+=(clickhouse-server)
+fi
+if [ "$what" = test ] || [ "$what" = bench ]; then
+  have chromium || [ -x /usr/bin/chromium ] || need_apt+=(chromium)
+  have prometheus || [ -x /usr/bin/prometheus ] || need_apt+=(prometheus)
+fi
+
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "setup: installing ${need_apt[*]} (Debian packages)"
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then
+    if have sudo; then SUDO=sudo; else
+      echo "setup: need root to install ${need_apt[*]}: run 'apt-get install ${need_apt[*]}' as root" >&2; exit 1
+    fi
+  fi
+  # The packages' services are not started: reactions runs its own servers.
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+fi
+
+# Dashboard assets: uPlot from npm, pinned by the committed lockfile.
+if [ -f dashboard/web/package.json ]; then
+  if [ ! -f dashboard/web/vendor/uPlot.iife.min.js ] || [ dashboard/web/package-lock.json -nt dashboard/web/vendor/uPlot.iife.min.js ]; then
+    echo "setup: installing dashboard assets (npm ci)"
+    bash dashboard/web/build.sh
+  fi
+fi
+
+if [ "$what" = test ] || [ "$what" = bench ]; then
+  gobin="$(go env GOPATH)/bin"
+  if [ ! -x "$gobin/staticcheck" ]; then
+    echo "setup: installing staticcheck (Go module proxy)"
+    go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
+  fi
+fi
