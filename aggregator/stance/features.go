@@ -1,0 +1,555 @@
+package stance
+
+import "math"
+
+// featureVersion changes whenever feature extraction changes in a way that
+// makes older models meaningless; Load rejects models of another version.
+const featureVersion = 1
+
+// FeatureConfig selects and weights the feature groups. It is stored in the
+// model so that a loaded model extracts the features it was trained on.
+type FeatureConfig struct {
+	// Words enables word unigrams, bigrams and trigrams (with negation and
+	// final-clause variants).
+	Words bool `json:"words"`
+	// Chars enables character 3-5-grams inside words.
+	Chars bool `json:"chars"`
+	// Cues enables the lexicon cue features and their combinations.
+	Cues bool `json:"cues"`
+	// Sentiment enables the sentiment (VADER lexicon) features.
+	Sentiment bool `json:"sentiment"`
+	// WordScale, CharScale and CueScale weight the groups; the n-gram groups
+	// are also divided by the square root of their size.
+	WordScale float32 `json:"word_scale"`
+	CharScale float32 `json:"char_scale"`
+	CueScale  float32 `json:"cue_scale"`
+}
+
+// DefaultFeatures is the configuration of the shipped model.
+func DefaultFeatures() FeatureConfig {
+	return FeatureConfig{Words: true, Chars: true, Cues: true, Sentiment: true, WordScale: 1, CharScale: 1, CueScale: 1}
+}
+
+// scratch is the per-call working memory of feature extraction, pooled so that
+// Classify does not allocate.
+type scratch struct {
+	norm      []byte
+	toks      []token
+	feats     []uint64 // feature hashes
+	vals      []float32
+	sent      uint16
+	nHashtags int
+	extra     [32]wordInfo
+	nExtra    int
+	sentInfo  []sentStat
+	noLex     bool // tokenising lexicon entries: no lookups
+}
+
+// sentStat summarises one sentence.
+type sentStat struct {
+	critic, attack bool
+	val            float32
+}
+
+func (sc *scratch) reset() {
+	sc.norm = sc.norm[:0]
+	sc.toks = sc.toks[:0]
+	sc.feats = sc.feats[:0]
+	sc.vals = sc.vals[:0]
+	sc.sent = 0
+	sc.nHashtags = 0
+	sc.nExtra = 0
+	sc.sentInfo = sc.sentInfo[:0]
+}
+
+// Feature namespaces.
+const (
+	nsBias uint64 = iota + 1
+	nsUni
+	nsBi
+	nsTri
+	nsFinal
+	nsNeg
+	nsChar
+	nsCue
+	nsCueN2
+	nsCueNeg
+	nsCueFinal
+	nsCuePre
+	nsMisc
+	nsSentBin
+	nsSentVal
+)
+
+// Misc feature ids.
+const (
+	mCriticAttack uint64 = iota + 1
+	mCriticNeg
+	mAttackPlain
+	mSarcPos
+	mCondolNeg
+	mPoliteContrast
+	mQMark
+	mQStart
+	mSubj0
+	mSubj1
+	mSubj2
+	mPron
+	mYou
+	mNoRef
+	mRole
+	mURL
+	mUser
+	mHashtag
+	mCaps
+	mExcl
+	mQuote
+	mEmoji
+	mLen
+	mContrast
+	mNegPraise
+	mNegBlame
+	mNegCondol
+	mFinalRef
+	mNegSentSubj
+	mPosSentCritic
+	mStartQuestion
+	mSarcSubj
+	mFirstPerson
+)
+
+func mix(h, x uint64) uint64 {
+	h ^= x + 0x9E3779B97F4A7C15 + (h << 6) + (h >> 2)
+	h *= 0xBF58476D1CE4E5B9
+	h ^= h >> 31
+	return h
+}
+
+func (sc *scratch) add(h uint64, v float32) {
+	sc.feats = append(sc.feats, h)
+	sc.vals = append(sc.vals, v)
+}
+
+func compound(x float32) float32 {
+	return x / float32(math.Sqrt(float64(x*x+15)))
+}
+
+func sentBin(c float32) uint64 {
+	switch {
+	case c <= -0.5:
+		return 0
+	case c <= -0.05:
+		return 1
+	case c < 0.05:
+		return 2
+	case c < 0.5:
+		return 3
+	}
+	return 4
+}
+
+var hBOS = hashString("<s>")
+
+var boosterWords = map[string]bool{}
+
+// extract analyses text and fills sc.feats/sc.vals.
+func (sc *scratch) extract(text string, subj *subjectInfo, fc *FeatureConfig) {
+	sc.tokenize(text, subj)
+	toks := sc.toks
+
+	// Pass 1: phrases, negation scope, contrast.
+	var cueAt [numCues]int // counts
+	var cueCnt, cueNeg, cueFinal, cuePre [numCues]uint8
+	lastContrast, firstContent := -1, -1
+	negLeft := 0
+	// phrase hits: record cue bits per token (phrase start)
+	type hit struct {
+		i    int
+		bits uint32
+	}
+	var hitsBuf [64]hit
+	hits := hitsBuf[:0]
+	for i := range toks {
+		t := &toks[i]
+		if t.kind == kBound {
+			negLeft = 0
+			continue
+		}
+		if firstContent < 0 {
+			firstContent = i
+		}
+		bits := uint32(0)
+		if t.info != nil {
+			bits = t.info.cues
+			for _, ph := range t.info.phrases {
+				if matchPhrase(toks, i, ph.rest) {
+					bits |= 1 << ph.cue
+				}
+			}
+		}
+		if negLeft > 0 && (t.kind == kWord || t.kind == kSubj || t.kind == kRole) {
+			t.flags |= fNeg
+			negLeft--
+		}
+		if bits&(1<<cueContrast) != 0 {
+			negLeft = 0
+			if firstContent >= 0 && i > firstContent {
+				lastContrast = i
+			}
+		}
+		if bits&(1<<cueNegator) != 0 {
+			negLeft = 3
+		}
+		if t.kind == kPunct || t.flags&fCommaAfter != 0 {
+			negLeft = 0
+		}
+		if bits != 0 && len(hits) < cap(hits) {
+			hits = append(hits, hit{i, bits})
+		}
+	}
+	hasContrast := lastContrast > 0
+	if hasContrast {
+		for i := lastContrast + 1; i < len(toks); i++ {
+			toks[i].flags |= fFinal
+		}
+	}
+
+	// Sentences.
+	nSent := int(sc.sent) + 1
+	for i := 0; i < nSent; i++ {
+		sc.sentInfo = append(sc.sentInfo, sentStat{})
+	}
+
+	// Pass 2: cue counts and sentiment.
+	var sAll, sFinal, sPre float32
+	var nSubj, nPron, nYou, nRole, nURL, nUser, nCaps, nExcl, nQuote, nEmoji, nQ, nContent, nFirst int
+	var refFinal bool
+	var posSubjSent, negSubjSent float32
+	for _, h := range hits {
+		t := &toks[h.i]
+		for c := cue(0); c < numCues; c++ {
+			if h.bits&(1<<c) == 0 {
+				continue
+			}
+			cueAt[c]++
+			if t.flags&fNeg != 0 {
+				cueNeg[c]++
+			} else {
+				cueCnt[c]++
+			}
+			if hasContrast {
+				if t.flags&fFinal != 0 {
+					cueFinal[c]++
+				} else if h.i < lastContrast {
+					cuePre[c]++
+				}
+			}
+		}
+		st := &sc.sentInfo[t.sent]
+		if h.bits&(1<<cueCritic) != 0 {
+			st.critic = true
+		}
+		if h.bits&(1<<cueAttack) != 0 && t.flags&fNeg == 0 {
+			st.attack = true
+		}
+	}
+	for i := range toks {
+		t := &toks[i]
+		switch t.kind {
+		case kBound:
+			continue
+		case kSubj:
+			nSubj++
+			if t.flags&fFinal != 0 {
+				refFinal = true
+			}
+		case kRole:
+			nRole++
+		case kURL:
+			nURL++
+		case kUser:
+			nUser++
+		case kEmoji:
+			nEmoji++
+		case kPunct:
+			switch sc.norm[t.s] {
+			case '?':
+				nQ++
+			case '!':
+				nExcl++
+			case '"':
+				nQuote++
+			}
+		}
+		nContent++
+		if t.flags&fCaps != 0 && t.e-t.s >= 3 {
+			nCaps++
+		}
+		if t.info == nil {
+			continue
+		}
+		if t.info.cues&(1<<cuePronoun) != 0 {
+			nPron++
+			if t.flags&fFinal != 0 {
+				refFinal = true
+			}
+		}
+		if t.info.cues&(1<<cueYou) != 0 {
+			nYou++
+			if t.flags&fFinal != 0 {
+				refFinal = true
+			}
+		}
+		if w := sc.norm[t.s:t.e]; len(w) <= 2 && (string(w) == "i" || string(w) == "my" || string(w) == "me") {
+			nFirst++
+		}
+		v := t.info.val
+		if v == 0 {
+			continue
+		}
+		if t.flags&fNeg != 0 {
+			v *= -0.74
+		}
+		if i > 0 && toks[i-1].info != nil && toks[i-1].info.cues&(1<<cueBooster) != 0 {
+			if v > 0 {
+				v += 0.293
+			} else {
+				v -= 0.293
+			}
+		}
+		if t.flags&fCaps != 0 {
+			if v > 0 {
+				v += 0.733
+			} else {
+				v -= 0.733
+			}
+		}
+		sAll += v
+		if hasContrast {
+			if t.flags&fFinal != 0 {
+				sFinal += v
+			} else {
+				sPre += v
+			}
+		}
+		sc.sentInfo[t.sent].val += v
+	}
+	if !hasContrast {
+		sFinal = sAll
+	}
+	var sCritic, sOther float32
+	for i, st := range sc.sentInfo[:nSent] {
+		if st.critic {
+			sCritic += st.val
+		} else {
+			sOther += st.val
+		}
+		_ = i
+	}
+	// Sentences that mention the subject: their own sentiment.
+	for i := range toks {
+		t := &toks[i]
+		if t.kind == kSubj || (t.info != nil && t.info.cues&(1<<cuePronoun|1<<cueYou) != 0) {
+			st := sc.sentInfo[t.sent]
+			if !st.critic {
+				if st.val < 0 {
+					negSubjSent += st.val
+				} else {
+					posSubjSent += st.val
+				}
+			}
+		}
+	}
+
+	// Emit features.
+	sc.add(mix(nsBias, 0), 1)
+	if fc.Words {
+		start := len(sc.feats)
+		prev1, prev2 := hBOS, uint64(0)
+		for i := range toks {
+			t := &toks[i]
+			if t.kind == kBound {
+				prev1, prev2 = hBOS, 0
+				continue
+			}
+			if t.flags&fNeg != 0 {
+				sc.add(mix(nsNeg, t.h), 1)
+			} else {
+				sc.add(mix(nsUni, t.h), 1)
+			}
+			if t.flags&fFinal != 0 {
+				sc.add(mix(nsFinal, t.h), 1)
+			}
+			if prev1 != 0 {
+				sc.add(mix(mix(nsBi, prev1), t.h), 1)
+				if prev2 != 0 {
+					sc.add(mix(mix(mix(nsTri, prev2), prev1), t.h), 1)
+				}
+			}
+			prev2, prev1 = prev1, t.h
+		}
+		sc.scale(start, fc.WordScale)
+	}
+	if fc.Chars {
+		start := len(sc.feats)
+		for i := range toks {
+			t := &toks[i]
+			if t.kind != kWord || t.e-t.s < 3 {
+				continue
+			}
+			sc.charGrams(sc.norm[t.s:t.e])
+		}
+		sc.scale(start, fc.CharScale)
+	}
+	cs := fc.CueScale
+	if fc.Cues {
+		for c := cue(0); c < numCues; c++ {
+			if cueCnt[c] > 0 {
+				sc.add(mix(nsCue, uint64(c)), cs)
+				if cueCnt[c] > 1 {
+					sc.add(mix(nsCueN2, uint64(c)), cs)
+				}
+			}
+			if cueNeg[c] > 0 {
+				sc.add(mix(nsCueNeg, uint64(c)), cs)
+			}
+			if cueFinal[c] > 0 {
+				sc.add(mix(nsCueFinal, uint64(c)), cs)
+			}
+			if cuePre[c] > 0 {
+				sc.add(mix(nsCuePre, uint64(c)), cs)
+			}
+		}
+		criticAttack, criticNeg, attackPlain := false, false, false
+		for _, st := range sc.sentInfo[:nSent] {
+			if st.critic && st.attack {
+				criticAttack = true
+			}
+			if st.critic && st.val < -0.5 {
+				criticNeg = true
+			}
+			if st.attack && !st.critic {
+				attackPlain = true
+			}
+		}
+		misc := func(id uint64, on bool) {
+			if on {
+				sc.add(mix(nsMisc, id), cs)
+			}
+		}
+		misc(mCriticAttack, criticAttack)
+		misc(mCriticNeg, criticNeg)
+		misc(mAttackPlain, attackPlain)
+		misc(mSarcPos, cueCnt[cueSarcasm] > 0 && (cueCnt[cuePraise] > 0 || sAll > 1))
+		misc(mSarcSubj, cueCnt[cueSarcasm] > 0 && nSubj+nPron+nYou > 0)
+		misc(mCondolNeg, cueCnt[cueCondolence] > 0 && sAll < 0)
+		misc(mPoliteContrast, hasContrast && cuePre[cuePolite]+cuePre[cuePraise]+cuePre[cueCondolence] > 0)
+		misc(mQMark, nQ > 0)
+		misc(mQStart, firstContent >= 0 && toks[firstContent].info != nil && toks[firstContent].info.cues&(1<<cueQuestion) != 0 && nQ > 0)
+		misc(mSubj0, nSubj == 0)
+		misc(mSubj1, nSubj == 1)
+		misc(mSubj2, nSubj >= 2)
+		misc(mPron, nPron > 0)
+		misc(mYou, nYou > 0)
+		misc(mNoRef, nSubj+nPron+nYou+nRole == 0)
+		misc(mRole, nRole > 0)
+		misc(mURL, nURL > 0)
+		misc(mUser, nUser > 0)
+		misc(mHashtag, sc.nHashtags > 0)
+		misc(mCaps, nCaps > 0)
+		misc(mExcl, nExcl > 0)
+		misc(mQuote, nQuote > 0)
+		misc(mEmoji, nEmoji > 0)
+		misc(mContrast, hasContrast)
+		misc(mNegPraise, cueNeg[cuePraise] > 0)
+		misc(mNegBlame, cueNeg[cueBlame]+cueNeg[cueMotive] > 0)
+		misc(mNegCondol, cueNeg[cueCondolence] > 0)
+		misc(mFinalRef, hasContrast && refFinal)
+		misc(mFirstPerson, nFirst > 0)
+		lenBin := uint64(0)
+		switch {
+		case nContent <= 4:
+			lenBin = 1
+		case nContent <= 10:
+			lenBin = 2
+		case nContent <= 25:
+			lenBin = 3
+		default:
+			lenBin = 4
+		}
+		sc.add(mix(mix(nsMisc, mLen), lenBin), cs)
+	}
+	if fc.Sentiment {
+		cAll, cFinal := compound(sAll), compound(sFinal)
+		sc.add(mix(mix(nsSentBin, 1), sentBin(cAll)), cs)
+		sc.add(mix(mix(nsSentBin, 2), sentBin(cFinal)), cs)
+		sc.add(mix(mix(nsSentBin, 3), sentBin(compound(sOther))), cs)
+		if sCritic != 0 {
+			sc.add(mix(mix(nsSentBin, 4), sentBin(compound(sCritic))), cs)
+		}
+		if hasContrast {
+			sc.add(mix(mix(nsSentBin, 5), sentBin(compound(sPre))), cs)
+		}
+		if negSubjSent != 0 {
+			sc.add(mix(mix(nsSentBin, 6), sentBin(compound(negSubjSent))), cs)
+		}
+		if posSubjSent != 0 {
+			sc.add(mix(mix(nsSentBin, 7), sentBin(compound(posSubjSent))), cs)
+		}
+		sc.add(mix(nsSentVal, 1), cs*cAll)
+		sc.add(mix(nsSentVal, 2), cs*cFinal)
+	}
+}
+
+// matchPhrase reports whether toks[i+1:] starts with the phrase rest.
+func matchPhrase(toks []token, i int, rest []uint64) bool {
+	j := i + 1
+	for _, h := range rest {
+		if j >= len(toks) {
+			return false
+		}
+		t := &toks[j]
+		if h == refWildcard {
+			if t.kind != kSubj && (t.info == nil || t.info.cues&(1<<cuePronoun|1<<cueYou) == 0) {
+				return false
+			}
+		} else if t.h != h || t.kind == kBound {
+			return false
+		}
+		j++
+	}
+	return true
+}
+
+// charGrams adds the character 3-, 4- and 5-grams of w with word boundaries.
+func (sc *scratch) charGrams(w []byte) {
+	n := len(w) + 2
+	at := func(i int) byte {
+		if i == 0 || i == n-1 {
+			return ' '
+		}
+		return w[i-1]
+	}
+	for i := 0; i+3 <= n; i++ {
+		h := uint64(14695981039346656037)
+		for k := 0; k < 5 && i+k < n; k++ {
+			h ^= uint64(at(i + k))
+			h *= 1099511628211
+			if k >= 2 {
+				sc.add(mix(nsChar, h), 1)
+			}
+		}
+	}
+}
+
+// scale sets the values of features [start:] to s/sqrt(count).
+func (sc *scratch) scale(start int, s float32) {
+	n := len(sc.feats) - start
+	if n == 0 {
+		return
+	}
+	v := s / float32(math.Sqrt(float64(n)))
+	for i := start; i < len(sc.vals); i++ {
+		sc.vals[i] *= v
+	}
+}

@@ -1,0 +1,138 @@
+package stance
+
+import (
+	"strings"
+	"sync"
+	"sync/atomic"
+	"unicode"
+)
+
+// subjectInfo holds the name tokens derived from a subject string such as
+// "Chrissy Teigen and John Legend" or "Kiara Dunmore (Olympic gymnast)".
+type subjectInfo struct {
+	names map[string]struct{} // folded name tokens: "chrissy", "teigen", "john", "legend"
+	roles map[string]struct{} // folded description tokens: "olympic", "gymnast"
+	long  []string            // name tokens of 4+ bytes, for handles and hashtags
+}
+
+// subjectStop lists words of a subject string that are not names.
+var subjectStop = map[string]bool{
+	"and": true, "the": true, "of": true, "a": true, "an": true, "&": true, "y": true, "e": true,
+	"et": true, "und": true, "de": true, "del": true, "la": true, "le": true, "les": true, "der": true,
+	"die": true, "das": true, "for": true, "at": true, "in": true, "on": true, "by": true, "von": true,
+	"du": true, "des": true, "el": true, "los": true, "las": true, "with": true, "her": true, "his": true,
+	"their": true, "family": true, "jr": true, "sr": true,
+}
+
+// subjectTitles are words that describe a role; they count as role words.
+var subjectTitles = map[string]bool{
+	"mr": true, "mrs": true, "ms": true, "dr": true, "sir": true, "dame": true, "senator": true,
+	"sen": true, "mayor": true, "minister": true, "president": true, "governor": true, "coach": true,
+	"prince": true, "princess": true, "king": true, "queen": true, "lord": true, "rep": true,
+	"ceo": true, "judge": true, "officer": true, "pastor": true, "father": true, "saint": true,
+	"alcalde": true, "alcaldesa": true, "ministra": true, "ministro": true, "presidente": true,
+	"presidenta": true, "senora": true, "senor": true, "ministre": true, "maire": true,
+	"madame": true, "monsieur": true, "mme": true, "m": true, "burgermeister": true,
+	"burgermeisterin": true, "ministerin": true, "frau": true, "herr": true, "prasident": true,
+	"prasidentin": true, "kanzler": true, "kanzlerin": true, "trainer": true, "trainerin": true,
+}
+
+func deriveSubject(subject string) *subjectInfo {
+	si := &subjectInfo{names: map[string]struct{}{}, roles: map[string]struct{}{}}
+	main, desc := subject, ""
+	if i := strings.IndexAny(subject, "(,["); i >= 0 {
+		main, desc = subject[:i], subject[i+1:]
+	}
+	split := func(s string) []string {
+		return strings.FieldsFunc(foldString(s), func(r rune) bool {
+			return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '-' && r != '\''
+		})
+	}
+	for _, w := range split(main) {
+		w = strings.TrimSuffix(strings.Trim(w, "-'"), "'s")
+		switch {
+		case subjectStop[w] || len(w) < 2:
+		case subjectTitles[w]:
+			si.roles[w] = struct{}{}
+		default:
+			si.names[w] = struct{}{}
+			for _, p := range strings.Split(w, "-") { // "Jean-Luc" -> also "jean", "luc"
+				if len(p) >= 3 {
+					si.names[p] = struct{}{}
+				}
+			}
+		}
+	}
+	for _, w := range split(desc) {
+		w = strings.Trim(w, "-'")
+		if subjectStop[w] || len(w) < 3 {
+			continue
+		}
+		if _, isName := si.names[w]; !isName {
+			si.roles[w] = struct{}{}
+		}
+	}
+	for w := range si.names {
+		if len(w) >= 4 && !strings.Contains(w, "-") {
+			si.long = append(si.long, w)
+		}
+	}
+	return si
+}
+
+// lookup classifies a folded word: kSubj for a name, kRole for a description
+// word, kWord otherwise.
+func (si *subjectInfo) lookup(w []byte) tokKind {
+	if _, ok := si.names[string(w)]; ok {
+		return kSubj
+	}
+	if _, ok := si.roles[string(w)]; ok {
+		return kRole
+	}
+	return kWord
+}
+
+// matchesHandle reports whether a handle or hashtag (without @ or #) names the
+// subject: it equals or contains a name of four letters or more, ignoring case
+// and underscores.
+func (si *subjectInfo) matchesHandle(h string) bool {
+	var buf [64]byte
+	b := buf[:0]
+	for _, r := range h {
+		if r == '_' || r == '.' {
+			continue
+		}
+		b = appendFolded(b, r)
+	}
+	if _, ok := si.names[string(b)]; ok {
+		return true
+	}
+	for _, n := range si.long {
+		if strings.Contains(string(b), n) {
+			return true
+		}
+	}
+	return false
+}
+
+// maxSubjects bounds the per-classifier cache of derived subjects.
+const maxSubjects = 1024
+
+// subjectCache caches derived subjects per subject string, bounded.
+type subjectCache struct {
+	m sync.Map // string -> *subjectInfo
+	n atomic.Int64
+}
+
+func (c *subjectCache) get(subject string) *subjectInfo {
+	if v, ok := c.m.Load(subject); ok {
+		return v.(*subjectInfo)
+	}
+	si := deriveSubject(subject)
+	if c.n.Add(1) > maxSubjects {
+		c.m.Clear()
+		c.n.Store(1)
+	}
+	c.m.Store(subject, si)
+	return si
+}

@@ -1,0 +1,704 @@
+package stance
+
+import (
+	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/jonreiter/govader"
+)
+
+// tokKind is the kind of a token.
+type tokKind uint8
+
+const (
+	kWord  tokKind = iota // a word (folded to lower case, accents removed)
+	kSubj                 // a mention of the subject by name, handle or hashtag
+	kRole                 // a word of the subject's description ("gymnast", "ceo")
+	kUser                 // another @handle
+	kURL                  // a link
+	kNum                  // a number
+	kEmoji                // one emoji
+	kPunct                // "?", "!", a quote mark, "/s"
+	kBound                // end of a sentence (not a feature itself)
+)
+
+// token flags.
+const (
+	fCaps  uint8 = 1 << iota // written in capitals
+	fNeg                     // inside a negation scope
+	fFinal                   // inside the final clause after a contrast marker
+)
+
+// token is one token of an analysed text; its text is norm[s:e].
+type token struct {
+	s, e  int32
+	h     uint64 // hash of the token text
+	info  *wordInfo
+	sent  uint16 // sentence number
+	kind  tokKind
+	flags uint8
+}
+
+// wordInfo is what the lexicons know about one token.
+type wordInfo struct {
+	val     float32  // sentiment valence, VADER scale
+	cues    uint32   // bit set of single-token cues
+	phrases []phrase // phrases that start with this token
+}
+
+// phrase is a multi-token cue; rest holds the hashes of the tokens after the first.
+type phrase struct {
+	rest []uint64
+	cue  cue
+}
+
+// refWildcard in a phrase matches a subject mention, a pronoun or "you".
+const refWildcard = ^uint64(0)
+
+// tables are the lexicon tables, built once and read-only afterwards.
+type tables struct {
+	words     map[string]*wordInfo
+	prefixes  map[string]uint32
+	prefixLen []int // distinct prefix lengths, ascending
+}
+
+var (
+	tablesOnce sync.Once
+	tbl        *tables
+)
+
+// lex returns the lexicon tables, building them on first use.
+func lex() *tables {
+	tablesOnce.Do(func() { tbl = buildTables() })
+	return tbl
+}
+
+func buildTables() *tables {
+	t := &tables{words: map[string]*wordInfo{}, prefixes: map[string]uint32{}}
+	get := func(w string) *wordInfo {
+		wi := t.words[w]
+		if wi == nil {
+			wi = &wordInfo{}
+			t.words[w] = wi
+		}
+		return wi
+	}
+	// Sentiment: VADER's lexicon and emoji descriptions, then our additions.
+	sia := govader.NewSentimentIntensityAnalyzer()
+	for w, v := range sia.Lexicon {
+		if strings.ContainsFunc(w, unicode.IsSpace) {
+			continue
+		}
+		get(foldString(w)).val = float32(v)
+	}
+	for e, desc := range sia.EmojiDict {
+		var v float64
+		for _, w := range strings.Fields(desc) {
+			v += sia.Lexicon[w]
+		}
+		if v != 0 {
+			r, _ := utf8.DecodeRuneInString(e)
+			get(string(r)).val = float32(v)
+		}
+	}
+	for w, v := range valenceExtra {
+		get(foldString(w)).val = v
+	}
+	// Cues.
+	sc := scratch{noLex: true}
+	plens := map[int]bool{}
+	for c := cue(0); c < numCues; c++ {
+		for _, entry := range lexicon[c] {
+			if strings.HasSuffix(entry, "*") && !strings.Contains(entry, " ") && len(entry) > 2 {
+				p := foldString(strings.TrimSuffix(entry, "*"))
+				t.prefixes[p] |= 1 << c
+				plens[len(p)] = true
+				continue
+			}
+			parts := entryTokens(&sc, entry)
+			switch len(parts) {
+			case 0:
+				continue
+			case 1:
+				get(parts[0]).cues |= 1 << c
+			default:
+				ph := phrase{cue: c}
+				for _, p := range parts[1:] {
+					if p == "@s" {
+						ph.rest = append(ph.rest, refWildcard)
+					} else {
+						ph.rest = append(ph.rest, hashString(p))
+					}
+				}
+				wi := get(parts[0])
+				wi.phrases = append(wi.phrases, ph)
+			}
+		}
+	}
+	for n := range plens {
+		t.prefixLen = append(t.prefixLen, n)
+	}
+	sortInts(t.prefixLen)
+	// Fold prefix cues into the words we already know, so that the hot path
+	// checks prefixes only for unknown words.
+	for w, wi := range t.words {
+		wi.cues |= t.prefixCues(w)
+	}
+	return t
+}
+
+// entryTokens tokenises a lexicon entry the way texts are tokenised.
+func entryTokens(sc *scratch, entry string) []string {
+	var out []string
+	for _, part := range strings.Fields(entry) {
+		if part == "@s" {
+			out = append(out, part)
+			continue
+		}
+		sc.reset()
+		sc.words(part, nil)
+		for _, tk := range sc.toks {
+			if tk.kind == kBound {
+				continue
+			}
+			out = append(out, string(sc.norm[tk.s:tk.e]))
+		}
+	}
+	return out
+}
+
+// prefixCues returns the cues of the prefix entries that w starts with.
+func (t *tables) prefixCues(w string) uint32 {
+	var c uint32
+	for _, n := range t.prefixLen {
+		if n > len(w) {
+			break
+		}
+		c |= t.prefixes[w[:n]]
+	}
+	return c
+}
+
+func sortInts(a []int) {
+	for i := 1; i < len(a); i++ {
+		for j := i; j > 0 && a[j] < a[j-1]; j-- {
+			a[j], a[j-1] = a[j-1], a[j]
+		}
+	}
+}
+
+// foldString lower-cases s and removes accents, like the tokenizer does.
+func foldString(s string) string {
+	var b []byte
+	for _, r := range s {
+		b = appendFolded(b, r)
+	}
+	return string(b)
+}
+
+// appendFolded appends r lower-cased and without accents.
+func appendFolded(b []byte, r rune) []byte {
+	if r < utf8.RuneSelf {
+		if 'A' <= r && r <= 'Z' {
+			r += 'a' - 'A'
+		}
+		return append(b, byte(r))
+	}
+	switch r {
+	case '’', 'ʼ', '‘', '`', '´':
+		return append(b, '\'')
+	case 'ß':
+		return append(b, 's', 's')
+	case 'œ', 'Œ':
+		return append(b, 'o', 'e')
+	case 'æ', 'Æ':
+		return append(b, 'a', 'e')
+	}
+	r = unicode.ToLower(r)
+	switch r {
+	case 'à', 'á', 'â', 'ä', 'ã', 'å', 'ā':
+		r = 'a'
+	case 'ç', 'č', 'ć':
+		r = 'c'
+	case 'è', 'é', 'ê', 'ë', 'ē', 'ę':
+		r = 'e'
+	case 'ì', 'í', 'î', 'ï':
+		r = 'i'
+	case 'ñ', 'ń':
+		r = 'n'
+	case 'ò', 'ó', 'ô', 'ö', 'õ', 'ø':
+		r = 'o'
+	case 'ù', 'ú', 'û', 'ü':
+		r = 'u'
+	case 'ý', 'ÿ':
+		r = 'y'
+	case 'š', 'ś':
+		r = 's'
+	case 'ž', 'ź', 'ż':
+		r = 'z'
+	case 'ł':
+		r = 'l'
+	}
+	return utf8.AppendRune(b, r)
+}
+
+// hashString is FNV-1a over s.
+func hashString(s string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	return h
+}
+
+// hashBytes is FNV-1a over b.
+func hashBytes(b []byte) uint64 {
+	h := uint64(14695981039346656037)
+	for _, c := range b {
+		h ^= uint64(c)
+		h *= 1099511628211
+	}
+	return h
+}
+
+// isEmoji reports whether r is a pictographic symbol worth a token.
+func isEmoji(r rune) bool {
+	switch {
+	case r >= 0x1F300 && r <= 0x1FAFF:
+		return true
+	case r >= 0x2600 && r <= 0x27BF:
+		return true
+	case r >= 0x2B00 && r <= 0x2BFF, r == 0x2764, r == 0x2728:
+		return true
+	case r >= 0x1F000 && r <= 0x1F2FF:
+		return true
+	}
+	return false
+}
+
+// isJoiner reports whether r only modifies the emoji before it.
+func isJoiner(r rune) bool {
+	return r == 0xFE0F || r == 0xFE0E || r == 0x200D || (r >= 0x1F3FB && r <= 0x1F3FF) || r == 0x20E3
+}
+
+func isRegional(r rune) bool { return r >= 0x1F1E6 && r <= 0x1F1FF }
+
+func isWordRune(r rune) bool {
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
+}
+
+func isApos(r rune) bool { return r == '\'' || r == '’' || r == 'ʼ' }
+
+// emoticons maps ASCII emoticons to an emoji with the same meaning.
+var emoticons = map[string]string{
+	":)": "🙂", ":-)": "🙂", ":))": "🙂", ":D": "😀", ":-D": "😀", "xD": "😆", "XD": "😆",
+	";)": "😉", ";-)": "😉", ":(": "🙁", ":-(": "🙁", ":((": "🙁", ":'(": "😢", "<3": "❤",
+	":/": "😕", ":-/": "😕", ":P": "😛", ":p": "😛", "-_-": "😑",
+}
+
+// frenchElision maps an elided French article or pronoun to its full form.
+var frenchElision = map[string]string{
+	"l": "le", "d": "de", "j": "je", "c": "ce", "n": "ne", "s": "se", "m": "me", "t": "te",
+	"qu": "que", "jusqu": "jusque", "lorsqu": "lorsque", "puisqu": "puisque",
+}
+
+// tokenize splits text into tokens in sc; subj may be nil.
+func (sc *scratch) tokenize(text string, subj *subjectInfo) {
+	sc.reset()
+	start := -1
+	for i := 0; i < len(text); {
+		r, n := rune(text[i]), 1
+		if r >= utf8.RuneSelf {
+			r, n = utf8.DecodeRuneInString(text[i:])
+		}
+		if unicode.IsSpace(r) {
+			if start >= 0 {
+				sc.chunk(text[start:i], subj)
+				start = -1
+			}
+			if r == '\n' {
+				sc.bound()
+			}
+		} else if start < 0 {
+			start = i
+		}
+		i += n
+	}
+	if start >= 0 {
+		sc.chunk(text[start:], subj)
+	}
+}
+
+// chunk tokenises one whitespace-free chunk.
+func (sc *scratch) chunk(c string, subj *subjectInfo) {
+	if e, ok := emoticons[c]; ok {
+		sc.emoji(e)
+		return
+	}
+	if c == "/s" {
+		sc.placeholder("/s", kPunct)
+		return
+	}
+	if isURL(c) {
+		sc.placeholder("<url>", kURL)
+		if last := c[len(c)-1]; last == '.' || last == '!' || last == '?' {
+			sc.bound()
+		}
+		return
+	}
+	switch c[0] {
+	case '@':
+		if len(c) > 1 {
+			sc.handle(c[1:], subj)
+			return
+		}
+	case '#':
+		if len(c) > 1 {
+			sc.hashtag(c[1:], subj)
+			return
+		}
+	}
+	sc.words(c, subj)
+}
+
+func isURL(c string) bool {
+	if strings.Contains(c, "://") || strings.HasPrefix(c, "www.") {
+		return true
+	}
+	// bare links such as t.co/abc or bit.ly/xyz
+	slash := strings.IndexByte(c, '/')
+	if slash <= 0 {
+		return false
+	}
+	dot := strings.IndexByte(c[:slash], '.')
+	return dot > 0 && dot < slash-1 && slash < len(c)-1
+}
+
+// handle tokenises an @handle: the subject if it contains a subject name.
+func (sc *scratch) handle(h string, subj *subjectInfo) {
+	end := 0
+	for end < len(h) {
+		b := h[end]
+		if b == '_' || b == '.' || ('0' <= b && b <= '9') || ('a' <= b && b <= 'z') || ('A' <= b && b <= 'Z') {
+			end++
+			continue
+		}
+		break
+	}
+	name := h[:end]
+	if subj != nil && subj.matchesHandle(name) {
+		sc.placeholder("<subj>", kSubj)
+	} else if name != "" {
+		sc.placeholder("<user>", kUser)
+	}
+	if rest := h[end:]; rest != "" {
+		rest = strings.TrimPrefix(strings.TrimPrefix(rest, "'s"), "’s")
+		sc.words(rest, nil)
+	}
+}
+
+// hashtag tokenises a #hashtag: its camel-case parts become words; a tag that
+// contains a subject name is a subject mention.
+func (sc *scratch) hashtag(tag string, subj *subjectInfo) {
+	sc.nHashtags++
+	if subj != nil {
+		end := 0
+		for end < len(tag) && (isASCIIAlnum(tag[end]) || tag[end] >= utf8.RuneSelf) {
+			end++
+		}
+		if subj.matchesHandle(tag[:end]) {
+			// Split anyway so that "#StandWithKiara" keeps "stand with".
+			if !hasCamel(tag[:end]) {
+				sc.placeholder("<subj>", kSubj)
+				sc.words(tag[end:], nil)
+				return
+			}
+		}
+	}
+	// Insert spaces at camel-case boundaries.
+	var parts [8]int
+	np := 0
+	prevLower, prevUpper := false, false
+	rs := []rune(tag)
+	for i, r := range rs {
+		up := unicode.IsUpper(r)
+		if i > 0 && np < len(parts) {
+			nextLower := i+1 < len(rs) && unicode.IsLower(rs[i+1])
+			if up && (prevLower || (prevUpper && nextLower)) {
+				parts[np] = i
+				np++
+			}
+		}
+		prevLower, prevUpper = unicode.IsLower(r) || unicode.IsDigit(r), up
+	}
+	if np == 0 {
+		sc.words(tag, subj)
+		return
+	}
+	from := 0
+	for _, p := range parts[:np] {
+		sc.words(string(rs[from:p]), subj)
+		from = p
+	}
+	sc.words(string(rs[from:]), subj)
+}
+
+func hasCamel(s string) bool {
+	sawLower := false
+	for _, r := range s {
+		if unicode.IsLower(r) {
+			sawLower = true
+		} else if unicode.IsUpper(r) && sawLower {
+			return true
+		}
+	}
+	return false
+}
+
+func isASCIIAlnum(b byte) bool {
+	return ('0' <= b && b <= '9') || ('a' <= b && b <= 'z') || ('A' <= b && b <= 'Z') || b == '_'
+}
+
+// words tokenises plain text without whitespace.
+func (sc *scratch) words(c string, subj *subjectInfo) {
+	i := 0
+	for i < len(c) {
+		r, n := rune(c[i]), 1
+		if r >= utf8.RuneSelf {
+			r, n = utf8.DecodeRuneInString(c[i:])
+		}
+		switch {
+		case isWordRune(r):
+			j := i + n
+			for j < len(c) {
+				r2, n2 := rune(c[j]), 1
+				if r2 >= utf8.RuneSelf {
+					r2, n2 = utf8.DecodeRuneInString(c[j:])
+				}
+				if isWordRune(r2) {
+					j += n2
+					continue
+				}
+				// apostrophes, hyphens and asterisks inside a word
+				if isApos(r2) || r2 == '-' || r2 == '*' {
+					if j+n2 < len(c) {
+						r3, _ := utf8.DecodeRuneInString(c[j+n2:])
+						if isWordRune(r3) {
+							j += n2
+							continue
+						}
+					}
+				}
+				// digits with separators: 2,400 or 5.5
+				if (r2 == ',' || r2 == '.') && j+1 < len(c) && isDigit(c[j-1]) && isDigit(c[j+1]) {
+					j++
+					continue
+				}
+				break
+			}
+			sc.word(c[i:j], subj)
+			i = j
+			continue
+		case isEmoji(r):
+			sc.emoji(c[i : i+n])
+		case isRegional(r):
+			if len(sc.toks) == 0 || string(sc.last()) != "<flag>" {
+				sc.placeholder("<flag>", kEmoji)
+			}
+		case r == '?' || r == '¿':
+			if r == '?' && !sc.lastIs("?") {
+				sc.placeholder("?", kPunct)
+				sc.bound()
+			}
+		case r == '!' || r == '¡':
+			if r == '!' && !sc.lastIs("!") {
+				sc.placeholder("!", kPunct)
+				sc.bound()
+			}
+		case r == '"' || r == '“' || r == '”' || r == '«' || r == '»' || r == '„':
+			sc.placeholder("\"", kPunct)
+		case r == '.' || r == '…' || r == ';' || r == '。':
+			sc.bound()
+		case r == ',' || r == ':' || r == '—' || r == '–' || r == '(' || r == ')':
+			sc.comma()
+		case r == '%':
+			sc.placeholder("%", kPunct)
+		}
+		i += n
+	}
+}
+
+func isDigit(b byte) bool { return '0' <= b && b <= '9' }
+
+// word appends one word token.
+func (sc *scratch) word(w string, subj *subjectInfo) {
+	caps, letters := true, 0
+	digits := true
+	for _, r := range w {
+		if unicode.IsLetter(r) {
+			letters++
+			digits = false
+			if !unicode.IsUpper(r) {
+				caps = false
+			}
+		} else if !unicode.IsDigit(r) && r != ',' && r != '.' {
+			digits = false
+		}
+	}
+	if digits {
+		sc.placeholder("<num>", kNum)
+		return
+	}
+	s := len(sc.norm)
+	var prev byte
+	run := 0
+	for _, r := range w {
+		before := len(sc.norm)
+		sc.norm = appendFolded(sc.norm, r)
+		// squeeze letters repeated more than twice: "sooo" -> "soo"
+		if len(sc.norm) == before+1 {
+			b := sc.norm[before]
+			if b == prev {
+				run++
+				if run > 2 && b >= 'a' && b <= 'z' {
+					sc.norm = sc.norm[:before]
+				}
+			} else {
+				prev, run = b, 1
+			}
+		} else {
+			prev, run = 0, 0
+		}
+	}
+	e := len(sc.norm)
+	// French elision: l'attention, n'est, qu'elle
+	if k := indexByte(sc.norm[s:e], '\''); k > 0 && e-(s+k+1) >= 2 {
+		if full, ok := frenchElision[string(sc.norm[s:s+k])]; ok {
+			rest := string(sc.norm[s+k+1 : e])
+			sc.norm = sc.norm[:s]
+			sc.norm = append(sc.norm, full...)
+			sc.push(int32(s), int32(len(sc.norm)), kWord, 0, subj)
+			s2 := len(sc.norm)
+			sc.norm = append(sc.norm, rest...)
+			sc.push(int32(s2), int32(len(sc.norm)), kWord, 0, subj)
+			return
+		}
+	}
+	var fl uint8
+	if caps && letters >= 2 {
+		fl |= fCaps
+	}
+	sc.push(int32(s), int32(e), kWord, fl, subj)
+}
+
+func indexByte(b []byte, c byte) int {
+	for i, x := range b {
+		if x == c {
+			return i
+		}
+	}
+	return -1
+}
+
+// push appends a word token norm[s:e], mapping subject names to placeholders
+// and attaching lexicon information.
+func (sc *scratch) push(s, e int32, kind tokKind, fl uint8, subj *subjectInfo) {
+	w := sc.norm[s:e]
+	if subj != nil {
+		base := w
+		if n := len(base); n > 2 && base[n-2] == '\'' && base[n-1] == 's' {
+			base = base[:n-2]
+		}
+		switch subj.lookup(base) {
+		case kSubj:
+			sc.norm = append(sc.norm[:s], "<subj>"...)
+			sc.toks = append(sc.toks, token{s: s, e: s + 6, h: hSubj, kind: kSubj, flags: fl, sent: sc.sent})
+			return
+		case kRole:
+			sc.norm = append(sc.norm[:s], "<role>"...)
+			sc.toks = append(sc.toks, token{s: s, e: s + 6, h: hRole, kind: kRole, flags: fl, sent: sc.sent})
+			return
+		}
+	}
+	if sc.noLex {
+		sc.toks = append(sc.toks, token{s: s, e: e, h: hashBytes(w), kind: kind, flags: fl, sent: sc.sent})
+		return
+	}
+	t := lex()
+	info := t.words[string(w)]
+	if info == nil && len(w) >= 4 {
+		if c := t.prefixCues(string(w)); c != 0 {
+			info = sc.extraInfo(c)
+		}
+	}
+	if info == nil && len(w) > 3 && w[len(w)-3] == 'n' && w[len(w)-2] == '\'' && w[len(w)-1] == 't' {
+		info = &negInfo
+	}
+	sc.toks = append(sc.toks, token{s: s, e: e, h: hashBytes(w), info: info, kind: kind, flags: fl, sent: sc.sent})
+}
+
+var (
+	hSubj   = hashString("<subj>")
+	hRole   = hashString("<role>")
+	negInfo = wordInfo{cues: 1 << cueNegator}
+)
+
+// extraInfo returns a scratch wordInfo for a word known only by prefix.
+func (sc *scratch) extraInfo(c uint32) *wordInfo {
+	if sc.nExtra == len(sc.extra) {
+		return nil
+	}
+	wi := &sc.extra[sc.nExtra]
+	sc.nExtra++
+	*wi = wordInfo{cues: c}
+	return wi
+}
+
+func (sc *scratch) emoji(e string) { sc.placeholder(e, kEmoji) }
+
+func (sc *scratch) placeholder(p string, kind tokKind) {
+	s := int32(len(sc.norm))
+	sc.norm = append(sc.norm, p...)
+	var info *wordInfo
+	if !sc.noLex {
+		info = lex().words[p]
+	}
+	sc.toks = append(sc.toks, token{s: s, e: int32(len(sc.norm)), h: hashString(p), info: info, kind: kind, sent: sc.sent})
+}
+
+// bound ends a sentence.
+func (sc *scratch) bound() {
+	if n := len(sc.toks); n == 0 || sc.toks[n-1].kind == kBound {
+		return
+	}
+	sc.toks = append(sc.toks, token{kind: kBound, sent: sc.sent})
+	sc.sent++
+}
+
+// comma ends a negation scope but not the sentence.
+func (sc *scratch) comma() {
+	if n := len(sc.toks); n > 0 {
+		sc.toks[n-1].flags |= fCommaAfter
+	}
+}
+
+// fCommaAfter marks a token followed by a comma or similar (ends negation scope).
+const fCommaAfter uint8 = 1 << 7
+
+func (sc *scratch) last() []byte {
+	t := sc.toks[len(sc.toks)-1]
+	return sc.norm[t.s:t.e]
+}
+
+func (sc *scratch) lastIs(p string) bool {
+	for i := len(sc.toks) - 1; i >= 0; i-- {
+		if sc.toks[i].kind == kBound {
+			continue
+		}
+		return string(sc.norm[sc.toks[i].s:sc.toks[i].e]) == p
+	}
+	return false
+}
