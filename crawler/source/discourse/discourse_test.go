@@ -1,0 +1,254 @@
+package discourse_test
+
+import (
+	"encoding/json"
+	"flag"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/reactions-research/reactions/crawler/replica"
+	"github.com/reactions-research/reactions/crawler/source"
+	"github.com/reactions-research/reactions/crawler/source/discourse"
+	"github.com/reactions-research/reactions/reaction"
+	"github.com/reactions-research/reactions/story"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func fixture(t *testing.T) []replica.Item {
+	t.Helper()
+	p, ok := replica.Platforms()[reaction.Discourse]
+	if !ok {
+		t.Fatal("no discourse replica registered")
+	}
+	return p.Fixture()
+}
+
+// expected returns what a correct crawl of d yields, keyed by id, authors
+// pseudonymised and URLs for the replica at base.
+func expected(t *testing.T, d *replica.Dataset, authors *reaction.Pseudonymizer, base string) map[string]reaction.Reaction {
+	t.Helper()
+	p := replica.Platforms()[reaction.Discourse]
+	want := map[string]reaction.Reaction{}
+	for _, it := range d.Items(reaction.Discourse) {
+		r := p.Expect(d, it)
+		if r.ID == "" {
+			continue
+		}
+		if _, dup := want[r.ID]; dup {
+			t.Fatalf("fixture: duplicate expected id %s", r.ID)
+		}
+		r.Author = authors.Author(reaction.Discourse, r.Author)
+		r.URL = strings.Replace(r.URL, replica.DiscourseExpectBase, base, 1)
+		want[r.ID] = r
+	}
+	return want
+}
+
+// compare checks got against want: every reaction, every field the crawler
+// fills, nothing missing, nothing duplicated.
+func compare(t *testing.T, got []reaction.Reaction, want map[string]reaction.Reaction) {
+	t.Helper()
+	seen := map[string]bool{}
+	for _, g := range got {
+		if seen[g.ID] {
+			t.Errorf("%s emitted twice", g.ID)
+			continue
+		}
+		seen[g.ID] = true
+		w, ok := want[g.ID]
+		if !ok {
+			t.Errorf("%s emitted but not in the ground truth", g.ID)
+			continue
+		}
+		g.Normalize()
+		w.Normalize()
+		type f struct {
+			name      string
+			got, want any
+		}
+		for _, c := range []f{
+			{"parent_id", g.ParentID, w.ParentID}, {"root_id", g.RootID, w.RootID}, {"url", g.URL, w.URL},
+			{"created_at", g.CreatedAt, w.CreatedAt}, {"text", g.Text, w.Text}, {"lang", g.Lang, w.Lang},
+			{"likes", g.Likes, w.Likes}, {"replies", g.Replies, w.Replies}, {"deleted", g.Deleted, w.Deleted},
+			{"author", g.Author, w.Author},
+		} {
+			if c.got != c.want {
+				t.Errorf("%s: %s = %#v, want %#v", g.ID, c.name, c.got, c.want)
+			}
+		}
+	}
+	for id := range want {
+		if !seen[id] {
+			t.Errorf("%s missing", id)
+		}
+	}
+}
+
+func TestCrawlReplica(t *testing.T) {
+	d := replica.NewDataset(fixture(t)...)
+	srv := httptest.NewServer(replica.New(d, replica.Options{}))
+	defer srv.Close()
+	base := srv.URL + "/discourse"
+	h := newHarness(t, &story.Source{Platform: reaction.Discourse, BaseURL: base,
+		Topics: []string{"5512", "5600", "999999"}})
+
+	got, st := h.run(&discourse.Adapter{})
+	want := expected(t, d, h.authors, base)
+	compare(t, got, want)
+	if len(got) < 40 {
+		t.Errorf("only %d reactions from a 47-post topic", len(got))
+	}
+	if k := st.kinds(); k["not_found"] != 1 || len(k) != 1 {
+		t.Errorf("error kinds = %v, want one not_found (topic 999999)", k)
+	}
+	if len(st.blocked) != 1 || !strings.Contains(st.blocked[0], "5600") {
+		t.Errorf("blocked = %v, want the private topic 5600", st.blocked)
+	}
+	// Stream paging: the posts past the first 20 come in batches of at most 20.
+	batches := 0
+	for _, u := range h.fetch.urls {
+		if strings.Contains(u, "/posts.json?") {
+			batches++
+			pu, _ := url.Parse(strings.TrimPrefix(u, "GET "))
+			if n := len(pu.Query()["post_ids[]"]); n == 0 || n > discourse.BatchSize {
+				t.Errorf("%s asks for %d posts", u, n)
+			}
+		}
+	}
+	if batches != 2 { // 46 visible posts: 20 embedded, then 20 + 6
+		t.Errorf("%d posts.json requests, want 2", batches)
+	}
+
+	t.Run("unchanged second run emits nothing", func(t *testing.T) {
+		h.fetch.urls = nil
+		again, st := h.run(&discourse.Adapter{})
+		if len(again) != 0 {
+			t.Errorf("second run emitted %d reactions, e.g. %s", len(again), again[0].ID)
+		}
+		for _, u := range h.fetch.urls {
+			if strings.Contains(u, "/posts.json") {
+				t.Errorf("second run fetched %s", u)
+			}
+		}
+		if k := st.kinds(); k["not_found"] != 1 || len(k) != 1 {
+			t.Errorf("error kinds = %v", k)
+		}
+	})
+
+	t.Run("new posts only", func(t *testing.T) {
+		last := time.Date(2024, 6, 11, 12, 0, 0, 0, time.UTC)
+		added := []replica.Item{
+			{Platform: reaction.Discourse, Native: "95001", Thread: "88120", Parent: "88120", Author: "late1",
+				CreatedAt: last, Text: "Arrived late: condolences.", Likes: 1},
+			// An answer to an old post (#27, not among the 20 embedded): its number is resolved
+			// although that post is not fetched again.
+			{Platform: reaction.Discourse, Native: "95002", Thread: "88120", Parent: "88302", Author: "late2",
+				CreatedAt: last.Add(time.Minute), Text: "Replying to an old post."},
+		}
+		d.Add(added...)
+		again, _ := h.run(&discourse.Adapter{})
+		all := expected(t, d, h.authors, base)
+		want := map[string]reaction.Reaction{}
+		for _, it := range added {
+			r := replica.Platforms()[reaction.Discourse].Expect(d, it)
+			want[r.ID] = all[r.ID]
+		}
+		compare(t, again, want)
+	})
+}
+
+// TestRateLimited crawls through 429 answers with Retry-After.
+func TestRateLimited(t *testing.T) {
+	d := replica.NewDataset(fixture(t)...)
+	srv := httptest.NewServer(replica.New(d, replica.Options{RateLimitEvery: 2, RetryAfter: time.Second}))
+	defer srv.Close()
+	base := srv.URL + "/discourse"
+	h := newHarness(t, &story.Source{Platform: reaction.Discourse, BaseURL: base, Topics: []string{"5512"}})
+	got, st := h.run(&discourse.Adapter{})
+	compare(t, got, expected(t, d, h.authors, base))
+	if len(st.errors) != 0 {
+		t.Errorf("errors: %v", st.errors)
+	}
+}
+
+// TestGolden crawls recorded payloads of tricky shapes (a staff view with
+// deleted_at, like_count instead of actions_summary, missing created_at,
+// quotes and entities) and compares the reactions with golden files.
+func TestGolden(t *testing.T) {
+	cases := []struct {
+		name  string
+		topic string
+		kinds map[string]int
+	}{
+		{"staff_view", "7001", map[string]int{"parse": 1}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := filepath.Join("testdata", tc.name)
+			mux := http.NewServeMux()
+			mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+				name := strings.NewReplacer("/", "_", "?", "_").Replace(strings.TrimPrefix(r.URL.Path, "/"))
+				b, err := os.ReadFile(filepath.Join(dir, name))
+				if err != nil {
+					http.Error(w, `{"errors":["The requested URL or resource could not be found."],"error_type":"not_found"}`, 404)
+					return
+				}
+				w.Header().Set("Content-Type", "application/json")
+				w.Write(b)
+			})
+			srv := httptest.NewServer(mux)
+			defer srv.Close()
+			p, _ := reaction.NewPseudonymizer(nil, true)
+			h := newHarness(t, &story.Source{Platform: reaction.Discourse, BaseURL: srv.URL, Topics: []string{tc.topic}})
+			h.authors = p
+			got, st := h.run(&discourse.Adapter{})
+			for i := range got {
+				got[i].URL = strings.Replace(got[i].URL, srv.URL, "https://forum.example.org", 1)
+				got[i].ID = strings.Replace(got[i].ID, "127.0.0.1", "forum.example.org", 1)
+				got[i].ParentID = strings.Replace(got[i].ParentID, "127.0.0.1", "forum.example.org", 1)
+				got[i].RootID = strings.Replace(got[i].RootID, "127.0.0.1", "forum.example.org", 1)
+				got[i].FirstSeen = time.Time{}
+				got[i].Author = strings.Replace(got[i].Author, "127.0.0.1", "forum.example.org", 1)
+			}
+			b, _ := json.MarshalIndent(got, "", "  ")
+			b = append(b, '\n')
+			golden := filepath.Join(dir, "want.json")
+			if *update {
+				if err := os.WriteFile(golden, b, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			wantB, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if string(wantB) != string(b) {
+				t.Errorf("reactions differ from %s:\n%s", golden, b)
+			}
+			if k := st.kinds(); !mapsEqual(k, tc.kinds) {
+				t.Errorf("error kinds = %v, want %v", k, tc.kinds)
+			}
+		})
+	}
+}
+
+func mapsEqual(a, b map[string]int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+var _ source.Adapter = (*discourse.Adapter)(nil)
