@@ -29,6 +29,13 @@ type Story struct {
 	Poll Duration `yaml:"poll,omitempty" json:"poll,omitempty"`
 	// Sources lists where to collect reactions. At least one is required.
 	Sources []Source `yaml:"sources" json:"sources"`
+	// Demo marks a story whose reactions are generated deterministically
+	// (the demo data set): the dashboard shows a "Demo data" banner.
+	Demo bool `yaml:"demo,omitempty" json:"demo,omitempty"`
+	// DemoReport is free text (JSON from the demo job) reporting how the
+	// classifier agreed with the generator's intended stances; the dashboard
+	// shows it in a small panel when present.
+	DemoReport string `yaml:"demo_report,omitempty" json:"demo_report,omitempty"`
 }
 
 // Window is a half-open time range [From, To) in UTC.
