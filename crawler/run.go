@@ -1,0 +1,452 @@
+package crawler
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gocolly/colly/v2"
+
+	"github.com/reactions-research/reactions/crawler/source"
+	"github.com/reactions-research/reactions/reaction"
+	"github.com/reactions-research/reactions/story"
+)
+
+// Mode says whether a crawl runs once or keeps polling.
+type Mode int
+
+const (
+	// Once collects everything currently reachable and returns.
+	Once Mode = iota
+	// Follow polls every story.Poll until the context is cancelled.
+	Follow
+)
+
+// Run crawls every source of st and sends what it finds to sink. In Once
+// mode it runs each source once; in Follow mode it polls every st.Poll until
+// ctx is cancelled. It returns the runs of the last poll (one per source);
+// each run is also written with sink.PutCrawlRun at its start and its end.
+//
+// Run returns an error only when the crawl cannot start (the state is
+// locked by another crawl, the sink refuses the story); what goes wrong
+// within a source is in its run's Status and Message. When ctx is cancelled
+// (Ctrl-C) the adapters stop, everything already fetched is flushed to the
+// sink within Config.FlushTimeout, and the runs end as "stopped".
+func Run(ctx context.Context, cfg Config, st *story.Story, sink Sink, mode Mode) ([]reaction.CrawlRun, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if st == nil || len(st.Sources) == 0 {
+		return nil, errors.New("crawl: the story has no sources")
+	}
+	state, err := openState(cfg.StateDir, st.ID)
+	if err != nil {
+		return nil, err
+	}
+	defer state.close()
+	c := &crawl{cfg: &cfg, st: st, sink: sink, state: state, m: newMetrics(cfg.Registerer), hosts: newHostLimits()}
+	if err := sink.PutStory(ctx, st); err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("crawl stopped before it started: %w", ctx.Err())
+		}
+		return nil, fmt.Errorf("register story with the sink: %w", err)
+	}
+	for {
+		runs := c.poll(ctx)
+		if cfg.OnPoll != nil {
+			cfg.OnPoll(runs)
+		}
+		if mode == Once || ctx.Err() != nil {
+			return runs, nil
+		}
+		if sleep(ctx, time.Duration(st.Poll)) != nil {
+			return runs, nil
+		}
+	}
+}
+
+// crawl is one Run.
+type crawl struct {
+	cfg   *Config
+	st    *story.Story
+	sink  Sink
+	state *storyState
+	m     *metrics
+	hosts *hostLimits
+}
+
+// poll runs every source once, in parallel (at most Config.Parallel at a
+// time), through one batcher.
+func (c *crawl) poll(ctx context.Context) []reaction.CrawlRun {
+	runID := newRunID(c.cfg.Now())
+	b := newBatcher(c)
+	go b.loop(ctx)
+
+	runs := make([]*sourceRun, len(c.st.Sources))
+	sem := make(chan struct{}, c.cfg.Parallel)
+	var wg sync.WaitGroup
+	for i := range c.st.Sources {
+		sr := c.newSourceRun(i, runID, b)
+		runs[i] = sr
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+				defer func() { <-sem }()
+			case <-ctx.Done():
+				return // never started; finish() records it as stopped
+			}
+			sr.collect(ctx)
+		}()
+	}
+	wg.Wait()
+	close(b.in)
+	<-b.done
+	if b.isFrozen() {
+		c.state.dropPendingCursors()
+	} else if err := c.state.commitCursors(b.watermark.Load()); err != nil {
+		c.cfg.Log.Error("could not save the crawl cursors; the next run re-collects from the previous ones", "story", c.st.ID, "err", err)
+	}
+
+	out := make([]reaction.CrawlRun, len(runs))
+	for i, sr := range runs {
+		out[i] = sr.finish(ctx)
+	}
+	return out
+}
+
+func newRunID(now time.Time) string {
+	var r [3]byte
+	rand.Read(r[:])
+	return now.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(r[:])
+}
+
+// sourceRun is one run of one source.
+type sourceRun struct {
+	c     *crawl
+	src   *story.Source
+	b     *batcher
+	stats *runStats
+	run   reaction.CrawlRun
+	log   *slog.Logger
+
+	started    bool
+	noAdapter  bool
+	collectErr error
+	panicked   bool
+
+	memMu sync.Mutex
+	mem   map[string]string // cursors set during this run
+}
+
+func (c *crawl) newSourceRun(i int, runID string, b *batcher) *sourceRun {
+	src := &c.st.Sources[i]
+	return &sourceRun{
+		c: c, src: src, b: b, stats: newRunStats(), mem: map[string]string{},
+		log: c.cfg.Log.With("story", c.st.ID, "source", src.Name, "platform", string(src.Platform)),
+		run: reaction.CrawlRun{
+			Story: c.st.ID, Source: src.Name, Platform: src.Platform, RunID: runID,
+			Status: reaction.RunRunning,
+		},
+	}
+}
+
+// collect runs the source's adapter.
+func (sr *sourceRun) collect(ctx context.Context) {
+	c := sr.c
+	sr.started = true
+	sr.run.Started = c.cfg.Now().UTC()
+	sr.putRun(ctx, sr.run)
+	c.m.observeRun(sr.run)
+
+	adapter, ok := c.cfg.lookup(sr.src.Platform)
+	if !ok {
+		sr.noAdapter = true
+		return
+	}
+	limit, err := c.cfg.limitFor(sr.src)
+	if err != nil { // validated with the story; kept as a guard
+		sr.collectErr = err
+		return
+	}
+	t := &transport{
+		base: http.DefaultTransport.(*http.Transport).Clone(), platform: sr.src.Platform, limit: limit,
+		hosts: c.hosts, cfg: c.cfg, m: c.m, stats: sr.stats, log: sr.log, ctx: ctx,
+	}
+	env := &source.Env{
+		Story:   c.st,
+		Source:  sr.src,
+		Fetch:   newFetcher(ctx, c.cfg, t, sr.stats, c.m),
+		Emit:    func(r reaction.Reaction) error { return sr.emit(ctx, r) },
+		Authors: c.cfg.Authors,
+		State:   sourceState{sr},
+		Stats:   statsView{sr},
+		Log:     sr.log,
+		Now:     c.cfg.Now,
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			sr.panicked = true
+			sr.collectErr = fmt.Errorf("the %s adapter crashed: %v", sr.src.Platform, p)
+			sr.log.Error("adapter crashed", "panic", p)
+		}
+	}()
+	sr.collectErr = adapter.Collect(ctx, env)
+}
+
+// emit is Env.Emit: fill, check, skip what was already sent unchanged, and
+// queue the rest for the sink. It returns an error only to say "stop" (the
+// context is done); the reaction handed over is kept even then.
+func (sr *sourceRun) emit(ctx context.Context, r reaction.Reaction) error {
+	c := sr.c
+	r.Story = c.st.ID
+	r.FirstSeen = c.cfg.Now()
+	r.Normalize()
+	if err := r.Validate(); err != nil {
+		sr.stats.error(sr, "invalid", err)
+		return ctx.Err()
+	}
+	if r.Platform != sr.src.Platform {
+		sr.stats.error(sr, "invalid", fmt.Errorf("%w: platform: %q from a %s source", reaction.ErrInvalid, r.Platform, sr.src.Platform))
+		return ctx.Err()
+	}
+	sr.stats.items.Add(1)
+	d := digest(&r)
+	k := idKey(r.ID)
+
+	b := sr.b
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	s := c.state
+	s.mu.Lock()
+	prev, existed := s.sent[k]
+	if existed && prev.digest == d {
+		s.mu.Unlock()
+		return ctx.Err()
+	}
+	if existed && prev.firstSeen != 0 {
+		r.FirstSeen = time.Unix(int64(prev.firstSeen), 0).UTC()
+	}
+	e := sentEntry{digest: d, firstSeen: unixSeconds(r.FirstSeen)}
+	s.sent[k] = e
+	s.mu.Unlock()
+	b.seq++
+	// The batcher reads until every source is done, so this send never
+	// blocks forever; while the sink is slow it blocks (backpressure).
+	b.in <- pendingItem{r: r, sr: sr, source: sr.src.Name, seq: b.seq, entry: e, prev: prev, existed: existed}
+	return ctx.Err()
+}
+
+// finish computes the run's final counts, status and message, records it
+// and returns it.
+func (sr *sourceRun) finish(ctx context.Context) reaction.CrawlRun {
+	c := sr.c
+	r := &sr.run
+	if !sr.started {
+		r.Started = c.cfg.Now().UTC()
+	}
+	r.Finished = c.cfg.Now().UTC()
+	s := sr.stats
+	r.Requests = s.requests.Load()
+	r.Pages = s.pages.Load()
+	if r.Pages == 0 && !s.pageCalled.Load() {
+		r.Pages = s.okResponses.Load()
+	}
+	r.Items = s.items.Load()
+	r.NewItems = s.newItems.Load()
+	r.Blocked = max(s.blocked.Load(), s.fetchBlocked.Load())
+	r.ErrorKinds, r.Errors = s.errorKinds()
+	before := c.state.collectedBefore(sr.src.Name) - r.NewItems
+
+	stopped := ctx.Err() != nil && (sr.collectErr == nil || errors.Is(sr.collectErr, context.Canceled) ||
+		errors.Is(sr.collectErr, context.DeadlineExceeded) || errors.Is(sr.collectErr, ctx.Err()))
+	switch {
+	case sr.noAdapter:
+		r.Status = reaction.RunFailed
+		r.Message = fmt.Sprintf("No %s adapter is built into this binary, so nothing was collected.", sr.src.Platform)
+	case stopped:
+		r.Status = reaction.RunStopped
+		r.Message = fmt.Sprintf("Interrupted after %d reactions (%d new or changed sent); everything fetched was kept and the next run resumes from here.", r.Items, r.NewItems)
+	case errors.Is(sr.collectErr, source.ErrBlocked) || (r.Blocked > 0 && r.Items == 0):
+		r.Status = reaction.RunBlocked
+		r.Message = fmt.Sprintf("%s refused access (HTTP 401/403): it now requires authentication or blocks this crawler, so it was not retried.", sr.src.Platform)
+	case sr.collectErr != nil:
+		r.Status = reaction.RunFailed
+		r.Message = fmt.Sprintf("Stopped mid-way after %d reactions: %s.", r.Items, strings.TrimSuffix(oneLine(sr.collectErr.Error()), "."))
+	case r.Items == 0 && before <= 0:
+		r.Status = reaction.RunWarning
+		r.Message = "Found no reactions: check the ids, queries and base_url of this source."
+	case r.Errors > 0 || r.Blocked > 0:
+		r.Status = reaction.RunWarning
+		r.Message = fmt.Sprintf("Finished with %d errors (%s) and %d blocked endpoints; some reactions may be missing.", r.Errors, kindList(r.ErrorKinds), r.Blocked)
+	case r.Items == 0:
+		r.Status = reaction.RunOK
+		r.Message = fmt.Sprintf("Nothing new since the last run (%d reactions collected before).", before)
+	default:
+		r.Status = reaction.RunOK
+		r.Message = fmt.Sprintf("Collected %d reactions, %d of them new or changed.", r.Items, r.NewItems)
+	}
+	sr.putRun(ctx, *r)
+	c.m.observeRun(*r)
+	level := slog.LevelInfo
+	if r.Status != reaction.RunOK {
+		level = slog.LevelWarn
+	}
+	sr.log.Log(context.Background(), level, "source run finished", "status", r.Status, "requests", r.Requests,
+		"items", r.Items, "new", r.NewItems, "errors", r.Errors, "blocked", r.Blocked, "message", r.Message)
+	return *r
+}
+
+// putRun records a run with the sink, within FlushTimeout even after ctx
+// was cancelled (the final record of an interrupted run matters most).
+func (sr *sourceRun) putRun(ctx context.Context, run reaction.CrawlRun) {
+	pctx, cancel := graceContext(ctx, sr.c.cfg.FlushTimeout)
+	defer cancel()
+	if err := sr.c.sink.PutCrawlRun(pctx, run); err != nil {
+		sr.log.Warn("could not record the crawl run", "status", run.Status, "err", err)
+	}
+}
+
+// graceContext returns a context that is not cancelled with ctx but ends d
+// after ctx is done: in-flight sends get time to finish after Ctrl-C.
+func graceContext(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	g, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stop := make(chan struct{})
+	go func() {
+		select {
+		case <-ctx.Done():
+			t := time.NewTimer(d)
+			defer t.Stop()
+			select {
+			case <-t.C:
+				cancel()
+			case <-stop:
+			}
+		case <-stop:
+		}
+	}()
+	var once sync.Once
+	return g, func() { once.Do(func() { close(stop); cancel() }) }
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+func kindList(kinds map[string]int64) string {
+	keys := make([]string, 0, len(kinds))
+	for k := range kinds {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s %d", k, kinds[k])
+	}
+	return strings.Join(parts, ", ")
+}
+
+// runStats counts one source run's work.
+type runStats struct {
+	requests, pages, okResponses, items, newItems atomic.Int64
+	blocked, fetchBlocked, retries                atomic.Int64
+	pageCalled                                    atomic.Bool
+
+	mu    sync.Mutex
+	kinds map[string]int64
+}
+
+func newRunStats() *runStats { return &runStats{kinds: map[string]int64{}} }
+
+func (s *runStats) error(sr *sourceRun, kind string, err error) {
+	if kind == "" {
+		kind = "other"
+	}
+	s.mu.Lock()
+	s.kinds[kind]++
+	s.mu.Unlock()
+	sr.log.Warn("source error", "kind", kind, "err", err)
+}
+
+func (s *runStats) errorKinds() (map[string]int64, int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.kinds) == 0 {
+		return nil, 0
+	}
+	out := make(map[string]int64, len(s.kinds))
+	var n int64
+	for k, v := range s.kinds {
+		out[k] = v
+		n += v
+	}
+	return out, n
+}
+
+// statsView is the source.Stats an adapter sees.
+type statsView struct{ sr *sourceRun }
+
+// Error implements source.Stats.
+func (v statsView) Error(kind string, err error) {
+	// A robots.txt refusal met by an adapter's own Colly collector (the
+	// fetcher counts those of Get and Post itself).
+	if errors.Is(err, colly.ErrRobotsTxtBlocked) && !errors.Is(err, source.ErrRobots) {
+		v.sr.c.m.robots.WithLabelValues(string(v.sr.src.Platform)).Inc()
+	}
+	v.sr.stats.error(v.sr, kind, err)
+}
+
+// Blocked implements source.Stats.
+func (v statsView) Blocked(what string, err error) {
+	v.sr.stats.blocked.Add(1)
+	v.sr.log.Warn("blocked", "what", what, "err", err)
+}
+
+// Page implements source.Stats.
+func (v statsView) Page() {
+	v.sr.stats.pageCalled.Store(true)
+	v.sr.stats.pages.Add(1)
+}
+
+// sourceState is the source.State an adapter sees: Get returns the latest
+// value set (in this run) or the last committed one; Set commits once
+// everything emitted before it was acknowledged.
+type sourceState struct{ sr *sourceRun }
+
+// Get implements source.State.
+func (s sourceState) Get(key string) string {
+	s.sr.memMu.Lock()
+	v, ok := s.sr.mem[key]
+	s.sr.memMu.Unlock()
+	if ok {
+		return v
+	}
+	return s.sr.c.state.cursor(s.sr.src.Name, key)
+}
+
+// Set implements source.State.
+func (s sourceState) Set(key, value string) {
+	s.sr.memMu.Lock()
+	s.sr.mem[key] = value
+	s.sr.memMu.Unlock()
+	b := s.sr.b
+	b.mu.Lock()
+	seq := b.seq
+	b.mu.Unlock()
+	st := s.sr.c.state
+	st.setCursor(s.sr.src.Name, key, value, seq)
+	if !b.isFrozen() && seq <= b.watermark.Load() {
+		if err := st.commitCursors(b.watermark.Load()); err != nil {
+			s.sr.log.Error("could not save a cursor", "err", err)
+		}
+	}
+}
