@@ -63,7 +63,7 @@ func testConfig(t *testing.T) Config {
 	return Config{
 		StateDir: t.TempDir(), Authors: p, Contact: "research@example.org",
 		Timeout: 5 * time.Second, RetryInitial: 20 * time.Millisecond, MaxRetryWait: 3 * time.Second,
-		Rates:    map[reaction.Platform]string{reaction.Web: Unlimited, reaction.HackerNews: Unlimited, reaction.Lemmy: Unlimited},
+		Rates:      map[reaction.Platform]string{reaction.Web: Unlimited, reaction.HackerNews: Unlimited, reaction.Lemmy: Unlimited},
 		Registerer: prometheus.NewRegistry(),
 		Log:        slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}

@@ -197,7 +197,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		var once sync.Once
 		resp.Body = &limitedBody{rc: resp.Body, left: max, limit: max, url: req.URL.Redacted(),
-			done: func() { once.Do(func() { cancel(); t.m.inFlight.Dec() }) },
+			done:     func() { once.Do(func() { cancel(); t.m.inFlight.Dec() }) },
 			tooLarge: func() { t.m.requests.WithLabelValues(plat, outcomeTooLarge).Inc() },
 		}
 		return resp, nil
