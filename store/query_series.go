@@ -31,6 +31,9 @@ type SeriesQuery struct {
 	Platform reaction.Platform
 	// Step is the key width in seconds: a multiple of 60, at least 60.
 	Step int64
+	// ByPlatform groups by platform too; otherwise SeriesCount.Platform is
+	// empty and every platform is counted together.
+	ByPlatform bool
 	// Shifts gives the shift added to each minute before grouping: the
 	// shift of the first span whose Until is after the minute, or the last
 	// span's when none is (its Until is ignored). Empty means no shift.
@@ -64,7 +67,11 @@ func (s *Store) SeriesCounts(ctx context.Context, q SeriesQuery) ([]SeriesCount,
 	if err != nil {
 		return nil, err
 	}
-	sql := "SELECT " + expr + ` AS k, toString(platform) AS p, toString(stance) AS st, sum(n) AS c
+	platform := "''"
+	if q.ByPlatform {
+		platform = "toString(platform)"
+	}
+	sql := "SELECT " + expr + " AS k, " + platform + ` AS p, toString(stance) AS st, sum(n) AS c
 FROM reaction_minutes
 WHERE story = ? AND minute >= toDateTime(?) AND minute < toDateTime(?)`
 	args = append(args, q.Story, q.From.Unix(), q.To.Unix())

@@ -1,0 +1,160 @@
+package series
+
+import (
+	"context"
+	"time"
+
+	"github.com/reactions-research/reactions/reaction"
+	"github.com/reactions-research/reactions/store"
+)
+
+// Counts are the reactions of one bucket by stance.
+type Counts struct {
+	Support   int64 `json:"support"`
+	Criticism int64 `json:"criticism"`
+	Neutral   int64 `json:"neutral"`
+	Total     int64 `json:"total"`
+}
+
+func (c *Counts) add(st reaction.Stance, n int64) {
+	switch st {
+	case reaction.Support:
+		c.Support += n
+	case reaction.Criticism:
+		c.Criticism += n
+	case reaction.Neutral:
+		c.Neutral += n
+	}
+	c.Total += n
+}
+
+// Share returns criticism ÷ (support + criticism), or nil when both are 0.
+func (c Counts) Share() *float64 {
+	d := c.Support + c.Criticism
+	if d == 0 {
+		return nil
+	}
+	v := float64(c.Criticism) / float64(d)
+	return &v
+}
+
+// Get returns the count of one stance.
+func (c Counts) Get(st reaction.Stance) int64 {
+	switch st {
+	case reaction.Support:
+		return c.Support
+	case reaction.Criticism:
+		return c.Criticism
+	case reaction.Neutral:
+		return c.Neutral
+	}
+	return 0
+}
+
+// Bucket is one interval of a series.
+type Bucket struct {
+	// Start is the bucket's first instant (UTC).
+	Start time.Time
+	// End is the next bucket's Start.
+	End time.Time
+	Counts
+}
+
+// PlatformSeries is one platform's counts, aligned with the buckets.
+type PlatformSeries struct {
+	Platform reaction.Platform
+	Counts   []Counts
+}
+
+// Request asks for one series.
+type Request struct {
+	// Story is the story id. Required.
+	Story string
+	// From and To are the range before alignment to whole buckets. Required.
+	From, To time.Time
+	// Interval is the bucket width. Required.
+	Interval Interval
+	// Loc is the display timezone (default UTC).
+	Loc *time.Location
+	// Platform restricts counts to one platform ("" = all).
+	Platform reaction.Platform
+	// ByPlatform adds per-platform series.
+	ByPlatform bool
+}
+
+// Series is a computed series.
+type Series struct {
+	Story    string
+	Interval Interval
+	Loc      *time.Location
+	Platform reaction.Platform
+	// From and To are the aligned range: the first bucket's start and the
+	// last bucket's end.
+	From, To time.Time
+	Buckets  []Bucket
+	// Platforms holds per-platform series (ByPlatform), in reaction.Platforms
+	// order, for the platforms present in the range.
+	Platforms []PlatformSeries
+}
+
+// Total sums every bucket.
+func (s *Series) Total() Counts {
+	var t Counts
+	for _, b := range s.Buckets {
+		t.Support += b.Support
+		t.Criticism += b.Criticism
+		t.Neutral += b.Neutral
+		t.Total += b.Total
+	}
+	return t
+}
+
+// Compute plans, queries and folds one series (zero-filled).
+func Compute(ctx context.Context, st *store.Store, req Request) (*Series, error) {
+	loc := req.Loc
+	if loc == nil {
+		loc = time.UTC
+	}
+	plan, err := NewPlan(req.From, req.To, req.Interval, loc)
+	if err != nil {
+		return nil, err
+	}
+	q := plan.Query
+	q.Story, q.Platform, q.ByPlatform = req.Story, req.Platform, req.ByPlatform
+	counts, err := st.SeriesCounts(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return Fold(req, plan, counts), nil
+}
+
+// Fold puts store counts into the plan's buckets.
+func Fold(req Request, plan *Plan, counts []store.SeriesCount) *Series {
+	s := &Series{Story: req.Story, Interval: plan.Interval, Loc: plan.Loc, Platform: req.Platform,
+		From: plan.From(), To: plan.To(), Buckets: make([]Bucket, plan.Len())}
+	for i := range s.Buckets {
+		s.Buckets[i].Start, s.Buckets[i].End = plan.Starts[i], plan.Starts[i+1]
+	}
+	per := map[reaction.Platform][]Counts{}
+	for _, c := range counts {
+		i := plan.Bucket(c.Key)
+		if i < 0 {
+			continue
+		}
+		s.Buckets[i].add(c.Stance, c.N)
+		if req.ByPlatform {
+			pc := per[c.Platform]
+			if pc == nil {
+				pc = make([]Counts, len(s.Buckets))
+				per[c.Platform] = pc
+			}
+			pc[i].add(c.Stance, c.N)
+		}
+	}
+	for _, p := range reaction.Platforms {
+		if pc, ok := per[p]; ok {
+			s.Platforms = append(s.Platforms, PlatformSeries{Platform: p, Counts: pc})
+		}
+	}
+	return s
+}
