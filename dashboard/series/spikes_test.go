@@ -45,7 +45,9 @@ func TestDetectSpikes(t *testing.T) {
 }
 
 func TestNotCrawled(t *testing.T) {
-	at := func(h int) time.Time { return time.Date(2020, 10, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(h) * time.Hour) }
+	at := func(h int) time.Time {
+		return time.Date(2020, 10, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(h) * time.Hour)
+	}
 	run := func(src string, a, b int) reaction.CrawlRun {
 		r := reaction.CrawlRun{Source: src, Platform: reaction.Mastodon, Started: at(a), Status: reaction.RunOK, Items: 3}
 		if b >= 0 {
