@@ -1,0 +1,383 @@
+package web
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"hash"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"golang.org/x/net/html"
+
+	"github.com/reactions-research/reactions/crawler/source/htmltext"
+	"github.com/reactions-research/reactions/reaction"
+)
+
+// page is what one fetched HTML page yields.
+type page struct {
+	// Reactions in document order; Author holds the RAW handle (the
+	// adapter pseudonymises it before Emit).
+	Reactions []reaction.Reaction `json:"reactions"`
+	// Skipped lists comments that could not be kept (no parseable time).
+	Skipped []skip `json:"skipped,omitempty"`
+	// Problems are page-level errors (invalid JSON-LD) by kind.
+	Problems []problem `json:"problems,omitempty"`
+	// Next lists the pagination links found (absolute, no fragment).
+	Next []string `json:"next,omitempty"`
+	// From says where the comments came from: "jsonld", "css" or "".
+	From string `json:"from"`
+	// JSOnly names the third-party comment system whose hallmarks the page
+	// has when it yielded no comments ("Disqus"), else "".
+	JSOnly string `json:"js_only,omitempty"`
+}
+
+// skip is one comment left out, with the raw value that failed.
+type skip struct {
+	Kind string `json:"kind"`
+	ID   string `json:"id"`
+	Raw  string `json:"raw"`
+}
+
+// problem is a page-level error.
+type problem struct {
+	Kind string `json:"kind"`
+	Msg  string `json:"msg"`
+}
+
+// extractor extracts the comments of one page of one article.
+type extractor struct {
+	cfg *config
+	// canon is the article's canonical URL (the first page's, see canonical).
+	canon string
+	// pageURL is the URL the page was fetched from (after redirects), base
+	// the URL relative links resolve against (a <base href> or pageURL).
+	pageURL, base *url.URL
+	out           page
+	seen          map[string]bool // ids already extracted from this page
+}
+
+// extractPage reads one parsed HTML document: JSON-LD first when the source
+// asks for it, the CSS item selector when JSON-LD has no comments, then the
+// pagination links and, if nothing was found, the hallmarks of a
+// JavaScript-only comment system.
+func extractPage(doc *html.Node, cfg *config, canon string, pageURL *url.URL) page {
+	x := &extractor{cfg: cfg, canon: canon, pageURL: pageURL, base: pageURL, seen: map[string]bool{}}
+	if b := findFirst(doc, func(n *html.Node) bool { return n.Data == "base" }); b != nil {
+		if h, ok := attr(b, "href"); ok {
+			if u, err := pageURL.Parse(strings.TrimSpace(h)); err == nil {
+				x.base = u
+			}
+		}
+	}
+	comments := 0
+	if cfg.jsonld {
+		comments = x.jsonLD(doc)
+		if comments > 0 {
+			x.out.From = "jsonld"
+		}
+	}
+	if comments == 0 && cfg.item != nil {
+		if n := x.css(doc); n > 0 {
+			comments = n
+			x.out.From = "css"
+		}
+	}
+	x.next(doc)
+	if comments == 0 && len(x.out.Reactions) == 0 {
+		x.out.JSOnly = jsOnlyVendor(doc)
+	}
+	return x.out
+}
+
+// add keeps r unless this page already gave its id.
+func (x *extractor) add(r reaction.Reaction) {
+	if x.seen[r.ID] {
+		return
+	}
+	x.seen[r.ID] = true
+	r.Platform = reaction.Web
+	r.CreatedAt = r.CreatedAt.UTC().Truncate(1e9)
+	if r.RootID == "" && r.ParentID == "" {
+		r.RootID = r.ID
+	}
+	x.out.Reactions = append(x.out.Reactions, r)
+}
+
+// css extracts the elements matching the item selector and returns how
+// many there were.
+func (x *extractor) css(doc *html.Node) int {
+	items := queryAll(doc, x.cfg.item)
+	if len(items) == 0 {
+		return 0
+	}
+	rootID := pageID(x.canon)
+	ids := make(map[*html.Node]string, len(items))
+	for _, it := range items {
+		ids[it] = x.itemID(it)
+	}
+	for _, it := range items {
+		id := ids[it]
+		r := reaction.Reaction{ID: id, RootID: rootID, ParentID: rootID}
+		if x.cfg.parentAncestor {
+			for p := it.Parent; p != nil; p = p.Parent {
+				if p.Type == html.ElementNode && x.cfg.item.Match(p) {
+					if pid, ok := ids[p]; ok {
+						r.ParentID = pid
+					}
+					break
+				}
+			}
+		} else if v, ok := x.cfg.value(it, x.cfg.parent, false); ok {
+			if pid, ok := x.parentRef(v); ok {
+				r.ParentID = pid
+			}
+		}
+		rawTime, _ := x.cfg.value(it, x.cfg.time, true)
+		t, ok := parseTime(rawTime)
+		if !ok {
+			x.out.Skipped = append(x.out.Skipped, skip{Kind: "no_time", ID: id, Raw: rawTime})
+			continue
+		}
+		r.CreatedAt = t
+		r.Author, _ = x.cfg.value(it, x.cfg.author, false)
+		if x.cfg.text.raw != "" {
+			if n := x.cfg.ownFirst(it, x.cfg.text); n != nil {
+				if x.cfg.text.attr != "" {
+					r.Text, _ = attr(n, x.cfg.text.attr)
+					r.Text = strings.TrimSpace(r.Text)
+				} else {
+					r.Text = innerText(n)
+				}
+			}
+		}
+		if v, ok := x.cfg.value(it, x.cfg.likes, false); ok {
+			r.Likes = parseCount(v)
+		}
+		r.URL = x.pageLink(id)
+		if v, ok := x.cfg.value(it, x.cfg.url, false); ok && v != "" {
+			if u, err := x.base.Parse(v); err == nil && (u.Scheme == "http" || u.Scheme == "https") {
+				r.URL = u.String()
+			}
+		}
+		if l, ok := attr(it, "lang"); ok {
+			r.Lang = strings.TrimSpace(l)
+		}
+		if deletedItem(it) || placeholder(r.Text) {
+			r.Deleted, r.Text, r.Author, r.Likes = true, "", "", 0
+		}
+		x.add(r)
+	}
+	return len(items)
+}
+
+// itemID returns the reaction id of one comment element: its id field
+// (a URL or "#comment-12" reference is reduced to the comment's anchor),
+// else a digest of its content, stable while the comment is unchanged.
+func (x *extractor) itemID(it *html.Node) string {
+	v, _ := x.cfg.value(it, x.cfg.id, false)
+	if v != "" {
+		if strings.Contains(v, "#") || strings.Contains(v, "://") {
+			if id, ok := refID(x.canon, x.base, v); ok {
+				return id
+			}
+		} else {
+			return commentID(x.canon, v)
+		}
+	}
+	h := newDigest()
+	for _, f := range []field{x.cfg.author, x.cfg.time, x.cfg.text} {
+		s, _ := x.cfg.value(it, f, true)
+		h.add(s)
+	}
+	return commentID(x.canon, "h-"+h.sum())
+}
+
+// digest names a comment that has no id by its content: stable while the
+// comment is unchanged (an edit makes it a new reaction).
+type digest struct{ h hash.Hash }
+
+func newDigest() digest { return digest{sha256.New()} }
+
+func (d digest) add(parts ...string) {
+	for _, p := range parts {
+		d.h.Write([]byte(p))
+		d.h.Write([]byte{0})
+	}
+}
+
+func (d digest) sum() string { return hex.EncodeToString(d.h.Sum(nil)[:8]) }
+
+// parentRef resolves a parent field value: "comment-12", "#comment-12", a
+// permalink; "", "0" and the article itself mean a top-level comment.
+func (x *extractor) parentRef(v string) (string, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" || v == "0" || v == "#" {
+		return "", false
+	}
+	if strings.Contains(v, "#") || strings.Contains(v, "://") {
+		return refID(x.canon, x.base, v)
+	}
+	return commentID(x.canon, v), true
+}
+
+// pageLink is the permalink of a comment on this page: the page it was
+// found on, anchored at the comment.
+func (x *extractor) pageLink(id string) string {
+	_, frag, _ := strings.Cut(strings.TrimPrefix(id, "web:"+x.canon), "#")
+	if frag == "" {
+		return withoutFragment(x.pageURL)
+	}
+	return withoutFragment(x.pageURL) + "#" + frag
+}
+
+// next collects the pagination links: every element matching the next
+// selector, resolved, without fragment, on the same host as the page.
+func (x *extractor) next(doc *html.Node) {
+	if x.cfg.next.sel == nil {
+		return
+	}
+	for _, n := range queryAll(doc, x.cfg.next.sel) {
+		v, ok := attr(n, x.cfg.next.attr)
+		v = strings.TrimSpace(v)
+		if !ok || v == "" || strings.HasPrefix(v, "#") || strings.HasPrefix(strings.ToLower(v), "javascript:") {
+			continue
+		}
+		u, err := x.base.Parse(v)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host != x.pageURL.Host {
+			continue
+		}
+		x.out.Next = append(x.out.Next, withoutFragment(u))
+	}
+}
+
+// innerText is the plain text of an element's content (see htmltext).
+func innerText(n *html.Node) string {
+	var b strings.Builder
+	for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
+		if err := html.Render(&b, ch); err != nil {
+			return collapse(nodeText(n))
+		}
+	}
+	return htmltext.FromHTML(b.String())
+}
+
+// placeholders are texts that moderation tools print in place of a removed
+// comment. Only an exact match (case and final period aside) counts, so a
+// real comment that merely mentions removal is kept.
+var placeholders = map[string]bool{
+	"this comment was removed":                     true,
+	"this comment has been removed":                true,
+	"this comment was deleted":                     true,
+	"this comment has been deleted":                true,
+	"this comment was removed by a moderator":      true,
+	"this comment has been removed by a moderator": true,
+	"this comment was deleted by the author":       true,
+	"comment removed by moderator":                 true,
+	"comment removed":                              true,
+	"comment deleted":                              true,
+	"[deleted]":                                    true,
+	"[removed]":                                    true,
+	"deleted":                                      true,
+	"removed":                                      true,
+	"this comment is no longer available":          true,
+	"this message has been deleted":                true,
+	"este comentario ha sido eliminado":            true,
+	"ce commentaire a été supprimé":                true,
+	"dieser kommentar wurde gelöscht":              true,
+}
+
+func placeholder(text string) bool {
+	t := strings.ToLower(strings.TrimSpace(text))
+	t = strings.TrimRight(t, ".!")
+	return t != "" && placeholders[t]
+}
+
+// deletedItem reports the class names comment systems give a removed
+// comment kept for thread context.
+func deletedItem(n *html.Node) bool {
+	cls, _ := attr(n, "class")
+	for _, c := range strings.Fields(cls) {
+		switch strings.ToLower(c) {
+		case "deleted", "comment-deleted", "is-deleted", "removed", "comment-removed", "is-removed":
+			return true
+		}
+	}
+	return false
+}
+
+// parseCount reads a like count as printed: "12", "12 likes", "1,234",
+// "1.2k", "3M". Anything else is 0.
+func parseCount(s string) int64 {
+	s = strings.TrimSpace(s)
+	start := strings.IndexFunc(s, func(r rune) bool { return r >= '0' && r <= '9' })
+	if start < 0 {
+		return 0
+	}
+	s = s[start:]
+	end := 0
+	for end < len(s) && (s[end] >= '0' && s[end] <= '9' || s[end] == ',' || s[end] == '.' || s[end] == '\u00a0' || s[end] == ' ' && end+1 < len(s) && s[end+1] >= '0' && s[end+1] <= '9') {
+		end++
+	}
+	num, rest := s[:end], strings.ToLower(strings.TrimSpace(s[end:]))
+	mult := 1.0
+	switch {
+	case strings.HasPrefix(rest, "k"):
+		mult = 1e3
+	case strings.HasPrefix(rest, "m"):
+		mult = 1e6
+	}
+	if mult > 1 {
+		f, err := strconv.ParseFloat(strings.ReplaceAll(num, ",", "."), 64)
+		if err != nil {
+			return 0
+		}
+		return int64(f * mult)
+	}
+	digits := strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, num)
+	n, err := strconv.ParseInt(digits, 10, 64)
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
+// queryAll returns the elements under n matching m, in document order.
+func queryAll(n *html.Node, m interface{ Match(*html.Node) bool }) []*html.Node {
+	var out []*html.Node
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
+			if ch.Type != html.ElementNode {
+				continue
+			}
+			if m.Match(ch) {
+				out = append(out, ch)
+			}
+			walk(ch)
+		}
+	}
+	walk(n)
+	return out
+}
+
+// findFirst returns the first element under n for which f holds.
+func findFirst(n *html.Node, f func(*html.Node) bool) *html.Node {
+	for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
+		if ch.Type != html.ElementNode {
+			continue
+		}
+		if f(ch) {
+			return ch
+		}
+		if m := findFirst(ch, f); m != nil {
+			return m
+		}
+	}
+	return nil
+}

@@ -1,0 +1,106 @@
+package web
+
+import (
+	"net/url"
+	"regexp"
+	"strings"
+
+	"github.com/reactions-research/reactions/reaction"
+)
+
+// commentPageRe matches WordPress's pretty comment-page suffix
+// (/2020/10/01/teigen/comment-page-2/).
+var commentPageRe = regexp.MustCompile(`/comment-page-\d+/?$`)
+
+// pagingParam reports whether a query parameter only pages or tracks, so
+// that it is not part of an article's identity.
+func pagingParam(k string) bool {
+	k = strings.ToLower(k)
+	return k == "cpage" || k == "replytocom" || strings.HasPrefix(k, "utm_")
+}
+
+// canonical returns the identity of the article a page belongs to: the URL
+// without fragment, without comment paging (?cpage=N, /comment-page-N/,
+// ?replytocom=) and without utm_* tracking parameters. Comments found on
+// ?cpage=2 thus get ids under the article's URL.
+func canonical(u *url.URL) string {
+	c := *u
+	c.Fragment, c.RawFragment = "", ""
+	if c.RawQuery != "" {
+		q := c.Query()
+		changed := false
+		for k := range q {
+			if pagingParam(k) {
+				q.Del(k)
+				changed = true
+			}
+		}
+		if changed {
+			c.RawQuery = q.Encode()
+		}
+	}
+	if commentPageRe.MatchString(c.Path) {
+		c.Path = commentPageRe.ReplaceAllString(c.Path, "/")
+		c.RawPath = ""
+	}
+	return c.String()
+}
+
+// withoutFragment returns u without its fragment (the form pages are
+// fetched and remembered by).
+func withoutFragment(u *url.URL) string {
+	c := *u
+	c.Fragment, c.RawFragment = "", ""
+	return c.String()
+}
+
+// sameDoc reports whether two canonical URLs name the same document,
+// ignoring a trailing slash.
+func sameDoc(a, b string) bool {
+	return strings.TrimSuffix(a, "/") == strings.TrimSuffix(b, "/")
+}
+
+// pageID is the id of an article or forum thread: "web:" + canonical URL.
+func pageID(canon string) string { return reaction.MakeID(reaction.Web, canon) }
+
+// commentID is "web:<canonical page URL>#<comment id>" (sources.md 0.6).
+func commentID(canon, key string) string {
+	return reaction.MakeID(reaction.Web, canon+"#"+key)
+}
+
+// refID turns a reference to a comment (a JSON-LD url or @id, a link to a
+// permalink) into a reaction id relative to the article canon, and
+// reports whether it names something other than the article itself:
+//
+//	canon#comment-12          -> web:canon#comment-12
+//	canon?cpage=2#comment-12  -> web:canon#comment-12
+//	canon/3 (forum post URL)  -> web:canon#3
+//	https://elsewhere/x       -> web:https://elsewhere/x
+//	canon                     -> "", false (every comment would share it)
+func refID(canon string, base *url.URL, ref string) (string, bool) {
+	ref = strings.TrimSpace(ref)
+	if ref == "" {
+		return "", false
+	}
+	u, err := base.Parse(ref)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+		// Not a URL (a bare identifier like "c-12" or "_:b0"): an
+		// identifier local to the page, unless it is a blank node.
+		if strings.HasPrefix(ref, "_:") {
+			return "", false
+		}
+		return commentID(canon, strings.TrimPrefix(ref, "#")), true
+	}
+	doc := canonical(u)
+	frag := u.Fragment
+	switch {
+	case frag != "" && sameDoc(doc, canon):
+		return commentID(canon, frag), true
+	case sameDoc(doc, canon):
+		return "", false
+	case frag == "" && strings.HasPrefix(doc, strings.TrimSuffix(canon, "/")+"/"):
+		rest := strings.Trim(doc[len(strings.TrimSuffix(canon, "/")):], "/")
+		return commentID(canon, rest), true
+	}
+	return reaction.MakeID(reaction.Web, u.String()), true
+}

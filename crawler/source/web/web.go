@@ -1,0 +1,346 @@
+// Package web collects the comments of web pages: news articles with a
+// comment section, blog posts, forum threads (docs/sources.md §7).
+//
+// A source names its pages and, optionally, how to read them:
+//
+//   - platform: web
+//     pages: [https://news.example.com/2020/10/01/teigen/]
+//     item: li.comment                   # CSS selector of one comment
+//     fields: {id: "@id", author: ".comment-author .fn", time: "time@datetime",
+//     text: ".comment-content", parent: "ancestor"}
+//     next: "a.next@href"                # pagination link(s), followed to the end
+//     jsonld: true                       # read schema.org JSON-LD first
+//
+// Without item and fields the adapter reads WordPress's default comment
+// markup (see WordPress). Field selectors are relative to one comment
+// element: "sel" reads the text of the first match, "sel@attr" an attribute,
+// "@attr" the comment element's own attribute; matches inside a nested reply
+// are never taken for its parent's. parent "ancestor" threads comments by
+// nesting (the closest enclosing comment element, WordPress's ol.children);
+// any other parent selector reads the id of the comment answered.
+//
+// With jsonld, every <script type="application/ld+json"> block is read first
+// (an object, an array or an @graph); comments nested under any work's
+// "comment" property are taken recursively, a reply's parent being the
+// enclosing Comment. A DiscussionForumPosting or SocialMediaPosting is a
+// reaction too (the thread's root); an Article or NewsArticle is not: it is
+// what the comments react to. creativeWorkStatus "Deleted" marks a deleted
+// comment. The CSS selectors are used only when JSON-LD yields no comment.
+//
+// # Ids
+//
+// A comment's id is "web:<article URL>#<comment id>" (docs/sources.md 0.6),
+// where the article URL is the page named in the story without fragment,
+// comment paging (?cpage=N, /comment-page-N/, ?replytocom=) and utm_*
+// parameters, so that comments found on ?cpage=2 belong to the article. The
+// article itself, "web:<article URL>", is every comment's RootID and the
+// ParentID of top-level comments, but is never emitted: an article is not a
+// reaction. A comment without id is named by a digest of its author, time
+// and text. The permalink (URL) is the page the comment was found on,
+// anchored at its id, unless a url field is configured.
+//
+// # Time
+//
+// Machine times come first (a datetime attribute, JSON-LD datePublished):
+// RFC 3339 with any offset, converted to UTC. A selector whose element lacks
+// the attribute falls back to the element's text, for sites that print only
+// human dates ("June 10, 2024 at 9:37 am", "10 de junio de 2024 a las
+// 9:37"): these carry no zone and are read as UTC, which is off by the
+// site's UTC offset for sites that print local time. A comment with no
+// parseable time ("2 hours ago", nothing at all) cannot be placed on a time
+// chart: it is skipped and counted as an error of kind "no_time" (the raw
+// string goes to the debug log). It is never given the article's time or the
+// crawl time, which would put it at a moment it was not written.
+//
+// # Deleted comments
+//
+// A comment is Deleted (text and author emptied) when JSON-LD says so, when
+// its element has a class such as "deleted" or "comment-removed", or when
+// its whole text is a known moderation placeholder ("This comment was
+// removed"). A comment that merely mentions removal keeps its text.
+//
+// # Politeness and failures
+//
+// Pages are fetched with the crawler's Colly collector: robots.txt is obeyed
+// (a disallowed page is reported with Stats.Blocked, wrapping
+// source.ErrRobots), and so are the crawler's rate limits and retries.
+// Pagination links are followed breadth-first on the same host; a page is
+// fetched at most once per run, so pagination loops end. A page that yields
+// no comment but has the hallmarks of a JavaScript comment system (Disqus,
+// Coral, OpenWeb, Viafoura, the Facebook comments plugin, …) is reported as
+// an error of kind "js_only" naming the system, since its comments are not
+// in the HTML. Pages are fetched again on every run (they are cheap); the
+// crawler skips reactions it already sent unchanged.
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gocolly/colly/v2"
+	"golang.org/x/net/html"
+
+	"github.com/reactions-research/reactions/crawler/source"
+	"github.com/reactions-research/reactions/reaction"
+)
+
+func init() {
+	source.Register(reaction.Web, func() source.Adapter { return &Adapter{} })
+}
+
+// Adapter collects comments from web pages. The zero value is ready to use.
+type Adapter struct{}
+
+// fetched is what the collector's callbacks learned about one request.
+type fetched struct {
+	status      int
+	contentType string
+	url         *url.URL
+	parsed      bool
+	page        page
+	err         error
+	// canonURL is the article's canonical URL, for ids.
+	canonURL string
+}
+
+// run is one Collect call.
+type run struct {
+	env     *source.Env
+	cfg     *config
+	log     *slog.Logger
+	c       *colly.Collector
+	cur     *fetched
+	visited map[uint64]struct{}
+	seed    maphash.Seed
+}
+
+// Collect implements source.Adapter.
+func (a *Adapter) Collect(ctx context.Context, env *source.Env) error {
+	src := env.Source
+	cfg, err := newConfig(src)
+	if err != nil {
+		return fmt.Errorf("web source %s: %w", src.Name, err)
+	}
+	if len(src.Pages) == 0 {
+		return fmt.Errorf("web source %s: no pages to collect", src.Name)
+	}
+	log := env.Log
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	r := &run{env: env, cfg: cfg, log: log.With("platform", string(reaction.Web), "source", src.Name),
+		visited: map[uint64]struct{}{}, seed: maphash.MakeSeed()}
+	r.c = env.Fetch.Collector(ctx)
+	r.c.OnResponse(func(resp *colly.Response) {
+		r.cur.status = resp.StatusCode
+		if resp.Headers != nil {
+			r.cur.contentType = resp.Headers.Get("Content-Type")
+		}
+		r.cur.url = resp.Request.URL
+	})
+	r.c.OnHTML("html", func(e *colly.HTMLElement) {
+		if r.cur.parsed || r.cur.status < 200 || r.cur.status > 299 {
+			return
+		}
+		var root *html.Node
+		if len(e.DOM.Nodes) > 0 {
+			root = e.DOM.Nodes[0]
+		}
+		if root == nil {
+			return
+		}
+		r.cur.parsed = true
+		r.cur.page = extractPage(root, cfg, r.cur.canonURL, e.Request.URL)
+	})
+	r.c.OnError(func(resp *colly.Response, err error) {
+		if resp != nil && resp.StatusCode != 0 {
+			r.cur.status = resp.StatusCode
+		}
+		r.cur.err = err
+	})
+
+	var refused []error
+	for _, p := range src.Pages {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		err := r.article(ctx, p)
+		var re *refusal
+		switch {
+		case errors.As(err, &re):
+			refused = append(refused, re.err)
+		case err != nil:
+			return err
+		}
+	}
+	if len(refused) == len(src.Pages) {
+		// Nothing could be fetched: say why, with the first refusal.
+		return fmt.Errorf("web source %s: every page was refused: %w", src.Name, refused[0])
+	}
+	return nil
+}
+
+// refusal is an article whose first page was refused (robots.txt, 401/403).
+type refusal struct{ err error }
+
+func (r *refusal) Error() string { return r.err.Error() }
+
+// article crawls one page named in the story and its pagination. It
+// returns an error only when the context ends or Emit fails, or a *refusal
+// when the first page was refused.
+func (r *run) article(ctx context.Context, start string) error {
+	u, err := url.Parse(strings.TrimSpace(start))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		r.env.Stats.Error("bad_input", fmt.Errorf("web: page %q is not an http(s) URL", start))
+		return nil
+	}
+	canon := canonical(u)
+	queue := []string{withoutFragment(u)}
+	roots := map[string]bool{} // postings already emitted (later pages repeat them)
+	first := true
+	for len(queue) > 0 {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		pu := queue[0]
+		queue = queue[1:]
+		if !r.markVisited(pu) {
+			continue
+		}
+		f := &fetched{canonURL: canon}
+		r.cur = f
+		err := r.c.Visit(pu)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err == nil && f.err != nil {
+			err = f.err
+		}
+		if refused := r.failed(pu, f, err); refused != nil {
+			if first {
+				return &refusal{refused}
+			}
+			continue
+		}
+		if err != nil || f.status < 200 || f.status > 299 {
+			continue // reported by failed
+		}
+		first = false
+		if !f.parsed {
+			r.env.Stats.Error("not_html", fmt.Errorf("web: %s: not an HTML page (Content-Type %q)", pu, f.contentType))
+			continue
+		}
+		r.env.Stats.Page()
+		if err := r.emit(pu, &f.page, roots); err != nil {
+			return err
+		}
+		for _, n := range f.page.Next {
+			if !r.isVisited(n) {
+				queue = append(queue, n)
+			}
+		}
+	}
+	return nil
+}
+
+// failed reports a failed fetch to Stats and returns the refusal error when
+// the site refused us (robots.txt, 401, 403), else nil.
+func (r *run) failed(u string, f *fetched, err error) error {
+	var already *colly.AlreadyVisitedError
+	switch {
+	case err == nil && (f.status == 0 || f.status >= 200 && f.status <= 299):
+		return nil
+	case errors.As(err, &already):
+		r.log.Debug("page already visited", "url", u)
+		return nil
+	case errors.Is(err, colly.ErrRobotsTxtBlocked) || errors.Is(err, source.ErrRobots):
+		e := fmt.Errorf("web: %s: %w", u, source.ErrRobots)
+		r.env.Stats.Blocked(u, e)
+		r.log.Info("page disallowed by robots.txt: not fetched", "url", u)
+		return e
+	case errors.Is(err, source.ErrTooLarge):
+		r.env.Stats.Error("too_large", fmt.Errorf("web: %s: %w", u, err))
+		return nil
+	case err != nil && f.status == 0:
+		var he *source.HTTPError
+		if errors.As(err, &he) {
+			f.status = he.Status
+			break
+		}
+		r.env.Stats.Error("network", fmt.Errorf("web: %s: %w", u, err))
+		return nil
+	}
+	he := &source.HTTPError{URL: u, Status: f.status}
+	switch {
+	case errors.Is(he, source.ErrBlocked):
+		r.env.Stats.Blocked(u, he)
+		return he
+	case errors.Is(he, source.ErrNotFound):
+		r.env.Stats.Error("not_found", he)
+	case f.status == http.StatusTooManyRequests:
+		r.env.Stats.Error("rate_limited", he)
+	case f.status >= 500:
+		r.env.Stats.Error("http_5xx", he)
+	default:
+		r.env.Stats.Error("http_4xx", he)
+	}
+	return nil
+}
+
+// emit sends a page's reactions, reports its skipped comments and problems.
+func (r *run) emit(u string, p *page, roots map[string]bool) error {
+	for _, pr := range p.Problems {
+		r.env.Stats.Error(pr.Kind, errors.New(pr.Msg))
+	}
+	for _, s := range p.Skipped {
+		r.env.Stats.Error(s.Kind, fmt.Errorf("web: %s: comment %s has no parseable time: skipped", u, s.ID))
+		r.log.Debug("comment without parseable time skipped", "url", u, "id", s.ID, "raw_time", s.Raw)
+	}
+	if len(p.Reactions) == 0 {
+		if p.JSOnly != "" {
+			r.env.Stats.Error("js_only", fmt.Errorf("web: %s: comments on this page are loaded by JavaScript (%s): not crawlable without a browser or the vendor's API", u, p.JSOnly))
+		} else if len(p.Skipped) == 0 {
+			r.log.Info("no comments found on page", "url", u, "jsonld", r.cfg.jsonld)
+		}
+		return nil
+	}
+	for _, re := range p.Reactions {
+		if re.ParentID == "" {
+			if roots[re.ID] {
+				continue
+			}
+			roots[re.ID] = true
+		}
+		re.Author = r.env.Authors.Author(reaction.Web, re.Author)
+		if err := r.env.Emit(re); err != nil {
+			return fmt.Errorf("web: emit: %w", err)
+		}
+	}
+	r.log.Debug("page parsed", "url", u, "from", p.From, "reactions", len(p.Reactions), "next", len(p.Next))
+	return nil
+}
+
+func (r *run) key(u string) uint64 { return maphash.String(r.seed, u) }
+
+// markVisited records u and reports whether it was new. The set keeps 8
+// bytes per page, so a run of 100,000 pages stays small.
+func (r *run) markVisited(u string) bool {
+	k := r.key(u)
+	if _, ok := r.visited[k]; ok {
+		return false
+	}
+	r.visited[k] = struct{}{}
+	return true
+}
+
+func (r *run) isVisited(u string) bool {
+	_, ok := r.visited[r.key(u)]
+	return ok
+}
