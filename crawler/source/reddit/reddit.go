@@ -1,0 +1,349 @@
+// Package reddit collects the comments of Reddit threads, and the threads a
+// search finds, through Reddit's Data API with app-only OAuth (sources.md §1).
+//
+// What it does, per run:
+//
+//   - obtains an app-only token from the source's token_url (client
+//     credentials from the Adapter or from REDDIT_CLIENT_ID and
+//     REDDIT_CLIENT_SECRET), through the polite Fetcher, and sends it as
+//     "Authorization: bearer <token>" to base_url;
+//   - walks each search (search.json, sort=new, 100 a page) by data.after
+//     until it is null, stopping early at results older than the newest one
+//     an earlier run saw;
+//   - crawls each thread (comments/<id>.json, raw_json=1, limit=500) and
+//     expands both kinds of "more" stub, one request at a time: "load more
+//     comments" through api/morechildren (at most 100 ids a call, whose
+//     answer may hold more stubs again) and "continue this thread" through
+//     comments/<id>/_/<comment>.json;
+//   - on later runs re-crawls only the threads whose num_comments changed
+//     (api/info.json, 100 posts a call), since Reddit has no "comments
+//     since" cursor.
+//
+// Mapping: ids are fullnames ("reddit:t1_…", "reddit:t3_…"); root_id is the
+// post; text is the Markdown source exactly as Reddit stores it (raw_json=1
+// turns off Reddit's legacy HTML escaping, so nothing needs decoding), and
+// a post's text is its title, a blank line and its selftext; "[deleted]" and
+// "[removed]" bodies (or a post's removed_by_category) mark the reaction
+// deleted with empty text; an author "[deleted]" alone (a deleted account)
+// keeps the text; negative scores count as 0 likes; the URL is the
+// permalink on https://www.reddit.com, whatever base_url is.
+package reddit
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/reactions-research/reactions/crawler/source"
+	"github.com/reactions-research/reactions/reaction"
+	"github.com/reactions-research/reactions/story"
+)
+
+// Environment variables holding the app's OAuth client credentials.
+const (
+	EnvClientID     = "REDDIT_CLIENT_ID"
+	EnvClientSecret = "REDDIT_CLIENT_SECRET"
+)
+
+// WebOrigin is joined with Reddit's relative permalinks to make a
+// reaction's URL (the human page, never the API URL).
+const WebOrigin = "https://www.reddit.com"
+
+const (
+	commentLimit = 500 // comments per thread response (Reddit's maximum)
+	moreBatch    = 100 // ids per morechildren call
+	pageLimit    = 100 // results per search page, posts per info call
+	listingCap   = 1000
+	// sortOrder is "old": earlier comments keep their place while new
+	// ones arrive during a crawl.
+	sortOrder = "old"
+)
+
+func init() {
+	source.Register(reaction.Reddit, func() source.Adapter { return &Adapter{} })
+}
+
+// Adapter collects Reddit reactions. The zero value reads its credentials
+// from the environment; it keeps its access token between runs.
+type Adapter struct {
+	// ClientID and ClientSecret are the Reddit app's credentials; when
+	// ClientID is empty they come from REDDIT_CLIENT_ID and
+	// REDDIT_CLIENT_SECRET. Without any, requests go out unauthenticated,
+	// which only works against an anonymous .json base_url.
+	ClientID, ClientSecret string
+
+	mu      sync.Mutex
+	token   string
+	expires time.Time
+}
+
+// Collect implements source.Adapter.
+func (a *Adapter) Collect(ctx context.Context, env *source.Env) error {
+	r := &run{a: a, env: env, log: env.Log, emitted: map[string]bool{}}
+	if r.log == nil {
+		r.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	r.base = strings.TrimRight(env.Source.BaseURL, "/")
+	if r.base == "" {
+		r.base = story.DefaultBaseURL(reaction.Reddit)
+	}
+	r.tokenURL = env.Source.TokenURL
+	if r.tokenURL == "" {
+		r.tokenURL = story.DefaultRedditTokenURL
+	}
+	r.id, r.secret = a.ClientID, a.ClientSecret
+	if r.id == "" {
+		r.id, r.secret = os.Getenv(EnvClientID), os.Getenv(EnvClientSecret)
+	}
+	if r.id != "" && r.secret == "" {
+		err := fmt.Errorf("reddit: %s is set but %s is empty: app-only OAuth needs both: %w", EnvClientID, EnvClientSecret, source.ErrBlocked)
+		env.Stats.Blocked("token", err)
+		return err
+	}
+	return r.collect(ctx)
+}
+
+// run is one Collect call.
+type run struct {
+	a                       *Adapter
+	env                     *source.Env
+	log                     *slog.Logger
+	base, tokenURL          string
+	id, secret              string
+	emitted                 map[string]bool
+	fatal                   error // set when nothing more can be done
+	okThreads, blockedCount int
+}
+
+func (r *run) collect(ctx context.Context) error {
+	tracked := parseTracked(r.env.State.Get(stateThreads))
+	for _, id := range r.env.Source.Threads {
+		tracked.add(nativeID(id), -1, false)
+	}
+	// Posts a search found with no comments need no thread request: they
+	// are emitted from the search result unless a thread crawl emits them.
+	pending := map[string]*post{}
+	var pendingOrder []string
+	for _, q := range r.env.Source.Search {
+		found, err := r.search(ctx, q, tracked)
+		if err != nil {
+			return err
+		}
+		for _, p := range found {
+			if _, ok := pending[p.ID]; !ok {
+				pendingOrder = append(pendingOrder, p.ID)
+			}
+			pending[p.ID] = p
+		}
+		r.env.State.Set(stateThreads, tracked.String())
+	}
+	if r.fatal != nil {
+		return r.fatal
+	}
+
+	fetch, err := r.changed(ctx, tracked)
+	if err != nil {
+		return err
+	}
+	for _, id := range fetch {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		n, complete, err := r.thread(ctx, id)
+		if err != nil {
+			return err
+		}
+		if complete {
+			tracked.add(id, n, true)
+			r.env.State.Set(stateThreads, tracked.String())
+		}
+	}
+	for _, id := range pendingOrder {
+		p := pending[id]
+		if r.emitted[p.Name] {
+			continue
+		}
+		if err := r.emit(r.postReaction(p)); err != nil {
+			return err
+		}
+	}
+	if r.fatal != nil {
+		return r.fatal
+	}
+	if r.blockedCount > 0 && r.okThreads == 0 && len(fetch) == r.blockedCount {
+		return fmt.Errorf("reddit: every thread was refused: %w", source.ErrBlocked)
+	}
+	return nil
+}
+
+// --- HTTP and OAuth ---------------------------------------------------------
+
+// get fetches base+path with q (raw_json=1 always) as the authenticated app.
+func (r *run) get(ctx context.Context, what, path string, q url.Values) (*source.Response, error) {
+	q.Set("raw_json", "1")
+	u := r.base + path + "?" + q.Encode()
+	for attempt := 0; ; attempt++ {
+		hdr, err := r.auth(ctx)
+		if err != nil {
+			return nil, err
+		}
+		resp, err := r.env.Fetch.Get(ctx, u, hdr)
+		if err != nil && r.id == "" && errors.Is(err, source.ErrBlocked) {
+			r.fatal = fmt.Errorf("reddit: %s refused an unauthenticated request: set %s and %s to the credentials of a Reddit app (app-only OAuth): %w",
+				r.base, EnvClientID, EnvClientSecret, err)
+			r.env.Stats.Blocked(what, r.fatal)
+			return nil, r.fatal
+		}
+		var he *source.HTTPError
+		if err == nil || !errors.As(err, &he) || he.Status != http.StatusUnauthorized {
+			return resp, err
+		}
+		// 401: the token expired or was revoked; get a new one once.
+		if attempt > 0 {
+			r.fatal = fmt.Errorf("reddit: %s rejects the access token from %s: %w", r.base, r.tokenURL, err)
+			r.env.Stats.Blocked(what, r.fatal)
+			return nil, r.fatal
+		}
+		r.a.mu.Lock()
+		r.a.token = ""
+		r.a.mu.Unlock()
+	}
+}
+
+// auth returns the Authorization header, fetching a token when needed.
+func (r *run) auth(ctx context.Context) (http.Header, error) {
+	if r.id == "" {
+		return nil, nil
+	}
+	r.a.mu.Lock()
+	defer r.a.mu.Unlock()
+	now := r.now()
+	if r.a.token == "" || !now.Before(r.a.expires) {
+		tok, ttl, err := r.fetchToken(ctx)
+		if err != nil {
+			r.fatal = err
+			r.env.Stats.Blocked("token", err)
+			return nil, err
+		}
+		r.a.token, r.a.expires = tok, now.Add(ttl-time.Minute)
+	}
+	return http.Header{"Authorization": {"bearer " + r.a.token}}, nil
+}
+
+type tokenAnswer struct {
+	AccessToken string `json:"access_token"`
+	TokenType   string `json:"token_type"`
+	ExpiresIn   int64  `json:"expires_in"`
+	Error       string `json:"error"`
+}
+
+func (r *run) fetchToken(ctx context.Context) (string, time.Duration, error) {
+	basic := base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(r.id) + ":" + url.QueryEscape(r.secret)))
+	resp, err := r.env.Fetch.Post(ctx, r.tokenURL, "application/x-www-form-urlencoded",
+		[]byte("grant_type=client_credentials"), http.Header{"Authorization": {"Basic " + basic}})
+	if err != nil {
+		if errors.Is(err, source.ErrBlocked) {
+			return "", 0, fmt.Errorf("reddit: the token endpoint %s refused the client credentials (check %s and %s): %w",
+				r.tokenURL, EnvClientID, EnvClientSecret, err)
+		}
+		return "", 0, fmt.Errorf("reddit: get an access token from %s: %w", r.tokenURL, err)
+	}
+	var ans tokenAnswer
+	if err := json.Unmarshal(resp.Body, &ans); err != nil {
+		return "", 0, fmt.Errorf("reddit: token endpoint %s answered something that is not a token: %w", r.tokenURL, err)
+	}
+	if ans.AccessToken == "" {
+		msg := ans.Error
+		if msg == "" {
+			msg = "no access_token"
+		}
+		return "", 0, fmt.Errorf("reddit: the token endpoint %s gave no token (%s): %w", r.tokenURL, msg, source.ErrBlocked)
+	}
+	ttl := time.Duration(ans.ExpiresIn) * time.Second
+	if ttl < 2*time.Minute {
+		ttl = 2 * time.Minute
+	}
+	return ans.AccessToken, ttl, nil
+}
+
+func (r *run) now() time.Time {
+	if r.env.Now != nil {
+		return r.env.Now()
+	}
+	return time.Now()
+}
+
+// fail records a non-fatal error of one request and reports whether the
+// run must stop (context cancelled, or the whole source blocked).
+func (r *run) fail(what string, err error) error {
+	if r.fatal != nil {
+		return r.fatal
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	if errors.Is(err, source.ErrBlocked) {
+		r.env.Stats.Blocked(what, err)
+		r.blockedCount++
+		return nil
+	}
+	r.env.Stats.Error(errorKind(err), err)
+	return nil
+}
+
+// errorKind maps an error to the Stats vocabulary.
+func errorKind(err error) string {
+	var he *source.HTTPError
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.Is(err, source.ErrNotFound):
+		return "not_found"
+	case errors.Is(err, source.ErrRobots):
+		return "robots"
+	case errors.Is(err, source.ErrTooLarge):
+		return "too_large"
+	case errors.As(err, &se), errors.As(err, &te), errors.Is(err, errShape):
+		return "parse"
+	case errors.As(err, &he) && he.Status == http.StatusTooManyRequests:
+		return "rate_limited"
+	case errors.As(err, &he) && he.Status >= 500:
+		return "http_5xx"
+	case errors.As(err, &he):
+		return "http_4xx"
+	}
+	return "network"
+}
+
+// errShape marks JSON that parses but is not the shape Reddit sends.
+var errShape = errors.New("unexpected response shape")
+
+func (r *run) emit(re reaction.Reaction) error {
+	if r.emitted[re.ID] {
+		return nil
+	}
+	r.emitted[re.ID] = true
+	if err := r.env.Emit(re); err != nil {
+		return fmt.Errorf("reddit: emit %s: %w", re.ID, err)
+	}
+	return nil
+}
+
+// nativeID accepts "j2rm5q" and "t3_j2rm5q".
+func nativeID(s string) string {
+	s = strings.TrimSpace(s)
+	if rest, ok := strings.CutPrefix(s, "t3_"); ok {
+		return rest
+	}
+	return s
+}

@@ -1,0 +1,293 @@
+package reddit
+
+import (
+	"errors"
+	"net/http/httptest"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/reactions-research/reactions/crawler/replica"
+	"github.com/reactions-research/reactions/crawler/source"
+	"github.com/reactions-research/reactions/reaction"
+	"github.com/reactions-research/reactions/story"
+)
+
+// fixtureNow is "later that day": every fixture item is older.
+var fixtureNow = time.Date(2020, 10, 2, 12, 0, 0, 0, time.UTC)
+
+func startReplica(t *testing.T, d *replica.Dataset) (*replica.Server, *httptest.Server) {
+	t.Helper()
+	s := replica.New(d, replica.Options{})
+	ts := httptest.NewServer(s)
+	t.Cleanup(ts.Close)
+	return s, ts
+}
+
+func redditSource(ts *httptest.Server, threads, search []string) story.Source {
+	return story.Source{
+		Platform: reaction.Reddit,
+		BaseURL:  ts.URL + "/reddit/oauth",
+		TokenURL: ts.URL + "/reddit/api/v1/access_token",
+		Threads:  threads,
+		Search:   search,
+	}
+}
+
+func fixture(t *testing.T) []replica.Item {
+	t.Helper()
+	p, ok := replica.Platforms()[reaction.Reddit]
+	if !ok || p.Fixture == nil {
+		t.Fatal("the reddit replica is not registered")
+	}
+	return p.Fixture()
+}
+
+// expected returns what a correct crawler makes of the items of the given
+// threads (posts and every comment), authors pseudonymised.
+func expected(h *harness, d *replica.Dataset, threads map[string]bool) map[string]reaction.Reaction {
+	p := replica.Platforms()[reaction.Reddit]
+	want := map[string]reaction.Reaction{}
+	for _, it := range d.Items(reaction.Reddit) {
+		root := it.Thread
+		if root == "" {
+			root = it.Native
+		}
+		if !threads[root] {
+			continue
+		}
+		r := p.Expect(d, it)
+		if r.ID == "" {
+			continue // Reddit does not serve it
+		}
+		r.Author = h.authors.Author(reaction.Reddit, r.Author)
+		want[r.ID] = r
+	}
+	return want
+}
+
+// compare checks got against want: every reaction present once, field by
+// field, nothing extra.
+func compare(t *testing.T, got []reaction.Reaction, want map[string]reaction.Reaction) {
+	t.Helper()
+	seen := map[string]int{}
+	for _, r := range got {
+		seen[r.ID]++
+		if seen[r.ID] == 2 {
+			t.Errorf("%s emitted more than once", r.ID)
+		}
+		w, ok := want[r.ID]
+		if !ok {
+			t.Errorf("unexpected reaction %s (%q)", r.ID, r.Text)
+			continue
+		}
+		type field struct {
+			name      string
+			got, want any
+		}
+		for _, f := range []field{
+			{"parent_id", r.ParentID, w.ParentID},
+			{"root_id", r.RootID, w.RootID},
+			{"url", r.URL, w.URL},
+			{"created_at", r.CreatedAt.UTC(), w.CreatedAt.UTC()},
+			{"text", r.Text, w.Text},
+			{"lang", r.Lang, ""},
+			{"likes", r.Likes, w.Likes},
+			{"deleted", r.Deleted, w.Deleted},
+			{"author", r.Author, w.Author},
+		} {
+			if f.got != f.want {
+				t.Errorf("%s: %s = %#v, want %#v", r.ID, f.name, f.got, f.want)
+			}
+		}
+	}
+	var missing []string
+	for id := range want {
+		if seen[id] == 0 {
+			missing = append(missing, id)
+		}
+	}
+	sort.Strings(missing)
+	if len(missing) > 0 {
+		t.Errorf("%d reactions missing, e.g. %v", len(missing), missing[:min(5, len(missing))])
+	}
+}
+
+func threadsOf(items []replica.Item, search string) map[string]bool {
+	m := map[string]bool{}
+	for _, it := range items {
+		if it.Thread != "" {
+			continue
+		}
+		for _, tag := range it.Tags {
+			if strings.EqualFold(tag, search) {
+				m[it.Native] = true
+			}
+		}
+	}
+	return m
+}
+
+func noErrors(t *testing.T, res runResult) {
+	t.Helper()
+	if res.err != nil {
+		t.Fatalf("Collect: %v", res.err)
+	}
+	if len(res.stats.errors) > 0 || len(res.stats.blocked) > 0 {
+		t.Fatalf("errors %v, blocked %v", res.stats.errors, res.stats.blocked)
+	}
+}
+
+// TestCrawlReplica crawls the fixture through real HTTP: named threads and
+// a search over three pages, both kinds of "more" stub, deleted and removed
+// items, entities, non-English text; then a second run that finds nothing
+// new, then a run after new items arrive that finds exactly those.
+func TestCrawlReplica(t *testing.T) {
+	items := fixture(t)
+	d := replica.NewDataset(items...)
+	srv, ts := startReplica(t, d)
+	h := newHarness(t, redditSource(ts, []string{"j2rm5q", "t3_j2sx0a"}, []string{"teigen"}))
+	a := &Adapter{ClientID: "test-app", ClientSecret: "s3cret"}
+
+	res := h.run(a, fixtureNow)
+	noErrors(t, res)
+	threads := threadsOf(items, "teigen")
+	threads["j2rm5q"], threads["j2sx0a"] = true, true
+	want := expected(h, d, threads)
+	compare(t, res.emitted, want)
+	if len(want) < 1000 {
+		t.Fatalf("fixture too small to prove paging: %d reactions", len(want))
+	}
+
+	// Replies: a comment counts its direct replies, a post num_comments.
+	children := map[string]int64{}
+	for _, r := range want {
+		children[r.ParentID]++
+	}
+	for _, r := range res.emitted {
+		if r.RootID != r.ID && r.Replies != children[r.ID] {
+			t.Errorf("%s: replies = %d, want %d", r.ID, r.Replies, children[r.ID])
+		}
+	}
+
+	// Both kinds of stub were followed, morechildren with at most 100 ids.
+	var more, cont, search, token int
+	for _, rq := range srv.Requests() {
+		switch {
+		case strings.HasSuffix(rq.Path, "/api/morechildren.json"):
+			more++
+			if n := strings.Count(rq.Query, "%2C") + 1; n > 100 {
+				t.Errorf("morechildren asked for %d ids", n)
+			}
+		case strings.Contains(rq.Path, "/_/"):
+			cont++
+		case strings.HasSuffix(rq.Path, "/search.json"):
+			search++
+		case strings.HasSuffix(rq.Path, "/access_token"):
+			token++
+		}
+		if rq.Status != 200 {
+			t.Errorf("%s %s?%s answered %d", rq.Method, rq.Path, rq.Query, rq.Status)
+		}
+	}
+	if more < 2 || cont < 2 || search != 3 || token != 1 {
+		t.Errorf("requests: %d morechildren, %d continue-this-thread, %d search pages, %d tokens; want ≥2, ≥2, 3, 1", more, cont, search, token)
+	}
+	t.Logf("first run: %d reactions, %d requests, %d pages", len(res.emitted), len(srv.Requests()), res.stats.pages)
+
+	// Second run, nothing changed: nothing new, and only cheap requests.
+	srv.ResetRequests()
+	res = h.run(a, fixtureNow.Add(5*time.Minute))
+	noErrors(t, res)
+	if len(res.fresh)+len(res.changed) != 0 {
+		t.Errorf("second run: %d new and %d changed reactions, want none", len(res.fresh), len(res.changed))
+	}
+	for _, rq := range srv.Requests() {
+		if strings.Contains(rq.Path, "/comments/") || strings.Contains(rq.Path, "morechildren") {
+			t.Errorf("second run re-crawled %s", rq.Path)
+		}
+	}
+	t.Logf("second run: %d requests", len(srv.Requests()))
+
+	// New items: a reply deep in the big thread, a comment on the removed
+	// post, and a new post found by the search.
+	newer := fixtureNow.Add(10 * time.Minute)
+	added := []replica.Item{
+		{Platform: reaction.Reddit, Native: "hnew01", Thread: "j2rm5q", Parent: "j2rm5q", Author: "late_comer", Text: "Only just heard. So sad.", CreatedAt: newer, Likes: 1},
+		{Platform: reaction.Reddit, Native: "hnew02", Thread: "j2sx0a", Parent: "j2sx0a", Author: "late_comer", Text: "What did it say?", CreatedAt: newer, Likes: 1},
+		{Platform: reaction.Reddit, Native: "k9new0", Author: "news_bot", Text: "Teigen update\n\nMore news.", CreatedAt: newer, Likes: 3, Tags: []string{"teigen"}},
+		{Platform: reaction.Reddit, Native: "hnew03", Thread: "k9new0", Parent: "k9new0", Author: "reader", Text: "Thanks & take care.", CreatedAt: newer.Add(time.Minute), Likes: 1},
+	}
+	d.Add(added...)
+	res = h.run(a, newer.Add(5*time.Minute))
+	noErrors(t, res)
+	var fresh []string
+	for _, r := range res.fresh {
+		fresh = append(fresh, r.ID)
+	}
+	sort.Strings(fresh)
+	wantFresh := []string{"reddit:t1_hnew01", "reddit:t1_hnew02", "reddit:t1_hnew03", "reddit:t3_k9new0"}
+	if strings.Join(fresh, " ") != strings.Join(wantFresh, " ") {
+		t.Errorf("third run: new reactions %v, want %v", fresh, wantFresh)
+	}
+	threads["k9new0"] = true
+	all := expected(h, d, threads)
+	for _, r := range res.fresh {
+		compare(t, []reaction.Reaction{r}, map[string]reaction.Reaction{r.ID: all[r.ID]})
+	}
+}
+
+func TestAuth(t *testing.T) {
+	d := replica.NewDataset(fixture(t)...)
+	_, ts := startReplica(t, d)
+	tests := []struct {
+		name       string
+		id, secret string // adapter credentials
+		envID      string
+		envSecret  string
+		wantErr    string
+	}{
+		{name: "wrong secret", id: "test-app", secret: replica.RedditRejectedSecret, wantErr: "refused the client credentials"},
+		{name: "no credentials", wantErr: "set REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET"},
+		{name: "id without secret", envID: "test-app", wantErr: "REDDIT_CLIENT_SECRET is empty"},
+		{name: "credentials from the environment", envID: "test-app", envSecret: "s3cret"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv(EnvClientID, tt.envID)
+			t.Setenv(EnvClientSecret, tt.envSecret)
+			h := newHarness(t, redditSource(ts, []string{"j2t1b2"}, nil))
+			res := h.run(&Adapter{ClientID: tt.id, ClientSecret: tt.secret}, fixtureNow)
+			if tt.wantErr == "" {
+				noErrors(t, res)
+				if len(res.emitted) != 2 {
+					t.Errorf("emitted %d reactions, want the post and its reply", len(res.emitted))
+				}
+				return
+			}
+			if !errors.Is(res.err, source.ErrBlocked) || !strings.Contains(res.err.Error(), tt.wantErr) {
+				t.Fatalf("Collect error = %v, want ErrBlocked saying %q", res.err, tt.wantErr)
+			}
+			if len(res.stats.blocked) == 0 {
+				t.Error("no Stats.Blocked recorded")
+			}
+			if len(res.emitted) != 0 {
+				t.Errorf("emitted %d reactions while blocked", len(res.emitted))
+			}
+		})
+	}
+}
+
+// TestExpiredToken: a token the API no longer accepts is replaced once.
+func TestExpiredToken(t *testing.T) {
+	d := replica.NewDataset(fixture(t)...)
+	_, ts := startReplica(t, d)
+	h := newHarness(t, redditSource(ts, []string{"j2t1b2"}, nil))
+	a := &Adapter{ClientID: "test-app", ClientSecret: "s3cret", token: "revoked", expires: fixtureNow.Add(time.Hour)}
+	res := h.run(a, fixtureNow)
+	noErrors(t, res)
+	if len(res.emitted) != 2 || a.token == "revoked" {
+		t.Errorf("emitted %d, token %q: want 2 and a new token", len(res.emitted), a.token)
+	}
+}
