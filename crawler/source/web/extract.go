@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"golang.org/x/net/html"
 
@@ -320,12 +321,15 @@ func parseCount(s string) int64 {
 		end++
 	}
 	num, rest := s[:end], strings.ToLower(strings.TrimSpace(s[end:]))
+	unit := strings.FieldsFunc(rest, func(r rune) bool { return !unicode.IsLetter(r) })
 	mult := 1.0
-	switch {
-	case strings.HasPrefix(rest, "k"):
-		mult = 1e3
-	case strings.HasPrefix(rest, "m"):
-		mult = 1e6
+	if len(unit) > 0 {
+		switch unit[0] {
+		case "k", "mil", "tsd", "thousand":
+			mult = 1e3 // "1.2k", Spanish and Portuguese "2,5 mil"
+		case "m", "mn", "mio", "mln", "million", "millions", "millones":
+			mult = 1e6
+		}
 	}
 	if mult > 1 {
 		f, err := strconv.ParseFloat(strings.ReplaceAll(num, ",", "."), 64)

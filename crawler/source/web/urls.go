@@ -13,10 +13,22 @@ import (
 var commentPageRe = regexp.MustCompile(`/comment-page-\d+/?$`)
 
 // pagingParam reports whether a query parameter only pages or tracks, so
-// that it is not part of an article's identity.
-func pagingParam(k string) bool {
-	k = strings.ToLower(k)
-	return k == "cpage" || k == "replytocom" || strings.HasPrefix(k, "utm_")
+// that it is not part of an article's identity: WordPress's cpage and
+// replytocom, a numeric page (forums' ?page=2; "?page=article" names a
+// page and is kept), utm_* tracking.
+func pagingParam(k string, vs []string) bool {
+	switch k = strings.ToLower(k); {
+	case k == "cpage" || k == "replytocom" || strings.HasPrefix(k, "utm_"):
+		return true
+	case k == "page":
+		for _, v := range vs {
+			if !isDigits(v) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // canonical returns the identity of the article a page belongs to: the URL
@@ -29,8 +41,8 @@ func canonical(u *url.URL) string {
 	if c.RawQuery != "" {
 		q := c.Query()
 		changed := false
-		for k := range q {
-			if pagingParam(k) {
+		for k, vs := range q {
+			if pagingParam(k, vs) {
 				q.Del(k)
 				changed = true
 			}
@@ -79,8 +91,11 @@ func commentID(canon, key string) string {
 //	canon                     -> "", false (every comment would share it)
 func refID(canon string, base *url.URL, ref string) (string, bool) {
 	ref = strings.TrimSpace(ref)
-	if ref == "" {
+	if ref == "" || ref == "#" {
 		return "", false
+	}
+	if strings.HasPrefix(ref, "#") { // an anchor on this page
+		return commentID(canon, ref[1:]), true
 	}
 	u, err := base.Parse(ref)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
