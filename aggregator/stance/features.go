@@ -1,6 +1,9 @@
 package stance
 
-import "math"
+import (
+	"fmt"
+	"math"
+)
 
 // featureVersion changes whenever feature extraction changes in a way that
 // makes older models meaningless; Load rejects models of another version.
@@ -43,6 +46,8 @@ type scratch struct {
 	nExtra    int
 	sentInfo  []sentStat
 	noLex     bool // tokenising lexicon entries: no lookups
+	debug     bool // record feature names (Explain only)
+	names     []string
 }
 
 // sentStat summarises one sentence.
@@ -130,6 +135,16 @@ func (sc *scratch) add(h uint64, v float32) {
 	sc.vals = append(sc.vals, v)
 }
 
+// name records the name of the feature just added (debug only).
+func (sc *scratch) name(format string, args ...any) {
+	if sc.debug {
+		for len(sc.names) < len(sc.feats)-1 {
+			sc.names = append(sc.names, "?")
+		}
+		sc.names = append(sc.names, fmt.Sprintf(format, args...))
+	}
+}
+
 func compound(x float32) float32 {
 	return x / float32(math.Sqrt(float64(x*x+15)))
 }
@@ -190,6 +205,22 @@ func (sc *scratch) extract(text string, subj *subjectInfo, fc *FeatureConfig) {
 		if negLeft > 0 && (t.kind == kWord || t.kind == kSubj || t.kind == kRole) {
 			t.flags |= fNeg
 			negLeft--
+		}
+		if bits&(1<<cueWeakContrast) != 0 && i > firstContent {
+			// "Still, ..." or ", though ..." start a final clause; "..., though."
+			// at a clause end makes that clause the final one.
+			prev := &toks[i-1]
+			if prev.kind == kBound || prev.flags&fCommaAfter != 0 {
+				bits |= 1 << cueContrast
+			} else if t.flags&fCommaAfter != 0 || i+1 == len(toks) || toks[i+1].kind == kBound || toks[i+1].kind == kPunct {
+				j := i - 1
+				for j > firstContent && toks[j].kind != kBound && toks[j].flags&fCommaAfter == 0 {
+					j--
+				}
+				if j > firstContent {
+					lastContrast = j
+				}
+			}
 		}
 		if bits&(1<<cueContrast) != 0 {
 			negLeft = 0
@@ -363,6 +394,7 @@ func (sc *scratch) extract(text string, subj *subjectInfo, fc *FeatureConfig) {
 
 	// Emit features.
 	sc.add(mix(nsBias, 0), 1)
+	sc.name("bias")
 	if fc.Words {
 		start := len(sc.feats)
 		prev1, prev2 := hBOS, uint64(0)
@@ -374,16 +406,21 @@ func (sc *scratch) extract(text string, subj *subjectInfo, fc *FeatureConfig) {
 			}
 			if t.flags&fNeg != 0 {
 				sc.add(mix(nsNeg, t.h), 1)
+				sc.name("neg:%s", sc.norm[t.s:t.e])
 			} else {
 				sc.add(mix(nsUni, t.h), 1)
+				sc.name("w:%s", sc.norm[t.s:t.e])
 			}
 			if t.flags&fFinal != 0 {
 				sc.add(mix(nsFinal, t.h), 1)
+				sc.name("final:%s", sc.norm[t.s:t.e])
 			}
 			if prev1 != 0 {
 				sc.add(mix(mix(nsBi, prev1), t.h), 1)
+				sc.name("bi:_%s", sc.norm[t.s:t.e])
 				if prev2 != 0 {
 					sc.add(mix(mix(mix(nsTri, prev2), prev1), t.h), 1)
+					sc.name("tri:__%s", sc.norm[t.s:t.e])
 				}
 			}
 			prev2, prev1 = prev1, t.h
@@ -406,18 +443,23 @@ func (sc *scratch) extract(text string, subj *subjectInfo, fc *FeatureConfig) {
 		for c := cue(0); c < numCues; c++ {
 			if cueCnt[c] > 0 {
 				sc.add(mix(nsCue, uint64(c)), cs)
+				sc.name("cue:%s", cueNames[c])
 				if cueCnt[c] > 1 {
 					sc.add(mix(nsCueN2, uint64(c)), cs)
+					sc.name("cue2:%s", cueNames[c])
 				}
 			}
 			if cueNeg[c] > 0 {
 				sc.add(mix(nsCueNeg, uint64(c)), cs)
+				sc.name("cueneg:%s", cueNames[c])
 			}
 			if cueFinal[c] > 0 {
 				sc.add(mix(nsCueFinal, uint64(c)), cs)
+				sc.name("cuefinal:%s", cueNames[c])
 			}
 			if cuePre[c] > 0 {
 				sc.add(mix(nsCuePre, uint64(c)), cs)
+				sc.name("cuepre:%s", cueNames[c])
 			}
 		}
 		criticAttack, criticNeg, attackPlain := false, false, false
@@ -435,6 +477,7 @@ func (sc *scratch) extract(text string, subj *subjectInfo, fc *FeatureConfig) {
 		misc := func(id uint64, on bool) {
 			if on {
 				sc.add(mix(nsMisc, id), cs)
+				sc.name("misc:%d", id)
 			}
 		}
 		misc(mCriticAttack, criticAttack)
@@ -459,45 +502,41 @@ func (sc *scratch) extract(text string, subj *subjectInfo, fc *FeatureConfig) {
 		misc(mCaps, nCaps > 0)
 		misc(mExcl, nExcl > 0)
 		misc(mQuote, nQuote > 0)
-		misc(mEmoji, nEmoji > 0)
 		misc(mContrast, hasContrast)
 		misc(mNegPraise, cueNeg[cuePraise] > 0)
 		misc(mNegBlame, cueNeg[cueBlame]+cueNeg[cueMotive] > 0)
 		misc(mNegCondol, cueNeg[cueCondolence] > 0)
 		misc(mFinalRef, hasContrast && refFinal)
 		misc(mFirstPerson, nFirst > 0)
-		lenBin := uint64(0)
-		switch {
-		case nContent <= 4:
-			lenBin = 1
-		case nContent <= 10:
-			lenBin = 2
-		case nContent <= 25:
-			lenBin = 3
-		default:
-			lenBin = 4
-		}
-		sc.add(mix(mix(nsMisc, mLen), lenBin), cs)
 	}
 	if fc.Sentiment {
 		cAll, cFinal := compound(sAll), compound(sFinal)
 		sc.add(mix(mix(nsSentBin, 1), sentBin(cAll)), cs)
+		sc.name("sent1:%d", sentBin(cAll))
 		sc.add(mix(mix(nsSentBin, 2), sentBin(cFinal)), cs)
+		sc.name("sent2:%d", sentBin(cFinal))
 		sc.add(mix(mix(nsSentBin, 3), sentBin(compound(sOther))), cs)
+		sc.name("sent3:%d", sentBin(compound(sOther)))
 		if sCritic != 0 {
 			sc.add(mix(mix(nsSentBin, 4), sentBin(compound(sCritic))), cs)
+			sc.name("sent4:%d", sentBin(compound(sCritic)))
 		}
 		if hasContrast {
 			sc.add(mix(mix(nsSentBin, 5), sentBin(compound(sPre))), cs)
+			sc.name("sent5:%d", sentBin(compound(sPre)))
 		}
 		if negSubjSent != 0 {
 			sc.add(mix(mix(nsSentBin, 6), sentBin(compound(negSubjSent))), cs)
+			sc.name("sent6:%d", sentBin(compound(negSubjSent)))
 		}
 		if posSubjSent != 0 {
 			sc.add(mix(mix(nsSentBin, 7), sentBin(compound(posSubjSent))), cs)
+			sc.name("sent7:%d", sentBin(compound(posSubjSent)))
 		}
 		sc.add(mix(nsSentVal, 1), cs*cAll)
+		sc.name("sentval:all")
 		sc.add(mix(nsSentVal, 2), cs*cFinal)
+		sc.name("sentval:final")
 	}
 }
 

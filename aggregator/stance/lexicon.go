@@ -16,32 +16,33 @@ type cue uint8
 
 // The cue categories. Their order is part of the feature layout (featureVersion).
 const (
-	cueCondolence cue = iota // sympathy, grief, condolence
-	cuePraise                // praise, thanks, admiration, solidarity
-	cueCritic                // a reference to the subject's critics
-	cueAttack                // insults and rebukes (aimed at whoever the clause names)
-	cueBlame                 // condemning the subject's act
-	cueMotive                // questioning motives: clout, PR, staged
-	cueSarcasm               // sarcasm markers
-	cueNews                  // headline and news-sharing wording
-	cueSpam                  // promotions and spam
-	cueOfftopic              // markers of unrelated chatter
-	cueQuestion              // question words
-	cuePolite                // polite framing that often precedes criticism
-	cueDefend                // defence of the subject's choice
-	cuePersonal              // a personal story ("I lost", "as a nurse")
-	cueNegator               // negation
-	cueContrast              // contrast: the final clause decides
-	cueYou                   // second person: addressing the subject (or critics)
-	cuePronoun               // third-person pronoun: refers to the subject
-	cueBooster               // intensifier
+	cueCondolence   cue = iota // sympathy, grief, condolence
+	cuePraise                  // praise, thanks, admiration, solidarity
+	cueCritic                  // a reference to the subject's critics
+	cueAttack                  // insults and rebukes (aimed at whoever the clause names)
+	cueBlame                   // condemning the subject's act
+	cueMotive                  // questioning motives: clout, PR, staged
+	cueSarcasm                 // sarcasm markers
+	cueNews                    // headline and news-sharing wording
+	cueSpam                    // promotions and spam
+	cueOfftopic                // markers of unrelated chatter
+	cueQuestion                // question words
+	cuePolite                  // polite framing that often precedes criticism
+	cueDefend                  // defence of the subject's choice
+	cuePersonal                // a personal story ("I lost", "as a nurse")
+	cueNegator                 // negation
+	cueContrast                // contrast: the final clause decides
+	cueWeakContrast            // contrast only at the start or end of a clause ("still", "though")
+	cueYou                     // second person: addressing the subject (or critics)
+	cuePronoun                 // third-person pronoun: refers to the subject
+	cueBooster                 // intensifier
 	numCues
 )
 
 var cueNames = [numCues]string{
 	"condolence", "praise", "critic", "attack", "blame", "motive", "sarcasm",
 	"news", "spam", "offtopic", "question", "polite", "defend", "personal",
-	"negator", "contrast", "you", "pronoun", "booster",
+	"negator", "contrast", "weakcontrast", "you", "pronoun", "booster",
 }
 
 var lexicon = map[cue][]string{
@@ -306,6 +307,8 @@ var lexicon = map[cue][]string{
 		"ich mag sie", "ich mag ihn", "ehrlich gesagt", "ich verstehe", "alles gute",
 	},
 	cueDefend: {
+		"chin up", "head up", "keep your head up", "hang in there", "you got this", "you've got this",
+		"kopf hoch", "halt durch", "du schaffst das", "animo", "tu puedes", "aguanta", "tiens bon", "courage a toi",
 		"leave her alone", "leave him alone", "leave them alone", "let her grieve", "let him grieve",
 		"let them grieve", "let her live", "let him live", "let them live", "her choice", "his choice",
 		"their choice", "her body", "her loss", "her life", "his life", "their life", "owes you nothing",
@@ -344,11 +347,16 @@ var lexicon = map[cue][]string{
 		"nicht", "kein", "keine", "keinen", "keiner", "keinem", "nie", "niemals", "niemand", "nichts", "ohne",
 	},
 	cueContrast: {
-		"but", "however", "still", "though", "although", "yet", "nevertheless", "nonetheless", "that said",
-		"even so", "regardless", "anyway", "anyways", "except",
-		"pero", "sin embargo", "aunque", "aun asi", "no obstante", "igual",
-		"mais", "cependant", "pourtant", "quand meme", "toutefois", "neanmoins", "n'empeche",
-		"aber", "jedoch", "trotzdem", "dennoch", "allerdings", "doch", "obwohl",
+		"but", "however", "although", "nevertheless", "nonetheless", "that said", "even so", "having said that",
+		"pero", "sin embargo", "aun asi", "no obstante", "eso si", "ahora bien",
+		"mais", "cependant", "pourtant", "quand meme", "toutefois", "neanmoins", "n'empeche", "par contre",
+		"aber", "jedoch", "trotzdem", "dennoch", "allerdings", "nur leider",
+	},
+	cueWeakContrast: {
+		"still", "though", "tho", "yet", "anyway", "anyways", "regardless", "except", "then again",
+		"aunque", "igual", "de todas formas", "de todos modos", "en fin",
+		"enfin", "bref", "en tout cas", "toujours",
+		"doch", "obwohl", "sonst", "immerhin", "egal",
 	},
 	cueYou: {
 		"you", "your", "you're", "youre", "yours", "yourself", "u", "ur", "ya", "you've", "you'll",

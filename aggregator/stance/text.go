@@ -43,9 +43,10 @@ type token struct {
 
 // wordInfo is what the lexicons know about one token.
 type wordInfo struct {
-	val     float32  // sentiment valence, VADER scale
-	cues    uint32   // bit set of single-token cues
-	phrases []phrase // phrases that start with this token
+	val     float32   // sentiment valence, VADER scale
+	cues    uint32    // bit set of single-token cues
+	phrases []phrase  // phrases that start with this token
+	valOnly *wordInfo // the same valence without cues (for inflected forms)
 }
 
 // phrase is a multi-token cue; rest holds the hashes of the tokens after the first.
@@ -145,8 +146,35 @@ func buildTables() *tables {
 	// checks prefixes only for unknown words.
 	for w, wi := range t.words {
 		wi.cues |= t.prefixCues(w)
+		if wi.val != 0 {
+			wi.valOnly = &wordInfo{val: wi.val}
+		}
 	}
 	return t
+}
+
+// inflected looks up an unknown word without a common inflectional ending
+// ("schlechten" -> "schlecht", "tristes" -> "triste", "brisee" -> "brise"),
+// keeping only its sentiment: cues are matched on exact forms.
+func (t *tables) inflected(w []byte) *wordInfo {
+	for _, suf := range [...]string{"en", "er", "es", "em", "e", "s", "n"} {
+		n := len(w) - len(suf)
+		if n < 4 || string(w[n:]) != suf {
+			continue
+		}
+		if wi := t.words[string(w[:n])]; wi != nil && wi.val != 0 {
+			return t.valOnly(wi)
+		}
+	}
+	return nil
+}
+
+// valOnly returns a shared wordInfo carrying only wi's valence.
+func (t *tables) valOnly(wi *wordInfo) *wordInfo {
+	if wi.valOnly == nil {
+		return wi
+	}
+	return wi.valOnly
 }
 
 // entryTokens tokenises a lexicon entry the way texts are tokenised.
@@ -636,6 +664,9 @@ func (sc *scratch) push(s, e int32, kind tokKind, fl uint8, subj *subjectInfo) {
 	}
 	if info == nil && len(w) > 3 && w[len(w)-3] == 'n' && w[len(w)-2] == '\'' && w[len(w)-1] == 't' {
 		info = &negInfo
+	}
+	if info == nil && len(w) >= 5 {
+		info = t.inflected(w)
 	}
 	sc.toks = append(sc.toks, token{s: s, e: e, h: hashBytes(w), info: info, kind: kind, flags: fl, sent: sc.sent})
 }

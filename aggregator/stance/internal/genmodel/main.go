@@ -25,6 +25,17 @@ func main() {
 	showErr := flag.Bool("errors", false, "with -loso: list the misclassified items")
 	feat := flag.String("features", "wcsx", "feature groups: w=words c=chars s=sentiment x=cues")
 	noDev := flag.Bool("nodev", false, "train on own data only and evaluate on the whole dev set")
+	losoOwn := flag.Bool("loso-own", false, "leave-one-story-out over the own data (dev as extra training), by language")
+	explain := flag.String("explain", "", "explain the decision on this text (with -subject, -holdout)")
+	subject := flag.String("subject", "", "subject for -explain")
+	holdout := flag.String("holdout", "", "with -explain: dev story to leave out of training")
+	l2 := flag.Float64("l2", -1, "override L2")
+	epochs := flag.Int("epochs", 0, "override epochs")
+	lr := flag.Float64("lr", 0, "override learning rate")
+	ws := flag.Float64("ws", 0, "override word scale")
+	cs := flag.Float64("cs", 0, "override char scale")
+	xs := flag.Float64("xs", 0, "override cue scale")
+	hw := flag.Float64("hw", 0, "override hard weight")
 	flag.Parse()
 
 	devEx, err := stance.ReadExamplesFile(*dev)
@@ -59,7 +70,28 @@ func main() {
 			fc.Cues = true
 		}
 	}
+	if *ws > 0 {
+		fc.WordScale = float32(*ws)
+	}
+	if *cs > 0 {
+		fc.CharScale = float32(*cs)
+	}
+	if *xs > 0 {
+		fc.CueScale = float32(*xs)
+	}
 	opts.Features = &fc
+	if *l2 >= 0 {
+		opts.L2 = *l2
+	}
+	if *epochs > 0 {
+		opts.Epochs = *epochs
+	}
+	if *lr > 0 {
+		opts.LearningRate = *lr
+	}
+	if *hw > 0 {
+		opts.HardWeight = *hw
+	}
 	printErrors := func(r stance.Report) {
 		if !*showErr {
 			return
@@ -73,6 +105,54 @@ func main() {
 		}
 	}
 	switch {
+	case *explain != "":
+		train := append([]stance.Example(nil), own...)
+		for _, e := range devEx {
+			if e.Story != *holdout {
+				train = append(train, e)
+			}
+		}
+		m, err := stance.Train(train, opts)
+		if err != nil {
+			log.Fatal(err)
+		}
+		c := stance.New(m)
+		st, p := c.Classify(*explain, *subject)
+		fmt.Printf("%s %.3f\n", st, p)
+		for i, x := range c.Explain(*explain, *subject) {
+			if i == 25 {
+				break
+			}
+			fmt.Println(x)
+		}
+	case *losoOwn:
+		_, per, err := stance.LeaveOneStoryOut(own, devEx, opts)
+		if err != nil {
+			log.Fatal(err)
+		}
+		lang := map[string]string{}
+		for _, e := range own {
+			lang[e.Story] = e.Lang
+		}
+		byLang := map[string][]float64{}
+		for s, r := range per {
+			byLang[lang[s]] = append(byLang[lang[s]], r.Accuracy, r.MacroF1, r.HardAccuracy, float64(r.N))
+			if *showErr {
+				for _, e := range r.Errors {
+					fmt.Printf("%s %-9s -> %-9s %.2f %s\n", e.Lang, e.Stance, e.Predicted, e.Score, e.Text)
+				}
+			}
+		}
+		for l, v := range byLang {
+			var acc, f1, hard, n float64
+			for i := 0; i < len(v); i += 4 {
+				acc += v[i] * v[i+3]
+				f1 += v[i+1] * v[i+3]
+				hard += v[i+2] * v[i+3]
+				n += v[i+3]
+			}
+			fmt.Printf("%s: n %.0f, acc %.3f, macro-F1 (story-weighted) %.3f, hard %.3f\n", l, n, acc/n, f1/n, hard/n)
+		}
 	case *noDev:
 		m, err := stance.Train(own, opts)
 		if err != nil {
