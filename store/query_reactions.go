@@ -28,6 +28,10 @@ type ReactionQuery struct {
 	After *ReactionKey
 	// Limit bounds the rows returned by Reactions; it must be 1..MaxPage.
 	Limit int
+	// ChunkRows bounds the reactions EachReaction groups in one query
+	// (ClickHouse holds a chunk while grouping and sorting it). Default
+	// 200,000.
+	ChunkRows int64
 }
 
 // ReactionKey is a position in (created_at, id) order.
@@ -39,9 +43,8 @@ type ReactionKey struct {
 // MaxPage bounds ReactionQuery.Limit for paged reads.
 const MaxPage = 1000
 
-// exportChunkRows bounds how many reactions one streaming query groups
-// (ClickHouse holds a chunk while it groups and sorts it).
-var exportChunkRows int64 = 200_000
+// defaultChunkRows is the default ReactionQuery.ChunkRows.
+const defaultChunkRows = 200_000
 
 const stateColumns = `id,
     toString(argMax(platform, version)) AS p,
@@ -211,11 +214,15 @@ FROM reaction_minutes WHERE `+where+` GROUP BY h HAVING c > 0 ORDER BY h`, args.
 	if to.IsZero() {
 		to = time.Unix(int64(hs[len(hs)-1].h+1)*3600, 0).UTC()
 	}
+	chunk := q.ChunkRows
+	if chunk <= 0 {
+		chunk = defaultChunkRows
+	}
 	bounds := []time.Time{from}
 	var acc int64
 	for _, h := range hs {
 		start := time.Unix(int64(h.h)*3600, 0).UTC()
-		if acc > 0 && acc+h.n > exportChunkRows && start.After(bounds[len(bounds)-1]) && start.Before(to) {
+		if acc > 0 && acc+h.n > chunk && start.After(bounds[len(bounds)-1]) && start.Before(to) {
 			bounds = append(bounds, start)
 			acc = 0
 		}

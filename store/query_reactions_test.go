@@ -113,7 +113,6 @@ func TestReactionsCurrentState(t *testing.T) {
 func TestEachReactionStreamsInChunks(t *testing.T) {
 	s := chtest.New(t)
 	ctx := context.Background()
-	defer store.SetExportChunkRows(7)()
 	var rs []reaction.Reaction
 	for i := range 100 {
 		rs = append(rs, mk("s1", reaction.HackerNews, i, t0.Add(time.Duration(i)*23*time.Minute), reaction.Support))
@@ -124,9 +123,10 @@ func TestEachReactionStreamsInChunks(t *testing.T) {
 		q        store.ReactionQuery
 		from, to int
 	}{
-		{"all", store.ReactionQuery{Story: "s1"}, 0, 100},
-		{"range", store.ReactionQuery{Story: "s1", From: t0.Add(230 * time.Minute), To: t0.Add(23 * 50 * time.Minute)}, 10, 50},
-		{"open end", store.ReactionQuery{Story: "s1", From: t0.Add(230*time.Minute + time.Second)}, 11, 100},
+		{"all", store.ReactionQuery{Story: "s1", ChunkRows: 7}, 0, 100},
+		{"range", store.ReactionQuery{Story: "s1", From: t0.Add(230 * time.Minute), To: t0.Add(23 * 50 * time.Minute), ChunkRows: 7}, 10, 50},
+		{"open end", store.ReactionQuery{Story: "s1", From: t0.Add(230*time.Minute + time.Second), ChunkRows: 7}, 11, 100},
+		{"one chunk", store.ReactionQuery{Story: "s1"}, 0, 100},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var got []string

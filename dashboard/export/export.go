@@ -1,0 +1,553 @@
+// Package export writes a story's series and reactions as CSV, JSON, NDJSON
+// or Parquet, streaming (millions of reactions in bounded memory), each with
+// its metadata: a sidecar FILE.meta.json, or the "meta" header object of a
+// JSON export, or the "reactions.meta" key of a Parquet file's metadata.
+//
+// CSV is RFC 4180 (CRLF, quoted where needed) in UTF-8 with a byte-order
+// mark so that Excel reads it as UTF-8 (pandas and R's readr skip it);
+// timestamps are ISO 8601 in UTC ("2020-10-01T02:00:00Z"), booleans
+// true/false, floats in their shortest exact form. Text cells are written
+// verbatim: crawled text is data, and a cell beginning with "=" stays so
+// (spreadsheet users should import rather than open untrusted CSV).
+package export
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/reactions-research/reactions/dashboard/series"
+	"github.com/reactions-research/reactions/reaction"
+	"github.com/reactions-research/reactions/store"
+)
+
+// Column describes one exported column.
+type Column struct {
+	Name string `json:"name"`
+	Type string `json:"type"`
+	Doc  string `json:"doc"`
+}
+
+// StoryMeta is the story part of Meta.
+type StoryMeta struct {
+	ID        string    `json:"id"`
+	Title     string    `json:"title,omitempty"`
+	Subject   []string  `json:"subject,omitempty"`
+	Published time.Time `json:"published,omitzero"`
+	// Definition is the story definition as stored (JSON), or null when the
+	// story has reactions but no stored definition.
+	Definition json.RawMessage `json:"definition"`
+}
+
+// SourceMeta is one source in Meta, with its latest crawl run's status.
+type SourceMeta struct {
+	Name         string            `json:"name"`
+	Platform     reaction.Platform `json:"platform"`
+	LatestStatus string            `json:"latest_status,omitempty"`
+	LatestRun    *time.Time        `json:"latest_run,omitempty"`
+	Warning      string            `json:"warning,omitempty"`
+}
+
+// Meta describes an export: what it holds and how it was made.
+type Meta struct {
+	Tool        string    `json:"tool"`
+	ToolVersion string    `json:"tool_version"`
+	GeneratedAt time.Time `json:"generated_at"`
+	// What is "series" or "reactions"; Layout "wide" or "tidy" for series.
+	What   string    `json:"what"`
+	Layout string    `json:"layout,omitempty"`
+	Format Format    `json:"format"`
+	Story  StoryMeta `json:"story"`
+	// Sources are the story's sources and the state of their crawls.
+	Sources []SourceMeta `json:"sources"`
+	// From and To are the time range, [from, to): for series the aligned
+	// range (the first bucket's start, the last bucket's end).
+	From time.Time `json:"from"`
+	To   time.Time `json:"to"`
+	// Interval is the bucket width (series only); BucketAlignment says how
+	// buckets follow the display timezone.
+	Interval        string `json:"interval,omitempty"`
+	BucketAlignment string `json:"bucket_alignment,omitempty"`
+	Buckets         int    `json:"buckets,omitempty"`
+	// Timezone is the display timezone the buckets were aligned in; every
+	// timestamp in the data is UTC.
+	Timezone string `json:"timezone"`
+	// Filters: Platform ("" = all), Stances (empty = all).
+	Platform string   `json:"platform,omitempty"`
+	Stances  []string `json:"stances,omitempty"`
+	// ClassifierVersions are the distinct classifier versions of the
+	// reactions counted or exported, with how many each labelled.
+	ClassifierVersions map[string]int64 `json:"classifier_versions"`
+	// Reactions is how many reactions the export covers (the sum of the
+	// series' totals, or the reactions exported).
+	Reactions int64 `json:"reactions"`
+	// RowCount is the number of data rows in the file.
+	RowCount int64    `json:"row_count"`
+	Columns  []Column `json:"columns"`
+	// Command is the command line or API request that made the export, and
+	// Parameters its resolved parameters.
+	Command    string            `json:"command,omitempty"`
+	Parameters map[string]string `json:"parameters"`
+	Notes      []string          `json:"notes,omitempty"`
+}
+
+// Request asks for one export. Resolve fills its defaults.
+type Request struct {
+	// Story is the story id. Required.
+	Story string
+	// What is "series" or "reactions".
+	What string
+	// Format is the file format.
+	Format Format
+	// Tidy writes a series as bucket_start, platform, stance, count.
+	Tidy bool
+	// From and To bound the range; zero means the default (the story window,
+	// else the stored reactions' extent).
+	From, To time.Time
+	// Interval is the bucket width; zero means automatic (series only).
+	Interval series.Interval
+	// Loc is the display timezone for bucket alignment (default UTC).
+	Loc *time.Location
+	// Platform keeps one platform ("" = all).
+	Platform reaction.Platform
+	// Stances keeps these stances (reactions only; empty = all).
+	Stances []reaction.Stance
+	// ChunkRows bounds the reactions grouped per store query (memory on the
+	// ClickHouse side); default 200,000.
+	ChunkRows int64
+	// NoBOM leaves the UTF-8 byte-order mark out of CSV.
+	NoBOM bool
+	// Command records the command line or request in the metadata.
+	Command string
+}
+
+// Exporter writes exports from a store.
+type Exporter struct {
+	Store *store.Store
+	// Version is the tool version written into the metadata.
+	Version string
+	// Now returns the generation time (default time.Now).
+	Now func() time.Time
+}
+
+func (e *Exporter) now() time.Time {
+	if e.Now != nil {
+		return e.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// Resolve validates req and fills its defaults (range, interval, timezone),
+// returning the story record (nil when only reactions are stored) and the
+// sources' completeness.
+func (e *Exporter) Resolve(ctx context.Context, req *Request) (*store.StoryRecord, []series.SourceStatus, error) {
+	if !reaction.ValidStoryID(req.Story) {
+		return nil, nil, fmt.Errorf("story %q is not a story id", req.Story)
+	}
+	if req.What != "series" && req.What != "reactions" {
+		return nil, nil, fmt.Errorf("what %q is not one of series, reactions", req.What)
+	}
+	if req.Loc == nil {
+		req.Loc = time.UTC
+	}
+	rec, err := series.LoadStory(ctx, e.Store, req.Story)
+	if err != nil {
+		return nil, nil, err
+	}
+	if req.From.IsZero() || req.To.IsZero() {
+		from, to, err := series.DefaultRange(ctx, e.Store, req.Story, rec, e.now())
+		if err != nil {
+			return nil, nil, err
+		}
+		if req.From.IsZero() {
+			req.From = from
+		}
+		if req.To.IsZero() {
+			req.To = to
+		}
+	}
+	if !req.To.After(req.From) {
+		return nil, nil, fmt.Errorf("to %s is not after from %s", req.To.Format(time.RFC3339), req.From.Format(time.RFC3339))
+	}
+	if req.Interval.Name == "" {
+		req.Interval = series.AutoInterval(req.From, req.To)
+	}
+	runs, err := e.Store.CrawlRuns(ctx, req.Story)
+	if err != nil {
+		return nil, nil, err
+	}
+	return rec, series.Completeness(series.StorySources(rec), runs), nil
+}
+
+func (e *Exporter) baseMeta(req *Request, rec *store.StoryRecord, srcs []series.SourceStatus) *Meta {
+	m := &Meta{Tool: "reactions", ToolVersion: e.Version, GeneratedAt: e.now(), What: req.What, Format: req.Format,
+		Story: StoryMeta{ID: req.Story, Definition: json.RawMessage("null")}, Sources: []SourceMeta{},
+		From: req.From, To: req.To, Timezone: req.Loc.String(), Platform: string(req.Platform), Command: req.Command,
+		Parameters: map[string]string{"story": req.Story, "what": req.What, "format": string(req.Format),
+			"from": formatTime(req.From), "to": formatTime(req.To), "tz": req.Loc.String()}}
+	if rec != nil {
+		m.Story.Title, m.Story.Subject, m.Story.Published = rec.Story.Title, rec.Story.Subject, rec.Story.Published
+		if json.Valid([]byte(rec.Definition)) {
+			m.Story.Definition = json.RawMessage(rec.Definition)
+		}
+	}
+	for _, s := range srcs {
+		sm := SourceMeta{Name: s.Source, Platform: s.Platform, Warning: s.Warning}
+		if s.Latest != nil {
+			sm.LatestStatus = s.Latest.Status
+			t := s.Latest.Started
+			sm.LatestRun = &t
+		}
+		m.Sources = append(m.Sources, sm)
+	}
+	if req.Platform != "" {
+		m.Parameters["platform"] = string(req.Platform)
+	}
+	return m
+}
+
+// Series writes the series of req to w and returns its metadata.
+func (e *Exporter) Series(ctx context.Context, req Request, w io.Writer) (*Meta, error) {
+	req.What = "series"
+	rec, srcs, err := e.Resolve(ctx, &req)
+	if err != nil {
+		return nil, err
+	}
+	s, err := series.Compute(ctx, e.Store, series.Request{Story: req.Story, From: req.From, To: req.To,
+		Interval: req.Interval, Loc: req.Loc, Platform: req.Platform, ByPlatform: req.Tidy})
+	if err != nil {
+		return nil, err
+	}
+	req.From, req.To = s.From, s.To
+	m := e.baseMeta(&req, rec, srcs)
+	m.Interval, m.Buckets = s.Interval.Name, len(s.Buckets)
+	m.Parameters["interval"] = s.Interval.Name
+	m.BucketAlignment = Alignment(s.Interval, req.Loc)
+	var plats []reaction.Platform
+	if req.Platform != "" {
+		m.Platform = string(req.Platform)
+	}
+	cnt, err := e.Store.CountReactions(ctx, store.ReactionQuery{Story: req.Story, From: s.From, To: s.To, Platforms: platformList(req.Platform)})
+	if err != nil {
+		return nil, err
+	}
+	m.ClassifierVersions = cnt.Classifiers
+	m.Reactions = s.Total().Total
+	if req.Tidy {
+		m.Layout = "tidy"
+		m.Parameters["tidy"] = "true"
+		m.Columns = tidyColumns
+		plats = tidyPlatforms(s, rec, req.Platform)
+		m.RowCount = int64(len(s.Buckets) * len(plats) * len(reaction.Stances))
+	} else {
+		m.Layout = "wide"
+		m.Columns = wideColumns
+		m.RowCount = int64(len(s.Buckets))
+	}
+	m.Notes = append(m.Notes,
+		"bucket_start is the bucket's first instant in UTC; buckets are zero-filled and cover [from, to).",
+		"criticism_share = criticism / (support + criticism), empty (null) when both are 0.",
+		"Counts are exact: current reaction states, duplicates and superseded versions excluded.")
+	if cnt.Total != m.Reactions {
+		m.Notes = append(m.Notes, fmt.Sprintf("Reactions were being written during the export: %d when counted per classifier, %d in the series.", cnt.Total, m.Reactions))
+	}
+	rw, err := newWriter(req.Format, w, m, !req.NoBOM, func(w io.Writer) rowWriter {
+		if req.Tidy {
+			return newParquet[TidyRow](w)
+		}
+		return newParquet[SeriesRow](w)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if req.Tidy {
+		if err := writeTidy(rw, s, plats); err != nil {
+			return nil, fmt.Errorf("write series: %w", err)
+		}
+	} else if err := writeWide(rw, s); err != nil {
+		return nil, fmt.Errorf("write series: %w", err)
+	}
+	if err := rw.end(m); err != nil {
+		return nil, fmt.Errorf("write series: %w", err)
+	}
+	return m, nil
+}
+
+// Alignment explains how buckets of iv follow tz.
+func Alignment(iv series.Interval, loc *time.Location) string {
+	switch iv.Name {
+	case "1w":
+		return "ISO weeks: Monday 00:00 to Monday 00:00 local time in " + loc.String() + " (DST-aware)"
+	case "1d":
+		return "local days: 00:00 to 00:00 in " + loc.String() + " (DST-aware: a day can be 23 or 25 hours)"
+	case "6h":
+		return "local quarter days: 00:00, 06:00, 12:00, 18:00 in " + loc.String() + " (DST-aware)"
+	}
+	return "fixed " + iv.Name + " buckets aligned to the local clock in " + loc.String()
+}
+
+func platformList(p reaction.Platform) []reaction.Platform {
+	if p == "" {
+		return nil
+	}
+	return []reaction.Platform{p}
+}
+
+// tidyPlatforms are the tidy layout's platforms: the filter, else those of
+// the story's sources and of the stored counts, in reaction.Platforms order.
+func tidyPlatforms(s *series.Series, rec *store.StoryRecord, filter reaction.Platform) []reaction.Platform {
+	if filter != "" {
+		return []reaction.Platform{filter}
+	}
+	has := map[reaction.Platform]bool{}
+	for _, ps := range s.Platforms {
+		has[ps.Platform] = true
+	}
+	for _, src := range series.StorySources(rec) {
+		has[src.Platform] = true
+	}
+	var out []reaction.Platform
+	for _, p := range reaction.Platforms {
+		if has[p] {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+var wideColumns = []Column{
+	{"bucket_start", "timestamp (UTC)", "first instant of the bucket"},
+	{"support", "int64", "reactions supporting the subject"},
+	{"criticism", "int64", "reactions criticising the subject"},
+	{"neutral", "int64", "reactions neither supporting nor criticising"},
+	{"total", "int64", "support + criticism + neutral"},
+	{"criticism_share", "float64 or empty", "criticism / (support + criticism); empty when both are 0"},
+}
+
+var tidyColumns = []Column{
+	{"bucket_start", "timestamp (UTC)", "first instant of the bucket"},
+	{"platform", "string", "platform the reactions were published on"},
+	{"stance", "string", "support, criticism or neutral"},
+	{"count", "int64", "reactions"},
+}
+
+// ReactionColumns documents the reactions export (the data dictionary).
+var ReactionColumns = []Column{
+	{"story", "string", "story id"},
+	{"platform", "string", "platform the reaction was published on"},
+	{"id", "string", "stable platform-prefixed id"},
+	{"parent_id", "string", "id of the reaction or post it answers; empty for a top-level post"},
+	{"root_id", "string", "id of the thread's root post"},
+	{"url", "string", "permalink on the platform"},
+	{"created_at", "timestamp (UTC)", "when the platform says it was published"},
+	{"first_seen", "timestamp (UTC)", "when reactions first collected it"},
+	{"author", "string", "pseudonymised author (keyed hash), or the handle when kept by opt-in"},
+	{"text", "string", "plain text"},
+	{"lang", "string", "platform language hint (BCP 47) or empty"},
+	{"likes", "int64", "likes/score at collection time"},
+	{"replies", "int64", "replies at collection time"},
+	{"deleted", "bool", "deleted or removed on the platform"},
+	{"stance", "string", "support, criticism or neutral toward the subject"},
+	{"stance_score", "float64", "classifier confidence in [0, 1]"},
+	{"classifier", "string", "classifier version that set the stance"},
+}
+
+// wideRow is the JSON object of a wide series row.
+type wideRow struct {
+	BucketStart    string   `json:"bucket_start"`
+	Support        int64    `json:"support"`
+	Criticism      int64    `json:"criticism"`
+	Neutral        int64    `json:"neutral"`
+	Total          int64    `json:"total"`
+	CriticismShare *float64 `json:"criticism_share"`
+}
+
+type tidyRow struct {
+	BucketStart string `json:"bucket_start"`
+	Platform    string `json:"platform"`
+	Stance      string `json:"stance"`
+	Count       int64  `json:"count"`
+}
+
+func writeWide(rw rowWriter, s *series.Series) error {
+	if err := rw.begin(columnNames(wideColumns)); err != nil {
+		return err
+	}
+	cells := make([]string, 6)
+	for _, b := range s.Buckets {
+		share := b.Share()
+		cells = append(cells[:0], formatTime(b.Start), strconv.FormatInt(b.Support, 10), strconv.FormatInt(b.Criticism, 10),
+			strconv.FormatInt(b.Neutral, 10), strconv.FormatInt(b.Total, 10), "")
+		if share != nil {
+			cells[5] = formatFloat(*share)
+		}
+		obj := wideRow{formatTime(b.Start), b.Support, b.Criticism, b.Neutral, b.Total, share}
+		typed := SeriesRow{b.Start.UTC(), b.Support, b.Criticism, b.Neutral, b.Total, share}
+		if err := rw.row(cells, obj, typed); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeTidy(rw rowWriter, s *series.Series, plats []reaction.Platform) error {
+	if err := rw.begin(columnNames(tidyColumns)); err != nil {
+		return err
+	}
+	per := map[reaction.Platform][]series.Counts{}
+	for _, ps := range s.Platforms {
+		per[ps.Platform] = ps.Counts
+	}
+	cells := make([]string, 4)
+	for i, b := range s.Buckets {
+		start := formatTime(b.Start)
+		for _, p := range plats {
+			var c series.Counts
+			if pc := per[p]; pc != nil {
+				c = pc[i]
+			}
+			for _, st := range reaction.Stances {
+				n := c.Get(st)
+				cells = append(cells[:0], start, string(p), string(st), strconv.FormatInt(n, 10))
+				if err := rw.row(cells, tidyRow{start, string(p), string(st), n}, TidyRow{b.Start.UTC(), string(p), string(st), n}); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func columnNames(cs []Column) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.Name
+	}
+	return out
+}
+
+// newWriter returns the row writer of a format; pq makes the Parquet one.
+func newWriter(f Format, w io.Writer, m *Meta, bom bool, pq func(io.Writer) rowWriter) (rowWriter, error) {
+	switch f {
+	case CSV:
+		return newCSV(w, bom), nil
+	case JSON:
+		return &jsonWriter{bw: bufio.NewWriterSize(w, 64<<10), meta: m}, nil
+	case NDJSON:
+		return &ndjsonWriter{bw: bufio.NewWriterSize(w, 64<<10)}, nil
+	case Parquet:
+		return pq(w), nil
+	}
+	return nil, fmt.Errorf("format %q is not one of csv, json, ndjson, parquet", f)
+}
+
+// Reactions streams the reactions of req to w (current states, in
+// (created_at, id) order) and returns the metadata. The metadata's counts
+// are taken before streaming (exactly, from the sign sums) and RowCount is
+// set to the rows actually written.
+func (e *Exporter) Reactions(ctx context.Context, req Request, w io.Writer) (*Meta, error) {
+	req.What = "reactions"
+	rec, srcs, err := e.Resolve(ctx, &req)
+	if err != nil {
+		return nil, err
+	}
+	m := e.baseMeta(&req, rec, srcs)
+	m.Columns = ReactionColumns
+	q := store.ReactionQuery{Story: req.Story, From: req.From, To: req.To, Stances: req.Stances, Platforms: platformList(req.Platform), ChunkRows: req.ChunkRows}
+	for _, st := range req.Stances {
+		m.Stances = append(m.Stances, string(st))
+	}
+	if len(m.Stances) > 0 {
+		m.Parameters["stance"] = fmt.Sprint(m.Stances)
+	}
+	cnt, err := e.Store.CountReactions(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	m.ClassifierVersions, m.Reactions, m.RowCount = cnt.Classifiers, cnt.Total, cnt.Total
+	m.Notes = append(m.Notes, "One row per reaction in its current state (the newest version), ordered by created_at then id; timestamps are UTC.",
+		"author is a keyed pseudonym unless the researcher opted in to keep handles.")
+	rw, err := newWriter(req.Format, w, m, !req.NoBOM, func(w io.Writer) rowWriter { return newParquet[ReactionRow](w) })
+	if err != nil {
+		return nil, err
+	}
+	if err := rw.begin(reaction.Fields); err != nil {
+		return nil, fmt.Errorf("write reactions: %w", err)
+	}
+	var n int64
+	cells := make([]string, 0, len(reaction.Fields))
+	err = e.Store.EachReaction(ctx, q, func(r *reaction.Reaction) error {
+		n++
+		cells = reactionCells(r, cells)
+		var typed any
+		if req.Format == Parquet {
+			typed = toRow(r)
+		}
+		return rw.row(cells, r, typed)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("write reactions: %w", err)
+	}
+	if n != m.RowCount {
+		m.Notes = append(m.Notes, fmt.Sprintf("Reactions were being written during the export: %d counted before, %d written.", m.RowCount, n))
+		m.RowCount, m.Reactions = n, n
+	}
+	if err := rw.end(m); err != nil {
+		return nil, fmt.Errorf("write reactions: %w", err)
+	}
+	return m, nil
+}
+
+// WriteFile writes the export of req to path (through a temporary file
+// renamed into place, so a failed export leaves no partial file) and its
+// metadata sidecar to path + ".meta.json".
+func (e *Exporter) WriteFile(ctx context.Context, req Request, path string) (*Meta, error) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	f, err := os.CreateTemp(dir, "."+base+".*.tmp")
+	if err != nil {
+		return nil, fmt.Errorf("create export file: %w", err)
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp) // a no-op once renamed
+	var m *Meta
+	if req.What == "reactions" {
+		m, err = e.Reactions(ctx, req, f)
+	} else {
+		m, err = e.Series(ctx, req, f)
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if err := f.Close(); err != nil {
+		return nil, fmt.Errorf("write export file: %w", err)
+	}
+	if err := WriteMeta(path+".meta.json", m); err != nil {
+		return nil, err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return nil, fmt.Errorf("write export file: %w", err)
+	}
+	return m, nil
+}
+
+// WriteMeta writes a metadata sidecar (indented JSON).
+func WriteMeta(path string, m *Meta) error {
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode export metadata: %w", err)
+	}
+	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("write export metadata: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,300 @@
+package export_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/reactions-research/reactions/dashboard/export"
+	"github.com/reactions-research/reactions/dashboard/internal/fixture"
+	"github.com/reactions-research/reactions/dashboard/series"
+	"github.com/reactions-research/reactions/reaction"
+	"github.com/reactions-research/reactions/store/chtest"
+)
+
+var genTime = time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+
+func setup(t *testing.T) (*export.Exporter, []reaction.Reaction) {
+	t.Helper()
+	s := chtest.New(t)
+	rs := fixture.Load(t, s)
+	return &export.Exporter{Store: s, Version: "test", Now: func() time.Time { return genTime }}, rs
+}
+
+func readCSV(t *testing.T, b []byte) [][]string {
+	t.Helper()
+	if !bytes.HasPrefix(b, []byte("\ufeff")) {
+		t.Fatal("CSV has no UTF-8 byte-order mark")
+	}
+	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(b, []byte("\ufeff"))))
+	recs, err := r.ReadAll()
+	if err != nil {
+		t.Fatalf("CSV does not parse: %v", err)
+	}
+	return recs
+}
+
+func TestSeriesExportMatchesCounts(t *testing.T) {
+	e, rs := setup(t)
+	ctx := context.Background()
+	h1, _ := series.ParseInterval("1h")
+	dir := t.TempDir()
+	req := export.Request{Story: fixture.StoryID, What: "series", Format: export.CSV, Interval: h1, Command: "reactions export --story jack-test"}
+	path := filepath.Join(dir, "series.csv")
+	m, err := e.WriteFile(ctx, req, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(path)
+	if !bytes.Contains(b, []byte("\r\n")) {
+		t.Error("CSV lines do not end in CRLF (RFC 4180)")
+	}
+	recs := readCSV(t, b)
+	if strings.Join(recs[0], ",") != "bucket_start,support,criticism,neutral,total,criticism_share" {
+		t.Fatalf("header %v", recs[0])
+	}
+	if len(recs) != 1+72 || m.RowCount != 72 || m.Buckets != 72 {
+		t.Fatalf("%d rows, meta %d, want 72 (3 days of hours)", len(recs)-1, m.RowCount)
+	}
+	for i, row := range recs[1:] {
+		start := fixture.Start.Add(time.Duration(i) * time.Hour)
+		su, cr, ne := fixture.Count(rs, start, start.Add(time.Hour), "")
+		want := []string{start.Format("2006-01-02T15:04:05Z"), fmt.Sprint(su), fmt.Sprint(cr), fmt.Sprint(ne), fmt.Sprint(su + cr + ne), ""}
+		if su+cr > 0 {
+			want[5] = strconv.FormatFloat(float64(cr)/float64(su+cr), 'g', -1, 64)
+		}
+		if strings.Join(row, ",") != strings.Join(want, ",") {
+			t.Errorf("row %d: %v, want %v", i, row, want)
+		}
+	}
+
+	// The sidecar is complete.
+	mb, err := os.ReadFile(path + ".meta.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var side map[string]any
+	if err := json.Unmarshal(mb, &side); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"tool", "tool_version", "generated_at", "what", "layout", "format", "story", "sources", "from", "to",
+		"interval", "bucket_alignment", "timezone", "classifier_versions", "reactions", "row_count", "columns", "command", "parameters"} {
+		if v, ok := side[k]; !ok || v == nil || v == "" {
+			t.Errorf("sidecar lacks %s", k)
+		}
+	}
+	if side["from"] != "2020-09-30T00:00:00Z" || side["to"] != "2020-10-03T00:00:00Z" || side["timezone"] != "UTC" {
+		t.Errorf("sidecar range %v %v %v", side["from"], side["to"], side["timezone"])
+	}
+	def := side["story"].(map[string]any)["definition"].(map[string]any)
+	if def["id"] != fixture.StoryID || len(def["sources"].([]any)) != 4 {
+		t.Errorf("sidecar story definition %v", def)
+	}
+	cv := side["classifier_versions"].(map[string]any)
+	if cv["stance-test-1"] != float64(len(rs)) || side["reactions"] != float64(len(rs)) {
+		t.Errorf("classifier versions %v, reactions %v, want %d", cv, side["reactions"], len(rs))
+	}
+	if len(side["sources"].([]any)) != 4 {
+		t.Errorf("sources %v", side["sources"])
+	}
+
+	// Parquet read back equals the CSV.
+	req.Format = export.Parquet
+	var pq bytes.Buffer
+	if _, err := e.Series(ctx, req, &pq); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := parquet.Read[export.SeriesRow](bytes.NewReader(pq.Bytes()), int64(pq.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != len(recs)-1 {
+		t.Fatalf("parquet has %d rows, CSV %d", len(rows), len(recs)-1)
+	}
+	for i, r := range rows {
+		share := ""
+		if r.CriticismShare != nil {
+			share = strconv.FormatFloat(*r.CriticismShare, 'g', -1, 64)
+		}
+		got := []string{r.BucketStart.UTC().Format("2006-01-02T15:04:05Z"), fmt.Sprint(r.Support), fmt.Sprint(r.Criticism), fmt.Sprint(r.Neutral), fmt.Sprint(r.Total), share}
+		if strings.Join(got, ",") != strings.Join(recs[i+1], ",") {
+			t.Errorf("parquet row %d %v, CSV %v", i, got, recs[i+1])
+		}
+	}
+	f, err := parquet.OpenFile(bytes.NewReader(pq.Bytes()), int64(pq.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := f.Lookup("reactions.meta"); !ok || !strings.Contains(v, `"row_count":72`) {
+		t.Errorf("parquet key-value metadata: %q", v)
+	}
+	col, _ := f.Schema().Lookup("bucket_start")
+	if lt := col.Node.Type().LogicalType(); lt == nil || lt.String() != "TIMESTAMP(isAdjustedToUTC=true,unit=MILLIS)" {
+		t.Errorf("bucket_start logical type %v", lt)
+	}
+}
+
+func TestSeriesExportTidyAndTimezone(t *testing.T) {
+	e, rs := setup(t)
+	ctx := context.Background()
+	d1, _ := series.ParseInterval("1d")
+	berlin, _ := time.LoadLocation("Europe/Berlin")
+	var buf bytes.Buffer
+	m, err := e.Series(ctx, export.Request{Story: fixture.StoryID, Format: export.CSV, Tidy: true, Interval: d1, Loc: berlin}, &buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs := readCSV(t, buf.Bytes())
+	if strings.Join(recs[0], ",") != "bucket_start,platform,stance,count" {
+		t.Fatalf("header %v", recs[0])
+	}
+	// Berlin days from 2020-09-30 00:00+02:00 (= 09-29 22:00Z) to 10-03 24:00+02:00: 4 days,
+	// 4 platforms (3 with reactions and bluesky from the definition), 3 stances.
+	if m.Buckets != 4 || len(recs)-1 != 4*4*3 || m.RowCount != 48 {
+		t.Fatalf("%d buckets, %d rows", m.Buckets, len(recs)-1)
+	}
+	if recs[1][0] != "2020-09-29T22:00:00Z" || !strings.Contains(m.BucketAlignment, "Europe/Berlin") {
+		t.Errorf("first bucket %v, alignment %q", recs[1], m.BucketAlignment)
+	}
+	var sum int64
+	for _, r := range recs[1:] {
+		if r[0] == "2020-09-30T22:00:00Z" && r[1] == "mastodon" {
+			n, _ := strconv.ParseInt(r[3], 10, 64)
+			sum += n
+		}
+	}
+	day := time.Date(2020, 9, 30, 22, 0, 0, 0, time.UTC)
+	su, cr, ne := fixture.Count(rs, day, day.Add(24*time.Hour), reaction.Mastodon)
+	if sum != su+cr+ne {
+		t.Errorf("mastodon on Oct 1 (Berlin): %d, want %d", sum, su+cr+ne)
+	}
+}
+
+func TestReactionsExportFormatsAgree(t *testing.T) {
+	e, rs := setup(t)
+	ctx := context.Background()
+	req := export.Request{Story: fixture.StoryID, What: "reactions"}
+	out := map[export.Format][]byte{}
+	metas := map[export.Format]*export.Meta{}
+	for _, f := range export.Formats {
+		req.Format = f
+		var buf bytes.Buffer
+		m, err := e.Reactions(ctx, req, &buf)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		out[f], metas[f] = buf.Bytes(), m
+	}
+	recs := readCSV(t, out[export.CSV])
+	if strings.Join(recs[0], ",") != strings.Join(reaction.Fields, ",") {
+		t.Fatalf("header %v", recs[0])
+	}
+	if len(recs)-1 != len(rs) || metas[export.CSV].RowCount != int64(len(rs)) {
+		t.Fatalf("%d rows, want %d", len(recs)-1, len(rs))
+	}
+	// CSV cells match the fixture exactly (hostile text verbatim).
+	for i, r := range rs {
+		got := recs[i+1]
+		want := []string{r.Story, string(r.Platform), r.ID, r.ParentID, r.RootID, r.URL,
+			r.CreatedAt.Format("2006-01-02T15:04:05Z"), r.FirstSeen.Format("2006-01-02T15:04:05Z"), r.Author, r.Text, r.Lang,
+			fmt.Sprint(r.Likes), fmt.Sprint(r.Replies), "false", string(r.Stance), strconv.FormatFloat(r.StanceScore, 'g', -1, 64), r.Classifier}
+		if strings.Join(got, "\x00") != strings.Join(want, "\x00") {
+			t.Fatalf("row %d\n got %q\nwant %q", i, got, want)
+		}
+	}
+	// Parquet read back equals the CSV.
+	pq := out[export.Parquet]
+	rows, err := parquet.Read[export.ReactionRow](bytes.NewReader(pq), int64(len(pq)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != len(rs) {
+		t.Fatalf("parquet %d rows", len(rows))
+	}
+	for i, r := range rows {
+		got := []string{r.Story, r.Platform, r.ID, r.ParentID, r.RootID, r.URL, r.CreatedAt.UTC().Format("2006-01-02T15:04:05Z"),
+			r.FirstSeen.UTC().Format("2006-01-02T15:04:05Z"), r.Author, r.Text, r.Lang, fmt.Sprint(r.Likes), fmt.Sprint(r.Replies),
+			strconv.FormatBool(r.Deleted), r.Stance, strconv.FormatFloat(r.StanceScore, 'g', -1, 64), r.Classifier}
+		if strings.Join(got, "\x00") != strings.Join(recs[i+1], "\x00") {
+			t.Fatalf("parquet row %d\n got %q\n csv %q", i, got, recs[i+1])
+		}
+	}
+	// JSON: a meta header and the rows under their data-dictionary names.
+	var doc struct {
+		Meta export.Meta          `json:"meta"`
+		Rows []reaction.Reaction `json:"rows"`
+	}
+	if err := json.Unmarshal(out[export.JSON], &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Meta.RowCount != int64(len(rs)) || len(doc.Rows) != len(rs) || doc.Rows[0].ID != rs[0].ID || doc.Meta.Story.ID != fixture.StoryID {
+		t.Errorf("json: meta %+v, %d rows", doc.Meta.RowCount, len(doc.Rows))
+	}
+	// NDJSON: one reaction per line.
+	lines := strings.Split(strings.TrimSpace(string(out[export.NDJSON])), "\n")
+	if len(lines) != len(rs) {
+		t.Fatalf("ndjson %d lines", len(lines))
+	}
+	var first map[string]any
+	json.Unmarshal([]byte(lines[0]), &first)
+	for _, f := range reaction.Fields {
+		if _, ok := first[f]; !ok {
+			t.Errorf("ndjson row lacks %s", f)
+		}
+	}
+}
+
+func TestReactionsExportFilters(t *testing.T) {
+	e, rs := setup(t)
+	var buf bytes.Buffer
+	from, to := fixture.Published, fixture.Published.Add(2*time.Hour)
+	m, err := e.Reactions(context.Background(), export.Request{Story: fixture.StoryID, Format: export.NDJSON,
+		From: from, To: to, ChunkRows: 5, Platform: reaction.Mastodon, Stances: []reaction.Stance{reaction.Criticism}}, &buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, cr, _ := fixture.Count(rs, from, to, reaction.Mastodon)
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if int64(len(lines)) != cr || m.RowCount != cr || cr == 0 {
+		t.Fatalf("%d lines, meta %d, want %d", len(lines), m.RowCount, cr)
+	}
+	if !strings.Contains(buf.String(), `"text":"\u003cimg src=x onerror=alert(1)\u003e\u003cscript\u003ealert(2)\u003c/script\u003e"`) {
+		t.Error("the hostile reaction is missing or not escaped in JSON")
+	}
+}
+
+func TestExportErrors(t *testing.T) {
+	e, _ := setup(t)
+	ctx := context.Background()
+	for _, c := range []struct {
+		req  export.Request
+		want string
+	}{
+		{export.Request{Story: "nope", What: "series", Format: export.CSV}, "no such story"},
+		{export.Request{Story: "Bad!", What: "series", Format: export.CSV}, "not a story id"},
+		{export.Request{Story: fixture.StoryID, What: "series", Format: "xls"}, "not one of csv"},
+		{export.Request{Story: fixture.StoryID, What: "series", Format: export.CSV, From: fixture.End, To: fixture.Start}, "not after"},
+	} {
+		_, err := e.Series(ctx, c.req, &bytes.Buffer{})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: %v, want %q", c.req, err, c.want)
+		}
+	}
+	// A failed export leaves no file behind.
+	dir := t.TempDir()
+	if _, err := e.WriteFile(ctx, export.Request{Story: "nope", What: "series", Format: export.CSV}, filepath.Join(dir, "x.csv")); err == nil {
+		t.Fatal("want an error")
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+		t.Errorf("left behind %v", ents)
+	}
+}
