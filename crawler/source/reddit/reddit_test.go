@@ -19,7 +19,11 @@ var fixtureNow = time.Date(2020, 10, 2, 12, 0, 0, 0, time.UTC)
 
 func startReplica(t *testing.T, d *replica.Dataset) (*replica.Server, *httptest.Server) {
 	t.Helper()
-	s := replica.New(d, replica.Options{})
+	return startReplicaHandler(t, replica.New(d, replica.Options{}))
+}
+
+func startReplicaHandler(t *testing.T, s *replica.Server) (*replica.Server, *httptest.Server) {
+	t.Helper()
 	ts := httptest.NewServer(s)
 	t.Cleanup(ts.Close)
 	return s, ts
