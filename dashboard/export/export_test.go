@@ -230,7 +230,7 @@ func TestReactionsExportFormatsAgree(t *testing.T) {
 	}
 	// JSON: a meta header and the rows under their data-dictionary names.
 	var doc struct {
-		Meta export.Meta          `json:"meta"`
+		Meta export.Meta         `json:"meta"`
 		Rows []reaction.Reaction `json:"rows"`
 	}
 	if err := json.Unmarshal(out[export.JSON], &doc); err != nil {
