@@ -289,7 +289,14 @@ func (sr *sourceRun) finish(ctx context.Context) reaction.CrawlRun {
 		r.Message = "Found no reactions: check the ids, queries and base_url of this source."
 	case r.Errors > 0 || r.Blocked > 0:
 		r.Status = reaction.RunWarning
-		r.Message = fmt.Sprintf("Finished with %d errors (%s) and %d blocked endpoints; some reactions may be missing.", r.Errors, kindList(r.ErrorKinds), r.Blocked)
+		var parts []string
+		if r.Errors > 0 {
+			parts = append(parts, fmt.Sprintf("%d errors (%s)", r.Errors, kindList(r.ErrorKinds)))
+		}
+		if r.Blocked > 0 {
+			parts = append(parts, fmt.Sprintf("%d endpoints that refused access (HTTP 401/403)", r.Blocked))
+		}
+		r.Message = fmt.Sprintf("Finished with %s; some reactions may be missing.", strings.Join(parts, " and "))
 	case r.Items == 0:
 		r.Status = reaction.RunOK
 		r.Message = fmt.Sprintf("Nothing new since the last run (%d reactions collected before).", before)

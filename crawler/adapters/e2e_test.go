@@ -1,0 +1,226 @@
+package adapters_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/reactions-research/reactions/crawler"
+	_ "github.com/reactions-research/reactions/crawler/adapters"
+	"github.com/reactions-research/reactions/crawler/replica"
+	"github.com/reactions-research/reactions/crawler/source"
+	"github.com/reactions-research/reactions/reaction"
+	"github.com/reactions-research/reactions/story"
+)
+
+// memSink is an in-memory aggregator.
+type memSink struct {
+	mu       sync.Mutex
+	stored   map[string]reaction.Reaction
+	received int
+}
+
+func (s *memSink) PutStory(context.Context, *story.Story) error { return nil }
+
+func (s *memSink) Send(_ context.Context, rs []reaction.Reaction) (reaction.IngestResult, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, r := range rs {
+		s.stored[r.ID] = r
+		s.received++
+	}
+	return reaction.IngestResult{Accepted: len(rs)}, nil
+}
+
+func (s *memSink) PutCrawlRun(context.Context, reaction.CrawlRun) error { return nil }
+
+// replicaStory names every thread of every platform that has both a replica
+// and an adapter, the way a researcher would.
+func replicaStory(t *testing.T, base string, d *replica.Dataset) (*story.Story, map[reaction.Platform]bool) {
+	t.Helper()
+	st := &story.Story{ID: "replica-e2e", Subject: []string{"Chrissy Teigen"}}
+	covered := map[reaction.Platform]bool{}
+	for _, p := range reaction.Platforms {
+		if _, ok := replica.Platforms()[p]; !ok {
+			continue
+		}
+		if _, ok := source.Lookup(p); !ok {
+			continue
+		}
+		src := story.Source{Platform: p}
+		seen := map[string]bool{}
+		for _, it := range d.Items(p) {
+			switch p {
+			case reaction.Reddit:
+				if it.Thread == "" {
+					src.Threads = append(src.Threads, it.Native)
+				}
+			case reaction.Lemmy:
+				if it.Thread == "" {
+					src.Posts = append(src.Posts, it.Native)
+				}
+			case reaction.Discourse:
+				if it.Thread == "" {
+					src.Topics = append(src.Topics, replica.DiscourseTopicID(it))
+				}
+			case reaction.Web:
+				if !seen[it.Thread] {
+					seen[it.Thread] = true
+					src.Pages = append(src.Pages, base+"/web/"+it.Thread+"/")
+				}
+			default:
+				t.Logf("%s: no rule to name its threads in this test yet", p)
+				continue
+			}
+		}
+		switch p {
+		case reaction.Reddit:
+			src.BaseURL, src.TokenURL = base+"/reddit/oauth", base+"/reddit/api/v1/access_token"
+		case reaction.Web:
+			src.JSONLD = true
+		default:
+			src.BaseURL = replica.BaseURLFor(p, base+"/"+string(p))
+		}
+		st.Sources = append(st.Sources, src)
+		covered[p] = true
+	}
+	if err := st.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	return st, covered
+}
+
+// TestCrawlEveryReplica runs the whole crawler (Run, every adapter, the
+// polite fetcher, state, batching) against every replica at once, with
+// rate limiting injected, and compares what reaches the sink with the
+// replicas' ground truth; then a second run must send nothing.
+func TestCrawlEveryReplica(t *testing.T) {
+	t.Setenv("REDDIT_CLIENT_ID", "e2e-app")
+	t.Setenv("REDDIT_CLIENT_SECRET", "e2e-secret")
+	d := replica.TestDataset()
+	rs := replica.New(d, replica.Options{RateLimitEvery: 40, RetryAfter: time.Second})
+	srv := httptest.NewServer(rs)
+	defer srv.Close()
+	st, covered := replicaStory(t, srv.URL, d)
+	if len(covered) == 0 {
+		t.Fatal("no platform has both a replica and an adapter")
+	}
+	authors, err := reaction.NewPseudonymizer([]byte("e2e-secret-e2e-secret-e2e-secret"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rates := map[reaction.Platform]string{}
+	for _, p := range reaction.Platforms {
+		rates[p] = crawler.Unlimited
+	}
+	cfg := crawler.Config{
+		StateDir: t.TempDir(), Authors: authors, Rates: rates, RetryInitial: 10 * time.Millisecond,
+		BatchSize: 50, BatchWait: 10 * time.Millisecond,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+	sink := &memSink{stored: map[string]reaction.Reaction{}}
+	runs, err := crawler.Run(context.Background(), cfg, st, sink, crawler.Once)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum strings.Builder
+	crawler.WriteSummary(&sum, runs)
+	t.Logf("summary:\n%s", sum.String())
+
+	// Ground truth: Expect of every item of the covered platforms, with
+	// the Expect placeholder host replaced by the test server's.
+	want := map[string]reaction.Reaction{}
+	for _, r := range replica.Expected(d) {
+		if !covered[r.Platform] {
+			continue
+		}
+		if r.Platform == reaction.Web {
+			continue // below, with the server's base (web ids contain it)
+		}
+		r.Author = authors.Author(r.Platform, r.Author)
+		if rest, ok := strings.CutPrefix(r.URL, "http://127.0.0.1/"); ok {
+			r.URL = srv.URL + "/" + rest
+		}
+		want[r.ID] = r
+	}
+	if covered[reaction.Web] {
+		for _, it := range d.Items(reaction.Web) {
+			r := replica.WebExpect(srv.URL, d, it)
+			r.Author = authors.Author(r.Platform, r.Author)
+			want[r.ID] = r
+		}
+	}
+	perPlatform := map[reaction.Platform][2]int{}
+	for id, w := range want {
+		c := perPlatform[w.Platform]
+		c[0]++
+		g, ok := sink.stored[id]
+		if !ok {
+			t.Errorf("missing %s", id)
+			continue
+		}
+		c[1]++
+		perPlatform[w.Platform] = c
+		if diff := diffReaction(w, g); diff != "" {
+			t.Errorf("%s differs from the ground truth:\n%s", id, diff)
+		}
+	}
+	for id := range sink.stored {
+		if _, ok := want[id]; !ok {
+			t.Errorf("unexpected reaction %s", id)
+		}
+	}
+	var lines []string
+	for p, c := range perPlatform {
+		lines = append(lines, fmt.Sprintf("%s %d/%d", p, c[1], c[0]))
+	}
+	sort.Strings(lines)
+	t.Logf("collected per platform: %s", strings.Join(lines, ", "))
+	n429 := 0
+	for _, r := range rs.Requests() {
+		if r.Status == 429 {
+			n429++
+		}
+		if strings.HasPrefix(r.Path, "/web/private/") {
+			t.Errorf("fetched %s, which robots.txt disallows", r.Path)
+		}
+	}
+	if n429 == 0 {
+		t.Error("no 429 was injected: the test did not exercise Retry-After")
+	}
+
+	// Re-running the finished crawl sends nothing.
+	before := sink.received
+	if _, err := crawler.Run(context.Background(), cfg, st, sink, crawler.Once); err != nil {
+		t.Fatal(err)
+	}
+	if sink.received != before {
+		t.Errorf("re-run sent %d reactions, want 0", sink.received-before)
+	}
+}
+
+func diffReaction(want, got reaction.Reaction) string {
+	var b strings.Builder
+	f := func(name string, w, g any) {
+		if fmt.Sprint(w) != fmt.Sprint(g) {
+			fmt.Fprintf(&b, "  %s: want %q, got %q\n", name, fmt.Sprint(w), fmt.Sprint(g))
+		}
+	}
+	f("parent_id", want.ParentID, got.ParentID)
+	f("root_id", want.RootID, got.RootID)
+	f("url", want.URL, got.URL)
+	f("created_at", want.CreatedAt.UTC().Format(time.RFC3339), got.CreatedAt.UTC().Format(time.RFC3339))
+	f("author", want.Author, got.Author)
+	f("text", want.Text, got.Text)
+	f("lang", want.Lang, got.Lang)
+	f("likes", want.Likes, got.Likes)
+	f("deleted", want.Deleted, got.Deleted)
+	return b.String()
+}
