@@ -106,9 +106,9 @@ func TestLoopsAndFailures(t *testing.T) {
 			wantIDs: []string{"/forum/", "/forum/#2", "/forum/#3"}},
 		{name: "failures are counted, good pages kept", pages: []string{"/gone/", "/broken/", "/json/", "/empty/", "/forbidden/", "/secret/", "/loop/"},
 			wantIDs:   []string{"/loop/#comment-1", "/loop/#comment-2"},
-			wantKinds: "http_5xx=1 not_found=1 not_html=1", blocked: 2},
+			wantKinds: "http_5xx=1 not_found=1 not_html=1 robots=1", blocked: 1},
 		{name: "every page refused", pages: []string{"/secret/", "/forbidden/"},
-			blocked: 2, wantErr: source.ErrRobots},
+			wantKinds: "robots=1", blocked: 1, wantErr: source.ErrRobots},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

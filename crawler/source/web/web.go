@@ -62,8 +62,11 @@
 // # Politeness and failures
 //
 // Pages are fetched with the crawler's Colly collector: robots.txt is obeyed
-// (a disallowed page is reported with Stats.Blocked, wrapping
-// source.ErrRobots), and so are the crawler's rate limits and retries.
+// (a disallowed page is never requested and is reported as an error of kind
+// "robots"), and so are the crawler's rate limits and retries. A page
+// answering 401 or 403 is reported with Stats.Blocked. When every page of a
+// source is refused, Collect returns an error wrapping source.ErrRobots or
+// source.ErrBlocked.
 // Pagination links are followed breadth-first on the same host; a page is
 // fetched at most once per run, so pagination loops end. A page that yields
 // no comment but has the hallmarks of a JavaScript comment system (Disqus,
@@ -261,10 +264,15 @@ func (r *run) failed(u string, f *fetched, err error) error {
 		r.log.Debug("page already visited", "url", u)
 		return nil
 	case errors.Is(err, colly.ErrRobotsTxtBlocked) || errors.Is(err, source.ErrRobots):
-		e := fmt.Errorf("web: %s: %w", u, source.ErrRobots)
-		r.env.Stats.Blocked(u, e)
+		// Counted as an error of kind "robots" wrapping Colly's error, which
+		// the crawler also counts in its robots metric; the refusal
+		// returned wraps source.ErrRobots for Collect's caller.
+		if !errors.Is(err, colly.ErrRobotsTxtBlocked) {
+			err = colly.ErrRobotsTxtBlocked
+		}
+		r.env.Stats.Error("robots", fmt.Errorf("web: %s: %w", u, err))
 		r.log.Info("page disallowed by robots.txt: not fetched", "url", u)
-		return e
+		return fmt.Errorf("web: %s: %w", u, source.ErrRobots)
 	case errors.Is(err, source.ErrTooLarge):
 		r.env.Stats.Error("too_large", fmt.Errorf("web: %s: %w", u, err))
 		return nil

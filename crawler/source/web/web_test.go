@@ -9,8 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gocolly/colly/v2"
+
 	"github.com/reactions-research/reactions/crawler/replica"
-	"github.com/reactions-research/reactions/crawler/source"
 	_ "github.com/reactions-research/reactions/crawler/source/web"
 	"github.com/reactions-research/reactions/reaction"
 	"github.com/reactions-research/reactions/story"
@@ -124,14 +125,17 @@ func TestReplicaCrawl(t *testing.T) {
 	}
 	compareWithExpect(t, ts.URL, d, res.reactions)
 
-	if got, want := res.stats.kinds(), "js_only=1 no_time=2"; got != want {
+	if got, want := res.stats.kinds(), "js_only=1 no_time=2 robots=1"; got != want {
 		t.Errorf("error kinds = %q, want %q", got, want)
 	}
 	if js := res.stats.errs["js_only"]; len(js) == 1 && !strings.Contains(js[0].Error(), "comments on this page are loaded by JavaScript (Disqus): not crawlable without a browser or the vendor's API") {
 		t.Errorf("js_only message = %q", js[0])
 	}
-	if len(res.stats.blocked) != 1 || !errors.Is(res.stats.blocked[0], source.ErrRobots) {
-		t.Errorf("blocked = %v, want one robots.txt refusal", res.stats.blocked)
+	if r := res.stats.errs["robots"]; len(r) != 1 || !errors.Is(r[0], colly.ErrRobotsTxtBlocked) {
+		t.Errorf("robots errors = %v, want one robots.txt refusal", r)
+	}
+	if len(res.stats.blocked) != 0 {
+		t.Errorf("blocked = %v, want none", res.stats.blocked)
 	}
 	// Pages parsed: every thread once, the WordPress article's page 2, the
 	// Disqus page; not the private one.
