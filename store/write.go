@@ -22,6 +22,9 @@ type WriteResult struct {
 	// Duplicates counts reactions identical to the stored state: nothing
 	// was written for them.
 	Duplicates int
+	// Duplicate[i] reports whether rs[i] was a duplicate, so that a caller
+	// writing several senders' reactions in one call can answer each.
+	Duplicate []bool
 }
 
 // lookupChunk bounds the ids per lookup query (ClickHouse's max_query_size
@@ -90,6 +93,7 @@ func (s *Store) Write(ctx context.Context, rs []reaction.Reaction, label func(*r
 	defer batch.Abort()
 	now := uint64(time.Now().UnixNano())
 	rows := 0
+	res.Duplicate = make([]bool, len(rs))
 	for i := range rs {
 		r := rs[i]
 		r.Normalize()
@@ -98,6 +102,7 @@ func (s *Store) Write(ctx context.Context, rs []reaction.Reaction, label func(*r
 		old := cur[key]
 		if old != nil && old.digest == d {
 			res.Duplicates++
+			res.Duplicate[i] = true
 			continue
 		}
 		if old != nil {

@@ -43,6 +43,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 )
 
 // headerSize is the size of a record header (length and checksum).
@@ -62,6 +63,10 @@ var ErrEmpty = errors.New("spool is empty")
 
 // ErrClosed is returned by operations on a closed spool.
 var ErrClosed = errors.New("spool is closed")
+
+// ErrLocked is returned by Open and Lock when another process holds the
+// spool: one spool has one writer.
+var ErrLocked = errors.New("spool is in use by another process")
 
 // Options tune Open. The zero value is ready to use.
 type Options struct {
@@ -113,6 +118,28 @@ type Spool struct {
 	bytes   int64            // bytes not yet done
 	closed  bool
 	buf     []byte
+	unlock  func()
+}
+
+// Lock takes the spool directory's lock (created if needed) without opening
+// the spool, for tools that must not run beside an aggregator. It fails
+// with ErrLocked at once when another process holds it.
+func Lock(dir string) (unlock func(), err error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create spool directory: %w", err)
+	}
+	f, err := os.OpenFile(filepath.Join(dir, "lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("lock spool: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("%w: %s (is another aggregator running on this state directory?)", ErrLocked, dir)
+		}
+		return nil, fmt.Errorf("lock spool: %w", err)
+	}
+	return func() { syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
 }
 
 // Open opens (creating if needed) the spool in dir, removes a torn record
@@ -122,9 +149,21 @@ func Open(dir string, opt Options) (*Spool, OpenInfo, error) {
 	if opt.SegmentBytes <= 0 {
 		opt.SegmentBytes = DefaultSegmentBytes
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, info, fmt.Errorf("create spool directory: %w", err)
+	unlock, err := Lock(dir)
+	if err != nil {
+		return nil, info, err
 	}
+	s, info, err := open(dir, opt)
+	if err != nil {
+		unlock()
+		return nil, info, err
+	}
+	s.unlock = unlock
+	return s, info, nil
+}
+
+func open(dir string, opt Options) (*Spool, OpenInfo, error) {
+	var info OpenInfo
 	s := &Spool{dir: dir, segBytes: opt.SegmentBytes, sizes: map[uint64]int64{}}
 	hf, err := os.OpenFile(filepath.Join(dir, "head"), os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
@@ -430,6 +469,9 @@ func (s *Spool) Close() error {
 	err := s.tail.Close()
 	if e := s.headF.Close(); err == nil {
 		err = e
+	}
+	if s.unlock != nil {
+		s.unlock()
 	}
 	return err
 }

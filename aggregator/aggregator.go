@@ -1,0 +1,445 @@
+// Package aggregator is where reactions become data a researcher can trust:
+// it takes reactions from crawlers (NDJSON over HTTP, or in process through
+// the same methods), rejects bad records line by line, labels stance toward
+// the story's subject, and writes them to ClickHouse with exact
+// deduplication, in batches.
+//
+// # Guarantees
+//
+//   - Nothing acknowledged is lost. A sender gets its answer only once its
+//     reactions are safe: written to ClickHouse, or appended and fsynced to
+//     the spool (package spool, a write-ahead log under the state directory)
+//     when ClickHouse cannot take them. The spool is drained in order when
+//     ClickHouse is back, and replayed after a restart, also after kill -9.
+//   - Nothing is counted twice. Writes go through store.Write, which looks up
+//     the stored state of every (story, id): a reaction sent again, by any
+//     number of crawlers, writes nothing, and a later version replaces the
+//     earlier one. A spool record applied just before a crash is applied
+//     again on restart and is then a duplicate.
+//   - Memory is bounded. Bodies parsed at once, reactions queued, and the
+//     batch are bounded (Config); when they are full, senders wait, so a slow
+//     ClickHouse slows ingest. Beyond Config.SpoolMaxBytes of spool the API
+//     answers 503 with Retry-After.
+//   - No raw author handle is stored, logged or exported as a metric label
+//     unless the aggregator runs with Config.KeepAuthors: an author that is
+//     not a pseudonym is rejected, and author values are never logged.
+//
+// # Metrics
+//
+// reactions_aggregator_* count what came in and what happened to it (see
+// metrics.go); reactions_total{story,platform,stance} is the exact number of
+// stored reactions, read from ClickHouse at scrape time. Its cardinality is
+// bounded by Config.StoryLimit (default 100 stories) × 7 platforms × 3
+// stances = 2,100 series at most.
+package aggregator
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+	"sync/atomic"
+
+	"github.com/reactions-research/reactions/aggregator/spool"
+	"github.com/reactions-research/reactions/aggregator/stance"
+	"github.com/reactions-research/reactions/reaction"
+	"github.com/reactions-research/reactions/store"
+	"github.com/reactions-research/reactions/story"
+)
+
+// ErrSpoolFull is returned (and answered as 503 with Retry-After) while the
+// spool holds more than Config.SpoolMaxBytes: ClickHouse has been away for
+// long; senders should back off and retry.
+var ErrSpoolFull = errors.New("the aggregator's spool is full (ClickHouse has been unavailable for a while): retry later")
+
+// ErrClosed is returned by Send after Close.
+var ErrClosed = errors.New("aggregator is closed")
+
+// ErrUnknownStory is wrapped by errors about a story the aggregator does
+// not know.
+var ErrUnknownStory = errors.New("story is not registered")
+
+// ErrStoryLimit is returned when registering one more story would exceed
+// Config.StoryLimit.
+var ErrStoryLimit = errors.New("story limit reached")
+
+// Spool record kinds.
+const (
+	kindReactions byte = 1 // JSON array of reaction.Reaction
+	kindStory     byte = 2 // JSON story.Story
+	kindCrawlRun  byte = 3 // JSON reaction.CrawlRun
+)
+
+// Aggregator labels, deduplicates and stores reactions. Build it with New,
+// run its writer with Run, serve Handler, and stop it with Close.
+type Aggregator struct {
+	cfg     Config
+	st      *store.Store
+	labeler Labeler
+	spool   *spool.Spool
+	log     *slog.Logger
+	m       *metrics
+
+	storiesMu sync.RWMutex
+	stories   map[string]*story.Story
+
+	in    chan *job     // to the writer; unbuffered: the writer takes jobs when it can
+	kick  chan struct{} // something was spooled outside the writer: look at the spool
+	rows  *semaphore    // reactions queued (QueueRows)
+	parse *semaphore    // request bodies being parsed (MaxParallelParse)
+
+	mu      sync.Mutex
+	running bool
+	closing bool
+	stop    chan struct{} // closed by Close: the writer flushes and returns
+	done    chan struct{} // closed when the writer has returned
+
+	writeGen atomic.Uint64 // incremented after every write to ClickHouse
+}
+
+// job is one sender's share of a batch.
+type job struct {
+	rs  []reaction.Reaction
+	res chan jobResult // buffered: the writer never blocks on it
+}
+
+type jobResult struct {
+	accepted, duplicates int
+	err                  error
+}
+
+// New builds an aggregator on st: it loads the classifier, opens the spool
+// (cutting a torn record left by a crash), and loads the registered stories
+// from ClickHouse and from the spool.
+func New(ctx context.Context, cfg Config, st *store.Store) (*Aggregator, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, fmt.Errorf("aggregator config: %w", err)
+	}
+	a := &Aggregator{
+		cfg: cfg, st: st, log: cfg.Logger, stories: map[string]*story.Story{},
+		in: make(chan *job), kick: make(chan struct{}, 1),
+		rows: newSemaphore(int64(cfg.QueueRows)), parse: newSemaphore(int64(cfg.MaxParallelParse)),
+		stop: make(chan struct{}), done: make(chan struct{}),
+	}
+	switch {
+	case cfg.Labeler != nil:
+		a.labeler = cfg.Labeler
+	case cfg.ModelPath != "":
+		c, err := stance.Load(cfg.ModelPath)
+		if err != nil {
+			return nil, err
+		}
+		a.labeler = c
+	default:
+		a.labeler = stance.Default()
+	}
+	sp, info, err := spool.Open(cfg.SpoolDir, spool.Options{SegmentBytes: cfg.SpoolSegmentBytes})
+	if err != nil {
+		return nil, fmt.Errorf("open spool: %w", err)
+	}
+	a.spool = sp
+	if info.TornBytes > 0 {
+		a.log.Warn("spool: removed an incomplete record left by a crash (it was never acknowledged)",
+			"dir", cfg.SpoolDir, "bytes", info.TornBytes)
+	}
+	if info.Records > 0 {
+		a.log.Info("spool: replaying records from an earlier run", "records", info.Records, "bytes", info.Bytes)
+	}
+	recs, err := st.Stories(ctx)
+	if err != nil {
+		sp.Close()
+		return nil, fmt.Errorf("load stories: %w", err)
+	}
+	for i := range recs {
+		s := recs[i].Story
+		a.stories[s.ID] = &s
+	}
+	// Stories registered while ClickHouse was away are newer than the stored ones.
+	err = sp.Each(func(r spool.Record) error {
+		if r.Kind != kindStory {
+			return nil
+		}
+		var s story.Story
+		if err := json.Unmarshal(r.Data, &s); err != nil {
+			return fmt.Errorf("spooled story does not decode: %w", err)
+		}
+		a.stories[s.ID] = &s
+		return nil
+	})
+	if err != nil {
+		sp.Close()
+		return nil, fmt.Errorf("read spool: %w", err)
+	}
+	if len(a.stories) > cfg.StoryLimit {
+		a.log.Warn("more stories are stored than the story limit allows; no new story will be accepted",
+			"stories", len(a.stories), "limit", cfg.StoryLimit)
+	}
+	if a.m, err = newMetrics(cfg.Registerer, a); err != nil {
+		sp.Close()
+		return nil, fmt.Errorf("register metrics: %w", err)
+	}
+	return a, nil
+}
+
+// Labeler returns the classifier in use.
+func (a *Aggregator) Labeler() Labeler { return a.labeler }
+
+// Close stops the writer after it has written (or spooled) every reaction
+// it had taken, waiting at most until ctx ends, and closes the spool.
+// Reactions in the spool stay there for the next start. The store is not
+// closed.
+func (a *Aggregator) Close(ctx context.Context) error {
+	a.mu.Lock()
+	first := !a.closing
+	a.closing = true
+	running := a.running
+	if first {
+		close(a.stop)
+		if !running {
+			close(a.done)
+		}
+	}
+	a.mu.Unlock()
+	select {
+	case <-a.done:
+	case <-ctx.Done():
+		return fmt.Errorf("close aggregator: %w", ctx.Err())
+	}
+	return a.spool.Close()
+}
+
+func (a *Aggregator) hasStory(id string) bool {
+	a.storiesMu.RLock()
+	defer a.storiesMu.RUnlock()
+	_, ok := a.stories[id]
+	return ok
+}
+
+// Story returns a registered story, or nil.
+func (a *Aggregator) Story(id string) *story.Story {
+	a.storiesMu.RLock()
+	defer a.storiesMu.RUnlock()
+	return a.stories[id]
+}
+
+func (a *Aggregator) storyIDs() []string {
+	a.storiesMu.RLock()
+	defer a.storiesMu.RUnlock()
+	ids := make([]string, 0, len(a.stories))
+	for id := range a.stories {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// PutStory registers or updates a story definition (the crawler does this
+// when it starts), so that reactions for it are accepted and labelled
+// against its subject. It is stored in ClickHouse, or spooled when
+// ClickHouse is unavailable.
+func (a *Aggregator) PutStory(ctx context.Context, s *story.Story) error {
+	_, err := a.putStory(ctx, s)
+	return err
+}
+
+func (a *Aggregator) putStory(ctx context.Context, s *story.Story) (where string, err error) {
+	if s == nil {
+		return "", errors.New("story is nil")
+	}
+	c := *s
+	if err := c.Validate(); err != nil {
+		return "", fmt.Errorf("story %q: %w", s.ID, err)
+	}
+	a.storiesMu.Lock()
+	defer a.storiesMu.Unlock()
+	if _, ok := a.stories[c.ID]; !ok && len(a.stories) >= a.cfg.StoryLimit {
+		return "", fmt.Errorf("%w: the aggregator keeps at most %d stories (its story limit, which also bounds the "+
+			"reactions_total metric); raise it with --story-limit", ErrStoryLimit, a.cfg.StoryLimit)
+	}
+	where, err = a.storeOrSpool(ctx, kindStory, &c, func(ctx context.Context) error { return a.st.PutStory(ctx, &c) })
+	if err != nil {
+		return "", err
+	}
+	a.stories[c.ID] = &c
+	a.log.Info("story registered", "story", c.ID, "stored", where)
+	return where, nil
+}
+
+// PutCrawlRun stores the latest state of a crawl run (the completeness
+// record), or spools it when ClickHouse is unavailable.
+func (a *Aggregator) PutCrawlRun(ctx context.Context, run reaction.CrawlRun) error {
+	_, err := a.putCrawlRun(ctx, run)
+	return err
+}
+
+func (a *Aggregator) putCrawlRun(ctx context.Context, run reaction.CrawlRun) (string, error) {
+	switch {
+	case !reaction.ValidStoryID(run.Story):
+		return "", fmt.Errorf("crawl run: story %q is not a story id ([a-z0-9-]+)", run.Story)
+	case !a.hasStory(run.Story):
+		return "", fmt.Errorf("crawl run: %w: %q: PUT /api/v1/stories/%s first", ErrUnknownStory, run.Story, run.Story)
+	case run.Source == "":
+		return "", errors.New("crawl run: source: missing")
+	case run.RunID == "":
+		return "", errors.New("crawl run: run_id: missing")
+	case !run.Platform.Valid():
+		return "", fmt.Errorf("crawl run: platform %q is not one of %v", run.Platform, reaction.Platforms)
+	}
+	return a.storeOrSpool(ctx, kindCrawlRun, run, func(ctx context.Context) error { return a.st.PutCrawlRun(ctx, run) })
+}
+
+// storeOrSpool writes a small record directly when the spool is empty and
+// ClickHouse takes it, and otherwise appends it to the spool (in order with
+// the reactions before it).
+func (a *Aggregator) storeOrSpool(ctx context.Context, kind byte, v any, direct func(context.Context) error) (string, error) {
+	if a.spool.Records() == 0 {
+		wctx, cancel := context.WithTimeout(ctx, a.cfg.WriteTimeout)
+		err := direct(wctx)
+		cancel()
+		if err == nil {
+			return "clickhouse", nil
+		}
+		if ctx.Err() != nil {
+			return "", ctx.Err()
+		}
+		a.m.chErrors.WithLabelValues(errorKind(err)).Inc()
+		a.log.Warn("ClickHouse write failed; spooling", "err", err)
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", fmt.Errorf("encode spool record: %w", err)
+	}
+	if err := a.spool.Append(kind, b); err != nil {
+		return "", fmt.Errorf("spool: %w", err)
+	}
+	select {
+	case a.kick <- struct{}{}:
+	default:
+	}
+	return "spool", nil
+}
+
+// Send checks, labels and stores reactions (the in-process sink of
+// "reactions crawl"): bad ones are listed in the result's Rejected with
+// their 1-based index, the others are queued for the writer. It returns once
+// they are safe (written or spooled); the error is nil only then. Accepted
+// counts reactions written or spooled, Duplicates those found identical to
+// the stored state (a spooled duplicate counts as accepted until it is
+// drained).
+func (a *Aggregator) Send(ctx context.Context, rs []reaction.Reaction) (reaction.IngestResult, error) {
+	res := reaction.IngestResult{Rejected: []reaction.Rejection{}}
+	good := make([]reaction.Reaction, 0, len(rs))
+	a.m.received.Add(float64(len(rs)))
+	for i := range rs {
+		r := rs[i]
+		if e := a.check(&r); e != nil {
+			a.m.rejected.WithLabelValues(e.reason).Inc()
+			res.Rejected = append(res.Rejected, reaction.Rejection{Line: i + 1, Error: e.msg})
+			continue
+		}
+		good = append(good, r)
+	}
+	acc, dup, err := a.submit(ctx, good, nil)
+	res.Accepted, res.Duplicates = acc, dup
+	return res, err
+}
+
+// submit queues reactions for the writer in chunks of at most BatchSize,
+// waiting while the queue is full, calls queued (if not nil) once every
+// chunk is queued, and waits for the writer's answers.
+func (a *Aggregator) submit(ctx context.Context, rs []reaction.Reaction, queued func()) (accepted, duplicates int, err error) {
+	defer func() {
+		if queued != nil {
+			queued()
+		}
+	}()
+	if len(rs) == 0 {
+		return 0, 0, nil
+	}
+	if a.SpoolFull() {
+		a.m.backpressure.Inc()
+		return 0, 0, ErrSpoolFull
+	}
+	var jobs []*job
+	for start := 0; start < len(rs) && err == nil; start += a.cfg.BatchSize {
+		chunk := rs[start:min(start+a.cfg.BatchSize, len(rs))]
+		if err = a.rows.acquire(ctx, int64(len(chunk))); err != nil {
+			break
+		}
+		j := &job{rs: chunk, res: make(chan jobResult, 1)}
+		select {
+		case a.in <- j:
+			jobs = append(jobs, j)
+		case <-a.stop:
+			a.rows.release(int64(len(chunk)))
+			err = ErrClosed
+		case <-ctx.Done():
+			a.rows.release(int64(len(chunk)))
+			err = ctx.Err()
+		}
+	}
+	if queued != nil {
+		queued()
+		queued = nil
+	}
+	for _, j := range jobs {
+		var r jobResult
+		select {
+		case r = <-j.res:
+		case <-ctx.Done():
+			// The writer still writes them; the sender will resend, and
+			// the resent ones are duplicates.
+			return accepted, duplicates, ctx.Err()
+		}
+		if r.err != nil && err == nil {
+			err = r.err
+		}
+		accepted += r.accepted
+		duplicates += r.duplicates
+	}
+	return accepted, duplicates, err
+}
+
+// SpoolFull reports whether the spool is over Config.SpoolMaxBytes.
+func (a *Aggregator) SpoolFull() bool { return a.spool.Bytes() >= a.cfg.SpoolMaxBytes }
+
+// label returns the labelling function for a batch: the classifier with
+// each reaction's story subject.
+func (a *Aggregator) label() func(*reaction.Reaction) {
+	a.storiesMu.RLock()
+	subjects := make(map[string]string, len(a.stories))
+	for id, s := range a.stories {
+		subjects[id] = s.SubjectText()
+	}
+	a.storiesMu.RUnlock()
+	version := a.labeler.Version()
+	return func(r *reaction.Reaction) {
+		r.Stance, r.StanceScore = a.labeler.Classify(r.Text, subjects[r.Story])
+		r.Classifier = version
+	}
+}
+
+// Reclassify relabels every stored reaction of a story with the current
+// classifier (store.Relabel): counts follow. It returns how many reactions
+// were read and how many changed. Writes wait meanwhile.
+func (a *Aggregator) Reclassify(ctx context.Context, storyID string) (read, changed int, err error) {
+	if !a.hasStory(storyID) {
+		return 0, 0, fmt.Errorf("%w: %q", ErrUnknownStory, storyID)
+	}
+	defer a.writeGen.Add(1)
+	return Reclassify(ctx, a.st, a.labeler, a.Story(storyID))
+}
+
+// Reclassify relabels every stored reaction of s with lab (store.Relabel).
+// Exact counts need one writer per database: run it in the aggregator
+// (Aggregator.Reclassify) or while no aggregator runs.
+func Reclassify(ctx context.Context, st *store.Store, lab Labeler, s *story.Story) (read, changed int, err error) {
+	subject, version := s.SubjectText(), lab.Version()
+	return st.Relabel(ctx, s.ID, func(r *reaction.Reaction) {
+		r.Stance, r.StanceScore = lab.Classify(r.Text, subject)
+		r.Classifier = version
+	})
+}

@@ -1,0 +1,213 @@
+package aggregator
+
+import (
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/reactions-research/reactions/reaction"
+	"github.com/reactions-research/reactions/store"
+)
+
+// Config configures an Aggregator. The zero value is ready to use: every
+// field states its default, which validate fills in.
+type Config struct {
+	// Listen is the address the HTTP API listens on (used by the command,
+	// not by New). Default "127.0.0.1:8081".
+	Listen string
+
+	// BatchSize is the number of reactions after which a batch is written.
+	// Default 10,000 rows.
+	BatchSize int
+	// BatchWait is the longest a reaction waits in a batch, from the first
+	// reaction of the batch. Default 1 s.
+	BatchWait time.Duration
+	// BatchIdle writes a batch early when no reaction arrived for this
+	// long. Senders wait for their acknowledgement, so once the rows of
+	// every waiting sender are in, waiting longer only adds latency; under
+	// steady load, arrivals keep coming and BatchSize or BatchWait apply.
+	// Default 20 ms; negative disables it.
+	BatchIdle time.Duration
+
+	// MaxBodyBytes bounds a POST body, checked on the compressed and on
+	// the decompressed stream (a gzip bomb stops there). Default 32 MiB.
+	MaxBodyBytes int64
+	// MaxLineBytes bounds one NDJSON line; a longer line is rejected and
+	// the lines after it are read. Default 1 MiB.
+	MaxLineBytes int
+	// MaxStoryBytes bounds a story definition body. Default 1 MiB.
+	MaxStoryBytes int64
+	// MaxParallelParse bounds the request bodies parsed at once (each
+	// holds up to MaxBodyBytes of decoded reactions until it is queued);
+	// further requests wait. Default GOMAXPROCS, at least 2.
+	MaxParallelParse int
+
+	// StateDir is the state directory. Default store.StateDir()
+	// (REACTIONS_HOME or ./.reactions).
+	StateDir string
+	// SpoolDir is the write-ahead log's directory. Default
+	// <StateDir>/spool.
+	SpoolDir string
+	// SpoolMaxBytes bounds the spool in bytes: beyond it the API answers
+	// 503 with Retry-After, and Send returns ErrSpoolFull. Batches already
+	// queued are still spooled, so the spool can exceed it by at most
+	// QueueRows reactions. Default 1 GiB.
+	SpoolMaxBytes int64
+	// SpoolSegmentBytes is the size of one spool segment file. Default 64 MiB.
+	SpoolSegmentBytes int64
+
+	// QueueRows bounds the reactions accepted but not yet written or
+	// spooled; when it is full, senders wait. It must be at least
+	// BatchSize. Default 50,000 rows, or 5 × BatchSize if that is more.
+	QueueRows int
+	// WriteTimeout bounds one ClickHouse write. Default 30 s.
+	WriteTimeout time.Duration
+	// RetryInitial and RetryMax are the first and the largest pause between
+	// attempts to drain the spool into ClickHouse (exponential, with
+	// jitter). Defaults 200 ms and 10 s.
+	RetryInitial time.Duration
+	RetryMax     time.Duration
+	// RetryAfter is the Retry-After the API sends with a 503. Default 10 s.
+	RetryAfter time.Duration
+
+	// Token, when set, must be sent as "Authorization: Bearer <Token>" on
+	// every /api/v1 request. Default: none (REACTIONS_INGEST_TOKEN in the
+	// command).
+	Token string
+	// KeepAuthors accepts raw author handles. Without it every author must
+	// be a pseudonym ("a_" and 16 hex digits, see reaction.Pseudonymizer)
+	// or empty, and a reaction with anything else is rejected. Default false.
+	KeepAuthors bool
+
+	// ModelPath is a stance model file (stance.Load). Default: the
+	// embedded model (stance.Default).
+	ModelPath string
+	// Labeler overrides ModelPath with a classifier of the caller's.
+	Labeler Labeler
+
+	// StoryLimit bounds the number of distinct stories the aggregator
+	// accepts, and so the story label of reactions_total (at most
+	// StoryLimit × 7 platforms × 3 stances series). Default 100.
+	StoryLimit int
+	// CountsCacheTTL is how long reactions_total reuses counts read from
+	// ClickHouse when nothing was written in between. Default 2 s.
+	CountsCacheTTL time.Duration
+
+	// Registerer receives the metrics. Default prometheus.DefaultRegisterer.
+	Registerer prometheus.Registerer
+	// Gatherer serves /metrics. Default: Registerer if it is a Gatherer,
+	// else prometheus.DefaultGatherer.
+	Gatherer prometheus.Gatherer
+	// Logger receives structured logs (never author values). Default
+	// slog.Default().
+	Logger *slog.Logger
+	// Version is reported by /healthz. Default "dev".
+	Version string
+}
+
+// Labeler labels stance: *stance.Classifier implements it.
+type Labeler interface {
+	// Classify returns the stance of text toward subject and a score in [0, 1].
+	Classify(text, subject string) (reaction.Stance, float64)
+	// Version names the classifier (stored with every label).
+	Version() string
+}
+
+// validate fills defaults and returns an error naming a bad field.
+func (c *Config) validate() error {
+	if c.Listen == "" {
+		c.Listen = "127.0.0.1:8081"
+	}
+	if c.BatchSize == 0 {
+		c.BatchSize = 10000
+	}
+	if c.BatchSize < 0 {
+		return fmt.Errorf("batch size %d: must be positive", c.BatchSize)
+	}
+	if c.BatchWait == 0 {
+		c.BatchWait = time.Second
+	}
+	if c.BatchWait < 0 {
+		return fmt.Errorf("batch wait %s: must be positive", c.BatchWait)
+	}
+	if c.BatchIdle == 0 {
+		c.BatchIdle = 20 * time.Millisecond
+	}
+	if c.MaxBodyBytes == 0 {
+		c.MaxBodyBytes = 32 << 20
+	}
+	if c.MaxBodyBytes < 1024 {
+		return fmt.Errorf("max body bytes %d: must be at least 1024", c.MaxBodyBytes)
+	}
+	if c.MaxLineBytes == 0 {
+		c.MaxLineBytes = 1 << 20
+	}
+	if c.MaxLineBytes < 1024 {
+		return fmt.Errorf("max line bytes %d: must be at least 1024", c.MaxLineBytes)
+	}
+	if c.MaxStoryBytes == 0 {
+		c.MaxStoryBytes = 1 << 20
+	}
+	if c.MaxParallelParse <= 0 {
+		c.MaxParallelParse = max(2, runtime.GOMAXPROCS(0))
+	}
+	if c.StateDir == "" {
+		c.StateDir = store.StateDir()
+	}
+	if c.SpoolDir == "" {
+		c.SpoolDir = filepath.Join(c.StateDir, "spool")
+	}
+	if c.SpoolMaxBytes == 0 {
+		c.SpoolMaxBytes = 1 << 30
+	}
+	if c.SpoolMaxBytes < 0 {
+		return fmt.Errorf("spool max bytes %d: must be positive", c.SpoolMaxBytes)
+	}
+	if c.QueueRows == 0 {
+		c.QueueRows = max(50000, 5*c.BatchSize)
+	}
+	if c.QueueRows < c.BatchSize {
+		return fmt.Errorf("queue rows %d: must be at least the batch size (%d)", c.QueueRows, c.BatchSize)
+	}
+	if c.WriteTimeout <= 0 {
+		c.WriteTimeout = 30 * time.Second
+	}
+	if c.RetryInitial <= 0 {
+		c.RetryInitial = 200 * time.Millisecond
+	}
+	if c.RetryMax <= 0 {
+		c.RetryMax = 10 * time.Second
+	}
+	if c.RetryAfter <= 0 {
+		c.RetryAfter = 10 * time.Second
+	}
+	if c.StoryLimit == 0 {
+		c.StoryLimit = 100
+	}
+	if c.StoryLimit < 0 {
+		return fmt.Errorf("story limit %d: must be positive", c.StoryLimit)
+	}
+	if c.CountsCacheTTL <= 0 {
+		c.CountsCacheTTL = 2 * time.Second
+	}
+	if c.Registerer == nil {
+		c.Registerer = prometheus.DefaultRegisterer
+	}
+	if c.Gatherer == nil {
+		if g, ok := c.Registerer.(prometheus.Gatherer); ok {
+			c.Gatherer = g
+		} else {
+			c.Gatherer = prometheus.DefaultGatherer
+		}
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Version == "" {
+		c.Version = "dev"
+	}
+	return nil
+}

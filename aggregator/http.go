@@ -1,0 +1,401 @@
+package aggregator
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/reactions-research/reactions/reaction"
+	"github.com/reactions-research/reactions/story"
+)
+
+// maxListedRejections bounds the rejected lines listed in one answer; the
+// last entry then says how many more there were.
+const maxListedRejections = 1000
+
+// Handler returns the HTTP API:
+//
+//	POST /api/v1/reactions        NDJSON reactions (optionally gzip) → reaction.IngestResult
+//	PUT  /api/v1/stories/{id}     a story definition, YAML or JSON
+//	PUT  /api/v1/crawls           a reaction.CrawlRun as JSON
+//	POST /api/v1/stories/{id}/reclassify  relabel a story's stored reactions
+//	GET  /healthz                 ClickHouse reachability, spool and queue size
+//	GET  /metrics                 Prometheus metrics
+//
+// With Config.Token set, /api/v1 requests need "Authorization: Bearer <token>".
+func (a *Aggregator) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("POST /api/v1/reactions", a.auth(http.HandlerFunc(a.handleReactions)))
+	mux.Handle("PUT /api/v1/stories/{id}", a.auth(http.HandlerFunc(a.handlePutStory)))
+	mux.Handle("POST /api/v1/stories/{id}/reclassify", a.auth(http.HandlerFunc(a.handleReclassify)))
+	mux.Handle("PUT /api/v1/crawls", a.auth(http.HandlerFunc(a.handlePutCrawl)))
+	mux.HandleFunc("GET /healthz", a.handleHealth)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(a.cfg.Gatherer, promhttp.HandlerOpts{}))
+	return mux
+}
+
+func (a *Aggregator) auth(next http.Handler) http.Handler {
+	if a.cfg.Token == "" {
+		return next
+	}
+	want := []byte("Bearer " + a.cfg.Token)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got := []byte(r.Header.Get("Authorization"))
+		if subtle.ConstantTimeCompare(got, want) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="reactions"`)
+			httpError(w, http.StatusUnauthorized, "missing or wrong bearer token: send \"Authorization: Bearer <REACTIONS_INGEST_TOKEN>\"")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// httpError answers {"error": msg}.
+func httpError(w http.ResponseWriter, code int, msg string) {
+	writeJSON(w, code, map[string]string{"error": msg})
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}
+
+func (a *Aggregator) unavailable(w http.ResponseWriter, msg string) {
+	w.Header().Set("Retry-After", strconv.Itoa(int((a.cfg.RetryAfter+time.Second-1)/time.Second)))
+	httpError(w, http.StatusServiceUnavailable, msg)
+}
+
+// errTooLarge reports a body over MaxBodyBytes (compressed or not).
+type errTooLarge struct{ limit int64 }
+
+func (e errTooLarge) Error() string {
+	return fmt.Sprintf("request body is larger than %d bytes (%s) after decompression: send smaller batches", e.limit, sizeText(e.limit))
+}
+
+func sizeText(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%d GiB", n>>30)
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// limitReader fails with errTooLarge once more than limit bytes were read.
+type limitReader struct {
+	r     io.Reader
+	n     int64 // bytes left
+	limit int64
+}
+
+func (l *limitReader) Read(p []byte) (int, error) {
+	if l.n < 0 {
+		return 0, errTooLarge{l.limit}
+	}
+	if int64(len(p)) > l.n+1 {
+		p = p[:l.n+1]
+	}
+	n, err := l.r.Read(p)
+	l.n -= int64(n)
+	if l.n < 0 {
+		return n, errTooLarge{l.limit}
+	}
+	return n, err
+}
+
+// errBadGzip wraps errors of the gzip stream.
+type errBadGzip struct{ err error }
+
+func (e errBadGzip) Error() string {
+	return fmt.Sprintf("body is not valid gzip (Content-Encoding: gzip): %v", e.err)
+}
+
+// gzipReader turns every error of the gzip stream into errBadGzip, leaving
+// errTooLarge from below it as it is.
+type gzipReader struct {
+	zr *gzip.Reader
+}
+
+func (g gzipReader) Read(p []byte) (int, error) {
+	n, err := g.zr.Read(p)
+	if err != nil && err != io.EOF {
+		var tl errTooLarge
+		if errors.As(err, &tl) {
+			return n, err
+		}
+		return n, errBadGzip{err}
+	}
+	return n, err
+}
+
+func (a *Aggregator) handleReactions(w http.ResponseWriter, r *http.Request) {
+	ct := r.Header.Get("Content-Type")
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil || !(mt == "application/x-ndjson" || mt == "application/json" || mt == "application/jsonl" || mt == "application/x-jsonlines") {
+		httpError(w, http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Type %q is not supported: send NDJSON as application/x-ndjson (one reaction per line)", ct))
+		return
+	}
+	enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding")))
+	if enc != "" && enc != "identity" && enc != "gzip" && enc != "x-gzip" {
+		httpError(w, http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Encoding %q is not supported: send gzip or no encoding", enc))
+		return
+	}
+	limit := a.cfg.MaxBodyBytes
+	if r.ContentLength > limit {
+		httpError(w, http.StatusRequestEntityTooLarge, errTooLarge{limit}.Error())
+		return
+	}
+	if a.SpoolFull() {
+		a.m.backpressure.Inc()
+		a.unavailable(w, ErrSpoolFull.Error())
+		return
+	}
+	// Bounded parsing: requests beyond MaxParallelParse wait here.
+	if err := a.parse.acquire(r.Context(), 1); err != nil {
+		return // the client went away
+	}
+	released := false
+	release := func() {
+		if !released {
+			released = true
+			a.parse.release(1)
+		}
+	}
+	defer release()
+
+	var body io.Reader = &limitReader{r: r.Body, n: limit, limit: limit}
+	if enc == "gzip" || enc == "x-gzip" {
+		zr, err := gzip.NewReader(body)
+		if err != nil {
+			var tl errTooLarge
+			if errors.As(err, &tl) {
+				httpError(w, http.StatusRequestEntityTooLarge, tl.Error())
+				return
+			}
+			httpError(w, http.StatusBadRequest, errBadGzip{err}.Error())
+			return
+		}
+		zr.Multistream(true)
+		body = &limitReader{r: gzipReader{zr}, n: limit, limit: limit}
+	}
+	rs, res, err := a.parseBody(body)
+	if err != nil {
+		var tl errTooLarge
+		var bg errBadGzip
+		switch {
+		case errors.As(err, &tl):
+			httpError(w, http.StatusRequestEntityTooLarge, tl.Error())
+		case errors.As(err, &bg):
+			httpError(w, http.StatusBadRequest, bg.Error())
+		default:
+			httpError(w, http.StatusBadRequest, fmt.Sprintf("read request body: %v", err))
+		}
+		return
+	}
+	acc, dup, err := a.submit(r.Context(), rs, release)
+	res.Accepted, res.Duplicates = acc, dup
+	if err != nil {
+		switch {
+		case r.Context().Err() != nil:
+			return // the client went away
+		case errors.Is(err, ErrSpoolFull):
+			a.unavailable(w, err.Error())
+		default:
+			a.unavailable(w, fmt.Sprintf("reactions could not be stored, none of this request is acknowledged: %v", err))
+		}
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// parseBody reads NDJSON lines: good lines become reactions, bad ones are
+// listed with their 1-based line number. Empty lines are skipped (and
+// counted). Only an error of the stream itself fails the whole body.
+func (a *Aggregator) parseBody(body io.Reader) ([]reaction.Reaction, reaction.IngestResult, error) {
+	res := reaction.IngestResult{Rejected: []reaction.Rejection{}}
+	br := bufio.NewReaderSize(body, 64<<10)
+	var rs []reaction.Reaction
+	var line []byte
+	lineNo, notListed, firstNotListed := 0, 0, 0
+	reject := func(e *lineError) {
+		a.m.rejected.WithLabelValues(e.reason).Inc()
+		if len(res.Rejected) < maxListedRejections {
+			res.Rejected = append(res.Rejected, reaction.Rejection{Line: lineNo, Error: e.msg})
+			return
+		}
+		if notListed == 0 {
+			firstNotListed = lineNo
+		}
+		notListed++
+	}
+	maxLine := a.cfg.MaxLineBytes
+	for {
+		line = line[:0]
+		tooLong := false
+		var err error
+		for {
+			var frag []byte
+			frag, err = br.ReadSlice('\n')
+			if !tooLong {
+				if len(line)+len(frag) > maxLine+2 { // allow the line end itself
+					tooLong = true
+					line = line[:0]
+				} else {
+					line = append(line, frag...)
+				}
+			}
+			if err != bufio.ErrBufferFull {
+				break
+			}
+		}
+		if err != nil && err != io.EOF {
+			return nil, res, err
+		}
+		if len(line) > 0 || tooLong {
+			lineNo++
+			if tooLong {
+				a.m.received.Inc()
+				reject(rejectf(reasonTooLong, "line is longer than %d bytes (%s)", maxLine, sizeText(int64(maxLine))))
+			} else if t := bytes.TrimSpace(line); len(t) > 0 {
+				a.m.received.Inc()
+				var rc reaction.Reaction
+				if e := decodeLine(t, &rc); e != nil {
+					reject(e)
+				} else if e := a.check(&rc); e != nil {
+					reject(e)
+				} else {
+					rs = append(rs, rc)
+				}
+			}
+		}
+		if err == io.EOF {
+			break
+		}
+	}
+	if notListed > 0 {
+		res.Rejected = append(res.Rejected, reaction.Rejection{Line: firstNotListed,
+			Error: fmt.Sprintf("%d more rejected lines from here on are not listed (at most %d are)", notListed, maxListedRejections)})
+	}
+	return rs, res, nil
+}
+
+func (a *Aggregator) handlePutStory(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if !reaction.ValidStoryID(id) {
+		httpError(w, http.StatusBadRequest, fmt.Sprintf("story id %q in the path is not a story id ([a-z0-9-]+, at most 64 bytes)", id))
+		return
+	}
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.cfg.MaxStoryBytes))
+	if err != nil {
+		var mb *http.MaxBytesError
+		if errors.As(err, &mb) {
+			httpError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("story definition is larger than %s", sizeText(a.cfg.MaxStoryBytes)))
+			return
+		}
+		httpError(w, http.StatusBadRequest, fmt.Sprintf("read request body: %v", err))
+		return
+	}
+	s, err := story.Parse(b)
+	if err != nil {
+		httpError(w, http.StatusBadRequest, fmt.Sprintf("story definition: %v", err))
+		return
+	}
+	if s.ID != id {
+		httpError(w, http.StatusBadRequest, fmt.Sprintf("story id in the body (%q) does not match the path (%q)", s.ID, id))
+		return
+	}
+	where, err := a.putStory(r.Context(), s)
+	switch {
+	case errors.Is(err, ErrStoryLimit):
+		httpError(w, http.StatusConflict, err.Error())
+		return
+	case err != nil:
+		a.unavailable(w, fmt.Sprintf("story not stored: %v", err))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": s.ID, "subject": s.SubjectText(), "stored": where})
+}
+
+func (a *Aggregator) handlePutCrawl(w http.ResponseWriter, r *http.Request) {
+	var run reaction.CrawlRun
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, a.cfg.MaxStoryBytes))
+	if err := dec.Decode(&run); err != nil {
+		httpError(w, http.StatusBadRequest, fmt.Sprintf("crawl run is not valid JSON: %v", err))
+		return
+	}
+	where, err := a.putCrawlRun(r.Context(), run)
+	if err != nil {
+		if strings.HasPrefix(err.Error(), "crawl run:") {
+			httpError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		a.unavailable(w, fmt.Sprintf("crawl run not stored: %v", err))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"story": run.Story, "run_id": run.RunID, "stored": where})
+}
+
+func (a *Aggregator) handleReclassify(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	read, changed, err := a.Reclassify(r.Context(), id)
+	switch {
+	case errors.Is(err, ErrUnknownStory):
+		httpError(w, http.StatusNotFound, err.Error())
+		return
+	case err != nil:
+		a.unavailable(w, fmt.Sprintf("reclassify: %v", err))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"story": id, "read": read, "changed": changed, "classifier": a.labeler.Version()})
+}
+
+// Health is the /healthz answer.
+type Health struct {
+	// Status is "ok", or "degraded" while ClickHouse is unreachable (the
+	// aggregator still acknowledges into the spool).
+	Status string `json:"status"`
+	// ClickHouse is "ok" or the error reaching it.
+	ClickHouse   string `json:"clickhouse"`
+	SpoolBytes   int64  `json:"spool_bytes"`
+	SpoolRecords int    `json:"spool_records"`
+	SpoolFull    bool   `json:"spool_full"`
+	QueueRows    int64  `json:"queue_rows"`
+	Stories      int    `json:"stories"`
+	Classifier   string `json:"classifier"`
+	Version      string `json:"version"`
+}
+
+// Health checks ClickHouse and reports the spool and queue.
+func (a *Aggregator) Health(ctx context.Context) Health {
+	h := Health{Status: "ok", ClickHouse: "ok", SpoolBytes: a.spool.Bytes(), SpoolRecords: a.spool.Records(),
+		SpoolFull: a.SpoolFull(), QueueRows: a.rows.used(), Stories: len(a.storyIDs()),
+		Classifier: a.labeler.Version(), Version: a.cfg.Version}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := a.st.Ping(ctx); err != nil {
+		h.Status, h.ClickHouse = "degraded", err.Error()
+	}
+	return h
+}
+
+func (a *Aggregator) handleHealth(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, a.Health(r.Context()))
+}

@@ -1,0 +1,94 @@
+package aggregator
+
+import (
+	"container/list"
+	"context"
+	"sync"
+)
+
+// semaphore is a weighted FIFO semaphore: the bound on queued rows and on
+// bodies parsed at once. A waiter that does not fit blocks those behind it,
+// so a large request is not starved by small ones.
+type semaphore struct {
+	mu      sync.Mutex
+	size    int64
+	cur     int64
+	waiters list.List // of *waiter
+}
+
+type waiter struct {
+	n     int64
+	ready chan struct{}
+}
+
+func newSemaphore(size int64) *semaphore { return &semaphore{size: size} }
+
+// acquire takes n (at most the size) and blocks until it can, or ctx ends.
+func (s *semaphore) acquire(ctx context.Context, n int64) error {
+	n = min(n, s.size)
+	s.mu.Lock()
+	if s.cur+n <= s.size && s.waiters.Len() == 0 {
+		s.cur += n
+		s.mu.Unlock()
+		return nil
+	}
+	w := &waiter{n: n, ready: make(chan struct{})}
+	e := s.waiters.PushBack(w)
+	s.mu.Unlock()
+	select {
+	case <-w.ready:
+		return nil
+	case <-ctx.Done():
+		s.mu.Lock()
+		select {
+		case <-w.ready:
+			// Granted meanwhile: give it back.
+			s.cur -= n
+			s.notify()
+		default:
+			front := s.waiters.Front() == e
+			s.waiters.Remove(e)
+			if front {
+				s.notify()
+			}
+		}
+		s.mu.Unlock()
+		return ctx.Err()
+	}
+}
+
+// release returns n taken by acquire.
+func (s *semaphore) release(n int64) {
+	n = min(n, s.size)
+	s.mu.Lock()
+	s.cur -= n
+	if s.cur < 0 {
+		s.mu.Unlock()
+		panic("aggregator: semaphore released more than held")
+	}
+	s.notify()
+	s.mu.Unlock()
+}
+
+func (s *semaphore) notify() {
+	for {
+		e := s.waiters.Front()
+		if e == nil {
+			return
+		}
+		w := e.Value.(*waiter)
+		if s.cur+w.n > s.size {
+			return
+		}
+		s.cur += w.n
+		s.waiters.Remove(e)
+		close(w.ready)
+	}
+}
+
+// used returns the amount held.
+func (s *semaphore) used() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cur
+}
