@@ -74,7 +74,18 @@ func (hl *hostLimiter) wait(ctx context.Context) error {
 			return err
 		}
 	}
-	return hl.lim.Wait(ctx)
+	// Reserve and sleep rather than Wait: Wait fails at once when the
+	// delay would pass the context's deadline, which would look like a
+	// network error instead of the cancellation it is.
+	r := hl.lim.Reserve()
+	if !r.OK() {
+		return fmt.Errorf("rate limiter: reservation refused")
+	}
+	if err := sleep(ctx, r.Delay()); err != nil {
+		r.Cancel()
+		return err
+	}
+	return nil
 }
 
 func sleep(ctx context.Context, d time.Duration) error {
