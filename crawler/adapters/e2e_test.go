@@ -195,6 +195,7 @@ func TestCrawlEveryReplica(t *testing.T) {
 	if n429 == 0 {
 		t.Error("no 429 was injected: the test did not exercise Retry-After")
 	}
+	checkRetryAfterHonoured(t, rs.Requests(), time.Second)
 
 	// Re-running the finished crawl sends nothing.
 	before := sink.received
@@ -223,4 +224,107 @@ func diffReaction(want, got reaction.Reaction) string {
 	f("likes", want.Likes, got.Likes)
 	f("deleted", want.Deleted, got.Deleted)
 	return b.String()
+}
+
+// checkRetryAfterHonoured checks, from the replica's request log, that after
+// every 429 the same platform waited at least the Retry-After before its
+// next request (the replica rounds HTTP-dates up, so both forms ask for at
+// least wait).
+func checkRetryAfterHonoured(t *testing.T, log []replica.Request, wait time.Duration) {
+	t.Helper()
+	for i, r := range log {
+		if r.Status != 429 {
+			continue
+		}
+		for _, next := range log[i+1:] {
+			if next.Platform != r.Platform {
+				continue
+			}
+			// Requests already in flight when the 429 was answered are not
+			// retries; allow a few milliseconds of scheduling skew.
+			if gap := next.Time.Sub(r.Time); gap < wait-20*time.Millisecond {
+				t.Errorf("%s: request %s came %v after a 429 asking for %v", r.Platform, next.Path, gap, wait)
+			}
+			break
+		}
+	}
+}
+
+// TestFollowReplica: --follow picks up reactions that the replica gets
+// after the first poll, and sends each reaction once.
+func TestFollowReplica(t *testing.T) {
+	if _, ok := source.Lookup(reaction.Lemmy); !ok {
+		t.Fatal("no lemmy adapter registered")
+	}
+	d := replica.NewDataset(replica.Platforms()[reaction.Lemmy].Fixture()...)
+	rs := replica.New(d, replica.Options{})
+	srv := httptest.NewServer(rs)
+	defer srv.Close()
+	var posts []string
+	for _, it := range d.Items(reaction.Lemmy) {
+		if it.Thread == "" {
+			posts = append(posts, it.Native)
+		}
+	}
+	st := &story.Story{ID: "follow-e2e", Subject: []string{"Chrissy Teigen"}, Poll: story.Duration(200 * time.Millisecond),
+		Sources: []story.Source{{Platform: reaction.Lemmy, BaseURL: srv.URL + "/lemmy", Rate: "1000/1s", Posts: posts}}}
+	if err := st.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	authors, _ := reaction.NewPseudonymizer([]byte("e2e-secret-e2e-secret-e2e-secret"), false)
+	late := []replica.Item{
+		{Platform: reaction.Lemmy, Native: "99000001", Thread: posts[0], Parent: posts[0], Author: "latecomer",
+			Text: "Only just heard. Thinking of them.", CreatedAt: time.Date(2020, 10, 2, 9, 0, 0, 0, time.UTC), Lang: "en"},
+		{Platform: reaction.Lemmy, Native: "99000002", Thread: posts[0], Parent: "99000001", Author: "another",
+			Text: "Same here.", CreatedAt: time.Date(2020, 10, 2, 9, 5, 0, 0, time.UTC), Lang: "en"},
+	}
+	var polls sync.WaitGroup
+	polls.Add(1)
+	var once sync.Once
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sink := &memSink{stored: map[string]reaction.Reaction{}}
+	cfg := crawler.Config{
+		StateDir: t.TempDir(), Authors: authors, BatchWait: 10 * time.Millisecond,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		OnPoll: func([]reaction.CrawlRun) { once.Do(func() { d.Add(late...); polls.Done() }) },
+	}
+	done := make(chan error, 1)
+	go func() { _, err := crawler.Run(ctx, cfg, st, sink, crawler.Follow); done <- err }()
+	polls.Wait()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		sink.mu.Lock()
+		_, ok1 := sink.stored[replica.Platforms()[reaction.Lemmy].Expect(d, late[0]).ID]
+		_, ok2 := sink.stored[replica.Platforms()[reaction.Lemmy].Expect(d, late[1]).ID]
+		sink.mu.Unlock()
+		if ok1 && ok2 {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(500 * time.Millisecond) // one more quiet poll
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	sink.mu.Lock()
+	defer sink.mu.Unlock()
+	want := 0
+	for _, it := range d.Items(reaction.Lemmy) {
+		r := replica.Platforms()[reaction.Lemmy].Expect(d, it)
+		g, ok := sink.stored[r.ID]
+		if !ok {
+			t.Errorf("missing %s", r.ID)
+			continue
+		}
+		want++
+		r.Author = authors.Author(reaction.Lemmy, r.Author)
+		if diff := diffReaction(r, g); diff != "" {
+			t.Errorf("%s:\n%s", r.ID, diff)
+		}
+	}
+	if sink.received != want {
+		t.Errorf("sink received %d reactions for %d items: something was sent twice", sink.received, want)
+	}
 }
