@@ -1,0 +1,673 @@
+// Package bluesky collects Bluesky posts (AT Protocol AppView XRPC;
+// sources.md §4): whole reply threads, which are public, and search
+// results, which need an account since January 2025.
+//
+// Threads: GET {base}/xrpc/app.bsky.feed.getPostThread?uri=<at-uri>&depth=1000&parentHeight=0
+// answers a tree of union members told apart by $type:
+//   - threadViewPost: a post and its replies, walked depth first;
+//   - notFoundPost (deleted): a Deleted reaction whose parent and root are
+//     known from its position. Its time is not in the answer; a post's
+//     record key is a TID, which encodes the creation time the client
+//     asserted (the same client clock as createdAt), so that time is used.
+//     A deleted post whose record key is not a TID has no knowable time and
+//     cannot be placed on a time chart: it is skipped and counted as the
+//     error kind "deleted_unknown_time".
+//   - blockedPost: skipped, counted in the log.
+//
+// Neither notFoundPost nor blockedPost carries replies: what lies below
+// them is not reachable from the thread (search may still find it). A
+// thread whose root is deleted answers HTTP 400 {"error":"NotFound"}: the
+// error kind "not_found". An AppView may trim a very large thread: a post
+// with replyCount > 0 but no replies array was cut at depth, and its
+// sub-thread is asked for by its own URI (at most MaxRequeries per thread
+// per run).
+//
+// Search: POST {pds}/xrpc/com.atproto.server.createSession with
+// BLUESKY_HANDLE and BLUESKY_APP_PASSWORD from the environment gives a
+// session (cached per process and refreshed with refreshSession, as
+// createSession is limited to 30 per 5 minutes), then
+// GET {pds}/xrpc/app.bsky.feed.searchPosts?q=…&sort=latest&limit=100&cursor=…
+// until the cursor is absent or a page is empty. Without credentials search
+// is not called: the source records Stats.Blocked("search", …) and goes on
+// with its threads. The threads of search hits that are roots with replies
+// are crawled too (at most MaxHitThreads per run; remembered in State so
+// that later runs follow their new replies).
+//
+// Mapping: ID "bluesky:<at-uri>"; parent and root from record.reply
+// (position in the tree when absent); text record.text, plain text as typed
+// (Bluesky has no HTML, so nothing is decoded); lang record.langs[0];
+// Likes likeCount; Replies replyCount. The author handed to the
+// Pseudonymizer is the DID (stable across handle changes). The permalink
+// is https://bsky.app/profile/<did>/post/<rkey>: with the DID, which the id
+// already holds, rather than the handle, so that no raw handle is stored.
+//
+// CreatedAt is record.createdAt, which the client asserts, unless it is
+// missing, unparseable or later than indexedAt (a clock ahead: a post
+// cannot be created after it was indexed); then indexedAt. A back-dated
+// createdAt is kept: it is what the author's client claims, and indexedAt
+// would date old imported posts at import time.
+//
+// Incremental: per thread, the posts already emitted (64-bit hashes of
+// their URIs) and those emitted as deleted are kept in State, so a later
+// run emits only new posts and posts deleted since. Per search query, the
+// newest indexedAt seen is kept: a later run pages back only to ten minutes
+// before it, and skips the hits of that overlap already emitted.
+package bluesky
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/reactions-research/reactions/crawler/source"
+	"github.com/reactions-research/reactions/reaction"
+)
+
+func init() {
+	source.Register(reaction.Bluesky, func() source.Adapter { return &Adapter{} })
+}
+
+// Limits of one run.
+const (
+	// ThreadDepth is the depth asked of getPostThread (the lexicon's maximum).
+	ThreadDepth = 1000
+	// SearchLimit is the page size of searchPosts (the lexicon's maximum).
+	SearchLimit = 100
+	// MaxSearchPages bounds one query's paging per run.
+	MaxSearchPages = 200
+	// MaxHitThreads bounds the threads of search hits crawled per run.
+	MaxHitThreads = 50
+	// MaxRequeries bounds the sub-thread requests of one thread per run.
+	MaxRequeries = 100
+	// searchOverlap is how far before the newest hit of the last run a
+	// later run pages back (posts are indexed a little out of order).
+	searchOverlap = 10 * time.Minute
+	// rememberedHitThreads is how many hit threads State remembers.
+	rememberedHitThreads = 100
+)
+
+// DefaultPDS is where sessions are made when a source sets no pds_url.
+const DefaultPDS = "https://bsky.social"
+
+// Credential environment variables.
+const (
+	HandleEnv   = "BLUESKY_HANDLE"
+	PasswordEnv = "BLUESKY_APP_PASSWORD"
+)
+
+// errNoCredentials is the honest sentence for a researcher without an account.
+var errNoCredentials = fmt.Errorf("Bluesky search needs %s and %s since January 2025 (%w)", HandleEnv, PasswordEnv, source.ErrBlocked)
+
+// Adapter collects Bluesky threads and searches. The zero value is ready.
+type Adapter struct{}
+
+type ref struct {
+	URI string `json:"uri"`
+}
+
+type record struct {
+	Type      string   `json:"$type"`
+	Text      string   `json:"text"`
+	CreatedAt string   `json:"createdAt"`
+	Langs     []string `json:"langs"`
+	Reply     *struct {
+		Root   ref `json:"root"`
+		Parent ref `json:"parent"`
+	} `json:"reply"`
+}
+
+type postView struct {
+	URI    string `json:"uri"`
+	Author struct {
+		DID string `json:"did"`
+	} `json:"author"`
+	Record     record `json:"record"`
+	ReplyCount int64  `json:"replyCount"`
+	LikeCount  int64  `json:"likeCount"`
+	IndexedAt  string `json:"indexedAt"`
+}
+
+// threadNode is one member of the thread union.
+type threadNode struct {
+	Type     string            `json:"$type"`
+	URI      string            `json:"uri"`
+	NotFound bool              `json:"notFound"`
+	Blocked  bool              `json:"blocked"`
+	Post     *postView         `json:"post"`
+	Replies  []json.RawMessage `json:"replies"`
+}
+
+func (n *threadNode) kind() string {
+	switch {
+	case strings.HasSuffix(n.Type, "#threadViewPost") || (n.Type == "" && n.Post != nil):
+		return "post"
+	case strings.HasSuffix(n.Type, "#notFoundPost") || (n.Type == "" && n.NotFound):
+		return "notFound"
+	case strings.HasSuffix(n.Type, "#blockedPost") || (n.Type == "" && n.Blocked):
+		return "blocked"
+	}
+	return "unknown"
+}
+
+// Collect runs the source's searches, then its threads, then the threads
+// of search hits.
+func (a *Adapter) Collect(ctx context.Context, env *source.Env) error {
+	c, err := newCrawl(env)
+	if err != nil {
+		return err
+	}
+	if len(env.Source.Search) > 0 {
+		if err := c.searches(ctx); err != nil {
+			return err
+		}
+	}
+	listed := map[string]bool{}
+	for _, t := range env.Source.Threads {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		uri, err := c.resolve(ctx, t)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			env.Stats.Error(c.kind(err), fmt.Errorf("bluesky: thread %q: %w", t, err))
+			continue
+		}
+		listed[uri] = true
+		if err := c.thread(ctx, uri); err != nil {
+			return err
+		}
+	}
+	return c.hitThreads(ctx, listed)
+}
+
+type crawl struct {
+	env     *source.Env
+	base    string
+	pds     string
+	seen    map[string]bool // URIs emitted (or known) this run
+	dids    map[string]string
+	hitURIs []string // roots with replies found by search this run
+	// counts for the log
+	blocked, unknownType int
+}
+
+func newCrawl(env *source.Env) (*crawl, error) {
+	check := func(name, v string) (string, error) {
+		v = strings.TrimRight(v, "/")
+		u, err := url.Parse(v)
+		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+			return "", fmt.Errorf("bluesky: %s %q is not an http(s) URL", name, v)
+		}
+		return v, nil
+	}
+	base, err := check("base_url", env.Source.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	pds := env.Source.PDSURL
+	if pds == "" {
+		pds = DefaultPDS
+	}
+	if pds, err = check("pds_url", pds); err != nil {
+		return nil, err
+	}
+	return &crawl{env: env, base: base, pds: pds, seen: map[string]bool{}, dids: map[string]string{}}, nil
+}
+
+var atURIRe = regexp.MustCompile(`^at://([^/\s]+)/app\.bsky\.feed\.post/([A-Za-z0-9._:~-]{1,512})$`)
+
+// resolve turns a thread's at:// URI into one whose authority is a DID.
+func (c *crawl) resolve(ctx context.Context, s string) (string, error) {
+	m := atURIRe.FindStringSubmatch(strings.TrimSpace(s))
+	if m == nil {
+		return "", &inputError{fmt.Sprintf("%q is not an at:// URI of a post", s)}
+	}
+	if strings.HasPrefix(m[1], "did:") {
+		return m[0], nil
+	}
+	handle := strings.ToLower(m[1])
+	did, ok := c.dids[handle]
+	if !ok {
+		var res struct {
+			DID string `json:"did"`
+		}
+		if err := c.getJSON(ctx, c.base+"/xrpc/com.atproto.identity.resolveHandle?handle="+url.QueryEscape(handle), nil, &res); err != nil {
+			return "", fmt.Errorf("resolve handle: %w", err)
+		}
+		if !strings.HasPrefix(res.DID, "did:") {
+			return "", &parseError{url: "resolveHandle", err: errors.New("no did in the answer")}
+		}
+		did = res.DID
+		c.dids[handle] = did
+	}
+	return "at://" + did + "/app.bsky.feed.post/" + m[2], nil
+}
+
+// threadRun is one thread's crawl.
+type threadRun struct {
+	root     string
+	emitted  map[uint64]bool
+	deleted  map[uint64]bool
+	queued   map[string]bool
+	queue    []string
+	requests int
+	count    int
+}
+
+func (c *crawl) thread(ctx context.Context, uri string) error {
+	env := c.env
+	key := "thread/" + uri
+	tr := &threadRun{root: uri, emitted: decodeHashes(env.State.Get(key + "/emitted")),
+		deleted: decodeHashes(env.State.Get(key + "/deleted")), queued: map[string]bool{uri: true}, queue: []string{uri}}
+	for len(tr.queue) > 0 {
+		q := tr.queue[0]
+		tr.queue = tr.queue[1:]
+		if tr.requests > MaxRequeries {
+			env.Stats.Error("truncated", fmt.Errorf("bluesky: thread %s: more than %d sub-threads to ask for, %d left", uri, MaxRequeries, len(tr.queue)+1))
+			break
+		}
+		tr.requests++
+		u := fmt.Sprintf("%s/xrpc/app.bsky.feed.getPostThread?uri=%s&depth=%d&parentHeight=0", c.base, url.QueryEscape(q), ThreadDepth)
+		var res struct {
+			Thread json.RawMessage `json:"thread"`
+		}
+		if err := c.getJSON(ctx, u, nil, &res); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			what := "thread " + q
+			if q != uri {
+				what = "sub-thread " + q + " of " + uri
+			}
+			c.record(what, err)
+			continue
+		}
+		env.Stats.Page()
+		if err := c.walk(ctx, tr, res.Thread, "", "", q); err != nil {
+			return err
+		}
+	}
+	env.State.Set(key+"/emitted", encodeHashes(tr.emitted))
+	env.State.Set(key+"/deleted", encodeHashes(tr.deleted))
+	env.Log.Info("bluesky thread read", "posts", tr.count, "requests", tr.requests, "blocked", c.blocked)
+	return nil
+}
+
+// walk emits the posts of one thread answer, depth first.
+func (c *crawl) walk(ctx context.Context, tr *threadRun, raw json.RawMessage, parentID, rootID, asked string) error {
+	var n threadNode
+	if err := json.Unmarshal(raw, &n); err != nil {
+		c.env.Stats.Error("parse", fmt.Errorf("bluesky: thread %s: %w", tr.root, err))
+		return nil
+	}
+	switch n.kind() {
+	case "post":
+		p := n.Post
+		r, ok := c.reaction(p, parentID, rootID)
+		if !ok {
+			return nil
+		}
+		tr.count++
+		if err := c.emitThreadPost(tr, r); err != nil {
+			return err
+		}
+		// A post with replies but no replies array was cut at depth.
+		if n.Replies == nil && p.ReplyCount > 0 && p.URI != asked && !tr.queued[p.URI] {
+			tr.queued[p.URI] = true
+			tr.queue = append(tr.queue, p.URI)
+		}
+		for _, child := range n.Replies {
+			if err := c.walk(ctx, tr, child, r.ID, r.RootID, asked); err != nil {
+				return err
+			}
+		}
+	case "notFound":
+		if parentID == "" {
+			return nil // the top of an answer is never notFoundPost (NotFound is an error)
+		}
+		rkey := n.URI[strings.LastIndexByte(n.URI, '/')+1:]
+		t, ok := tidTime(rkey)
+		if !ok {
+			if !c.seen[n.URI] {
+				c.seen[n.URI] = true
+				c.env.Stats.Error("deleted_unknown_time", fmt.Errorf("bluesky: deleted post %s: record key is not a TID, its time is unknown", n.URI))
+			}
+			return nil
+		}
+		tr.count++
+		return c.emitThreadPost(tr, reaction.Reaction{
+			Platform: reaction.Bluesky, ID: reaction.MakeID(reaction.Bluesky, n.URI), ParentID: parentID, RootID: rootID,
+			URL: permalink(n.URI), CreatedAt: t, Deleted: true,
+		})
+	case "blocked":
+		c.blocked++
+	default:
+		c.unknownType++
+		c.env.Log.Debug("bluesky thread member of unknown type skipped", "type", n.Type)
+	}
+	return nil
+}
+
+// emitThreadPost emits r unless it was emitted before unchanged.
+func (c *crawl) emitThreadPost(tr *threadRun, r reaction.Reaction) error {
+	uri := strings.TrimPrefix(r.ID, "bluesky:")
+	h := hashURI(uri)
+	known := tr.emitted[h] && (!r.Deleted || tr.deleted[h])
+	tr.emitted[h] = true
+	if r.Deleted {
+		tr.deleted[h] = true
+	}
+	if known || c.seen[uri] {
+		c.seen[uri] = true
+		return nil
+	}
+	c.seen[uri] = true
+	return c.emit(r)
+}
+
+func (c *crawl) emit(r reaction.Reaction) error {
+	if err := c.env.Emit(r); err != nil {
+		return fmt.Errorf("bluesky: emit: %w", err)
+	}
+	return nil
+}
+
+// reaction maps a postView; false (recorded) when it cannot be read.
+func (c *crawl) reaction(p *postView, parentID, rootID string) (reaction.Reaction, bool) {
+	m := atURIRe.FindStringSubmatch(p.URI)
+	if m == nil {
+		c.env.Stats.Error("parse", fmt.Errorf("bluesky: post uri %q is not an at:// URI of a post", p.URI))
+		return reaction.Reaction{}, false
+	}
+	created, err := createdAt(p)
+	if err != nil {
+		c.env.Stats.Error("parse", fmt.Errorf("bluesky: post %s: %w", p.URI, err))
+		return reaction.Reaction{}, false
+	}
+	r := reaction.Reaction{
+		Platform:  reaction.Bluesky,
+		ID:        reaction.MakeID(reaction.Bluesky, p.URI),
+		ParentID:  parentID,
+		RootID:    rootID,
+		URL:       permalink(p.URI),
+		CreatedAt: created,
+		Text:      p.Record.Text,
+		Likes:     max(p.LikeCount, 0),
+		Replies:   max(p.ReplyCount, 0),
+	}
+	if rp := p.Record.Reply; rp != nil {
+		if rp.Parent.URI != "" {
+			r.ParentID = reaction.MakeID(reaction.Bluesky, rp.Parent.URI)
+		}
+		if rp.Root.URI != "" {
+			r.RootID = reaction.MakeID(reaction.Bluesky, rp.Root.URI)
+		}
+	}
+	if r.ParentID == "" {
+		r.RootID = r.ID
+	}
+	if r.RootID == "" {
+		r.RootID = r.ParentID
+	}
+	if len(p.Record.Langs) > 0 {
+		r.Lang = p.Record.Langs[0]
+	}
+	did := p.Author.DID
+	if did == "" {
+		did = m[1]
+	}
+	r.Author = c.env.Authors.Author(reaction.Bluesky, did)
+	return r, true
+}
+
+// createdAt applies the package's rule: record.createdAt unless missing,
+// unparseable or after indexedAt; then indexedAt.
+func createdAt(p *postView) (time.Time, error) {
+	ca, errCA := parseTime(p.Record.CreatedAt)
+	ia, errIA := parseTime(p.IndexedAt)
+	switch {
+	case errCA == nil && (errIA != nil || !ca.After(ia)):
+		return ca, nil
+	case errIA == nil:
+		return ia, nil
+	}
+	return time.Time{}, fmt.Errorf("neither createdAt %q nor indexedAt %q is a time", p.Record.CreatedAt, p.IndexedAt)
+}
+
+func parseTime(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, errors.New("missing")
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return t.UTC(), nil
+}
+
+func permalink(uri string) string {
+	rest := strings.TrimPrefix(uri, "at://")
+	did, _, _ := strings.Cut(rest, "/")
+	return "https://bsky.app/profile/" + did + "/post/" + rest[strings.LastIndexByte(rest, '/')+1:]
+}
+
+const tidAlphabet = "234567abcdefghijklmnopqrstuvwxyz"
+
+// tidTime decodes a TID record key (13 base32-sortable characters: 53 bits
+// of microseconds since the Unix epoch, 10 bits of clock id); false when
+// rkey is not a TID or its time is implausible (before 2000 or from 2100
+// on: a sanity bound, as clients write the TID from their own clock).
+func tidTime(rkey string) (time.Time, bool) {
+	if len(rkey) != 13 || strings.IndexByte(tidAlphabet[:16], rkey[0]) < 0 {
+		return time.Time{}, false
+	}
+	var v uint64
+	for i := range 13 {
+		k := strings.IndexByte(tidAlphabet, rkey[i])
+		if k < 0 {
+			return time.Time{}, false
+		}
+		v = v<<5 | uint64(k)
+	}
+	t := time.UnixMicro(int64(v >> 10)).UTC()
+	if t.Year() < 2000 || t.Year() >= 2100 {
+		return time.Time{}, false
+	}
+	return t, true
+}
+
+// hitThreads crawls the threads of search hits, this run's and remembered.
+func (c *crawl) hitThreads(ctx context.Context, listed map[string]bool) error {
+	env := c.env
+	remembered := strings.Fields(env.State.Get("hit_threads"))
+	var all []string
+	in := map[string]bool{}
+	for _, u := range append(slices.Clone(c.hitURIs), remembered...) {
+		if !in[u] && atURIRe.MatchString(u) {
+			in[u] = true
+			all = append(all, u)
+		}
+	}
+	if len(all) > rememberedHitThreads {
+		all = all[:rememberedHitThreads]
+	}
+	if len(c.hitURIs) > 0 {
+		env.State.Set("hit_threads", strings.Join(all, "\n"))
+	}
+	crawled := 0
+	for _, u := range all {
+		if listed[u] {
+			continue
+		}
+		if crawled == MaxHitThreads {
+			env.Log.Warn("bluesky: threads of search hits capped", "crawled", crawled, "left", len(all)-crawled)
+			break
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		crawled++
+		if err := c.thread(ctx, u); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *crawl) getJSON(ctx context.Context, u string, hdr map[string][]string, v any) error {
+	resp, err := c.env.Fetch.Get(ctx, u, hdr)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(resp.Body, v); err != nil {
+		return &parseError{url: u, err: err}
+	}
+	return nil
+}
+
+// record files err under what: a block, or an error of its kind.
+func (c *crawl) record(what string, err error) {
+	err = fmt.Errorf("bluesky: %s: %w", what, err)
+	if errors.Is(err, source.ErrBlocked) {
+		c.env.Stats.Blocked(what, err)
+		return
+	}
+	c.env.Stats.Error(c.kind(err), err)
+}
+
+type parseError struct {
+	url string
+	err error
+}
+
+func (e *parseError) Error() string { return fmt.Sprintf("parse %s: %v", e.url, e.err) }
+func (e *parseError) Unwrap() error { return e.err }
+
+type inputError struct{ msg string }
+
+func (e *inputError) Error() string { return e.msg }
+
+// xrpcError returns the "error" name of an XRPC error answer.
+func xrpcError(err error) string {
+	var he *source.HTTPError
+	if !errors.As(err, &he) {
+		return ""
+	}
+	var body struct {
+		Error string `json:"error"`
+	}
+	if json.Unmarshal(he.Body, &body) != nil {
+		return ""
+	}
+	return body.Error
+}
+
+// kind maps an error to the small vocabulary of Stats kinds.
+func (c *crawl) kind(err error) string {
+	var he *source.HTTPError
+	var pe *parseError
+	var ie *inputError
+	switch {
+	case errors.As(err, &ie):
+		return "bad_input"
+	case errors.Is(err, source.ErrNotFound) || xrpcError(err) == "NotFound":
+		return "not_found"
+	case errors.As(err, &pe):
+		return "parse"
+	case errors.Is(err, source.ErrRobots):
+		return "robots"
+	case errors.Is(err, source.ErrTooLarge):
+		return "too_large"
+	case errors.As(err, &he) && he.Status == 429:
+		return "rate_limited"
+	case errors.As(err, &he) && he.Status >= 500:
+		return "http_5xx"
+	case errors.As(err, &he):
+		return "http_4xx"
+	}
+	return "network"
+}
+
+func hashURI(uri string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(uri))
+	return h.Sum64()
+}
+
+// encodeHashes writes a set of 64-bit hashes: sorted, the first in base 36,
+// then the differences, comma-separated.
+func encodeHashes(set map[uint64]bool) string {
+	hs := make([]uint64, 0, len(set))
+	for h := range set {
+		hs = append(hs, h)
+	}
+	slices.Sort(hs)
+	var b strings.Builder
+	prev := uint64(0)
+	for i, h := range hs {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.FormatUint(h-prev, 36))
+		prev = h
+	}
+	return b.String()
+}
+
+// decodeHashes reads encodeHashes' format as far as it is valid.
+func decodeHashes(s string) map[uint64]bool {
+	set := map[uint64]bool{}
+	if s == "" {
+		return set
+	}
+	prev := uint64(0)
+	for _, f := range strings.Split(s, ",") {
+		d, err := strconv.ParseUint(f, 36, 64)
+		if err != nil {
+			break
+		}
+		prev += d
+		set[prev] = true
+	}
+	return set
+}
+
+// sessions caches one session per PDS and account for the process, since
+// createSession is limited to 30 per 5 minutes and 300 per day.
+var sessions = struct {
+	sync.Mutex
+	m map[string]*session
+}{m: map[string]*session{}}
+
+type session struct {
+	access, refresh string
+	expires         time.Time
+}
+
+// jwtExpiry reads the exp claim of a JWT (zero when it has none).
+func jwtExpiry(tok string) time.Time {
+	parts := strings.Split(tok, ".")
+	if len(parts) != 3 {
+		return time.Time{}
+	}
+	b, err := base64.RawURLEncoding.DecodeString(parts[1])
+	var c struct {
+		Exp int64 `json:"exp"`
+	}
+	if err != nil || json.Unmarshal(b, &c) != nil || c.Exp == 0 {
+		return time.Time{}
+	}
+	return time.Unix(c.Exp, 0)
+}

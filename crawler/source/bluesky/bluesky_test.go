@@ -1,0 +1,390 @@
+package bluesky_test
+
+import (
+	"encoding/json"
+	"flag"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/reactions-research/reactions/crawler/replica"
+	"github.com/reactions-research/reactions/crawler/source"
+	"github.com/reactions-research/reactions/crawler/source/bluesky"
+	"github.com/reactions-research/reactions/reaction"
+	"github.com/reactions-research/reactions/story"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+const query = "chrissy teigen"
+
+func fixture(t *testing.T) []replica.Item {
+	t.Helper()
+	p, ok := replica.Platforms()[reaction.Bluesky]
+	if !ok {
+		t.Fatal("no bluesky replica registered")
+	}
+	return p.Fixture()
+}
+
+// expected maps Expect over items (all of d's when none are given).
+func expected(t *testing.T, d *replica.Dataset, authors *reaction.Pseudonymizer, items ...replica.Item) map[string]reaction.Reaction {
+	t.Helper()
+	p := replica.Platforms()[reaction.Bluesky]
+	if len(items) == 0 {
+		items = d.Items(reaction.Bluesky)
+	}
+	want := map[string]reaction.Reaction{}
+	for _, it := range items {
+		r := p.Expect(d, it)
+		if r.ID == "" {
+			continue
+		}
+		if _, dup := want[r.ID]; dup {
+			t.Fatalf("fixture: duplicate expected id %s", r.ID)
+		}
+		if r.Author != "" {
+			r.Author = authors.Author(reaction.Bluesky, r.Author)
+		}
+		want[r.ID] = r
+	}
+	return want
+}
+
+func compare(t *testing.T, got []reaction.Reaction, want map[string]reaction.Reaction) {
+	t.Helper()
+	seen := map[string]bool{}
+	for _, g := range got {
+		if seen[g.ID] {
+			t.Errorf("%s emitted twice", g.ID)
+			continue
+		}
+		seen[g.ID] = true
+		w, ok := want[g.ID]
+		if !ok {
+			t.Errorf("%s emitted but not expected (text %q)", g.ID, g.Text)
+			continue
+		}
+		g.Normalize()
+		w.Normalize()
+		type f struct {
+			name      string
+			got, want any
+		}
+		for _, c := range []f{
+			{"parent_id", g.ParentID, w.ParentID}, {"root_id", g.RootID, w.RootID}, {"url", g.URL, w.URL},
+			{"created_at", g.CreatedAt, w.CreatedAt}, {"text", g.Text, w.Text}, {"lang", g.Lang, w.Lang},
+			{"likes", g.Likes, w.Likes}, {"replies", g.Replies, w.Replies}, {"deleted", g.Deleted, w.Deleted},
+			{"author", g.Author, w.Author},
+		} {
+			if c.got != c.want {
+				t.Errorf("%s: %s = %#v, want %#v", g.ID, c.name, c.got, c.want)
+			}
+		}
+	}
+	for id, w := range want {
+		if !seen[id] {
+			t.Errorf("%s missing (text %q)", id, w.Text)
+		}
+	}
+}
+
+// roots returns the thread URIs of every root of d; the first in handle
+// form, to be resolved.
+func roots(d *replica.Dataset) []string {
+	var out []string
+	for _, it := range d.Items(reaction.Bluesky) {
+		if it.Parent == "" {
+			out = append(out, replica.BlueskyURI(it))
+		}
+	}
+	out[0] = "at://" + strings.ToLower(d.Items(reaction.Bluesky)[0].Author) + out[0][strings.Index(out[0], "/app.bsky"):]
+	return out
+}
+
+func count(s *replica.Server, path string) int {
+	n := 0
+	for _, r := range s.Requests() {
+		if strings.HasSuffix(r.Path, path) {
+			n++
+		}
+	}
+	return n
+}
+
+func TestCrawlReplica(t *testing.T) {
+	t.Setenv(bluesky.HandleEnv, "researcher.example.org")
+	t.Setenv(bluesky.PasswordEnv, "abcd-efgh-ijkl-mnop")
+	d := replica.NewDataset(fixture(t)...)
+	s := replica.New(d, replica.Options{})
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	base := srv.URL + "/bluesky"
+	h := newHarness(t, &story.Source{Platform: reaction.Bluesky, BaseURL: base, PDSURL: base,
+		Threads: roots(d), Search: []string{query}})
+
+	got, st := h.run(&bluesky.Adapter{})
+	compare(t, got, expected(t, d, h.authors))
+	if k := st.kinds(); k["not_found"] != 1 || k["deleted_unknown_time"] != 1 || len(k) != 2 {
+		t.Errorf("error kinds = %v, want not_found (the deleted root) and deleted_unknown_time, once each: %v", k, st.errors)
+	}
+	if len(st.blocked) != 0 {
+		t.Errorf("blocked: %v", st.blocked)
+	}
+	if n := count(s, "searchPosts"); n != 3 { // 231 hits: 100 + 100 + 31
+		t.Errorf("%d search pages, want 3", n)
+	}
+	if n := count(s, "getPostThread"); n <= len(roots(d)) {
+		t.Errorf("%d getPostThread requests: the chain deeper than %d was not asked for again", n, replica.BlueskyMaxDepth)
+	}
+	if n := count(s, "resolveHandle"); n != 1 {
+		t.Errorf("%d resolveHandle requests, want 1", n)
+	}
+
+	t.Run("unchanged second run emits nothing", func(t *testing.T) {
+		again, _ := h.run(&bluesky.Adapter{})
+		for _, r := range again {
+			t.Errorf("emitted again: %s", r.ID)
+		}
+		if n := count(s, "createSession"); n != 1 {
+			t.Errorf("%d createSession requests, want 1 (the session is cached)", n)
+		}
+	})
+
+	t.Run("new and newly deleted only", func(t *testing.T) {
+		all := d.Items(reaction.Bluesky)
+		root, chainEnd := all[0], all[0]
+		for _, it := range all {
+			if it.Text == "Depth 15." {
+				chainEnd = it
+			}
+		}
+		at := time.Date(2020, 10, 5, 9, 0, 0, 0, time.UTC)
+		added := []replica.Item{
+			{Platform: reaction.Bluesky, Native: replica.BlueskyTID(at, 900), Thread: root.Native, Parent: root.Native,
+				Author: "newcomer.bsky.social", CreatedAt: at, Text: "Late, but: much love.", Lang: "en"},
+			{Platform: reaction.Bluesky, Native: replica.BlueskyTID(at.Add(time.Minute), 901), Thread: root.Native, Parent: chainEnd.Native,
+				Author: "deepest.bsky.social", CreatedAt: at.Add(time.Minute), Text: "Depth 16.", Lang: "en"},
+			{Platform: reaction.Bluesky, Native: replica.BlueskyTID(at.Add(2*time.Minute), 902),
+				Author: "columnist.example.com", CreatedAt: at.Add(2 * time.Minute), Text: "Chrissy Teigen, a week on", Lang: "en",
+				Tags: []string{query}},
+		}
+		gone := all[3] // a reply to the root
+		gone.Deleted = true
+		d.Add(added...)
+		d.Add(gone)
+		again, _ := h.run(&bluesky.Adapter{})
+		compare(t, again, expected(t, d, h.authors, append(added, gone)...))
+	})
+}
+
+func TestSearchHitThreads(t *testing.T) {
+	t.Setenv(bluesky.HandleEnv, "researcher.example.org")
+	t.Setenv(bluesky.PasswordEnv, "abcd-efgh-ijkl-mnop")
+	d := replica.NewDataset(fixture(t)...)
+	srv := httptest.NewServer(replica.New(d, replica.Options{}))
+	defer srv.Close()
+	base := srv.URL + "/bluesky"
+	h := newHarness(t, &story.Source{Platform: reaction.Bluesky, BaseURL: base, PDSURL: base, Search: []string{query}})
+	got, _ := h.run(&bluesky.Adapter{})
+
+	// The hits, and the threads of the hits that are roots with replies.
+	items := d.Items(reaction.Bluesky)
+	hitRoot := map[string]bool{}
+	var want []replica.Item
+	for _, it := range items {
+		for _, tag := range it.Tags {
+			if strings.EqualFold(tag, query) && !it.Deleted && !strings.Contains(strings.Join(it.Tags, " "), "replica:blocked") {
+				want = append(want, it)
+				if it.Parent == "" {
+					hitRoot[it.Native] = true
+				}
+			}
+		}
+	}
+	for _, it := range items {
+		if hitRoot[it.Thread] && !hasTag(it, query) {
+			want = append(want, it)
+		}
+	}
+	compare(t, got, expected(t, d, h.authors, want...))
+}
+
+func hasTag(it replica.Item, q string) bool {
+	for _, t := range it.Tags {
+		if strings.EqualFold(t, q) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestSearchRefused(t *testing.T) {
+	d := replica.NewDataset(fixture(t)...)
+	s := replica.New(d, replica.Options{})
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	base := srv.URL + "/bluesky"
+
+	// The replica refuses anonymous search as the public AppView does.
+	resp, err := http.Get(base + "/xrpc/app.bsky.feed.searchPosts?q=x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("anonymous searchPosts: HTTP %d, want 403", resp.StatusCode)
+	}
+
+	cases := []struct {
+		name, handle, password, want string
+	}{
+		{"no credentials", "", "", "needs BLUESKY_HANDLE and BLUESKY_APP_PASSWORD since January 2025"},
+		{"wrong password", "researcher.example.org", "not-an-app-password", "refused the account"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv(bluesky.HandleEnv, tc.handle)
+			t.Setenv(bluesky.PasswordEnv, tc.password)
+			s.ResetRequests()
+			root := d.Items(reaction.Bluesky)[0]
+			h := newHarness(t, &story.Source{Platform: reaction.Bluesky, BaseURL: base, PDSURL: base,
+				Threads: []string{replica.BlueskyURI(root)}, Search: []string{query, "jack"}})
+			got, st := h.run(&bluesky.Adapter{})
+			if len(st.blocked) != 1 || st.blocked[0] != "search" && !strings.Contains(st.blocked[0], "search") {
+				t.Errorf("blocked = %v, want search once", st.blocked)
+			}
+			if n := count(s, "searchPosts"); n != 0 {
+				t.Errorf("%d searchPosts requests without a session", n)
+			}
+			var threadItems []replica.Item
+			for _, it := range d.Items(reaction.Bluesky) {
+				if it.Native == root.Native || it.Thread == root.Native {
+					threadItems = append(threadItems, it)
+				}
+			}
+			want := expected(t, d, h.authors, threadItems...)
+			for id, r := range want { // only what the thread reaches
+				if r.Text == "Answering a post that is gone now" {
+					delete(want, id)
+				}
+			}
+			compare(t, got, want)
+			if len(got) < 50 {
+				t.Errorf("only %d reactions from the thread", len(got))
+			}
+		})
+	}
+}
+
+// TestRateLimited crawls a thread through 429 answers with Retry-After.
+func TestRateLimited(t *testing.T) {
+	d := replica.NewDataset(fixture(t)...)
+	s := replica.New(d, replica.Options{RateLimitEvery: 2, RetryAfter: time.Second})
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	base := srv.URL + "/bluesky"
+	root := d.Items(reaction.Bluesky)[0]
+	h := newHarness(t, &story.Source{Platform: reaction.Bluesky, BaseURL: base, PDSURL: base,
+		Threads: []string{replica.BlueskyURI(root)}})
+	got, st := h.run(&bluesky.Adapter{})
+	var items []replica.Item
+	for _, it := range d.Items(reaction.Bluesky) {
+		if (it.Native == root.Native || it.Thread == root.Native) && it.Text != "Answering a post that is gone now" {
+			items = append(items, it)
+		}
+	}
+	compare(t, got, expected(t, d, h.authors, items...))
+	if k := st.kinds(); k["deleted_unknown_time"] != 1 || len(k) != 1 {
+		t.Errorf("error kinds = %v", k)
+	}
+	limited := 0
+	for _, r := range s.Requests() {
+		if r.Status == http.StatusTooManyRequests {
+			limited++
+		}
+	}
+	if limited == 0 {
+		t.Error("no request was rate limited: the test proves nothing")
+	}
+}
+
+// TestGolden crawls recorded payloads of tricky shapes: union members
+// without $type and of unknown type, a record in the future, a missing
+// indexedAt, a deleted reply without a TID, a search page with a cursor
+// followed by an empty page.
+func TestGolden(t *testing.T) {
+	cases := []struct {
+		name    string
+		threads []string
+		search  []string
+		kinds   map[string]int
+	}{
+		{"thread_shapes", []string{"at://did:plc:golden1/app.bsky.feed.post/3l4abcdefgh22"}, nil,
+			map[string]int{"deleted_unknown_time": 1, "parse": 1}},
+		{"search_empty_last_page", nil, []string{"jack"}, map[string]int{}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv(bluesky.HandleEnv, "researcher.example.org")
+			t.Setenv(bluesky.PasswordEnv, "abcd-efgh-ijkl-mnop")
+			dir := filepath.Join("testdata", tc.name)
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				name := strings.TrimPrefix(r.URL.Path, "/xrpc/")
+				if c := r.URL.Query().Get("cursor"); c != "" {
+					name += "_" + c
+				}
+				if u := r.URL.Query().Get("uri"); u != "" {
+					name += "_" + u[strings.LastIndexByte(u, '/')+1:]
+				}
+				b, err := os.ReadFile(filepath.Join(dir, name+".json"))
+				if err != nil {
+					w.WriteHeader(http.StatusBadRequest)
+					w.Write([]byte(`{"error":"NotFound","message":"Post not found"}`))
+					return
+				}
+				w.Header().Set("Content-Type", "application/json")
+				w.Write(b)
+			}))
+			defer srv.Close()
+			p, _ := reaction.NewPseudonymizer(nil, true)
+			h := newHarness(t, &story.Source{Platform: reaction.Bluesky, BaseURL: srv.URL, PDSURL: srv.URL,
+				Threads: tc.threads, Search: tc.search})
+			h.authors = p
+			got, st := h.run(&bluesky.Adapter{})
+			for i := range got {
+				got[i].FirstSeen = time.Time{}
+			}
+			b, _ := json.MarshalIndent(got, "", "  ")
+			b = append(b, '\n')
+			golden := filepath.Join(dir, "want.json")
+			if *update {
+				if err := os.WriteFile(golden, b, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			wantB, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if string(wantB) != string(b) {
+				t.Errorf("reactions differ from %s:\n%s", golden, b)
+			}
+			k := st.kinds()
+			if len(k) != len(tc.kinds) {
+				t.Errorf("error kinds = %v, want %v", k, tc.kinds)
+			}
+			for kind, n := range tc.kinds {
+				if k[kind] != n {
+					t.Errorf("error kinds = %v, want %v", k, tc.kinds)
+				}
+			}
+		})
+	}
+}
+
+var _ source.Adapter = (*bluesky.Adapter)(nil)
