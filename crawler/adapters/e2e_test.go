@@ -286,7 +286,7 @@ func TestFollowReplica(t *testing.T) {
 	sink := &memSink{stored: map[string]reaction.Reaction{}}
 	cfg := crawler.Config{
 		StateDir: t.TempDir(), Authors: authors, BatchWait: 10 * time.Millisecond,
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Log:    slog.New(slog.NewTextHandler(io.Discard, nil)),
 		OnPoll: func([]reaction.CrawlRun) { once.Do(func() { d.Add(late...); polls.Done() }) },
 	}
 	done := make(chan error, 1)
