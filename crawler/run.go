@@ -291,10 +291,10 @@ func (sr *sourceRun) finish(ctx context.Context) reaction.CrawlRun {
 		r.Status = reaction.RunWarning
 		var parts []string
 		if r.Errors > 0 {
-			parts = append(parts, fmt.Sprintf("%d errors (%s)", r.Errors, kindList(r.ErrorKinds)))
+			parts = append(parts, fmt.Sprintf("%d %s (%s)", r.Errors, plural(r.Errors, "error", "errors"), kindList(r.ErrorKinds)))
 		}
 		if r.Blocked > 0 {
-			parts = append(parts, fmt.Sprintf("%d endpoints that refused access (HTTP 401/403)", r.Blocked))
+			parts = append(parts, fmt.Sprintf("%d %s access (HTTP 401/403)", r.Blocked, plural(r.Blocked, "endpoint that refused", "endpoints that refused")))
 		}
 		r.Message = fmt.Sprintf("Finished with %s; some reactions may be missing.", strings.Join(parts, " and "))
 	case r.Items == 0:
@@ -345,6 +345,13 @@ func graceContext(ctx context.Context, d time.Duration) (context.Context, contex
 	}()
 	var once sync.Once
 	return g, func() { once.Do(func() { close(stop); cancel() }) }
+}
+
+func plural(n int64, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -5,6 +5,7 @@
 package adapters
 
 import (
+	_ "github.com/reactions-research/reactions/crawler/source/bluesky"   // registers "bluesky"
 	_ "github.com/reactions-research/reactions/crawler/source/discourse" // registers "discourse"
 	_ "github.com/reactions-research/reactions/crawler/source/lemmy"     // registers "lemmy"
 	_ "github.com/reactions-research/reactions/crawler/source/reddit"    // registers "reddit"

@@ -70,6 +70,16 @@ func replicaStory(t *testing.T, base string, d *replica.Dataset) (*story.Story, 
 				if it.Thread == "" {
 					src.Topics = append(src.Topics, replica.DiscourseTopicID(it))
 				}
+			case reaction.Bluesky:
+				if it.Thread == "" {
+					src.Threads = append(src.Threads, replica.BlueskyURI(it))
+				}
+				for _, tag := range it.Tags {
+					if !strings.HasPrefix(tag, "replica:") && !seen[tag] {
+						seen[tag] = true
+						src.Search = append(src.Search, tag)
+					}
+				}
 			case reaction.Web:
 				if !seen[it.Thread] {
 					seen[it.Thread] = true
@@ -85,6 +95,8 @@ func replicaStory(t *testing.T, base string, d *replica.Dataset) (*story.Story, 
 			src.BaseURL, src.TokenURL = base+"/reddit/oauth", base+"/reddit/api/v1/access_token"
 		case reaction.Web:
 			src.JSONLD = true
+		case reaction.Bluesky:
+			src.BaseURL, src.PDSURL = base+"/bluesky", base+"/bluesky"
 		default:
 			src.BaseURL = replica.BaseURLFor(p, base+"/"+string(p))
 		}
@@ -104,6 +116,8 @@ func replicaStory(t *testing.T, base string, d *replica.Dataset) (*story.Story, 
 func TestCrawlEveryReplica(t *testing.T) {
 	t.Setenv("REDDIT_CLIENT_ID", "e2e-app")
 	t.Setenv("REDDIT_CLIENT_SECRET", "e2e-secret")
+	t.Setenv("BLUESKY_HANDLE", "e2e.example.com")
+	t.Setenv("BLUESKY_APP_PASSWORD", "abcd-efgh-ijkl-mnop")
 	d := replica.TestDataset()
 	rs := replica.New(d, replica.Options{RateLimitEvery: 40, RetryAfter: time.Second})
 	srv := httptest.NewServer(rs)
