@@ -1,0 +1,62 @@
+package hackernews
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"testing"
+
+	"github.com/reactions-research/reactions/reaction"
+	"github.com/reactions-research/reactions/story"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden.json")
+
+// TestGolden crawls a recorded items/<id> payload (the shape of sources.md
+// §2.1: a deleted comment with author and text null that still has a
+// reply, a timestamp without created_at_i, <p> paragraphs, <pre>, entities,
+// a cut link) and compares the reactions with a golden file.
+func TestGolden(t *testing.T) {
+	body, err := os.ReadFile("testdata/items_41234567.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/api/v1/items/41234567" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(body)
+	}))
+	defer ts.Close()
+	h := newHarness(t, story.Source{Platform: reaction.HackerNews, BaseURL: ts.URL + "/api/v1", Stories: []string{"41234567"}})
+	authors, _ := reaction.NewPseudonymizer(nil, true) // raw handles, readable golden file
+	h.authors = authors
+	res := h.run(&Adapter{}, fixtureNow)
+	noErrors(t, res)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(res.emitted); err != nil {
+		t.Fatal(err)
+	}
+	got := buf.Bytes()
+	const golden = "testdata/items_41234567.golden.json"
+	if *update {
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test -update)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("reactions differ from %s:\n%s", golden, got)
+	}
+}

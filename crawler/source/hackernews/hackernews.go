@@ -1,0 +1,340 @@
+// Package hackernews collects Hacker News stories and their comment trees
+// through the Algolia HN Search API (sources.md §2.1).
+//
+// What it does, per run:
+//
+//   - each named story: GET items/<id>, the whole nested tree, every run
+//     (so that deletions and points are refreshed);
+//   - each search: search_by_date?tags=story, newest first, paged by page
+//     and nbPages; because Algolia serves only the first 1,000 hits of a
+//     query, a query with more hits is walked back in time with
+//     numericFilters=created_at_i<=<oldest second seen> (not "<", so that
+//     stories sharing that second are not lost; repeats are skipped);
+//     a found story with comments is then fetched with items/<id>;
+//   - on later runs, a search asks only for stories newer than the newest
+//     seen (minus a margin for Algolia's indexing lag), and one comment
+//     search over the followed stories (tags=comment,(story_1,story_2,…),
+//     created_at_i above the newest comment seen) tells which trees to
+//     fetch again.
+//
+// Mapping: ids "hackernews:<id>"; parent and root from the tree (parent_id,
+// story_id); created_at_i (created_at when absent); text from HN's HTML
+// with htmltext (paragraphs, links as their URL, entities decoded once),
+// a story's text being its title, a blank line and its text; a comment
+// with neither author nor text is deleted; likes are a story's points (HN
+// shows no comment points); replies are a comment's direct replies and a
+// story's comments; the URL is news.ycombinator.com/item?id=<id>.
+package hackernews
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/reactions-research/reactions/crawler/source"
+	"github.com/reactions-research/reactions/crawler/source/htmltext"
+	"github.com/reactions-research/reactions/reaction"
+	"github.com/reactions-research/reactions/story"
+)
+
+// ItemURL is the human page of an item; the id is appended.
+const ItemURL = "https://news.ycombinator.com/item?id="
+
+const (
+	hitsPerPage = 200
+	// indexLag is how far back a later run looks again, because Algolia
+	// indexes items some minutes after they are posted.
+	indexLag = 10 * 60
+	// followFor is how long after it was posted a found story is watched
+	// for new comments (HN threads rarely get any after two weeks).
+	followFor = 14 * 24 * time.Hour
+	// storiesPerQuery is how many story tags one comment search ORs.
+	storiesPerQuery = 100
+)
+
+// State keys.
+const (
+	stateNewest   = "search:"   // + query: newest story created_at_i seen
+	stateFollowed = "followed"  // "id:created_at_i,…" stories found by searches
+	stateComments = "comments:" // + "since": newest comment created_at_i seen on followed stories
+)
+
+func init() {
+	source.Register(reaction.HackerNews, func() source.Adapter { return &Adapter{} })
+}
+
+// Adapter collects Hacker News reactions. The zero value is ready to use.
+type Adapter struct{}
+
+// Collect implements source.Adapter.
+func (a *Adapter) Collect(ctx context.Context, env *source.Env) error {
+	r := &run{env: env, log: env.Log, emitted: map[string]bool{}}
+	if r.log == nil {
+		r.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	r.base = strings.TrimRight(env.Source.BaseURL, "/")
+	if r.base == "" {
+		r.base = story.DefaultBaseURL(reaction.HackerNews)
+	}
+	return r.collect(ctx)
+}
+
+type run struct {
+	env     *source.Env
+	log     *slog.Logger
+	base    string
+	emitted map[string]bool
+	ok      int // requests that succeeded
+	blocked int
+}
+
+func (r *run) now() time.Time {
+	if r.env.Now != nil {
+		return r.env.Now()
+	}
+	return time.Now()
+}
+
+func (r *run) collect(ctx context.Context) error {
+	for _, id := range r.env.Source.Stories {
+		if _, err := r.tree(ctx, strings.TrimSpace(id)); err != nil {
+			return err
+		}
+	}
+	followed := parseFollowed(r.env.State.Get(stateFollowed))
+	before := len(followed.order)
+	old := append([]string(nil), followed.order...)
+	for _, q := range r.env.Source.Search {
+		if err := r.search(ctx, q, followed); err != nil {
+			return err
+		}
+	}
+	if before > 0 {
+		if err := r.refresh(ctx, old, followed); err != nil {
+			return err
+		}
+	}
+	followed.prune(r.now().Add(-followFor).Unix())
+	r.env.State.Set(stateFollowed, followed.String())
+	if r.blocked > 0 && r.ok == 0 {
+		return fmt.Errorf("hackernews: every request was refused: %w", source.ErrBlocked)
+	}
+	return nil
+}
+
+// get fetches base+path?q and decodes the JSON answer into v.
+func (r *run) get(ctx context.Context, path string, q url.Values, v any) error {
+	u := r.base + path
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	resp, err := r.env.Fetch.Get(ctx, u, nil)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(resp.Body, v); err != nil {
+		return fmt.Errorf("%s: %w", u, err)
+	}
+	r.ok++
+	r.env.Stats.Page()
+	return nil
+}
+
+// fail records a non-fatal error and returns the error that stops the run
+// (a cancelled context), if any.
+func (r *run) fail(what string, err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	if errors.Is(err, source.ErrBlocked) {
+		r.blocked++
+		r.env.Stats.Blocked(what, err)
+		return nil
+	}
+	r.env.Stats.Error(errorKind(err), err)
+	return nil
+}
+
+// errorKind maps an error to the Stats vocabulary.
+func errorKind(err error) string {
+	var he *source.HTTPError
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.Is(err, source.ErrNotFound):
+		return "not_found"
+	case errors.Is(err, source.ErrRobots):
+		return "robots"
+	case errors.Is(err, source.ErrTooLarge):
+		return "too_large"
+	case errors.As(err, &se), errors.As(err, &te):
+		return "parse"
+	case errors.As(err, &he) && he.Status == http.StatusTooManyRequests:
+		return "rate_limited"
+	case errors.As(err, &he) && he.Status >= 500:
+		return "http_5xx"
+	case errors.As(err, &he):
+		return "http_4xx"
+	}
+	return "network"
+}
+
+func (r *run) emit(re reaction.Reaction) error {
+	if r.emitted[re.ID] {
+		return nil
+	}
+	r.emitted[re.ID] = true
+	if err := r.env.Emit(re); err != nil {
+		return fmt.Errorf("hackernews: emit %s: %w", re.ID, err)
+	}
+	return nil
+}
+
+// --- trees ----------------------------------------------------------------
+
+// item is a node of items/<id>.
+type item struct {
+	ID         int64   `json:"id"`
+	CreatedAt  string  `json:"created_at"`
+	CreatedAtI int64   `json:"created_at_i"`
+	Type       string  `json:"type"`
+	Author     *string `json:"author"`
+	Title      *string `json:"title"`
+	Text       *string `json:"text"`
+	Points     *int64  `json:"points"`
+	ParentID   *int64  `json:"parent_id"`
+	StoryID    *int64  `json:"story_id"`
+	Children   []item  `json:"children"`
+}
+
+// tree fetches items/<id> and emits the item and everything below it. It
+// returns the newest comment time seen; err only when the run must stop.
+func (r *run) tree(ctx context.Context, id string) (newest int64, err error) {
+	var root item
+	if err := r.get(ctx, "/items/"+url.PathEscape(id), nil, &root); err != nil {
+		return 0, r.fail("items", fmt.Errorf("hackernews: story %s: %w", id, err))
+	}
+	if root.ID == 0 {
+		return 0, r.fail("items", fmt.Errorf("hackernews: story %s: the answer has no id: %w", id, errShape))
+	}
+	storyID := root.ID
+	if root.StoryID != nil && *root.StoryID != 0 {
+		storyID = *root.StoryID
+	}
+	var walk func(it *item, depth int) error
+	walk = func(it *item, depth int) error {
+		re := r.itemReaction(it, storyID)
+		if it.ID != storyID {
+			newest = max(newest, re.CreatedAt.Unix())
+		}
+		if err := r.emit(re); err != nil {
+			return err
+		}
+		if depth > 10000 {
+			return nil
+		}
+		for i := range it.Children {
+			if err := walk(&it.Children[i], depth+1); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return newest, walk(&root, 0)
+}
+
+// errShape marks JSON that parses but is not the shape Algolia sends.
+var errShape = errors.New("unexpected response shape")
+
+func descendants(it *item) int64 {
+	var n int64
+	for i := range it.Children {
+		c := &it.Children[i]
+		if !deletedItem(c) {
+			n++
+		}
+		n += descendants(c)
+	}
+	return n
+}
+
+func deletedItem(it *item) bool {
+	if it.Type == "story" || (it.ParentID == nil && it.Title != nil) {
+		return it.Author == nil && it.Title == nil
+	}
+	return it.Author == nil && it.Text == nil
+}
+
+func created(i int64, s string) time.Time {
+	if i > 0 {
+		return time.Unix(i, 0).UTC()
+	}
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.000Z", "2006-01-02T15:04:05"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC()
+		}
+	}
+	return time.Time{}
+}
+
+func str(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+// storyText is a story's title, a blank line and its text.
+func storyText(title, html string) string {
+	text := strings.TrimSpace(title)
+	if body := htmltext.FromHTML(html); body != "" {
+		if text != "" {
+			text += "\n\n"
+		}
+		text += body
+	}
+	return text
+}
+
+func (r *run) itemReaction(it *item, storyID int64) reaction.Reaction {
+	id := strconv.FormatInt(it.ID, 10)
+	re := reaction.Reaction{
+		Platform:  reaction.HackerNews,
+		ID:        reaction.MakeID(reaction.HackerNews, id),
+		RootID:    reaction.MakeID(reaction.HackerNews, strconv.FormatInt(storyID, 10)),
+		URL:       ItemURL + id,
+		CreatedAt: created(it.CreatedAtI, it.CreatedAt),
+		Author:    r.env.Authors.Author(reaction.HackerNews, str(it.Author)),
+		Deleted:   deletedItem(it),
+	}
+	if it.ParentID != nil && *it.ParentID != 0 && it.ID != storyID {
+		re.ParentID = reaction.MakeID(reaction.HackerNews, strconv.FormatInt(*it.ParentID, 10))
+	}
+	if re.ParentID == "" {
+		re.RootID = re.ID
+	}
+	if it.Points != nil {
+		re.Likes = max(*it.Points, 0)
+	}
+	if it.ID == storyID {
+		re.Replies = descendants(it)
+	} else {
+		re.Replies = int64(len(it.Children))
+	}
+	if !re.Deleted {
+		if it.ID == storyID {
+			re.Text = storyText(str(it.Title), str(it.Text))
+		} else {
+			re.Text = htmltext.FromHTML(str(it.Text))
+		}
+	}
+	return re
+}

@@ -1,0 +1,279 @@
+package hackernews
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/reactions-research/reactions/crawler"
+	"github.com/reactions-research/reactions/crawler/replica"
+	"github.com/reactions-research/reactions/reaction"
+	"github.com/reactions-research/reactions/story"
+)
+
+// fixtureNow is after every fixture item (the walk-back stories end three
+// days after the story broke).
+var fixtureNow = time.Date(2020, 10, 4, 6, 0, 0, 0, time.UTC)
+
+func fixture(t *testing.T) []replica.Item {
+	t.Helper()
+	p, ok := replica.Platforms()[reaction.HackerNews]
+	if !ok || p.Fixture == nil {
+		t.Fatal("the hackernews replica is not registered")
+	}
+	return p.Fixture()
+}
+
+func startReplica(t *testing.T, s *replica.Server) *httptest.Server {
+	t.Helper()
+	ts := httptest.NewServer(s)
+	t.Cleanup(ts.Close)
+	return ts
+}
+
+func hnSource(ts *httptest.Server, stories, search []string) story.Source {
+	return story.Source{Platform: reaction.HackerNews, BaseURL: ts.URL + "/hackernews/api/v1", Stories: stories, Search: search}
+}
+
+// storiesOf returns the stories a search finds, and named ones.
+func storiesOf(items []replica.Item, named []string, search ...string) map[string]bool {
+	m := map[string]bool{}
+	for _, n := range named {
+		m[n] = true
+	}
+	for _, it := range items {
+		if it.Thread != "" {
+			continue
+		}
+		for _, tag := range it.Tags {
+			for _, q := range search {
+				if strings.EqualFold(tag, q) {
+					m[it.Native] = true
+				}
+			}
+		}
+	}
+	return m
+}
+
+// expected returns what a correct crawler makes of the given stories and
+// their trees, authors pseudonymised.
+func expected(authors *reaction.Pseudonymizer, d *replica.Dataset, stories map[string]bool) map[string]reaction.Reaction {
+	p := replica.Platforms()[reaction.HackerNews]
+	want := map[string]reaction.Reaction{}
+	for _, it := range d.Items(reaction.HackerNews) {
+		root := it.Thread
+		if root == "" {
+			root = it.Native
+		}
+		if !stories[root] {
+			continue
+		}
+		r := p.Expect(d, it)
+		if r.ID == "" {
+			continue
+		}
+		r.Author = authors.Author(reaction.HackerNews, r.Author)
+		want[r.ID] = r
+	}
+	return want
+}
+
+// compare checks got against want: each reaction once, field by field,
+// nothing missing, nothing extra.
+func compare(t *testing.T, got []reaction.Reaction, want map[string]reaction.Reaction) {
+	t.Helper()
+	seen := map[string]int{}
+	for _, r := range got {
+		seen[r.ID]++
+		if seen[r.ID] == 2 {
+			t.Errorf("%s emitted more than once", r.ID)
+		}
+		w, ok := want[r.ID]
+		if !ok {
+			t.Errorf("unexpected reaction %s (%q)", r.ID, r.Text)
+			continue
+		}
+		type field struct {
+			name      string
+			got, want any
+		}
+		for _, f := range []field{
+			{"parent_id", r.ParentID, w.ParentID},
+			{"root_id", r.RootID, w.RootID},
+			{"url", r.URL, w.URL},
+			{"created_at", r.CreatedAt.UTC(), w.CreatedAt.UTC()},
+			{"text", r.Text, w.Text},
+			{"lang", r.Lang, w.Lang},
+			{"likes", r.Likes, w.Likes},
+			{"deleted", r.Deleted, w.Deleted},
+			{"author", r.Author, w.Author},
+		} {
+			if f.got != f.want {
+				t.Errorf("%s: %s = %#v, want %#v", r.ID, f.name, f.got, f.want)
+			}
+		}
+	}
+	var missing []string
+	for id := range want {
+		if seen[id] == 0 {
+			missing = append(missing, id)
+		}
+	}
+	sort.Strings(missing)
+	if len(missing) > 0 {
+		t.Errorf("%d reactions missing, e.g. %v", len(missing), missing[:min(5, len(missing))])
+	}
+}
+
+func noErrors(t *testing.T, res runResult) {
+	t.Helper()
+	if res.err != nil {
+		t.Fatalf("Collect: %v", res.err)
+	}
+	if len(res.stats.errors) > 0 || len(res.stats.blocked) > 0 {
+		t.Fatalf("errors %v, blocked %v", res.stats.errors, res.stats.blocked)
+	}
+}
+
+// TestCrawlReplica crawls a named story, a search and a search with 2,500
+// hits (walked back past Algolia's 1,000-hit cap across two boundaries
+// where 25 stories share one second); then a run that finds nothing new;
+// then a run after new stories and comments that finds exactly those.
+func TestCrawlReplica(t *testing.T) {
+	items := fixture(t)
+	d := replica.NewDataset(items...)
+	srv := replica.New(d, replica.Options{})
+	ts := startReplica(t, srv)
+	h := newHarness(t, hnSource(ts, []string{"24651234"}, []string{"teigen", replica.HNWalkBackQuery}))
+	a := &Adapter{}
+
+	res := h.run(a, fixtureNow)
+	noErrors(t, res)
+	stories := storiesOf(items, []string{"24651234"}, "teigen", replica.HNWalkBackQuery)
+	want := expected(h.authors, d, stories)
+	compare(t, res.emitted, want)
+	inclusive := 0
+	for _, rq := range srv.Requests() {
+		if strings.Contains(rq.Query, "created_at_i%3C%3D") {
+			inclusive++
+		}
+		if rq.Status != 200 {
+			t.Errorf("%s?%s answered %d", rq.Path, rq.Query, rq.Status)
+		}
+	}
+	if inclusive == 0 {
+		t.Error("no walk-back request with created_at_i<=")
+	}
+	t.Logf("first run: %d reactions, %d requests (%d walking back)", len(res.emitted), len(srv.Requests()), inclusive)
+
+	srv.ResetRequests()
+	res = h.run(a, fixtureNow.Add(5*time.Minute))
+	noErrors(t, res)
+	if len(res.fresh)+len(res.changed) != 0 {
+		t.Errorf("second run: %d new, %d changed, want none", len(res.fresh), len(res.changed))
+	}
+	t.Logf("second run: %d requests", len(srv.Requests()))
+
+	// New: a comment on the named story, one on a found story, one on a
+	// walk-back story, and a new story for the big query.
+	later := fixtureNow.Add(10 * time.Minute)
+	legend := ""
+	for _, it := range items {
+		if it.Thread == "" && strings.HasPrefix(it.Text, "Legend news 7") {
+			legend = it.Native
+		}
+	}
+	added := []replica.Item{
+		{Platform: reaction.HackerNews, Native: "24800001", Thread: "24651234", Parent: "24651234", Author: "late", Text: "Late &amp; sad.", CreatedAt: later},
+		{Platform: reaction.HackerNews, Native: "24800002", Thread: "24651300", Parent: "24651300", Author: "late", Text: "Just listen.", CreatedAt: later},
+		{Platform: reaction.HackerNews, Native: "24800003", Thread: legend, Parent: legend, Author: "late", Text: "First comment here.", CreatedAt: later},
+		{Platform: reaction.HackerNews, Native: "24800004", Author: "late", Text: "Legend news, the sequel", CreatedAt: later, Likes: 3, Tags: []string{replica.HNWalkBackQuery}},
+	}
+	d.Add(added...)
+	res = h.run(a, later.Add(time.Minute))
+	noErrors(t, res)
+	var fresh []string
+	for _, r := range res.fresh {
+		fresh = append(fresh, strings.TrimPrefix(r.ID, "hackernews:"))
+	}
+	sort.Strings(fresh)
+	if got := strings.Join(fresh, " "); got != "24800001 24800002 24800003 24800004" {
+		t.Errorf("third run: new %s, want the four added items", got)
+	}
+	stories["24800004"] = true
+	all := expected(h.authors, d, stories)
+	for _, r := range res.fresh {
+		compare(t, []reaction.Reaction{r}, map[string]reaction.Reaction{r.ID: all[r.ID]})
+	}
+}
+
+// TestWindow: a story window bounds the search in time.
+func TestWindow(t *testing.T) {
+	items := fixture(t)
+	d := replica.NewDataset(items...)
+	ts := startReplica(t, replica.New(d, replica.Options{}))
+	h := newHarness(t, hnSource(ts, nil, []string{"teigen"}))
+	from := time.Date(2020, 10, 1, 4, 5, 0, 0, time.UTC) // after story 24651234, before 24651300
+	h.story.Window = &story.Window{From: from, To: from.Add(time.Hour)}
+	res := h.run(&Adapter{}, fixtureNow)
+	noErrors(t, res)
+	compare(t, res.emitted, expected(h.authors, d, map[string]bool{"24651300": true}))
+}
+
+type memSink struct {
+	mu     sync.Mutex
+	stored []reaction.Reaction
+}
+
+func (s *memSink) PutStory(context.Context, *story.Story) error         { return nil }
+func (s *memSink) PutCrawlRun(context.Context, reaction.CrawlRun) error { return nil }
+func (s *memSink) Send(_ context.Context, rs []reaction.Reaction) (reaction.IngestResult, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stored = append(s.stored, rs...)
+	return reaction.IngestResult{Accepted: len(rs)}, nil
+}
+
+// TestThroughCrawler runs the adapter in the real crawler while the
+// replica answers every 2nd request with 429 and Retry-After.
+func TestThroughCrawler(t *testing.T) {
+	items := fixture(t)
+	d := replica.NewDataset(items...)
+	srv := replica.New(d, replica.Options{RateLimitEvery: 2, RetryAfter: time.Second})
+	ts := startReplica(t, srv)
+	st := &story.Story{ID: "jack", Subject: []string{"Chrissy Teigen"}, Sources: []story.Source{hnSource(ts, []string{"24651234"}, []string{"teigen"})}}
+	if err := st.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	authors, _ := reaction.NewPseudonymizer([]byte("test-secret-0123456789"), false)
+	cfg := crawler.Config{
+		StateDir: t.TempDir(), Authors: authors, RetryInitial: 10 * time.Millisecond,
+		Rates: map[reaction.Platform]string{reaction.HackerNews: crawler.Unlimited},
+		Log:   slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+	sink := &memSink{}
+	runs, err := crawler.Run(context.Background(), cfg, st, sink, crawler.Once)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 1 || runs[0].Status != reaction.RunOK {
+		t.Fatalf("runs = %+v", runs)
+	}
+	compare(t, sink.stored, expected(authors, d, storiesOf(items, []string{"24651234"}, "teigen")))
+	n429 := 0
+	for _, rq := range srv.Requests() {
+		if rq.Status == 429 {
+			n429++
+		}
+	}
+	if n429 == 0 {
+		t.Error("no 429 was answered: Retry-After was not exercised")
+	}
+}
