@@ -5,11 +5,14 @@ import (
 	"fmt"
 	"hash/fnv"
 	"html"
+	"math"
+	"net"
 	"net/http"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/reactions-research/reactions/reaction"
@@ -152,8 +155,58 @@ var (
 	discourseNumberRe = regexp.MustCompile(`^/discourse/posts/by_number/(\d+)/(\d+)\.json$`)
 )
 
+// DiscourseRateLimit is Discourse's default global limit per client IP
+// (DISCOURSE_MAX_REQS_PER_IP_PER_10_SECONDS, mode "block"): more requests
+// within DiscourseRateWindow answer 429 with Retry-After and Discourse's
+// rate_limit body.
+const (
+	DiscourseRateLimit  = 50
+	DiscourseRateWindow = 10 * time.Second
+)
+
+// discourseLimiter keeps the request times of each client IP.
+type discourseLimiter struct {
+	mu   sync.Mutex
+	seen map[string][]time.Time
+}
+
+// allow records a request from ip at now and returns how long to wait when
+// it is over the limit.
+func (l *discourseLimiter) allow(ip string, now time.Time) (time.Duration, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ts := l.seen[ip]
+	for len(ts) > 0 && now.Sub(ts[0]) >= DiscourseRateWindow {
+		ts = ts[1:]
+	}
+	if len(ts) >= DiscourseRateLimit {
+		l.seen[ip] = ts
+		return DiscourseRateWindow - now.Sub(ts[0]), false
+	}
+	l.seen[ip] = append(ts, now)
+	return 0, true
+}
+
 func discourseHandler(s *Server) http.Handler {
+	lim := &discourseLimiter{seen: map[string][]time.Time{}}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ip, _, err := net.SplitHostPort(r.RemoteAddr)
+		if err != nil {
+			ip = r.RemoteAddr
+		}
+		if wait, ok := lim.allow(ip, time.Now()); !ok {
+			secs := int(math.Ceil(wait.Seconds()))
+			w.Header().Set("Retry-After", strconv.Itoa(secs))
+			w.Header().Set("Discourse-Rate-Limit-Error-Code", "ip_10_secs_limit")
+			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+			w.WriteHeader(http.StatusTooManyRequests)
+			json.NewEncoder(w).Encode(map[string]any{
+				"errors":     []string{fmt.Sprintf("You’ve performed this action too many times. Please wait %d seconds before trying again.", secs)},
+				"error_type": "rate_limit",
+				"extras":     map[string]any{"wait_seconds": secs, "time_left": fmt.Sprintf("%d seconds", secs)},
+			})
+			return
+		}
 		if r.Method != http.MethodGet {
 			discourseError(w, http.StatusMethodNotAllowed, "invalid_access", "You are not permitted to view the requested resource.")
 			return

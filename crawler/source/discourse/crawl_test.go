@@ -2,9 +2,13 @@ package discourse_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -81,5 +85,71 @@ func TestThroughCrawler(t *testing.T) {
 	}
 	if n := len(sink.stored) - before; n != 0 {
 		t.Errorf("second run sent %d reactions, want 0", n)
+	}
+}
+
+// TestDiscourseRateLimit exhausts the replica's per-IP limit (Discourse's
+// default 50 requests per 10 seconds), checks the 429 answer has
+// Discourse's shape, then crawls: the crawler waits for Retry-After and
+// the topic still comes out exactly.
+func TestDiscourseRateLimit(t *testing.T) {
+	d := replica.NewDataset(fixture(t)...)
+	s := replica.New(d, replica.Options{})
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	base := srv.URL + "/discourse"
+	var last *http.Response
+	var body []byte
+	for range replica.DiscourseRateLimit + 1 {
+		resp, err := http.Get(base + "/t/5512.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		last = resp
+	}
+	var e struct {
+		Errors    []string `json:"errors"`
+		ErrorType string   `json:"error_type"`
+		Extras    struct {
+			WaitSeconds int `json:"wait_seconds"`
+		} `json:"extras"`
+	}
+	ra, _ := strconv.Atoi(last.Header.Get("Retry-After"))
+	if err := json.Unmarshal(body, &e); last.StatusCode != 429 || err != nil || e.ErrorType != "rate_limit" ||
+		len(e.Errors) != 1 || e.Extras.WaitSeconds < 1 || ra != e.Extras.WaitSeconds {
+		t.Fatalf("request %d: HTTP %d, Retry-After %q, body %s", replica.DiscourseRateLimit+1, last.StatusCode, last.Header.Get("Retry-After"), body)
+	}
+
+	st := &story.Story{ID: "jack", Subject: []string{"Chrissy Teigen"}, Sources: []story.Source{{
+		Platform: reaction.Discourse, BaseURL: base, Topics: []string{"5512"}}}}
+	if err := st.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	authors, _ := reaction.NewPseudonymizer([]byte("test-secret-0123456789"), false)
+	cfg := crawler.Config{
+		StateDir: t.TempDir(), Authors: authors, RetryInitial: 10 * time.Millisecond, MaxRetryWait: 15 * time.Second,
+		Rates: map[reaction.Platform]string{reaction.Discourse: crawler.Unlimited},
+		Log:   slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+	sink := &memSink{}
+	start := time.Now()
+	runs, err := crawler.Run(context.Background(), cfg, st, sink, crawler.Once)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := expected(t, d, authors, base)
+	for id, r := range want {
+		if strings.Contains(r.URL, "/p/9000") { // the private topic is not asked for here
+			delete(want, id)
+		}
+	}
+	compare(t, sink.stored, want)
+	if len(runs) != 1 || runs[0].Errors != 0 {
+		t.Errorf("runs = %+v", runs)
+	}
+	if took := time.Since(start); took < time.Duration(ra-1)*time.Second {
+		t.Errorf("the crawl took %v: it did not wait for Retry-After %ds", took, ra)
 	}
 }

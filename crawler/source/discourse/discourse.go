@@ -148,6 +148,13 @@ func (c *crawl) topic(ctx context.Context, id string) error {
 			ts.rootID = p.ID
 		}
 	}
+	if len(page.PostStream.Stream) == 0 {
+		// No stream (not seen on current forums): the embedded posts are
+		// all there is to read.
+		for _, p := range page.PostStream.Posts {
+			page.PostStream.Stream = append(page.PostStream.Stream, p.ID)
+		}
+	}
 	if ts.rootID == 0 && len(page.PostStream.Stream) > 0 {
 		ts.rootID = page.PostStream.Stream[0]
 	}
