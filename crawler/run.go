@@ -284,6 +284,9 @@ func (sr *sourceRun) finish(ctx context.Context) reaction.CrawlRun {
 	case sr.collectErr != nil:
 		r.Status = reaction.RunFailed
 		r.Message = fmt.Sprintf("Stopped mid-way after %d reactions: %s.", r.Items, strings.TrimSuffix(oneLine(sr.collectErr.Error()), "."))
+	case r.Items == 0 && before <= 0 && r.Errors > 0:
+		r.Status = reaction.RunWarning
+		r.Message = fmt.Sprintf("Found no reactions, with %d %s (%s): see the log, then check the ids, queries and base_url.", r.Errors, plural(r.Errors, "error", "errors"), kindList(r.ErrorKinds))
 	case r.Items == 0 && before <= 0:
 		r.Status = reaction.RunWarning
 		r.Message = "Found no reactions: check the ids, queries and base_url of this source."
