@@ -244,6 +244,11 @@ func (c *crawl) resolve(ctx context.Context, s string) (string, error) {
 			DID string `json:"did"`
 		}
 		if err := c.getJSON(ctx, c.base+"/xrpc/com.atproto.identity.resolveHandle?handle="+url.QueryEscape(handle), nil, &res); err != nil {
+			var he *source.HTTPError
+			if errors.As(err, &he) && he.Status == 400 {
+				// InvalidRequest "Unable to resolve handle": no such account.
+				return "", fmt.Errorf("the handle in the URI does not resolve to an account: %w (%w)", source.ErrNotFound, err)
+			}
 			return "", fmt.Errorf("resolve handle: %w", err)
 		}
 		if !strings.HasPrefix(res.DID, "did:") {

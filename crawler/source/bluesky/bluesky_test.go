@@ -388,3 +388,28 @@ func TestGolden(t *testing.T) {
 }
 
 var _ source.Adapter = (*bluesky.Adapter)(nil)
+
+// TestBadInput: a bad base URL stops the source with an error naming it; a
+// bad thread is recorded and the good ones around it are still crawled.
+func TestBadInput(t *testing.T) {
+	d := replica.NewDataset(fixture(t)...)
+	srv := httptest.NewServer(replica.New(d, replica.Options{}))
+	defer srv.Close()
+	base := srv.URL + "/bluesky"
+	h := newHarness(t, &story.Source{Platform: reaction.Bluesky, BaseURL: "ftp://example.org"})
+	env := &source.Env{Source: h.src}
+	if err := (&bluesky.Adapter{}).Collect(t.Context(), env); err == nil || !strings.Contains(err.Error(), "base_url") {
+		t.Errorf("Collect with ftp base_url: %v", err)
+	}
+	root := d.Items(reaction.Bluesky)[0]
+	h = newHarness(t, &story.Source{Platform: reaction.Bluesky, BaseURL: base, Threads: []string{
+		"at://did:plc:x/app.bsky.feed.like/3k2abc", "at://nobody.example.net/app.bsky.feed.post/3k2abcdxyz222",
+		replica.BlueskyURI(root)}})
+	got, st := h.run(&bluesky.Adapter{})
+	if k := st.kinds(); k["bad_input"] != 1 || k["not_found"] != 1 {
+		t.Errorf("error kinds = %v, want bad_input (a like, not a post) and not_found (a handle without account)", k)
+	}
+	if len(got) < 50 {
+		t.Errorf("%d reactions: the good thread was not crawled", len(got))
+	}
+}

@@ -252,3 +252,23 @@ func mapsEqual(a, b map[string]int) bool {
 }
 
 var _ source.Adapter = (*discourse.Adapter)(nil)
+
+// TestBadInput: a bad base URL stops the source with an error naming it; a
+// bad topic id is recorded and the good topics around it are crawled.
+func TestBadInput(t *testing.T) {
+	d := replica.NewDataset(fixture(t)...)
+	srv := httptest.NewServer(replica.New(d, replica.Options{}))
+	defer srv.Close()
+	env := &source.Env{Source: &story.Source{Platform: reaction.Discourse, BaseURL: "forum.example.org"}}
+	if err := (&discourse.Adapter{}).Collect(t.Context(), env); err == nil || !strings.Contains(err.Error(), "base_url") {
+		t.Errorf("Collect with a base_url without scheme: %v", err)
+	}
+	h := newHarness(t, &story.Source{Platform: reaction.Discourse, BaseURL: srv.URL + "/discourse", Topics: []string{"slug-only", "5512"}})
+	got, st := h.run(&discourse.Adapter{})
+	if k := st.kinds(); k["bad_input"] != 1 || len(k) != 1 {
+		t.Errorf("error kinds = %v, want one bad_input", k)
+	}
+	if len(got) < 40 {
+		t.Errorf("%d reactions: the good topic was not crawled", len(got))
+	}
+}

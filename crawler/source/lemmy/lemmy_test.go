@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/reactions-research/reactions/crawler/replica"
+	"github.com/reactions-research/reactions/crawler/source"
 	"github.com/reactions-research/reactions/crawler/source/lemmy"
 	"github.com/reactions-research/reactions/reaction"
 	"github.com/reactions-research/reactions/story"
@@ -226,5 +227,25 @@ func TestGolden(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestBadInput: a bad base URL stops the source with an error naming it; a
+// bad post id is recorded and the good posts around it are crawled.
+func TestBadInput(t *testing.T) {
+	d := replica.NewDataset(fixture(t)...)
+	srv := httptest.NewServer(replica.New(d, replica.Options{}))
+	defer srv.Close()
+	env := &source.Env{Source: &story.Source{Platform: reaction.Lemmy, BaseURL: ""}}
+	if err := (&lemmy.Adapter{}).Collect(t.Context(), env); err == nil || !strings.Contains(err.Error(), "base_url") {
+		t.Errorf("Collect without base_url: %v", err)
+	}
+	h := newHarness(t, &story.Source{Platform: reaction.Lemmy, BaseURL: srv.URL + "/lemmy", Posts: []string{"!post", "1820033"}})
+	got, st := h.run(&lemmy.Adapter{})
+	if k := st.kinds(); k["bad_input"] != 1 || len(k) != 1 {
+		t.Errorf("error kinds = %v, want one bad_input", k)
+	}
+	if len(got) != 131 {
+		t.Errorf("%d reactions, want the 131 of the good post", len(got))
 	}
 }
