@@ -134,7 +134,7 @@ func (c *Config) validate() error {
 		return fmt.Errorf("batch wait %s: must be positive", c.BatchWait)
 	}
 	if c.BatchIdle == 0 {
-		c.BatchIdle = 20 * time.Millisecond
+		c.BatchIdle = 5 * time.Millisecond
 	}
 	if c.MaxBodyBytes == 0 {
 		c.MaxBodyBytes = 32 << 20

@@ -234,9 +234,10 @@ func (a *Aggregator) parseBody(body io.Reader) ([]reaction.Reaction, reaction.In
 	br := bufio.NewReaderSize(body, 64<<10)
 	var rs []reaction.Reaction
 	var line []byte
-	lineNo, notListed, firstNotListed := 0, 0, 0
+	lineNo, notListed, firstNotListed, received := 0, 0, 0, 0
+	reasons := map[string]int{} // counted once the whole body was read
 	reject := func(e *lineError) {
-		a.m.rejected.WithLabelValues(e.reason).Inc()
+		reasons[e.reason]++
 		if len(res.Rejected) < maxListedRejections {
 			res.Rejected = append(res.Rejected, reaction.Rejection{Line: lineNo, Error: e.msg})
 			return
@@ -247,6 +248,7 @@ func (a *Aggregator) parseBody(body io.Reader) ([]reaction.Reaction, reaction.In
 		notListed++
 	}
 	maxLine := a.cfg.MaxLineBytes
+	label := a.label()
 	for {
 		line = line[:0]
 		tooLong := false
@@ -272,16 +274,17 @@ func (a *Aggregator) parseBody(body io.Reader) ([]reaction.Reaction, reaction.In
 		if len(line) > 0 || tooLong {
 			lineNo++
 			if tooLong {
-				a.m.received.Inc()
+				received++
 				reject(rejectf(reasonTooLong, "line is longer than %d bytes (%s)", maxLine, sizeText(int64(maxLine))))
 			} else if t := bytes.TrimSpace(line); len(t) > 0 {
-				a.m.received.Inc()
+				received++
 				var rc reaction.Reaction
 				if e := decodeLine(t, &rc); e != nil {
 					reject(e)
 				} else if e := a.check(&rc); e != nil {
 					reject(e)
 				} else {
+					label(&rc)
 					rs = append(rs, rc)
 				}
 			}
@@ -289,6 +292,10 @@ func (a *Aggregator) parseBody(body io.Reader) ([]reaction.Reaction, reaction.In
 		if err == io.EOF {
 			break
 		}
+	}
+	a.m.received.Add(float64(received))
+	for reason, n := range reasons {
+		a.m.rejected.WithLabelValues(reason).Add(float64(n))
 	}
 	if notListed > 0 {
 		res.Rejected = append(res.Rejected, reaction.Rejection{Line: firstNotListed,

@@ -187,7 +187,7 @@ func (a *Aggregator) write(ctx context.Context, rs []reaction.Reaction) (res wri
 	wctx, cancel := context.WithTimeout(ctx, a.cfg.WriteTimeout)
 	defer cancel()
 	start := time.Now()
-	r, err := a.st.Write(wctx, rs, a.label())
+	r, err := a.st.Write(wctx, rs, nil) // labelled on the way in
 	a.m.flush.Observe(time.Since(start).Seconds())
 	if err != nil {
 		a.m.chErrors.WithLabelValues(errorKind(err)).Inc()

@@ -26,6 +26,7 @@ const DSNEnv = "REACTIONS_CLICKHOUSE"
 // concurrent use.
 type Store struct {
 	writeMu sync.Mutex // serialises Write and Relabel: exact dedup needs one writer
+	filter  IDFilter   // optional: skips lookups of ids certainly not stored (see SetIDFilter)
 	conn    driver.Conn
 	db      string
 	version string

@@ -35,6 +35,25 @@ const lookupChunk = 2000
 const reactionColumns = "story, platform, id, parent_id, root_id, url, created_at, first_seen, author, text, lang, " +
 	"likes, replies, deleted, stance, stance_score, classifier, digest, version, sign"
 
+// IDFilter lets Write skip looking up ids that are certainly not stored:
+// when most reactions are new, the lookup is most of a write's cost.
+type IDFilter interface {
+	// MayBeStored returns the ids of story that may be stored. Every
+	// stored id must be among them (false positives only cost a lookup).
+	MayBeStored(ctx context.Context, story string, ids []string) ([]string, error)
+	// Writing is called, before the insert, with the ids of story that
+	// are about to be inserted (also when the insert then fails).
+	Writing(story string, ids []string)
+}
+
+// SetIDFilter installs f for Write (nil removes it). A filter only knows
+// what this process writes: install one only in the single writing process.
+func (s *Store) SetIDFilter(f IDFilter) {
+	s.writeMu.Lock()
+	s.filter = f
+	s.writeMu.Unlock()
+}
+
 // stored is the current state of one reaction in the table.
 type stored struct {
 	r       reaction.Reaction
@@ -77,6 +96,12 @@ func (s *Store) Write(ctx context.Context, rs []reaction.Reaction, label func(*r
 	}
 	cur := map[string]*stored{} // story + "\x00" + id -> current state
 	for st, ids := range byStory {
+		if s.filter != nil {
+			var err error
+			if ids, err = s.filter.MayBeStored(ctx, st, ids); err != nil {
+				return res, fmt.Errorf("look up stored reactions: %w", err)
+			}
+		}
 		found, err := s.lookup(ctx, st, ids)
 		if err != nil {
 			return res, err
@@ -142,6 +167,17 @@ func (s *Store) Write(ctx context.Context, rs []reaction.Reaction, label func(*r
 	}
 	if rows == 0 {
 		return res, nil
+	}
+	if s.filter != nil {
+		written := map[string][]string{}
+		for i := range rs {
+			if !res.Duplicate[i] {
+				written[rs[i].Story] = append(written[rs[i].Story], rs[i].ID)
+			}
+		}
+		for st, ids := range written {
+			s.filter.Writing(st, ids)
+		}
 	}
 	if err := batch.Send(); err != nil {
 		return WriteResult{}, fmt.Errorf("insert %d rows into reactions: %w", rows, err)

@@ -394,7 +394,9 @@ func (sc *scratch) extract(text string, subj *subjectInfo, fc *FeatureConfig) {
 
 	// Emit features.
 	sc.add(mix(nsBias, 0), 1)
-	sc.name("bias")
+	if sc.debug {
+		sc.name("bias")
+	}
 	if fc.Words {
 		start := len(sc.feats)
 		prev1, prev2 := hBOS, uint64(0)
@@ -406,21 +408,31 @@ func (sc *scratch) extract(text string, subj *subjectInfo, fc *FeatureConfig) {
 			}
 			if t.flags&fNeg != 0 {
 				sc.add(mix(nsNeg, t.h), 1)
-				sc.name("neg:%s", sc.norm[t.s:t.e])
+				if sc.debug {
+					sc.name("neg:%s", sc.norm[t.s:t.e])
+				}
 			} else {
 				sc.add(mix(nsUni, t.h), 1)
-				sc.name("w:%s", sc.norm[t.s:t.e])
+				if sc.debug {
+					sc.name("w:%s", sc.norm[t.s:t.e])
+				}
 			}
 			if t.flags&fFinal != 0 {
 				sc.add(mix(nsFinal, t.h), 1)
-				sc.name("final:%s", sc.norm[t.s:t.e])
+				if sc.debug {
+					sc.name("final:%s", sc.norm[t.s:t.e])
+				}
 			}
 			if prev1 != 0 {
 				sc.add(mix(mix(nsBi, prev1), t.h), 1)
-				sc.name("bi:_%s", sc.norm[t.s:t.e])
+				if sc.debug {
+					sc.name("bi:_%s", sc.norm[t.s:t.e])
+				}
 				if prev2 != 0 {
 					sc.add(mix(mix(mix(nsTri, prev2), prev1), t.h), 1)
-					sc.name("tri:__%s", sc.norm[t.s:t.e])
+					if sc.debug {
+						sc.name("tri:__%s", sc.norm[t.s:t.e])
+					}
 				}
 			}
 			prev2, prev1 = prev1, t.h
@@ -443,23 +455,33 @@ func (sc *scratch) extract(text string, subj *subjectInfo, fc *FeatureConfig) {
 		for c := cue(0); c < numCues; c++ {
 			if cueCnt[c] > 0 {
 				sc.add(mix(nsCue, uint64(c)), cs)
-				sc.name("cue:%s", cueNames[c])
+				if sc.debug {
+					sc.name("cue:%s", cueNames[c])
+				}
 				if cueCnt[c] > 1 {
 					sc.add(mix(nsCueN2, uint64(c)), cs)
-					sc.name("cue2:%s", cueNames[c])
+					if sc.debug {
+						sc.name("cue2:%s", cueNames[c])
+					}
 				}
 			}
 			if cueNeg[c] > 0 {
 				sc.add(mix(nsCueNeg, uint64(c)), cs)
-				sc.name("cueneg:%s", cueNames[c])
+				if sc.debug {
+					sc.name("cueneg:%s", cueNames[c])
+				}
 			}
 			if cueFinal[c] > 0 {
 				sc.add(mix(nsCueFinal, uint64(c)), cs)
-				sc.name("cuefinal:%s", cueNames[c])
+				if sc.debug {
+					sc.name("cuefinal:%s", cueNames[c])
+				}
 			}
 			if cuePre[c] > 0 {
 				sc.add(mix(nsCuePre, uint64(c)), cs)
-				sc.name("cuepre:%s", cueNames[c])
+				if sc.debug {
+					sc.name("cuepre:%s", cueNames[c])
+				}
 			}
 		}
 		criticAttack, criticNeg, attackPlain := false, false, false
@@ -477,7 +499,9 @@ func (sc *scratch) extract(text string, subj *subjectInfo, fc *FeatureConfig) {
 		misc := func(id uint64, on bool) {
 			if on {
 				sc.add(mix(nsMisc, id), cs)
-				sc.name("misc:%d", id)
+				if sc.debug {
+					sc.name("misc:%d", id)
+				}
 			}
 		}
 		misc(mCriticAttack, criticAttack)
@@ -512,31 +536,49 @@ func (sc *scratch) extract(text string, subj *subjectInfo, fc *FeatureConfig) {
 	if fc.Sentiment {
 		cAll, cFinal := compound(sAll), compound(sFinal)
 		sc.add(mix(mix(nsSentBin, 1), sentBin(cAll)), cs)
-		sc.name("sent1:%d", sentBin(cAll))
+		if sc.debug {
+			sc.name("sent1:%d", sentBin(cAll))
+		}
 		sc.add(mix(mix(nsSentBin, 2), sentBin(cFinal)), cs)
-		sc.name("sent2:%d", sentBin(cFinal))
+		if sc.debug {
+			sc.name("sent2:%d", sentBin(cFinal))
+		}
 		sc.add(mix(mix(nsSentBin, 3), sentBin(compound(sOther))), cs)
-		sc.name("sent3:%d", sentBin(compound(sOther)))
+		if sc.debug {
+			sc.name("sent3:%d", sentBin(compound(sOther)))
+		}
 		if sCritic != 0 {
 			sc.add(mix(mix(nsSentBin, 4), sentBin(compound(sCritic))), cs)
-			sc.name("sent4:%d", sentBin(compound(sCritic)))
+			if sc.debug {
+				sc.name("sent4:%d", sentBin(compound(sCritic)))
+			}
 		}
 		if hasContrast {
 			sc.add(mix(mix(nsSentBin, 5), sentBin(compound(sPre))), cs)
-			sc.name("sent5:%d", sentBin(compound(sPre)))
+			if sc.debug {
+				sc.name("sent5:%d", sentBin(compound(sPre)))
+			}
 		}
 		if negSubjSent != 0 {
 			sc.add(mix(mix(nsSentBin, 6), sentBin(compound(negSubjSent))), cs)
-			sc.name("sent6:%d", sentBin(compound(negSubjSent)))
+			if sc.debug {
+				sc.name("sent6:%d", sentBin(compound(negSubjSent)))
+			}
 		}
 		if posSubjSent != 0 {
 			sc.add(mix(mix(nsSentBin, 7), sentBin(compound(posSubjSent))), cs)
-			sc.name("sent7:%d", sentBin(compound(posSubjSent)))
+			if sc.debug {
+				sc.name("sent7:%d", sentBin(compound(posSubjSent)))
+			}
 		}
 		sc.add(mix(nsSentVal, 1), cs*cAll)
-		sc.name("sentval:all")
+		if sc.debug {
+			sc.name("sentval:all")
+		}
 		sc.add(mix(nsSentVal, 2), cs*cFinal)
-		sc.name("sentval:final")
+		if sc.debug {
+			sc.name("sentval:final")
+		}
 	}
 }
 

@@ -25,6 +25,8 @@ type TrainOptions struct {
 	HardWeight float64 `json:"hard_weight"`
 	// Features selects the feature groups (default DefaultFeatures()).
 	Features *FeatureConfig `json:"features,omitempty"`
+	// Sources names the training files; it is recorded in the model.
+	Sources []string `json:"-"`
 }
 
 // DefaultTrainOptions returns the options used for the shipped model.
@@ -161,6 +163,7 @@ func Train(examples []Example, opts TrainOptions) (*Model, error) {
 			Features:       fc,
 			Examples:       len(examples),
 			Options:        opts,
+			Sources:        opts.Sources,
 		},
 		w: w,
 	}
