@@ -91,7 +91,7 @@ func TestExtractGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			doc, err := html.Parse(bytes.NewReader(src))
+			doc, err := html.Parse(bytes.NewReader(toUTF8(src, "text/html")))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -147,6 +147,8 @@ func (a *Adapter) Collect(ctx context.Context, env *source.Env) error {
 			r.cur.contentType = resp.Headers.Get("Content-Type")
 		}
 		r.cur.url = resp.Request.URL
+		// OnResponse runs before Colly parses the HTML for OnHTML.
+		resp.Body = toUTF8(resp.Body, r.cur.contentType)
 	})
 	r.c.OnHTML("html", func(e *colly.HTMLElement) {
 		if r.cur.parsed || r.cur.status < 200 || r.cur.status > 299 {
