@@ -121,6 +121,9 @@ type Request struct {
 	// ChunkRows bounds the reactions grouped per store query (memory on the
 	// ClickHouse side); default 200,000.
 	ChunkRows int64
+	// MetaOnly returns the metadata without writing any data (the row
+	// counts are exact all the same).
+	MetaOnly bool
 	// NoBOM leaves the UTF-8 byte-order mark out of CSV.
 	NoBOM bool
 	// Command records the command line or request in the metadata.
@@ -254,6 +257,9 @@ func (e *Exporter) Series(ctx context.Context, req Request, w io.Writer) (*Meta,
 		"bucket_start is the bucket's first instant in UTC; buckets are zero-filled and cover [from, to).",
 		"criticism_share = criticism / (support + criticism), empty (null) when both are 0.",
 		"Counts are exact: current reaction states, duplicates and superseded versions excluded.")
+	if req.MetaOnly {
+		return m, nil
+	}
 	if cnt.Total != m.Reactions {
 		m.Notes = append(m.Notes, fmt.Sprintf("Reactions were being written during the export: %d when counted per classifier, %d in the series.", cnt.Total, m.Reactions))
 	}
@@ -473,6 +479,9 @@ func (e *Exporter) Reactions(ctx context.Context, req Request, w io.Writer) (*Me
 	m.ClassifierVersions, m.Reactions, m.RowCount = cnt.Classifiers, cnt.Total, cnt.Total
 	m.Notes = append(m.Notes, "One row per reaction in its current state (the newest version), ordered by created_at then id; timestamps are UTC.",
 		"author is a keyed pseudonym unless the researcher opted in to keep handles.")
+	if req.MetaOnly {
+		return m, nil
+	}
 	rw, err := newWriter(req.Format, w, m, !req.NoBOM, func(w io.Writer) rowWriter { return newParquet[ReactionRow](w) })
 	if err != nil {
 		return nil, err

@@ -1,0 +1,297 @@
+// Package dashboard serves the reactions dashboard: a web app embedded in
+// the binary (uPlot charts of support, criticism and neutral over time, a
+// drill-down into each bucket, crawl completeness, exports and figures),
+// its JSON API (/api/v1/…, documented in docs/api.md), /metrics and
+// /healthz.
+//
+// Crawled text is hostile input. The app renders every datum with DOM text
+// APIs, never as HTML; links are http(s) only; and every answer carries a
+// strict Content-Security-Policy (scripts, styles, images and connections
+// from this origin only), so that no reaction can run script or load
+// anything.
+package dashboard
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/reactions-research/reactions/dashboard/export"
+	"github.com/reactions-research/reactions/store"
+)
+
+//go:embed web/index.html web/static web/vendor
+var embedded embed.FS
+
+// uPlotFile is the vendored chart library (built by web/build.sh).
+const uPlotFile = "vendor/uPlot.iife.min.js"
+
+// ContentSecurityPolicy is sent with every answer.
+const ContentSecurityPolicy = "default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; " +
+	"connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+
+// Options configure a Server. Store is required.
+type Options struct {
+	// Store is where the data is read. Required.
+	Store *store.Store
+	// Registerer registers the HTTP metrics; nil registers nothing.
+	Registerer prometheus.Registerer
+	// Gatherer is what /metrics serves; default the Registerer when it is
+	// a *prometheus.Registry, else prometheus.DefaultGatherer.
+	Gatherer prometheus.Gatherer
+	// Logger logs errors (default slog.Default()).
+	Logger *slog.Logger
+	// Version is the tool version, shown in the app and export metadata.
+	Version string
+	// Refresh is how often the app polls while a crawl runs. Default 5s.
+	Refresh time.Duration
+	// Assets, when set, replaces the embedded web directory (development:
+	// os.DirFS("dashboard/web")).
+	Assets fs.FS
+	// Now returns the current time (default time.Now).
+	Now func() time.Time
+}
+
+// Server is the dashboard. Build it with New; it is an http.Handler.
+type Server struct {
+	opt     Options
+	st      *store.Store
+	log     *slog.Logger
+	assets  fs.FS
+	mux     *http.ServeMux
+	metrics *httpMetrics
+	exp     *export.Exporter
+	built   bool // the vendored assets exist
+}
+
+// New returns a dashboard server.
+func New(opt Options) (*Server, error) {
+	if opt.Store == nil {
+		return nil, errors.New("dashboard: a store is required")
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	if opt.Refresh <= 0 {
+		opt.Refresh = 5 * time.Second
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Version == "" {
+		opt.Version = "dev"
+	}
+	assets := opt.Assets
+	if assets == nil {
+		sub, err := fs.Sub(embedded, "web")
+		if err != nil {
+			return nil, err
+		}
+		assets = sub
+	}
+	s := &Server{opt: opt, st: opt.Store, log: opt.Logger, assets: assets, mux: http.NewServeMux(),
+		exp: &export.Exporter{Store: opt.Store, Version: opt.Version, Now: opt.Now}}
+	if _, err := fs.Stat(assets, uPlotFile); err == nil {
+		s.built = true
+	}
+	m, err := newHTTPMetrics(opt.Registerer)
+	if err != nil {
+		return nil, err
+	}
+	s.metrics = m
+	gather := opt.Gatherer
+	if gather == nil {
+		if reg, ok := opt.Registerer.(*prometheus.Registry); ok {
+			gather = reg
+		} else {
+			gather = prometheus.DefaultGatherer
+		}
+	}
+	s.route("GET /{$}", "/", http.HandlerFunc(s.index))
+	static := http.FileServerFS(assets)
+	s.route("GET /static/", "/static/", static)
+	s.route("GET /vendor/", "/vendor/", http.HandlerFunc(s.vendor(static)))
+	s.route("GET /api/v1/stories", "/api/v1/stories", s.api(s.stories))
+	s.route("GET /api/v1/series", "/api/v1/series", s.api(s.series))
+	s.route("GET /api/v1/reactions", "/api/v1/reactions", s.api(s.reactions))
+	s.route("GET /api/v1/crawls", "/api/v1/crawls", s.api(s.crawls))
+	s.route("GET /api/v1/export", "/api/v1/export", http.HandlerFunc(s.export))
+	s.route("GET /api/v1/figure.svg", "/api/v1/figure", http.HandlerFunc(s.figure))
+	s.route("GET /api/v1/figure.png", "/api/v1/figure", http.HandlerFunc(s.figure))
+	s.route("GET /healthz", "/healthz", http.HandlerFunc(s.healthz))
+	s.route("GET /metrics", "/metrics", promhttp.HandlerFor(gather, promhttp.HandlerOpts{}))
+	s.route("/", "other", http.HandlerFunc(s.notFound))
+	return s, nil
+}
+
+// AssetsBuilt reports whether the vendored chart library is present.
+func (s *Server) AssetsBuilt() bool { return s.built }
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Content-Security-Policy", ContentSecurityPolicy)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Cross-Origin-Opener-Policy", "same-origin")
+	h.Set("Cross-Origin-Resource-Policy", "same-origin")
+	s.mux.ServeHTTP(w, r)
+}
+
+// route registers h under pattern, measured under the bounded label.
+func (s *Server) route(pattern, label string, h http.Handler) {
+	s.mux.Handle(pattern, s.metrics.wrap(label, h))
+}
+
+func (s *Server) index(w http.ResponseWriter, r *http.Request) {
+	if !s.built {
+		http.Error(w, "dashboard assets not built: run `make build` (or sh dashboard/web/build.sh) and rebuild; the JSON API under /api/v1/ works meanwhile", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-cache")
+	http.ServeFileFS(w, r, s.assets, "index.html")
+}
+
+// vendor serves the built third-party files (404 with a reason if not built).
+func (s *Server) vendor(static http.Handler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !s.built {
+			http.Error(w, "dashboard assets not built: run `make build`", http.StatusNotFound)
+			return
+		}
+		static.ServeHTTP(w, r)
+	}
+}
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusNotFound, &apiError{Msg: "no such page: see docs/api.md for the API"})
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	defer cancel()
+	if err := s.st.Ping(ctx); err != nil {
+		s.log.Warn("healthz: ClickHouse does not answer", "err", err)
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "clickhouse": "unreachable"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "clickhouse": s.st.ServerVersion(), "version": s.opt.Version})
+}
+
+// api adapts a JSON handler: it answers its value with 200, or its error.
+func (s *Server) api(h func(r *http.Request) (any, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		v, err := h(r)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, v)
+	}
+}
+
+// fail answers an error: an apiError as itself, a context cancellation as
+// 503, anything else as a logged 500 without internals.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var ae *apiError
+	switch {
+	case errors.As(err, &ae):
+		writeJSON(w, ae.Status, ae)
+	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+		writeJSON(w, http.StatusServiceUnavailable, &apiError{Msg: "the query was cancelled or took too long"})
+	default:
+		s.log.Error("dashboard request failed", "path", r.URL.Path, "err", err)
+		writeJSON(w, http.StatusInternalServerError, &apiError{Msg: "internal error: the query failed (see the server log)"})
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"error":"internal error: cannot encode the answer"}`)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Length", strconv.Itoa(len(b)+1))
+	w.WriteHeader(status)
+	w.Write(append(b, '\n'))
+}
+
+// httpMetrics count and time requests by route (bounded labels).
+type httpMetrics struct {
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+}
+
+func newHTTPMetrics(reg prometheus.Registerer) (*httpMetrics, error) {
+	m := &httpMetrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "reactions_dashboard_http_requests_total",
+			Help: "HTTP requests answered by the dashboard, by route and status code.",
+		}, []string{"handler", "code"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "reactions_dashboard_http_request_duration_seconds",
+			Help:    "Time to answer dashboard HTTP requests, by route.",
+			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 120},
+		}, []string{"handler"}),
+	}
+	if reg != nil {
+		for _, c := range []prometheus.Collector{m.requests, m.duration} {
+			if err := reg.Register(c); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return m, nil
+}
+
+func (m *httpMetrics) wrap(label string, h http.Handler) http.Handler {
+	dur := m.duration.WithLabelValues(label)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
+		h.ServeHTTP(sw, r)
+		dur.Observe(time.Since(start).Seconds())
+		m.requests.WithLabelValues(label, strconv.Itoa(sw.code)).Inc()
+	})
+}
+
+// statusWriter records the status code written.
+type statusWriter struct {
+	http.ResponseWriter
+	code        int
+	wroteHeader bool
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if !w.wroteHeader {
+		w.code, w.wroteHeader = code, true
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	w.wroteHeader = true
+	return w.ResponseWriter.Write(b)
+}
+
+// Flush lets streaming answers (exports) flush through the wrapper.
+func (w *statusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Unwrap gives http.ResponseController the underlying writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
