@@ -1,0 +1,525 @@
+package demo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/reactions-research/reactions/aggregator"
+	"github.com/reactions-research/reactions/crawler"
+	_ "github.com/reactions-research/reactions/crawler/adapters" // every platform adapter
+	"github.com/reactions-research/reactions/crawler/replica"
+	"github.com/reactions-research/reactions/crawler/source"
+	"github.com/reactions-research/reactions/reaction"
+	"github.com/reactions-research/reactions/store"
+	"github.com/reactions-research/reactions/story"
+)
+
+// Database is the ClickHouse database of the demo: a database of its own,
+// so that --reset can drop it without touching a researcher's data.
+const Database = "reactions_demo"
+
+// FollowCut is where --follow starts: the replicas first serve the first
+// day and a half, then replay the rest.
+var FollowCut = Published.Add(36 * time.Hour)
+
+// Config configures Run. Every field states its default.
+type Config struct {
+	// Listen is the dashboard's address. Default "127.0.0.1:8080".
+	Listen string
+	// Follow keeps the replicas adding reactions (a deterministic replay of
+	// the rest of the data set) and the crawler polling, until ctx ends.
+	Follow bool
+	// Reset drops the demo database and the demo's crawl state first.
+	Reset bool
+	// Seed is the data set's seed. Default DefaultSeed.
+	Seed int64
+	// Scale multiplies the number of reactions. Default 1.
+	Scale float64
+	// StateDir is the state directory. Default store.StateDir().
+	StateDir string
+	// DSN is the demo database. Default DSN(ctx, StateDir): database
+	// Database on the server every command uses.
+	DSN string
+	// Poll overrides the demo story's poll period (10 s) in --follow mode.
+	Poll time.Duration
+	// ReplayStep is how often --follow adds reactions, and ReplayHours how
+	// many hours of the story each step adds. Defaults 2 s and 2 h.
+	ReplayStep  time.Duration
+	ReplayHours float64
+	// Dashboard returns the dashboard's HTTP handler on the demo store.
+	// Required.
+	Dashboard func(ctx context.Context, s *store.Store, reg prometheus.Registerer) (http.Handler, error)
+	// Stdout receives the URL, the crawl summary and the agreement report.
+	// Default os.Stdout.
+	Stdout io.Writer
+	// Log receives structured logs. Default slog.Default().
+	Log *slog.Logger
+	// Version is the binary's version (User-Agent, /healthz). Default "dev".
+	Version string
+	// Ready, when set, is called with the dashboard's URL as soon as it
+	// serves (before the crawl).
+	Ready func(url string)
+	// OnReport, when set, is called after every crawl (each poll in
+	// --follow mode) with its runs and the agreement measured after it.
+	OnReport func(runs []reaction.CrawlRun, a *Agreement)
+}
+
+func (c *Config) defaults() error {
+	if c.Listen == "" {
+		c.Listen = "127.0.0.1:8080"
+	}
+	if c.Seed == 0 {
+		c.Seed = DefaultSeed
+	}
+	if c.Scale <= 0 {
+		c.Scale = 1
+	}
+	if c.StateDir == "" {
+		c.StateDir = store.StateDir()
+	}
+	if c.ReplayStep <= 0 {
+		c.ReplayStep = 2 * time.Second
+	}
+	if c.ReplayHours <= 0 {
+		c.ReplayHours = 2
+	}
+	if c.Dashboard == nil {
+		return errors.New("demo: no dashboard constructor")
+	}
+	if c.Stdout == nil {
+		c.Stdout = os.Stdout
+	}
+	if c.Log == nil {
+		c.Log = slog.Default()
+	}
+	if c.Version == "" {
+		c.Version = "dev"
+	}
+	return nil
+}
+
+// DSN returns the DSN of the demo database: the server of
+// REACTIONS_CLICKHOUSE, or the local one (started if needed), with the
+// database switched to Database.
+func DSN(ctx context.Context, stateDir string) (string, error) {
+	dsn, err := store.DefaultDSN(ctx, stateDir)
+	if err != nil {
+		return "", err
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "", fmt.Errorf("ClickHouse DSN: %w", err)
+	}
+	u.Path = "/" + Database
+	return u.String(), nil
+}
+
+// Reset drops the demo database and removes the demo's crawl state and
+// spool. It never touches another database.
+func Reset(ctx context.Context, dsn, stateDir string) error {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return fmt.Errorf("ClickHouse DSN: %w", err)
+	}
+	if strings.Trim(u.Path, "/") != Database {
+		return fmt.Errorf("reset: refusing to drop database %q: the demo only drops %q", strings.Trim(u.Path, "/"), Database)
+	}
+	u.Path = "/default"
+	s, err := store.Open(ctx, u.String(), store.Options{NoMigrate: true})
+	if err != nil {
+		return fmt.Errorf("reset: %w", err)
+	}
+	defer s.Close()
+	if err := s.Conn().Exec(ctx, "DROP DATABASE IF EXISTS "+Database); err != nil {
+		return fmt.Errorf("reset: drop database %s: %w", Database, err)
+	}
+	for _, dir := range []string{filepath.Join(stateDir, "crawl", StoryID), filepath.Join(stateDir, "demo", "spool")} {
+		if err := os.RemoveAll(dir); err != nil {
+			return fmt.Errorf("reset: %w", err)
+		}
+	}
+	return nil
+}
+
+// Missing is a demo source that cannot run in this build.
+type Missing struct {
+	Platform reaction.Platform
+	Reason   string
+}
+
+// Available keeps the sources of st whose platform has both a replica and
+// an adapter in this build, and says why the others were left out.
+func Available(st *story.Story) (*story.Story, []Missing) {
+	out := *st
+	out.Sources = nil
+	var missing []Missing
+	for _, src := range st.Sources {
+		_, hasReplica := replica.Platforms()[src.Platform]
+		_, hasAdapter := source.Lookup(src.Platform)
+		switch {
+		case !hasReplica && !hasAdapter:
+			missing = append(missing, Missing{src.Platform, "no replica and no adapter in this build"})
+		case !hasReplica:
+			missing = append(missing, Missing{src.Platform, "no replica in this build"})
+		case !hasAdapter:
+			missing = append(missing, Missing{src.Platform, "no adapter in this build"})
+		default:
+			out.Sources = append(out.Sources, src)
+		}
+	}
+	return &out, missing
+}
+
+// Run runs the demo: the local ClickHouse (database Database), the
+// replicas serving the demo data set, the aggregator's HTTP API, the
+// crawler with the real adapters over HTTP, and the dashboard. It prints
+// the dashboard's URL, the crawl summary and the classifier's agreement
+// with the generator, then serves until ctx ends.
+func Run(ctx context.Context, cfg Config) error {
+	if err := cfg.defaults(); err != nil {
+		return err
+	}
+	start := time.Now()
+	out, log := cfg.Stdout, cfg.Log
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	dsn := cfg.DSN
+	if dsn == "" {
+		var err error
+		if dsn, err = DSN(ctx, cfg.StateDir); err != nil {
+			return err
+		}
+	}
+	// The replicas listen where they did last time: web ids contain the
+	// page URL, so a new port would make new ids. When the old port is
+	// taken the demo starts over rather than count web comments twice.
+	replicaLn, portChanged, err := listenReplica(cfg.StateDir)
+	if err != nil {
+		return err
+	}
+	defer replicaLn.Close()
+	if portChanged && !cfg.Reset {
+		if _, err := os.Stat(filepath.Join(cfg.StateDir, "crawl", StoryID)); err == nil {
+			fmt.Fprintln(out, "The replicas' previous port is taken: starting the demo over (its ids name the port).")
+			cfg.Reset = true
+		}
+	}
+	if cfg.Reset {
+		if err := Reset(ctx, dsn, cfg.StateDir); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "Reset: dropped database %s and the demo's crawl state.\n", Database)
+	}
+	st, err := store.Open(ctx, dsn, store.Options{})
+	if err != nil {
+		return fmt.Errorf("open the demo database: %w", err)
+	}
+	defer st.Close()
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m := newMetrics(reg)
+
+	// The data set, and in --follow mode the part still to come.
+	items := Items(cfg.Seed, Options{Scale: cfg.Scale})
+	d := replica.NewDataset()
+	feed := newFeed(items, d, m)
+	if cfg.Follow {
+		feed.advance(FollowCut)
+	} else {
+		feed.advance(WindowTo)
+	}
+	base := "http://" + replicaLn.Addr().String()
+	rs := replica.New(d, replica.Options{})
+	stopReplica := serve(replicaLn, withMetrics(m.instrument(rs), reg), log, "replicas")
+	defer stopReplica()
+
+	agg, err := aggregator.New(ctx, aggregator.Config{
+		StateDir: cfg.StateDir, SpoolDir: filepath.Join(cfg.StateDir, "demo", "spool"),
+		Registerer: reg, Gatherer: reg, Logger: log, Version: cfg.Version, StoryLimit: 1000,
+	}, st)
+	if err != nil {
+		return err
+	}
+	aggDone := make(chan error, 1)
+	go func() { aggDone <- agg.Run(ctx) }()
+	defer func() {
+		cctx, ccancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer ccancel()
+		if err := agg.Close(cctx); err != nil {
+			log.Error("close the aggregator", "err", err)
+		}
+	}()
+	aggLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("aggregator: %w", err)
+	}
+	stopAgg := serve(aggLn, agg.Handler(), log, "aggregator")
+	defer stopAgg()
+	aggURL := "http://" + aggLn.Addr().String()
+
+	dash, err := cfg.Dashboard(ctx, st, reg)
+	if err != nil {
+		return fmt.Errorf("dashboard: %w", err)
+	}
+	dashLn, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("dashboard: listen on %s: %w (pass --listen with a free address, e.g. 127.0.0.1:0)", cfg.Listen, err)
+	}
+	stopDash := serve(dashLn, withMetrics(dash, reg), log, "dashboard")
+	defer stopDash()
+	dashURL := "http://" + dashLn.Addr().String() + "/?story=" + StoryID
+	fmt.Fprintf(out, "Dashboard: %s  (demo data: generated, seed %d)\n", dashURL, cfg.Seed)
+	fmt.Fprintf(out, "Replicas:  %s   Aggregator: %s   Database: %s\n", base, aggURL, redactDSN(dsn))
+	if cfg.Ready != nil {
+		cfg.Ready(dashURL)
+	}
+
+	s, missing := Available(Story(base))
+	if cfg.Poll > 0 {
+		s.Poll = story.Duration(cfg.Poll)
+	}
+	if err := s.Validate(); err != nil {
+		return fmt.Errorf("demo story: %w", err)
+	}
+	if len(s.Sources) == 0 {
+		return errors.New("no platform has both a replica and an adapter in this build: nothing to crawl")
+	}
+	var crawled []reaction.Platform
+	for _, src := range s.Sources {
+		crawled = append(crawled, src.Platform)
+	}
+	// The replica's token endpoint accepts any app credentials: these
+	// stand in for a researcher's Reddit app, and never leave loopback.
+	os.Setenv("REDDIT_CLIENT_ID", "reactions-demo")
+	os.Setenv("REDDIT_CLIENT_SECRET", "reactions-demo-secret")
+
+	secret, err := reaction.LoadSecret(cfg.StateDir)
+	if err != nil {
+		return err
+	}
+	authors, err := reaction.NewPseudonymizer(secret, false)
+	if err != nil {
+		return err
+	}
+	crawler.Version = cfg.Version
+	var reportMu sync.Mutex
+	report := func(runs []reaction.CrawlRun, final bool) {
+		reportMu.Lock()
+		defer reportMu.Unlock()
+		mctx, mcancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer mcancel()
+		a, err := Measure(mctx, st, StoryID, d, base, crawled...)
+		if err != nil {
+			log.Error("measure the classifier's agreement", "err", err)
+			return
+		}
+		withReport := *s
+		withReport.DemoReport = a.JSON()
+		if err := agg.PutStory(mctx, &withReport); err != nil {
+			log.Error("store the agreement report", "err", err)
+		}
+		fmt.Fprintf(out, "\n%s  crawl of %s (%s after start)\n", time.Now().UTC().Format(time.RFC3339), StoryID, time.Since(start).Round(100*time.Millisecond))
+		writeSummary(out, runs, missing, a)
+		fmt.Fprintln(out)
+		a.WriteText(out)
+		if cfg.OnReport != nil {
+			cfg.OnReport(runs, a)
+		}
+		if final {
+			fmt.Fprintf(out, "\nDashboard: %s\nReady in %s. Press Ctrl-C to stop.\n", dashURL, time.Since(start).Round(100*time.Millisecond))
+		}
+	}
+	ccfg := crawler.Config{
+		StateDir: cfg.StateDir, Authors: authors, Registerer: reg, Log: log,
+		BatchWait: 200 * time.Millisecond,
+	}
+	sink := crawler.NewHTTPSink(aggURL, "")
+	if !cfg.Follow {
+		runs, err := crawler.Run(ctx, ccfg, s, sink, crawler.Once)
+		if err != nil {
+			return err
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		report(runs, true)
+	} else {
+		fmt.Fprintf(out, "Follow: the replicas serve the story up to %s and then add %.0f h of it every %s; the crawler polls every %s.\n",
+			FollowCut.Format("2006-01-02 15:04 MST"), cfg.ReplayHours, cfg.ReplayStep, time.Duration(s.Poll))
+		ccfg.OnPoll = func(runs []reaction.CrawlRun) { report(runs, false) }
+		go feed.replay(ctx, cfg.ReplayStep, hours(cfg.ReplayHours), log)
+		go func() {
+			if _, err := crawler.Run(ctx, ccfg, s, sink, crawler.Follow); err != nil {
+				log.Error("crawl", "err", err)
+			}
+		}()
+		fmt.Fprintf(out, "\nDashboard: %s (updates live). Press Ctrl-C to stop.\n", dashURL)
+	}
+	select {
+	case <-ctx.Done():
+	case err := <-aggDone:
+		if err != nil {
+			return fmt.Errorf("aggregator: %w", err)
+		}
+	}
+	return nil
+}
+
+// writeSummary prints the crawl summary, a line per platform the build
+// cannot crawl, and what was stored against the ground truth.
+func writeSummary(w io.Writer, runs []reaction.CrawlRun, missing []Missing, a *Agreement) {
+	all := append([]reaction.CrawlRun(nil), runs...)
+	for _, m := range missing {
+		all = append(all, reaction.CrawlRun{Source: string(m.Platform), Platform: m.Platform, Status: "skipped", Message: m.Reason})
+	}
+	crawler.WriteSummary(w, all)
+	fmt.Fprintln(w, "Bluesky is crawled by its threads only: its search needs an account (BLUESKY_HANDLE and BLUESKY_APP_PASSWORD), which the demo does not use.")
+	if a != nil {
+		var ps []string
+		for _, p := range reaction.Platforms {
+			if c, ok := a.PerPlatform[p]; ok {
+				ps = append(ps, fmt.Sprintf("%s %d/%d", p, c.Stored, c.Expected))
+			}
+		}
+		fmt.Fprintf(w, "Stored / ground truth: %s\n", strings.Join(ps, ", "))
+	}
+}
+
+// listenReplica listens on the port recorded in stateDir/demo/replica.addr
+// when it is free, else on a new free port, which it records.
+func listenReplica(stateDir string) (net.Listener, bool, error) {
+	path := filepath.Join(stateDir, "demo", "replica.addr")
+	prev, _ := os.ReadFile(path)
+	addr := strings.TrimSpace(string(prev))
+	if addr != "" {
+		if ln, err := net.Listen("tcp", addr); err == nil {
+			return ln, false, nil
+		}
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, false, fmt.Errorf("replicas: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		ln.Close()
+		return nil, false, fmt.Errorf("replicas: %w", err)
+	}
+	if err := os.WriteFile(path, []byte(ln.Addr().String()+"\n"), 0o600); err != nil {
+		ln.Close()
+		return nil, false, fmt.Errorf("replicas: %w", err)
+	}
+	return ln, true, nil
+}
+
+// serve serves h on ln until the returned stop is called.
+func serve(ln net.Listener, h http.Handler, log *slog.Logger, what string) (stop func()) {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("serve "+what, "err", err)
+		}
+	}()
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+	}
+}
+
+// withMetrics serves /metrics from reg in front of h.
+func withMetrics(h http.Handler, reg *prometheus.Registry) http.Handler {
+	mh := promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/metrics" {
+			mh.ServeHTTP(w, r)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// redactDSN hides a DSN's password.
+func redactDSN(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "(DSN)"
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
+
+// feed holds the items not yet served and adds them to the dataset in time
+// order: all at once, or as a replay (--follow).
+type feed struct {
+	mu    sync.Mutex
+	items []replica.Item // sorted by CreatedAt
+	next  int
+	d     *replica.Dataset
+	m     *metrics
+}
+
+func newFeed(items []replica.Item, d *replica.Dataset, m *metrics) *feed {
+	return &feed{items: items, d: d, m: m}
+}
+
+// advance adds every item created before until; it returns how many.
+func (f *feed) advance(until time.Time) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	i := f.next
+	for i < len(f.items) && f.items[i].CreatedAt.Before(until) {
+		i++
+	}
+	n := i - f.next
+	if n > 0 {
+		f.d.Add(f.items[f.next:i]...)
+		f.m.replayed.Add(float64(n))
+	}
+	f.next = i
+	return n
+}
+
+func (f *feed) done() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.next >= len(f.items)
+}
+
+// replay advances the story's clock by span every step until every item
+// is served or ctx ends.
+func (f *feed) replay(ctx context.Context, step, span time.Duration, log *slog.Logger) {
+	clock := FollowCut
+	t := time.NewTicker(step)
+	defer t.Stop()
+	for !f.done() {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		clock = clock.Add(span)
+		if n := f.advance(clock); n > 0 {
+			log.Debug("demo replay", "story_time", clock.Format(time.RFC3339), "added", n)
+		}
+	}
+	log.Info("demo replay complete: the replicas now serve the whole data set")
+}
