@@ -111,6 +111,7 @@ type lemmyThread struct {
 	post     Item
 	comments []Item            // in CreatedAt order
 	path     map[string]string // comment native -> "0.a.b"
+	below    map[string]int    // path -> number of comments below it
 }
 
 func lemmyThreadOf(d *Dataset, post Item) *lemmyThread {
@@ -136,22 +137,20 @@ func lemmyThreadOf(d *Dataset, post Item) *lemmyThread {
 		t.path[it.Native] = p
 		return p
 	}
+	t.below = map[string]int{}
 	for _, c := range t.comments {
-		pathOf(c, 0)
+		p := pathOf(c, 0)
+		for i := len(p) - 1; i > 0; i-- {
+			if p[i] == '.' {
+				t.below[p[:i]]++
+			}
+		}
 	}
 	return t
 }
 
 // descendants counts the comments below path (Lemmy's child_count).
-func (t *lemmyThread) descendants(path string) int {
-	n := 0
-	for _, c := range t.comments {
-		if strings.HasPrefix(t.path[c.Native], path+".") {
-			n++
-		}
-	}
-	return n
-}
+func (t *lemmyThread) descendants(path string) int { return t.below[path] }
 
 func lemmyPost(d *Dataset, native string) (Item, bool) {
 	it, ok := d.Get(reaction.Lemmy, native)
