@@ -128,14 +128,14 @@ func (s *statsRec) kinds() map[string]int {
 
 // harness runs an adapter against a source and records what it emits.
 type harness struct {
-	t       *testing.T
+	t       testing.TB
 	src     *story.Source
 	state   memState
 	authors *reaction.Pseudonymizer
 	fetch   *testFetcher
 }
 
-func newHarness(t *testing.T, src *story.Source) *harness {
+func newHarness(t testing.TB, src *story.Source) *harness {
 	t.Helper()
 	p, err := reaction.NewPseudonymizer([]byte("0123456789abcdef0123"), false)
 	if err != nil {

@@ -1,0 +1,395 @@
+// Package mastodon collects public statuses and their replies from a
+// server that speaks the Mastodon API (sources.md §3), without a token.
+//
+// What it does, per run:
+//
+//   - each hashtag: timelines/tag/<tag>?limit=40, following the Link
+//     header's rel="next" (absolute URLs) until it is absent or a page is
+//     empty; on later runs it pages forward from the newest status seen
+//     with min_id, following rel="prev", so that only new statuses come;
+//   - each named status: statuses/<id> (a 404 means deleted);
+//   - for every such status that has replies, or whose parent is not
+//     known yet: statuses/<id>/context. An anonymous context shows at most
+//     60 descendants, 20 levels deep, so every descendant whose
+//     replies_count exceeds the replies seen gets its own context asked,
+//     until nothing is missing;
+//   - on later runs the contexts of the statuses found earlier (at most
+//     100 a run, least recently asked first, for a week) are asked again
+//     for new replies.
+//
+// Mapping: the id is "mastodon:" + the status uri (its ActivityPub id, the
+// same on every server); parent and root are the uris of the status
+// answered and of the conversation's first status, from the context
+// (when the parent cannot be read, e.g. it is not public, the parent id is
+// "mastodon:<base_url>/api/v1/statuses/<in_reply_to_id>"); a reply whose
+// parent was deleted has no parent (Mastodon sets in_reply_to_id to null);
+// the author is account.acct with the server's domain added for local
+// accounts (user@domain, stable across servers); text is the content HTML
+// as plain text (htmltext), after the content warning (spoiler_text) and a
+// blank line when there is one; likes are favourites_count, replies
+// replies_count; lang is language; the URL is url (uri when null). A boost
+// is not a reaction: the boosted status is taken instead. Deleted statuses
+// are simply absent.
+package mastodon
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/reactions-research/reactions/crawler/source"
+	"github.com/reactions-research/reactions/reaction"
+)
+
+const (
+	pageLimit = 40 // statuses per timeline page (Mastodon's maximum)
+	// maxRefresh bounds the contexts asked again per run, within
+	// Mastodon's anonymous budget of 300 requests per 5 minutes.
+	maxRefresh = 100
+	// followFor is how long a found status is watched for new replies.
+	followFor = 7 * 24 * time.Hour
+	// maxPages bounds one timeline walk.
+	maxPages = 5000
+	// maxUp bounds how many contexts are asked to climb to a root more
+	// than 40 ancestors away.
+	maxUp = 25
+)
+
+// State keys.
+const (
+	stateTag     = "tag:"    // + tag: newest status id seen on its timeline
+	stateThreads = "threads" // "id:created:asked,…" statuses watched for replies (Unix seconds)
+)
+
+func init() {
+	source.Register(reaction.Mastodon, func() source.Adapter { return &Adapter{} })
+}
+
+// Adapter collects Mastodon reactions. The zero value is ready to use.
+type Adapter struct{}
+
+// Collect implements source.Adapter.
+func (a *Adapter) Collect(ctx context.Context, env *source.Env) error {
+	r := &run{
+		env: env, log: env.Log, known: map[string]*status{}, asked: map[string]bool{},
+		emitted: map[string]bool{}, seeds: map[string]bool{},
+	}
+	if r.log == nil {
+		r.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	r.base = strings.TrimRight(env.Source.BaseURL, "/")
+	u, err := url.Parse(r.base)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("mastodon: base_url %q is not a server URL", env.Source.BaseURL)
+	}
+	r.baseURL = u
+	return r.collect(ctx)
+}
+
+// flexID is an id sent as a string (Mastodon) or a number (some other
+// servers).
+type flexID string
+
+// UnmarshalJSON accepts "123", 123 and null.
+func (f *flexID) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if bytes.Equal(b, []byte("null")) {
+		*f = ""
+		return nil
+	}
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		*f = flexID(s)
+		return nil
+	}
+	var n json.Number
+	if err := json.Unmarshal(b, &n); err != nil {
+		return fmt.Errorf("id %s is neither a string nor a number", b)
+	}
+	*f = flexID(n.String())
+	return nil
+}
+
+// status is the part of a Status the adapter uses.
+type status struct {
+	ID              flexID  `json:"id"`
+	URI             string  `json:"uri"`
+	URL             *string `json:"url"`
+	CreatedAt       string  `json:"created_at"`
+	InReplyToID     flexID  `json:"in_reply_to_id"`
+	SpoilerText     string  `json:"spoiler_text"`
+	Visibility      string  `json:"visibility"`
+	Language        *string `json:"language"`
+	RepliesCount    int64   `json:"replies_count"`
+	FavouritesCount int64   `json:"favourites_count"`
+	Content         string  `json:"content"`
+	Reblog          *status `json:"reblog"`
+	Account         struct {
+		Acct     string `json:"acct"`
+		Username string `json:"username"`
+		URL      string `json:"url"`
+	} `json:"account"`
+}
+
+type threadContext struct {
+	Ancestors   []*status `json:"ancestors"`
+	Descendants []*status `json:"descendants"`
+}
+
+type run struct {
+	env     *source.Env
+	log     *slog.Logger
+	base    string
+	baseURL *url.URL
+	known   map[string]*status // local id -> status, everything seen this run
+	asked   map[string]bool    // local ids whose context was asked this run
+	emitted map[string]bool    // reaction ids emitted this run
+	seeds   map[string]bool    // local ids found as tagged or named statuses this run
+	// children maps a local id to the ids of the replies seen to it.
+	children map[string]map[string]bool
+	ok       int
+	blocked  int
+}
+
+func (r *run) now() time.Time {
+	if r.env.Now != nil {
+		return r.env.Now()
+	}
+	return time.Now()
+}
+
+func (r *run) collect(ctx context.Context) error {
+	threads := parseThreads(r.env.State.Get(stateThreads))
+	for _, id := range r.env.Source.Statuses {
+		id = strings.TrimSpace(id)
+		var s status
+		if _, err := r.get(ctx, r.base+"/api/v1/statuses/"+url.PathEscape(id), &s); err != nil {
+			if err := r.fail("status", fmt.Errorf("mastodon: status %s: %w", id, err)); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := r.seed(ctx, &s, threads); err != nil {
+			return err
+		}
+	}
+	for _, tag := range r.env.Source.Hashtags {
+		if err := r.timeline(ctx, strings.TrimPrefix(strings.TrimSpace(tag), "#"), threads); err != nil {
+			return err
+		}
+	}
+	if err := r.refresh(ctx, threads); err != nil {
+		return err
+	}
+	threads.prune(r.now().Add(-followFor).Unix())
+	r.env.State.Set(stateThreads, threads.String())
+	if r.blocked > 0 && r.ok == 0 {
+		return fmt.Errorf("mastodon: every request was refused: %w", source.ErrBlocked)
+	}
+	return nil
+}
+
+// get fetches u and decodes its JSON into v.
+func (r *run) get(ctx context.Context, u string, v any) (*source.Response, error) {
+	resp, err := r.env.Fetch.Get(ctx, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(resp.Body, v); err != nil {
+		return nil, fmt.Errorf("%s: %w", u, err)
+	}
+	r.ok++
+	r.env.Stats.Page()
+	return resp, nil
+}
+
+// fail records a non-fatal error; it returns the error that stops the run
+// (a cancelled context), if any.
+func (r *run) fail(what string, err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	if errors.Is(err, source.ErrBlocked) {
+		r.blocked++
+		r.env.Stats.Blocked(what, err)
+		return nil
+	}
+	r.env.Stats.Error(errorKind(err), err)
+	return nil
+}
+
+// errorKind maps an error to the Stats vocabulary.
+func errorKind(err error) string {
+	var he *source.HTTPError
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.Is(err, source.ErrNotFound):
+		return "not_found"
+	case errors.Is(err, source.ErrRobots):
+		return "robots"
+	case errors.Is(err, source.ErrTooLarge):
+		return "too_large"
+	case errors.As(err, &se), errors.As(err, &te), errors.Is(err, errShape):
+		return "parse"
+	case errors.As(err, &he) && he.Status == http.StatusTooManyRequests:
+		return "rate_limited"
+	case errors.As(err, &he) && he.Status >= 500:
+		return "http_5xx"
+	case errors.As(err, &he):
+		return "http_4xx"
+	}
+	return "network"
+}
+
+// errShape marks JSON that parses but is not the shape Mastodon sends.
+var errShape = errors.New("unexpected response shape")
+
+// idLess orders Mastodon ids (decimal strings) as numbers.
+func idLess(a, b string) bool {
+	if len(a) != len(b) {
+		return len(a) < len(b)
+	}
+	return a < b
+}
+
+// --- timelines ------------------------------------------------------------
+
+// timeline walks one hashtag. The first walk goes back in time by
+// rel="next" to the end (or the story window's start); later walks go
+// forward from the newest status seen, by min_id and rel="prev".
+func (r *run) timeline(ctx context.Context, tag string, threads *watched) error {
+	key := stateTag + strings.ToLower(tag)
+	cursor := r.env.State.Get(key)
+	q := url.Values{"limit": {strconv.Itoa(pageLimit)}}
+	rel := "next"
+	if cursor != "" {
+		q.Set("min_id", cursor)
+		rel = "prev"
+	}
+	u := r.base + "/api/v1/timelines/tag/" + url.PathEscape(tag) + "?" + q.Encode()
+	var from, to time.Time
+	if w := r.env.Story.Window; w != nil {
+		from, to = w.From, w.To
+	}
+	newest, seen := cursor, 0
+	for pages := 0; u != "" && pages < maxPages; pages++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		var page []*status
+		resp, err := r.get(ctx, u, &page)
+		if err != nil {
+			// The cursor stays: the next run walks this part again.
+			return r.fail("timeline", fmt.Errorf("mastodon: #%s: %w", tag, err))
+		}
+		if len(page) == 0 {
+			break
+		}
+		stop := false
+		pageNewest := ""
+		for _, s := range page {
+			if s == nil {
+				continue
+			}
+			if s.Reblog != nil {
+				s = s.Reblog
+			}
+			if pageNewest == "" || idLess(pageNewest, string(s.ID)) {
+				pageNewest = string(s.ID)
+			}
+			t := parseTime(s.CreatedAt)
+			if !from.IsZero() && t.Before(from) {
+				stop = true
+				continue
+			}
+			if !to.IsZero() && !t.Before(to) {
+				continue
+			}
+			seen++
+			if err := r.seed(ctx, s, threads); err != nil {
+				return err
+			}
+		}
+		if newest == "" || idLess(newest, pageNewest) {
+			newest = pageNewest
+		}
+		if cursor != "" {
+			// Paging forward: every page is contiguous with the cursor.
+			r.env.State.Set(key, newest)
+		}
+		if stop {
+			break
+		}
+		u = r.follow(linkRel(resp.Header.Values("Link"), rel))
+	}
+	if newest != "" {
+		r.env.State.Set(key, newest)
+	}
+	r.log.Info("mastodon timeline walked", "statuses", seen)
+	return nil
+}
+
+// follow returns a Link target to fetch: as given when it is on the
+// base URL's host, else the same path and query on that host.
+func (r *run) follow(link string) string {
+	if link == "" {
+		return ""
+	}
+	u, err := url.Parse(link)
+	if err != nil {
+		return ""
+	}
+	if u.Host == "" || !strings.EqualFold(u.Host, r.baseURL.Host) {
+		r.log.Warn("mastodon Link header points at another host; following it on base_url", "host", u.Host)
+		u.Scheme, u.Host = r.baseURL.Scheme, r.baseURL.Host
+	}
+	return u.String()
+}
+
+// linkRel returns the URL of the link with relation rel in Link headers.
+func linkRel(values []string, rel string) string {
+	for _, v := range values {
+		for _, part := range strings.Split(v, ",") {
+			target, params, ok := strings.Cut(part, ";")
+			if !ok {
+				continue
+			}
+			target = strings.TrimSpace(target)
+			if !strings.HasPrefix(target, "<") || !strings.HasSuffix(target, ">") {
+				continue
+			}
+			for _, p := range strings.Split(params, ";") {
+				k, v, _ := strings.Cut(strings.TrimSpace(p), "=")
+				if strings.EqualFold(k, "rel") {
+					for _, name := range strings.Fields(strings.Trim(v, `"`)) {
+						if strings.EqualFold(name, rel) {
+							return target[1 : len(target)-1]
+						}
+					}
+				}
+			}
+		}
+	}
+	return ""
+}
+
+func parseTime(s string) time.Time {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}
+	}
+	return t.UTC()
+}
