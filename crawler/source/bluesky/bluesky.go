@@ -29,7 +29,8 @@
 // GET {pds}/xrpc/app.bsky.feed.searchPosts?q=…&sort=latest&limit=100&cursor=…
 // until the cursor is absent or a page is empty. Without credentials search
 // is not called: the source records Stats.Blocked("search", …) and goes on
-// with its threads. The threads of search hits that are roots with replies
+// with its threads (a source with no threads then ends with that error, as
+// nothing else can be done). The threads of search hits that are roots with replies
 // are crawled too (at most MaxHitThreads per run; remembered in State so
 // that later runs follow their new replies).
 //
@@ -189,7 +190,13 @@ func (a *Adapter) Collect(ctx context.Context, env *source.Env) error {
 			return err
 		}
 	}
-	return c.hitThreads(ctx, listed)
+	if err := c.hitThreads(ctx, listed); err != nil {
+		return err
+	}
+	if c.searchBlocked != nil && len(env.Source.Threads) == 0 {
+		return c.searchBlocked // search was all there was to do
+	}
+	return nil
 }
 
 type crawl struct {
@@ -199,6 +206,8 @@ type crawl struct {
 	seen    map[string]bool // URIs emitted (or known) this run
 	dids    map[string]string
 	hitURIs []string // roots with replies found by search this run
+	// searchBlocked is why search was refused, if it was.
+	searchBlocked error
 	// counts for the log
 	blocked, unknownType int
 }

@@ -2,6 +2,7 @@ package bluesky_test
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"net/http"
 	"net/http/httptest"
@@ -411,5 +412,24 @@ func TestBadInput(t *testing.T) {
 	}
 	if len(got) < 50 {
 		t.Errorf("%d reactions: the good thread was not crawled", len(got))
+	}
+}
+
+// TestSearchOnlyWithoutCredentials: a source that only searches, without
+// an account, fails with the honest sentence (there is nothing else to do).
+func TestSearchOnlyWithoutCredentials(t *testing.T) {
+	t.Setenv(bluesky.HandleEnv, "")
+	t.Setenv(bluesky.PasswordEnv, "")
+	srv := httptest.NewServer(replica.New(replica.NewDataset(fixture(t)...), replica.Options{}))
+	defer srv.Close()
+	st := &statsRec{}
+	env := &source.Env{Source: &story.Source{Platform: reaction.Bluesky, BaseURL: srv.URL + "/bluesky", Search: []string{query}},
+		Stats: st, State: memState{}}
+	err := (&bluesky.Adapter{}).Collect(t.Context(), env)
+	if !errors.Is(err, source.ErrBlocked) || !strings.Contains(err.Error(), "BLUESKY_APP_PASSWORD since January 2025") {
+		t.Errorf("Collect = %v, want the blocked search sentence", err)
+	}
+	if len(st.blocked) != 1 {
+		t.Errorf("blocked = %v", st.blocked)
 	}
 }

@@ -19,6 +19,7 @@ func (c *crawl) searches(ctx context.Context) error {
 	ident, pass := os.Getenv(HandleEnv), os.Getenv(PasswordEnv)
 	if ident == "" || pass == "" {
 		env.Stats.Blocked("search", errNoCredentials)
+		c.searchBlocked = errNoCredentials
 		return nil
 	}
 	s := &searcher{crawl: c, key: c.pds + "\x00" + ident, ident: ident, pass: pass}
@@ -86,6 +87,7 @@ func (s *searcher) query(ctx context.Context, q string) (stop bool, err error) {
 			}
 			s.record(fmt.Sprintf("search %q", q), err)
 			if errors.Is(err, source.ErrBlocked) {
+				s.searchBlocked = err
 				return true, nil
 			}
 			return false, nil // the next run starts again from the last saved point
