@@ -433,3 +433,36 @@ func TestSearchOnlyWithoutCredentials(t *testing.T) {
 		t.Errorf("blocked = %v", st.blocked)
 	}
 }
+
+// TestExpiredTokenRenewed: when searchPosts says the access token has
+// expired, the session is refreshed once and the page asked again.
+func TestExpiredTokenRenewed(t *testing.T) {
+	t.Setenv(bluesky.HandleEnv, "renewer.example.org")
+	t.Setenv(bluesky.PasswordEnv, "abcd-efgh-ijkl-mnop")
+	d := replica.NewDataset(fixture(t)...)
+	rs := replica.New(d, replica.Options{})
+	expired := 1
+	var calls []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls = append(calls, r.URL.Path[strings.LastIndexByte(r.URL.Path, '/')+1:])
+		if strings.HasSuffix(r.URL.Path, "searchPosts") && expired > 0 {
+			expired--
+			w.WriteHeader(http.StatusBadRequest)
+			w.Write([]byte(`{"error":"ExpiredToken","message":"Token has expired"}`))
+			return
+		}
+		rs.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	base := srv.URL + "/bluesky"
+	h := newHarness(t, &story.Source{Platform: reaction.Bluesky, BaseURL: base, PDSURL: base, Search: []string{"jack-renew"}})
+	_, st := h.run(&bluesky.Adapter{})
+	want := []string{"com.atproto.server.createSession", "app.bsky.feed.searchPosts",
+		"com.atproto.server.refreshSession", "app.bsky.feed.searchPosts"}
+	if strings.Join(calls, " ") != strings.Join(want, " ") {
+		t.Errorf("calls = %v, want %v", calls, want)
+	}
+	if len(st.errors)+len(st.blocked) != 0 {
+		t.Errorf("errors %v, blocked %v", st.errors, st.blocked)
+	}
+}
