@@ -54,8 +54,10 @@ type extractor struct {
 	// pageURL is the URL the page was fetched from (after redirects), base
 	// the URL relative links resolve against (a <base href> or pageURL).
 	pageURL, base *url.URL
-	out           page
-	seen          map[string]bool // ids already extracted from this page
+	// pageLinkBase is pageURL without fragment, for permalinks.
+	pageLinkBase string
+	out          page
+	seen         map[string]bool // ids already extracted from this page
 }
 
 // extractPage reads one parsed HTML document: JSON-LD first when the source
@@ -64,8 +66,10 @@ type extractor struct {
 // JavaScript-only comment system.
 func extractPage(doc *html.Node, cfg *config, canon string, pageURL *url.URL) page {
 	x := &extractor{cfg: cfg, canon: canon, pageURL: pageURL, base: pageURL, seen: map[string]bool{}}
-	if b := findFirst(doc, func(n *html.Node) bool { return n.Data == "base" }); b != nil {
-		if h, ok := attr(b, "href"); ok {
+	x.pageLinkBase = withoutFragment(pageURL)
+	sc := cfg.scan(doc)
+	if sc.base != nil {
+		if h, ok := attr(sc.base, "href"); ok {
 			if u, err := pageURL.Parse(strings.TrimSpace(h)); err == nil {
 				x.base = u
 			}
@@ -73,22 +77,61 @@ func extractPage(doc *html.Node, cfg *config, canon string, pageURL *url.URL) pa
 	}
 	comments := 0
 	if cfg.jsonld {
-		comments = x.jsonLD(doc)
+		comments = x.jsonLD(sc.scripts)
 		if comments > 0 {
 			x.out.From = "jsonld"
 		}
 	}
-	if comments == 0 && cfg.item != nil {
-		if n := x.css(doc); n > 0 {
-			comments = n
-			x.out.From = "css"
-		}
+	if comments == 0 && len(sc.items) > 0 {
+		comments = x.css(sc.items)
+		x.out.From = "css"
 	}
-	x.next(doc)
+	x.next(sc.next)
 	if comments == 0 && len(x.out.Reactions) == 0 {
 		x.out.JSOnly = jsOnlyVendor(doc)
 	}
 	return x.out
+}
+
+// scanned is what one walk over a document finds.
+type scanned struct {
+	base    *html.Node   // the first <base>
+	scripts []*html.Node // JSON-LD blocks (when the source reads them)
+	items   []*html.Node // comment elements, in document order
+	next    []*html.Node // pagination links
+}
+
+// scan walks the document once for everything extractPage needs.
+func (c *config) scan(doc *html.Node) scanned {
+	var s scanned
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
+			if ch.Type != html.ElementNode {
+				continue
+			}
+			switch ch.Data {
+			case "base":
+				if s.base == nil {
+					s.base = ch
+				}
+			case "script":
+				if t, _ := attr(ch, "type"); c.jsonld && isLDType(t) {
+					s.scripts = append(s.scripts, ch)
+				}
+				continue
+			}
+			if c.item != nil && c.item.Match(ch) {
+				s.items = append(s.items, ch)
+			}
+			if c.next.sel != nil && c.next.sel.Match(ch) {
+				s.next = append(s.next, ch)
+			}
+			walk(ch)
+		}
+	}
+	walk(doc)
+	return s
 }
 
 // add keeps r unless this page already gave its id.
@@ -105,13 +148,8 @@ func (x *extractor) add(r reaction.Reaction) {
 	x.out.Reactions = append(x.out.Reactions, r)
 }
 
-// css extracts the elements matching the item selector and returns how
-// many there were.
-func (x *extractor) css(doc *html.Node) int {
-	items := queryAll(doc, x.cfg.item)
-	if len(items) == 0 {
-		return 0
-	}
+// css extracts the comment elements and returns how many there were.
+func (x *extractor) css(items []*html.Node) int {
 	rootID := pageID(x.canon)
 	ids := make(map[*html.Node]string, len(items))
 	for _, it := range items {
@@ -249,18 +287,15 @@ func (x *extractor) parentRef(v string) (string, bool) {
 func (x *extractor) pageLink(id string) string {
 	_, frag, _ := strings.Cut(strings.TrimPrefix(id, "web:"+x.canon), "#")
 	if frag == "" {
-		return withoutFragment(x.pageURL)
+		return x.pageLinkBase
 	}
-	return withoutFragment(x.pageURL) + "#" + frag
+	return x.pageLinkBase + "#" + frag
 }
 
 // next collects the pagination links: every element matching the next
 // selector, resolved, without fragment, on the same host as the page.
-func (x *extractor) next(doc *html.Node) {
-	if x.cfg.next.sel == nil {
-		return
-	}
-	for _, n := range queryAll(doc, x.cfg.next.sel) {
+func (x *extractor) next(links []*html.Node) {
+	for _, n := range links {
 		v, ok := attr(n, x.cfg.next.attr)
 		v = strings.TrimSpace(v)
 		if !ok || v == "" || strings.HasPrefix(v, "#") || strings.HasPrefix(strings.ToLower(v), "javascript:") {
@@ -365,6 +400,9 @@ var placeholders = map[string]bool{
 }
 
 func placeholder(text string) bool {
+	if len(text) > 64 { // longer than any placeholder
+		return false
+	}
 	t := strings.ToLower(strings.TrimSpace(text))
 	t = strings.TrimRight(t, ".!")
 	return t != "" && placeholders[t]
@@ -374,7 +412,7 @@ func placeholder(text string) bool {
 // comment kept for thread context.
 func deletedItem(n *html.Node) bool {
 	cls, _ := attr(n, "class")
-	for _, c := range strings.Fields(cls) {
+	for c := range strings.FieldsSeq(cls) {
 		switch strings.ToLower(c) {
 		case "deleted", "comment-deleted", "is-deleted", "removed", "comment-removed", "is-removed":
 			return true
@@ -425,39 +463,4 @@ func parseCount(s string) int64 {
 		return 0
 	}
 	return n
-}
-
-// queryAll returns the elements under n matching m, in document order.
-func queryAll(n *html.Node, m interface{ Match(*html.Node) bool }) []*html.Node {
-	var out []*html.Node
-	var walk func(*html.Node)
-	walk = func(n *html.Node) {
-		for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
-			if ch.Type != html.ElementNode {
-				continue
-			}
-			if m.Match(ch) {
-				out = append(out, ch)
-			}
-			walk(ch)
-		}
-	}
-	walk(n)
-	return out
-}
-
-// findFirst returns the first element under n for which f holds.
-func findFirst(n *html.Node, f func(*html.Node) bool) *html.Node {
-	for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
-		if ch.Type != html.ElementNode {
-			continue
-		}
-		if f(ch) {
-			return ch
-		}
-		if m := findFirst(ch, f); m != nil {
-			return m
-		}
-	}
-	return nil
 }

@@ -77,3 +77,22 @@ func TestInnerTextsMatchesInnerText(t *testing.T) {
 		}
 	}
 }
+
+// queryAll returns the elements under n matching m, in document order.
+func queryAll(n *html.Node, m interface{ Match(*html.Node) bool }) []*html.Node {
+	var out []*html.Node
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
+			if ch.Type != html.ElementNode {
+				continue
+			}
+			if m.Match(ch) {
+				out = append(out, ch)
+			}
+			walk(ch)
+		}
+	}
+	walk(n)
+	return out
+}

@@ -19,41 +19,26 @@ import (
 // ldNode is one JSON-LD object.
 type ldNode = map[string]any
 
-// jsonLD reads every <script type="application/ld+json"> block (an object,
+// jsonLD reads the <script type="application/ld+json"> blocks (an object,
 // an array, or an object with @graph) and extracts comments nested in any
 // CreativeWork's "comment" property, recursively. A DiscussionForumPosting
 // or SocialMediaPosting is a reaction itself (the thread's root); any other
 // work carrying comments (NewsArticle, Article, BlogPosting, WebPage) is the
 // article, whose id is the root of its comments but which is not emitted.
 // It returns how many Comment objects were found (kept or skipped).
-func (x *extractor) jsonLD(doc *html.Node) int {
+func (x *extractor) jsonLD(scripts []*html.Node) int {
 	comments := 0
-	i := 0
-	var walk func(*html.Node)
-	walk = func(n *html.Node) {
-		for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
-			if ch.Type != html.ElementNode {
-				continue
+	for i, sc := range scripts {
+		var code strings.Builder
+		for t := sc.FirstChild; t != nil; t = t.NextSibling {
+			if t.Type == html.TextNode {
+				code.WriteString(t.Data)
 			}
-			if ch.Data == "script" {
-				if t, _ := attr(ch, "type"); isLDType(t) {
-					i++
-					var code strings.Builder
-					for t := ch.FirstChild; t != nil; t = t.NextSibling {
-						if t.Type == html.TextNode {
-							code.WriteString(t.Data)
-						}
-					}
-					for _, v := range x.decodeLD(i, code.String()) {
-						comments += x.visit(v)
-					}
-				}
-				continue
-			}
-			walk(ch)
+		}
+		for _, v := range x.decodeLD(i+1, code.String()) {
+			comments += x.visit(v)
 		}
 	}
-	walk(doc)
 	return comments
 }
 
