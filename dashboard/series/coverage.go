@@ -175,9 +175,9 @@ func warning(r *reaction.CrawlRun) string {
 	}
 	switch r.Status {
 	case reaction.RunBlocked:
-		return fmt.Sprintf("blocked: the platform refused the crawler (%d blocked requests)%s", r.Blocked, msg)
+		return fmt.Sprintf("blocked: the platform refused the crawler (%s)%s", plural(r.Blocked, "blocked request"), msg)
 	case reaction.RunFailed:
-		return fmt.Sprintf("failed: the latest run stopped with %d errors%s", r.Errors, msg)
+		return fmt.Sprintf("failed: the latest run stopped with %s%s", plural(r.Errors, "error"), msg)
 	case reaction.RunStopped:
 		return "stopped: the latest run was interrupted; what it fetched was kept" + msg
 	case reaction.RunRunning:
@@ -187,7 +187,14 @@ func warning(r *reaction.CrawlRun) string {
 		return "returned nothing: the latest run found no reactions" + msg
 	}
 	if r.Errors > 0 {
-		return fmt.Sprintf("%d errors in the latest run%s", r.Errors, msg)
+		return fmt.Sprintf("%s in the latest run%s", plural(r.Errors, "error"), msg)
 	}
 	return ""
+}
+
+func plural(n int64, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }

@@ -188,8 +188,14 @@
     let mine = 'UTC';
     try { mine = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC'; } catch (e) { /* keep UTC */ }
     if (mine !== 'UTC') zones.push(mine);
+    // Common zones first, under their current IANA names (browsers list
+    // some under old ones, e.g. Asia/Calcutta for Asia/Kolkata).
+    const common = ['America/Los_Angeles', 'America/Denver', 'America/Chicago', 'America/New_York', 'America/Sao_Paulo',
+      'Europe/London', 'Europe/Paris', 'Europe/Berlin', 'Europe/Moscow', 'Africa/Lagos', 'Africa/Johannesburg',
+      'Asia/Dubai', 'Asia/Kolkata', 'Asia/Kathmandu', 'Asia/Shanghai', 'Asia/Tokyo', 'Australia/Sydney', 'Pacific/Auckland'];
     let all = [];
-    try { all = Intl.supportedValuesOf('timeZone'); } catch (e) { all = ['Europe/Berlin', 'America/New_York', 'Asia/Kolkata']; }
+    try { all = Intl.supportedValuesOf('timeZone'); } catch (e) { all = []; }
+    all = common.concat(all);
     for (const z of all) if (!zones.includes(z)) zones.push(z);
     if (!zones.includes(state.tz)) zones.push(state.tz);
     for (const z of zones) {
@@ -220,7 +226,11 @@
       load();
     });
     $('interval').addEventListener('change', () => { state.interval = $('interval').value; load(); });
-    $('tz').addEventListener('change', () => { state.tz = $('tz').value; load(); });
+    $('tz').addEventListener('change', async () => {
+      state.tz = $('tz').value;
+      await load();
+      loadDrill(); // same instants, shown in the new timezone
+    });
     $('platform').addEventListener('change', () => { state.platform = $('platform').value; load(); });
     $('by-platform').addEventListener('change', () => { state.byPlatform = $('by-platform').checked; load(); });
     for (const r of document.querySelectorAll('input[name=mode]')) {
@@ -507,9 +517,18 @@
     u.over.addEventListener('mousedown', (e) => { downX = e.clientX; });
     u.over.addEventListener('click', (e) => {
       if (downX !== null && Math.abs(e.clientX - downX) > 3) return;
-      const i = u.cursor.idx;
-      if (i === null || i === undefined) return;
-      openBucket(Math.min(i, n - 1));
+      // The bucket whose [start, next start) holds the clicked time (a
+      // stepped chart: the nearest point may be the next bucket's).
+      const t = u.posToVal(e.clientX - u.over.getBoundingClientRect().left, 'x');
+      const xs = u.data[0];
+      if (!(t >= xs[0]) || !(t < xs[n])) return;
+      let lo = 0;
+      let hi = n;
+      while (hi - lo > 1) {
+        const mid = (lo + hi) >> 1;
+        if (xs[mid] <= t) lo = mid; else hi = mid;
+      }
+      openBucket(lo);
     });
     $('gap-key').hidden = gaps.length === 0;
     $('gap-explained').textContent = gaps.length ? state.crawls.not_crawled_explained : '';

@@ -1,0 +1,225 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/reactions-research/reactions/dashboard/export"
+	"github.com/reactions-research/reactions/dashboard/figure"
+	"github.com/reactions-research/reactions/dashboard/series"
+	"github.com/reactions-research/reactions/reaction"
+	"github.com/reactions-research/reactions/store"
+)
+
+func init() {
+	register(command{
+		name:    "export",
+		summary: "export a story: --story ID --what series|reactions|figure [--format csv|json|ndjson|parquet|svg|png] [--out FILE]",
+		run:     runExport,
+	})
+}
+
+func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("export", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	storyID := fs.String("story", "", "the story `ID`; required")
+	what := fs.String("what", "series", "what to export: series, reactions or figure")
+	format := fs.String("format", "", "csv, json, ndjson or parquet (figure: svg or png); default csv (figure: svg)")
+	out := fs.String("out", "", "write to `FILE` (and FILE.meta.json); \"-\" writes to stdout without a sidecar; default STORY-WHAT[-INTERVAL].FORMAT")
+	interval := fs.String("interval", "auto", "bucket width: auto, "+series.IntervalNames())
+	from := fs.String("from", "", "start of the range, RFC 3339 or YYYY-MM-DD (UTC); default the story window, else the data's extent")
+	to := fs.String("to", "", "end of the range (exclusive), RFC 3339 or YYYY-MM-DD (UTC)")
+	tz := fs.String("tz", "UTC", "display `TIMEZONE` the buckets align to (IANA name, e.g. Europe/Berlin)")
+	platform := fs.String("platform", "", "keep one platform: "+strings.Join(platformStrings(), ", "))
+	stance := fs.String("stance", "", "reactions: keep these stances (comma-separated: support, criticism, neutral)")
+	tidy := fs.Bool("tidy", false, "series: one row per bucket, platform and stance (bucket_start,platform,stance,count)")
+	noBOM := fs.Bool("no-bom", false, "CSV: leave out the UTF-8 byte-order mark (it lets Excel read UTF-8)")
+	mode := fs.String("mode", "stacked", "figure: stacked or lines")
+	if err := fs.Parse(args); err != nil {
+		return usageErrorf("%v", err)
+	}
+	if fs.NArg() != 0 {
+		return usageErrorf("unexpected argument %q", fs.Arg(0))
+	}
+	req := export.Request{Story: *storyID, What: *what, Tidy: *tidy, NoBOM: *noBOM,
+		Command: "reactions export " + strings.Join(args, " ")}
+	switch {
+	case *storyID == "":
+		return usageErrorf("--story ID is required")
+	case !reaction.ValidStoryID(*storyID):
+		return usageErrorf("--story %q is not a story id (lowercase letters, digits and '-')", *storyID)
+	case *what != "series" && *what != "reactions" && *what != "figure":
+		return usageErrorf("--what %q: use series, reactions or figure", *what)
+	case *tidy && *what != "series":
+		return usageErrorf("--tidy applies to --what series only")
+	case *stance != "" && *what != "reactions":
+		return usageErrorf("--stance applies to --what reactions only")
+	case *mode != "stacked" && *mode != "lines":
+		return usageErrorf("--mode %q: use stacked or lines", *mode)
+	}
+	if *format == "" {
+		*format = "csv"
+		if *what == "figure" {
+			*format = "svg"
+		}
+	}
+	if *what == "figure" {
+		if *format != "svg" && *format != "png" {
+			return usageErrorf("--format %q: a figure is svg or png", *format)
+		}
+	} else {
+		f, err := export.ParseFormat(*format)
+		if err != nil {
+			return usageErrorf("--format: %v", err)
+		}
+		req.Format = f
+	}
+	var err error
+	if req.From, err = parseFlagTime("--from", *from); err != nil {
+		return err
+	}
+	if req.To, err = parseFlagTime("--to", *to); err != nil {
+		return err
+	}
+	if !req.From.IsZero() && !req.To.IsZero() && !req.To.After(req.From) {
+		return usageErrorf("--to %s is not after --from %s", *to, *from)
+	}
+	if *interval != "auto" && *interval != "" {
+		if req.Interval, err = series.ParseInterval(*interval); err != nil {
+			return usageErrorf("--interval: %v", err)
+		}
+	}
+	if req.Loc, err = time.LoadLocation(*tz); err != nil || *tz == "Local" || *tz == "" {
+		return usageErrorf("--tz %q is not an IANA timezone name like Europe/Berlin", *tz)
+	}
+	if *platform != "" {
+		if !reaction.Platform(*platform).Valid() {
+			return usageErrorf("--platform %q is not one of %s", *platform, strings.Join(platformStrings(), ", "))
+		}
+		req.Platform = reaction.Platform(*platform)
+	}
+	if *stance != "" {
+		for _, s := range strings.Split(*stance, ",") {
+			if !reaction.Stance(s).Valid() {
+				return usageErrorf("--stance %q is not one of support, criticism, neutral", s)
+			}
+			req.Stances = append(req.Stances, reaction.Stance(s))
+		}
+	}
+
+	st, err := store.OpenDefault(ctx, store.StateDir())
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	exp := &export.Exporter{Store: st, Version: Version}
+	path := *out
+	if path == "" {
+		path = defaultExportName(req, *format)
+	}
+	if *what == "figure" {
+		return exportFigure(ctx, exp, req, *format, *mode == "stacked", path, stdout, stderr)
+	}
+	if path == "-" {
+		var m *export.Meta
+		if req.What == "reactions" {
+			m, err = exp.Reactions(ctx, req, stdout)
+		} else {
+			m, err = exp.Series(ctx, req, stdout)
+		}
+		if err != nil {
+			return err
+		}
+		if req.Format != export.JSON {
+			fmt.Fprintf(stderr, "reactions export: %d rows to stdout; no metadata sidecar (use --out FILE to get FILE.meta.json)\n", m.RowCount)
+		}
+		return nil
+	}
+	m, err := exp.WriteFile(ctx, req, path)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %d rows to %s and its metadata to %s.meta.json\n", m.RowCount, path, path)
+	return nil
+}
+
+// exportFigure writes the chart as SVG or PNG with a metadata sidecar (the
+// series' metadata).
+func exportFigure(ctx context.Context, exp *export.Exporter, req export.Request, format string, stacked bool, path string, stdout, stderr io.Writer) error {
+	req.What, req.Format, req.MetaOnly = "series", export.CSV, true
+	m, err := exp.Series(ctx, req, io.Discard) // resolves the range and interval, and counts
+	if err != nil {
+		return err
+	}
+	rec, err := series.LoadStory(ctx, exp.Store, req.Story)
+	if err != nil {
+		return err
+	}
+	iv, _ := series.ParseInterval(m.Interval)
+	sreq := series.Request{Story: req.Story, From: m.From, To: m.To, Interval: iv, Loc: req.Loc, Platform: req.Platform}
+	p, opt, err := figure.Build(ctx, exp.Store, sreq, rec, stacked, time.Now())
+	if err != nil {
+		return err
+	}
+	m.What, m.Format, m.Layout, m.RowCount, m.Columns = "figure", export.Format(format), map[bool]string{true: "stacked", false: "lines"}[stacked], 0, nil
+	if path == "-" {
+		return figure.Write(stdout, p, format, opt)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("create figure file: %w", err)
+	}
+	if err := figure.Write(f, p, format, opt); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write figure file: %w", err)
+	}
+	if err := export.WriteMeta(path+".meta.json", m); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote the figure to %s and its metadata to %s.meta.json\n", path, path)
+	return nil
+}
+
+func defaultExportName(req export.Request, format string) string {
+	parts := []string{req.Story, req.What}
+	if req.Tidy {
+		parts = append(parts, "tidy")
+	}
+	if req.Interval.Name != "" && req.What != "reactions" {
+		parts = append(parts, req.Interval.Name)
+	}
+	if req.Platform != "" {
+		parts = append(parts, string(req.Platform))
+	}
+	return strings.Join(parts, "-") + "." + format
+}
+
+// parseFlagTime reads an RFC 3339 time or a YYYY-MM-DD date (UTC midnight).
+func parseFlagTime(name, v string) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t.UTC(), nil
+	}
+	if t, err := time.Parse("2006-01-02", v); err == nil {
+		return t, nil
+	}
+	return time.Time{}, usageErrorf("%s %q is not an RFC 3339 time (2020-10-01T00:00:00Z) or a date (2020-10-01)", name, v)
+}
+
+func platformStrings() []string {
+	var out []string
+	for _, p := range reaction.Platforms {
+		out = append(out, string(p))
+	}
+	return out
+}

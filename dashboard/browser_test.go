@@ -1,0 +1,378 @@
+package dashboard_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"github.com/reactions-research/reactions/dashboard"
+	"github.com/reactions-research/reactions/dashboard/internal/fixture"
+	"github.com/reactions-research/reactions/reaction"
+)
+
+// chromiumPath finds Debian's chromium (REACTIONS_CHROMIUM overrides).
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("REACTIONS_CHROMIUM"); p != "" {
+		return p
+	}
+	for _, p := range []string{"/usr/bin/chromium", "/usr/bin/chromium-browser"} {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	if p, err := exec.LookPath("chromium"); err == nil {
+		return p
+	}
+	t.Fatal("the browser test needs Chromium and none was found: install it with `sudo apt-get install chromium` " +
+		"(`make test` does), or set REACTIONS_CHROMIUM to its path")
+	return ""
+}
+
+// browserLog collects what the page must never do.
+type browserLog struct {
+	mu         sync.Mutex
+	dialogs    []string
+	exceptions []string
+	requests   []string
+}
+
+func (l *browserLog) add(list *[]string, s string) {
+	l.mu.Lock()
+	*list = append(*list, s)
+	l.mu.Unlock()
+}
+
+func TestBrowser(t *testing.T) {
+	chromium := chromiumPath(t)
+	e := setup(t)
+	d, _ := dashboard.New(dashboard.Options{Store: e.st})
+	if !d.AssetsBuilt() {
+		t.Fatal("dashboard assets not built: run `sh dashboard/web/build.sh` (make build) first")
+	}
+
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromium),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1400, 1100),
+		chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+	}
+	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer acancel()
+	ctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start chromium %s: %v", chromium, err)
+	}
+	run := func(steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		tctx, tcancel := context.WithTimeout(ctx, 60*time.Second)
+		defer tcancel()
+		if err := chromedp.Do(tctx, steps...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eval := func(js string, out any) {
+		t.Helper()
+		tctx, tcancel := context.WithTimeout(ctx, 30*time.Second)
+		defer tcancel()
+		raw, err := chromedp.Run(tctx, chromedp.Evaluate[json.RawMessage](js))
+		if err != nil {
+			t.Fatalf("%s: %v", js, err)
+		}
+		if out != nil {
+			if err := json.Unmarshal(raw, out); err != nil {
+				t.Fatalf("%s: %v (%s)", js, err, raw)
+			}
+		}
+	}
+	// choose picks an option of a <select> the way a user does: the value
+	// changes and a change event fires.
+	choose := func(id, value string) chromedp.Action[chromedp.Void] {
+		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			ok, err := chromedp.Evaluate[bool](fmt.Sprintf(`(() => { const s = document.getElementById(%q);
+				if (!Array.from(s.options).some(o => o.value === %q)) return false;
+				s.value = %q; s.dispatchEvent(new Event('change', {bubbles: true})); return true; })()`, id, value, value))(ctx, tg)
+			if err == nil && !ok {
+				err = fmt.Errorf("#%s has no option %q", id, value)
+			}
+			return err
+		})
+	}
+	waitFor := func(js string) {
+		t.Helper()
+		tctx, tcancel := context.WithTimeout(ctx, 30*time.Second)
+		defer tcancel()
+		if _, err := chromedp.Run(tctx, chromedp.Poll[chromedp.Void](js, chromedp.WithPollingTimeout(25*time.Second))); err != nil {
+			var status string
+			eval(`document.getElementById('status').textContent`, &status)
+			t.Fatalf("waiting for %s: %v (status line: %q)", js, err, status)
+		}
+	}
+
+	// What the page must never do: open a dialog, throw, or load anything
+	// a reaction names (the hostile <img src=x>).
+	var log browserLog
+	if err := chromedp.Listen(ctx, func(ev any) {
+		switch ev := ev.(type) {
+		case *page.EventJavascriptDialogOpening:
+			log.add(&log.dialogs, string(ev.Type)+": "+ev.Message)
+		case *runtime.EventExceptionThrown:
+			log.add(&log.exceptions, fmt.Sprintf("%s (line %d) %v", ev.ExceptionDetails.Text, ev.ExceptionDetails.LineNumber, ev.ExceptionDetails.Exception))
+		case *network.EventRequestWillBeSent:
+			log.add(&log.requests, ev.Request.URL)
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	run(chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		if _, err := cdp.Call(ctx, tg, network.Enable, network.EnableParams{}); err != nil {
+			return err
+		}
+		// Count any alert/confirm/prompt call, before the page's own scripts.
+		_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
+			Source: `window.__dialogs = 0;
+for (const f of ['alert', 'confirm', 'prompt']) { window[f] = function () { window.__dialogs++; }; }`,
+		})
+		return err
+	}))
+
+	// 1. Load the dashboard (automatic bucket: 15m over the 3-day window).
+	run(chromedp.Navigate(e.srv.URL + "/?story=" + fixture.StoryID))
+	waitFor(`window.reactionsDashboard && window.reactionsDashboard.ready`)
+
+	// 2. The chart shows exactly the fixture's counts.
+	type chartData struct {
+		Interval string      `json:"interval"`
+		TZ       string      `json:"tz"`
+		Starts   []string    `json:"starts"`
+		To       string      `json:"to"`
+		Data     [][]float64 `json:"data"`
+	}
+	readChart := func() chartData {
+		var c chartData
+		eval(`(() => { const s = window.reactionsDashboard.series(), u = window.reactionsDashboard.chart();
+			return {interval: s.interval, tz: s.tz, starts: s.buckets.map(b => b.start), to: s.to,
+			        data: u.data.map(a => Array.from(a))}; })()`, &c)
+		return c
+	}
+	checkChart := func(c chartData, stacked bool) {
+		t.Helper()
+		if len(c.Data) != 4 || len(c.Data[0]) != len(c.Starts)+1 {
+			t.Fatalf("chart data has %d series of %d points for %d buckets", len(c.Data), len(c.Data[0]), len(c.Starts))
+		}
+		for i, s := range c.Starts {
+			from, _ := time.Parse(time.RFC3339, s)
+			to, _ := time.Parse(time.RFC3339, c.To)
+			if i+1 < len(c.Starts) {
+				to, _ = time.Parse(time.RFC3339, c.Starts[i+1])
+			}
+			su, cr, ne := fixture.Count(e.rs, from, to, "")
+			want := []float64{float64(su), float64(cr), float64(ne)}
+			if stacked {
+				want = []float64{float64(su + cr + ne), float64(cr + ne), float64(ne)}
+			}
+			for k := range 3 {
+				if c.Data[k+1][i] != want[k] {
+					t.Fatalf("bucket %s series %d: chart shows %v, want %v", s, k+1, c.Data[k+1][i], want[k])
+				}
+			}
+		}
+	}
+	c := readChart()
+	if c.Interval != "15m" || len(c.Starts) != 288 {
+		t.Fatalf("first view: %s buckets, %d of them", c.Interval, len(c.Starts))
+	}
+	checkChart(c, true)
+
+	// Hover shows the values of the bucket under the cursor.
+	var legend []string
+	eval(fmt.Sprintf(`(() => { const u = window.reactionsDashboard.chart();
+		u.setCursor({left: u.valToPos(%d, 'x'), top: 40});
+		return Array.from(document.querySelectorAll('#chart .u-legend .u-series .u-value')).map(e => e.textContent); })()`,
+		fixture.Published.Add(5*time.Minute).Unix()), &legend)
+	su, cr, ne := fixture.Count(e.rs, fixture.Published, fixture.Published.Add(15*time.Minute), "")
+	if len(legend) != 4 || legend[1] != fmt.Sprint(su) || legend[2] != fmt.Sprint(cr) || legend[3] != fmt.Sprint(ne) {
+		t.Errorf("legend on hover %q, want support %d criticism %d neutral %d", legend, su, cr, ne)
+	}
+
+	// The completeness warnings are loud: bluesky is blocked.
+	var warn struct {
+		Banner, Header string
+		Hidden         bool
+	}
+	eval(`({banner: document.getElementById('warnings').textContent, header: document.getElementById('chart-warning').textContent,
+		hidden: document.getElementById('warnings').hidden})`, &warn)
+	if warn.Hidden || !strings.Contains(warn.Banner, "bluesky") || !strings.Contains(warn.Banner, "blocked") || !strings.Contains(warn.Header, "bluesky") {
+		t.Errorf("warnings %+v", warn)
+	}
+
+	// 3. Zoom by dragging across 01:30–03:30 UTC: the automatic bucket
+	// becomes finer (1m) and the chart still shows exact counts.
+	var box struct{ X, Y, W, H, A, B float64 }
+	eval(fmt.Sprintf(`(() => { const u = window.reactionsDashboard.chart(), r = u.over.getBoundingClientRect();
+		return {x: r.left, y: r.top, w: r.width, h: r.height, a: u.valToPos(%d, 'x'), b: u.valToPos(%d, 'x')}; })()`,
+		fixture.Published.Add(-30*time.Minute).Unix(), fixture.Published.Add(90*time.Minute).Unix()), &box)
+	var loads int
+	eval(`window.reactionsDashboard.loads`, &loads)
+	y := box.Y + box.H/2
+	run(
+		chromedp.MouseEvent(chromedp.MousePressed, box.X+box.A, y, chromedp.ButtonLeft, chromedp.ClickCount(1)),
+		chromedp.MouseEvent(chromedp.MouseMoved, box.X+(box.A+box.B)/2, y, chromedp.ButtonLeft),
+		chromedp.MouseEvent(chromedp.MouseMoved, box.X+box.B, y, chromedp.ButtonLeft),
+		chromedp.MouseEvent(chromedp.MouseReleased, box.X+box.B, y, chromedp.ButtonLeft, chromedp.ClickCount(1)),
+	)
+	waitFor(fmt.Sprintf(`window.reactionsDashboard.loads > %d`, loads))
+	c = readChart()
+	if c.Interval != "1m" || len(c.Starts) < 100 || len(c.Starts) > 130 {
+		t.Fatalf("after zooming: %s buckets, %d of them (%s to %s)", c.Interval, len(c.Starts), c.Starts[0], c.To)
+	}
+	checkChart(c, true)
+
+	// 4. Click the bucket holding the hostile reaction: its reactions are
+	// listed, the hostile text shows as text, and its javascript: URL is no
+	// link.
+	eval(fmt.Sprintf(`(() => { const u = window.reactionsDashboard.chart(), r = u.over.getBoundingClientRect();
+		return {x: r.left, y: r.top, w: r.width, h: r.height, a: u.valToPos(%d, 'x'), b: 0}; })()`,
+		fixture.HostileAt.Add(30*time.Second).Unix()), &box)
+	run(chromedp.MouseClickXY(box.X+box.A, box.Y+box.H/2))
+	waitFor(`document.querySelectorAll('#reactions li').length > 0`)
+	var items []struct {
+		Text, Stance, Link, Time string
+		Anchors                  int
+	}
+	eval(`Array.from(document.querySelectorAll('#reactions li')).map(li => ({
+		text: li.querySelector('.text').textContent, stance: li.querySelector('.stance').textContent,
+		link: (li.querySelector('a') || {}).href || '', time: li.querySelector('time').dateTime,
+		anchors: li.querySelectorAll('a').length}))`, &items)
+	var want []reaction.Reaction
+	minute := fixture.HostileAt.Truncate(time.Minute)
+	for _, r := range e.rs {
+		if !r.CreatedAt.Before(minute) && r.CreatedAt.Before(minute.Add(time.Minute)) {
+			want = append(want, r)
+		}
+	}
+	if len(items) != len(want) {
+		t.Fatalf("the bucket lists %d reactions, want %d: %+v", len(items), len(want), items)
+	}
+	foundHostile := false
+	for i, it := range items {
+		if it.Text != want[i].Text || it.Stance != string(want[i].Stance) {
+			t.Errorf("item %d: %+v, want %q %s", i, it, want[i].Text, want[i].Stance)
+		}
+		if it.Text == fixture.Hostile {
+			foundHostile = true
+			if it.Anchors != 0 {
+				t.Errorf("the javascript: URL became a link: %+v", it)
+			}
+		} else if !strings.HasPrefix(it.Link, "https://") {
+			t.Errorf("item %d has no https link: %+v", i, it)
+		}
+	}
+	if !foundHostile {
+		t.Fatal("the hostile reaction is not listed")
+	}
+	var injected int
+	eval(`document.querySelectorAll('main img, main script, #reactions iframe').length`, &injected)
+	if injected != 0 {
+		t.Errorf("the page holds %d injected elements", injected)
+	}
+
+	// Filter the drill-down: criticism only.
+	run(
+		chromedp.Click(chromedp.CSS(`.stance-filter[value=support]`)),
+		chromedp.Click(chromedp.CSS(`.stance-filter[value=neutral]`)),
+	)
+	waitFor(`Array.from(document.querySelectorAll('#reactions .stance')).every(s => s.textContent === 'criticism') &&
+		document.querySelectorAll('#reactions li').length > 0`)
+
+	// 5. Switch the timezone: the buckets follow Asia/Kolkata (+05:30) and
+	// the timezone is shown.
+	eval(`window.reactionsDashboard.loads`, &loads)
+	run(
+		choose("tz", "Asia/Kolkata"),
+	)
+	waitFor(fmt.Sprintf(`window.reactionsDashboard.loads > %d && window.reactionsDashboard.series().tz === 'Asia/Kolkata'`, loads))
+	var tzShown struct{ Name, Offset, First string }
+	eval(`({name: document.getElementById('tzname').textContent, offset: document.getElementById('tzoffset').textContent,
+		first: window.reactionsDashboard.series().buckets[0].start_local})`, &tzShown)
+	if tzShown.Name != "Asia/Kolkata" || tzShown.Offset != "(UTC+05:30)" || !strings.HasSuffix(tzShown.First, "+05:30") {
+		t.Errorf("timezone shown %+v", tzShown)
+	}
+	checkChart(readChart(), true)
+	// Days in Kolkata start at 18:30 UTC.
+	run(
+		chromedp.Click(chromedp.CSS(`#reset-zoom`)),
+		choose("interval", "1d"),
+	)
+	waitFor(`window.reactionsDashboard.series().interval === '1d'`)
+	c = readChart()
+	if c.Starts[0] != "2020-09-29T18:30:00Z" {
+		t.Errorf("first Kolkata day starts at %s", c.Starts[0])
+	}
+	checkChart(c, true)
+
+	// Lines mode shows the raw counts.
+	run(chromedp.Click(chromedp.CSS(`input[name=mode][value=lines]`)))
+	checkChart(readChart(), false)
+	run(chromedp.Click(chromedp.CSS(`input[name=mode][value=stacked]`)),
+		choose("interval", "1h"))
+	waitFor(`window.reactionsDashboard.series().interval === '1h'`)
+
+	// 6. A screenshot for people.
+	tctx, tcancel := context.WithTimeout(ctx, 30*time.Second)
+	defer tcancel()
+	shot, err := chromedp.Run(tctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "dashboard.png")
+	if err := os.WriteFile(path, shot, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join("testdata", "out"), 0o755); err == nil {
+		os.WriteFile(filepath.Join("testdata", "out", "dashboard.png"), shot, 0o644)
+	}
+	t.Logf("screenshot: %s (copy in dashboard/testdata/out/dashboard.png)", path)
+
+	// Nothing ran, nothing loaded.
+	var dialogs int
+	eval(`window.__dialogs`, &dialogs)
+	log.mu.Lock()
+	defer log.mu.Unlock()
+	if dialogs != 0 || len(log.dialogs) != 0 {
+		t.Errorf("dialogs: %d calls, %v", dialogs, log.dialogs)
+	}
+	if len(log.exceptions) != 0 {
+		t.Errorf("JavaScript exceptions: %v", log.exceptions)
+	}
+	for _, u := range log.requests {
+		// data: URLs are Chromium's own (the date picker's icon).
+		if !strings.HasPrefix(u, e.srv.URL+"/") && !strings.HasPrefix(u, "data:") {
+			t.Errorf("the page requested %s (only its own origin is allowed)", u)
+		}
+		if strings.HasSuffix(u, "/x") {
+			t.Errorf("the hostile <img src=x> was loaded: %s", u)
+		}
+	}
+}
