@@ -377,10 +377,11 @@ func webWordPressComment(b *strings.Builder, base string, t *webThread, it Item,
 	if idx%2 == 1 {
 		parity = "odd alt"
 	}
-	cls := "comment " + parity + " depth-" + strconv.Itoa(depth)
+	cls := "comment " + parity
 	if depth == 1 {
 		cls += " thread-" + strings.Fields(parity)[0]
 	}
+	cls += " depth-" + strconv.Itoa(depth)
 	if len(kids) > 0 {
 		cls += " parent"
 	}
