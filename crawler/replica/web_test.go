@@ -136,7 +136,7 @@ func TestWebExpect(t *testing.T) {
 	}
 	const page = WebExpectBase + "/web/2020/10/01/chrissy-teigen-john-legend-loss/"
 	for native, want := range map[string]string{
-		"comment-245503": page + "#comment-245503",          // reply on page 1
+		"comment-245503": page + "#comment-245503",         // reply on page 1
 		"comment-245510": page + "?cpage=2#comment-245510", // reply to the 6th thread: page 2
 	} {
 		it, _ := d.Get(reaction.Web, native)
