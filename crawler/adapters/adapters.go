@@ -5,9 +5,10 @@
 package adapters
 
 import (
-	_ "github.com/reactions-research/reactions/crawler/source/bluesky"   // registers "bluesky"
-	_ "github.com/reactions-research/reactions/crawler/source/discourse" // registers "discourse"
-	_ "github.com/reactions-research/reactions/crawler/source/lemmy"     // registers "lemmy"
-	_ "github.com/reactions-research/reactions/crawler/source/reddit"    // registers "reddit"
-	_ "github.com/reactions-research/reactions/crawler/source/web"       // registers "web"
+	_ "github.com/reactions-research/reactions/crawler/source/bluesky"    // registers "bluesky"
+	_ "github.com/reactions-research/reactions/crawler/source/discourse"  // registers "discourse"
+	_ "github.com/reactions-research/reactions/crawler/source/hackernews" // registers "hackernews"
+	_ "github.com/reactions-research/reactions/crawler/source/lemmy"      // registers "lemmy"
+	_ "github.com/reactions-research/reactions/crawler/source/reddit"     // registers "reddit"
+	_ "github.com/reactions-research/reactions/crawler/source/web"        // registers "web"
 )

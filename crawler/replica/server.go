@@ -265,7 +265,8 @@ func TestDataset() *Dataset {
 }
 
 // Expected returns the reactions a correct crawler makes of every item of d
-// whose platform has a registered replica, in item order. Author holds the
+// whose platform has a registered replica, in item order, leaving out items
+// whose Expect returns no ID (items a correct crawler never produces). Author holds the
 // raw handle: callers pseudonymise it themselves.
 func Expected(d *Dataset) []reaction.Reaction {
 	var out []reaction.Reaction
@@ -274,7 +275,9 @@ func Expected(d *Dataset) []reaction.Reaction {
 		if !ok || p.Expect == nil {
 			continue
 		}
-		out = append(out, p.Expect(d, it))
+		if r := p.Expect(d, it); r.ID != "" { // "" marks an item no crawler should produce
+			out = append(out, r)
+		}
 	}
 	return out
 }
