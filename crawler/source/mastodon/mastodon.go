@@ -42,6 +42,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -62,6 +63,9 @@ const (
 	// maxUp bounds how many contexts are asked to climb to a root more
 	// than 40 ancestors away.
 	maxUp = 25
+	// Descendants one context shows without and with a user token.
+	contextCapAnonymous = 60
+	contextCapUser      = 4096
 )
 
 // State keys.
@@ -74,14 +78,26 @@ func init() {
 	source.Register(reaction.Mastodon, func() source.Adapter { return &Adapter{} })
 }
 
+// EnvAccessToken is the environment variable holding an optional user
+// access token for the server of base_url.
+const EnvAccessToken = "MASTODON_ACCESS_TOKEN"
+
 // Adapter collects Mastodon reactions. The zero value is ready to use.
-type Adapter struct{}
+type Adapter struct {
+	// AccessToken is an optional user access token for the server (default
+	// the MASTODON_ACCESS_TOKEN environment variable). Public statuses need
+	// none, but a context read without a user shows at most 60 replies, 20
+	// levels deep: replies beyond that which no deeper context reaches
+	// (more than 60 direct replies) are then reported as "truncated".
+	// With a token a context shows up to 4,096.
+	AccessToken string
+}
 
 // Collect implements source.Adapter.
 func (a *Adapter) Collect(ctx context.Context, env *source.Env) error {
 	r := &run{
 		env: env, log: env.Log, known: map[string]*status{}, asked: map[string]bool{},
-		emitted: map[string]bool{}, seeds: map[string]bool{},
+		emitted: map[string]bool{}, seeds: map[string]bool{}, contextCap: contextCapAnonymous,
 	}
 	if r.log == nil {
 		r.log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -92,6 +108,14 @@ func (a *Adapter) Collect(ctx context.Context, env *source.Env) error {
 		return fmt.Errorf("mastodon: base_url %q is not a server URL", env.Source.BaseURL)
 	}
 	r.baseURL = u
+	tok := a.AccessToken
+	if tok == "" {
+		tok = os.Getenv(EnvAccessToken)
+	}
+	if tok != "" {
+		r.hdr = http.Header{"Authorization": {"Bearer " + tok}}
+		r.contextCap = contextCapUser
+	}
 	return r.collect(ctx)
 }
 
@@ -159,8 +183,11 @@ type run struct {
 	seeds   map[string]bool    // local ids found as tagged or named statuses this run
 	// children maps a local id to the ids of the replies seen to it.
 	children map[string]map[string]bool
-	ok       int
-	blocked  int
+	hdr      http.Header // the Authorization of a user token, or nil
+	// contextCap is how many descendants one context shows.
+	contextCap int
+	ok         int
+	blocked    int
 }
 
 func (r *run) now() time.Time {
@@ -203,8 +230,11 @@ func (r *run) collect(ctx context.Context) error {
 
 // get fetches u and decodes its JSON into v.
 func (r *run) get(ctx context.Context, u string, v any) (*source.Response, error) {
-	resp, err := r.env.Fetch.Get(ctx, u, nil)
+	resp, err := r.env.Fetch.Get(ctx, u, r.hdr)
 	if err != nil {
+		if r.hdr != nil && errors.Is(err, source.ErrBlocked) {
+			err = fmt.Errorf("the server refuses the access token in %s (invalid or revoked?): %w", EnvAccessToken, err)
+		}
 		return nil, err
 	}
 	if err := json.Unmarshal(resp.Body, v); err != nil {

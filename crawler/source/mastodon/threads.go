@@ -14,9 +14,6 @@ import (
 	"github.com/reactions-research/reactions/reaction"
 )
 
-// maxDescendants is how many descendants an anonymous context shows.
-const maxDescendants = 60
-
 // remember keeps a status for parent and root lookups.
 func (r *run) remember(s *status) {
 	if s == nil || s.ID == "" {
@@ -110,7 +107,8 @@ func (r *run) conversation(ctx context.Context, s *status) ([]*status, error) {
 		return nil, err // the caller decides: a watched status may be gone
 	}
 	take(c)
-	if s.RepliesCount < 0 && len(c.Descendants) >= maxDescendants {
+	capped := len(c.Descendants) >= r.contextCap
+	if s.RepliesCount < 0 && capped {
 		// A watched status asked again: learn its replies_count.
 		var fresh status
 		if _, err := r.get(ctx, r.base+"/api/v1/statuses/"+url.PathEscape(string(s.ID)), &fresh); err == nil {
@@ -125,7 +123,7 @@ func (r *run) conversation(ctx context.Context, s *status) ([]*status, error) {
 			}
 		}
 		if len(todo) == 0 {
-			return out, nil
+			break
 		}
 		for _, x := range todo {
 			if err := ctx.Err(); err != nil {
@@ -139,8 +137,27 @@ func (r *run) conversation(ctx context.Context, s *status) ([]*status, error) {
 				continue
 			}
 			take(c)
+			capped = capped || len(c.Descendants) >= r.contextCap
 		}
 	}
+	// Replies cut off by a full context that no deeper context reaches
+	// (siblings beyond the cap) cannot be read: say so.
+	if capped {
+		var lost int64
+		for _, x := range append([]*status{s}, out...) {
+			if x.RepliesCount > 0 && r.missing(x) {
+				lost += x.RepliesCount - int64(len(r.children[string(x.ID)]))
+			}
+		}
+		if lost > 0 {
+			hint := ""
+			if r.hdr == nil {
+				hint = fmt.Sprintf(" (a context read without a user shows %d; set %s to read up to %d)", contextCapAnonymous, EnvAccessToken, contextCapUser)
+			}
+			r.env.Stats.Error("truncated", fmt.Errorf("mastodon: about %d replies below status %s could not be read%s", lost, s.ID, hint))
+		}
+	}
+	return out, nil
 }
 
 // lineage returns the reaction ids of s's parent and of its

@@ -1,0 +1,66 @@
+package mastodon
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"testing"
+
+	"github.com/reactions-research/reactions/reaction"
+	"github.com/reactions-research/reactions/story"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden.json")
+
+// TestGolden crawls recorded payloads in the shapes of sources.md §3.3 (a
+// remote status with an ellipsis link, a reply with a content warning and
+// a local account, a reply from a server that sends numeric ids and a
+// null url) and compares the reactions with a golden file.
+func TestGolden(t *testing.T) {
+	files := map[string]string{
+		"/api/v1/statuses/112590000000000050":         "testdata/status_112590000000000050.json",
+		"/api/v1/statuses/112590000000000050/context": "testdata/context_112590000000000050.json",
+	}
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f, ok := files[r.URL.Path]
+		if !ok {
+			w.WriteHeader(http.StatusNotFound)
+			w.Write([]byte(`{"error":"Record not found"}`))
+			return
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Error(err)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(b)
+	}))
+	defer ts.Close()
+	h := newHarness(t, story.Source{Platform: reaction.Mastodon, BaseURL: ts.URL, Statuses: []string{"112590000000000050"}})
+	h.authors, _ = reaction.NewPseudonymizer(nil, true) // raw handles, readable golden file
+	res := h.run(&Adapter{}, fixtureNow)
+	noErrors(t, res)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(res.emitted); err != nil {
+		t.Fatal(err)
+	}
+	const golden = "testdata/context_112590000000000050.golden.json"
+	if *update {
+		if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test -update)", err)
+	}
+	if !bytes.Equal(buf.Bytes(), want) {
+		t.Errorf("reactions differ from %s:\n%s", golden, buf.Bytes())
+	}
+}

@@ -1,0 +1,404 @@
+package mastodon
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/reactions-research/reactions/crawler"
+	"github.com/reactions-research/reactions/crawler/replica"
+	"github.com/reactions-research/reactions/reaction"
+	"github.com/reactions-research/reactions/story"
+)
+
+// fixtureNow is after every fixture status.
+var fixtureNow = time.Date(2020, 10, 1, 12, 0, 0, 0, time.UTC)
+
+func fixture(t *testing.T) []replica.Item {
+	t.Helper()
+	p, ok := replica.Platforms()[reaction.Mastodon]
+	if !ok || p.Fixture == nil {
+		t.Fatal("the mastodon replica is not registered")
+	}
+	return p.Fixture()
+}
+
+func startReplica(t *testing.T, s *replica.Server) *httptest.Server {
+	t.Helper()
+	ts := httptest.NewServer(s)
+	t.Cleanup(ts.Close)
+	return ts
+}
+
+func mastodonSource(ts *httptest.Server, hashtags, statuses []string) story.Source {
+	return story.Source{Platform: reaction.Mastodon, BaseURL: ts.URL + "/mastodon", Hashtags: hashtags, Statuses: statuses}
+}
+
+func byAuthor(items []replica.Item, author string) string {
+	for _, it := range items {
+		if it.Author == author {
+			return it.Native
+		}
+	}
+	return ""
+}
+
+// reachable returns the statuses a crawl of the hashtag and the named
+// statuses must find: tagged statuses still there, named ones, and every
+// reply below them along the replies the server still links (a deleted
+// parent cuts the link).
+func reachable(d *replica.Dataset, tag string, named ...string) map[string]bool {
+	items := map[string]replica.Item{}
+	for _, it := range d.Items(reaction.Mastodon) {
+		items[it.Native] = it
+	}
+	kids := map[string][]string{}
+	for _, it := range items {
+		if p, ok := items[it.Parent]; ok && !p.Deleted && !it.Deleted {
+			kids[p.Native] = append(kids[p.Native], it.Native)
+		}
+	}
+	out := map[string]bool{}
+	var walk func(id string)
+	walk = func(id string) {
+		if out[id] || items[id].Deleted {
+			return
+		}
+		out[id] = true
+		for _, k := range kids[id] {
+			walk(k)
+		}
+	}
+	for _, it := range items {
+		for _, t := range it.Tags {
+			if strings.EqualFold(t, tag) {
+				walk(it.Native)
+			}
+		}
+	}
+	for _, n := range named {
+		walk(n)
+	}
+	return out
+}
+
+func expected(authors *reaction.Pseudonymizer, d *replica.Dataset, natives map[string]bool) map[string]reaction.Reaction {
+	p := replica.Platforms()[reaction.Mastodon]
+	want := map[string]reaction.Reaction{}
+	for _, it := range d.Items(reaction.Mastodon) {
+		if !natives[it.Native] {
+			continue
+		}
+		r := p.Expect(d, it)
+		if r.ID == "" {
+			continue
+		}
+		if authors != nil {
+			r.Author = authors.Author(reaction.Mastodon, r.Author)
+		}
+		want[r.ID] = r
+	}
+	return want
+}
+
+// compare checks got against want: each reaction once, field by field,
+// nothing missing, nothing extra.
+func compare(t *testing.T, got []reaction.Reaction, want map[string]reaction.Reaction) {
+	t.Helper()
+	seen := map[string]int{}
+	for _, r := range got {
+		seen[r.ID]++
+		if seen[r.ID] == 2 {
+			t.Errorf("%s emitted more than once", r.ID)
+		}
+		w, ok := want[r.ID]
+		if !ok {
+			t.Errorf("unexpected reaction %s (%q)", r.ID, r.Text)
+			continue
+		}
+		type field struct {
+			name      string
+			got, want any
+		}
+		for _, f := range []field{
+			{"parent_id", r.ParentID, w.ParentID},
+			{"root_id", r.RootID, w.RootID},
+			{"url", r.URL, w.URL},
+			{"created_at", r.CreatedAt.UTC(), w.CreatedAt.UTC()},
+			{"text", r.Text, w.Text},
+			{"lang", r.Lang, w.Lang},
+			{"likes", r.Likes, w.Likes},
+			{"replies", r.Replies, w.Replies},
+			{"deleted", r.Deleted, w.Deleted},
+			{"author", r.Author, w.Author},
+		} {
+			if f.got != f.want {
+				t.Errorf("%s: %s = %#v, want %#v", r.ID, f.name, f.got, f.want)
+			}
+		}
+	}
+	var missing []string
+	for id := range want {
+		if seen[id] == 0 {
+			missing = append(missing, id)
+		}
+	}
+	sort.Strings(missing)
+	if len(missing) > 0 {
+		t.Errorf("%d reactions missing, e.g. %v", len(missing), missing[:min(5, len(missing))])
+	}
+}
+
+func noErrors(t *testing.T, res runResult) {
+	t.Helper()
+	if res.err != nil {
+		t.Fatalf("Collect: %v", res.err)
+	}
+	if len(res.stats.errors) > 0 || len(res.stats.blocked) > 0 {
+		t.Fatalf("errors %v, blocked %v", res.stats.errors, res.stats.blocked)
+	}
+}
+
+// TestCrawlReplica crawls a hashtag over three pages of Link headers and a
+// named status; a thread beyond the 60-descendant and 20-level limits of
+// an anonymous context; a reply whose parent was deleted; then a run that
+// finds nothing new; then one that finds exactly the new statuses.
+func TestCrawlReplica(t *testing.T) {
+	items := fixture(t)
+	d := replica.NewDataset(items...)
+	srv := replica.New(d, replica.Options{})
+	ts := startReplica(t, srv)
+	column := byAuthor(items, "columnist@press.example")
+	h := newHarness(t, mastodonSource(ts, []string{"chrissyteigen"}, []string{column}))
+	a := &Adapter{}
+
+	res := h.run(a, fixtureNow)
+	noErrors(t, res)
+	want := expected(h.authors, d, reachable(d, replica.MastodonFixtureTag, column))
+	compare(t, res.emitted, want)
+	if len(want) < 150 {
+		t.Fatalf("fixture too small: %d reactions", len(want))
+	}
+	pages, contexts := 0, 0
+	for _, rq := range srv.Requests() {
+		switch {
+		case strings.Contains(rq.Path, "/timelines/tag/"):
+			pages++
+		case strings.HasSuffix(rq.Path, "/context"):
+			contexts++
+		}
+		if rq.Status != 200 {
+			t.Errorf("%s?%s answered %d", rq.Path, rq.Query, rq.Status)
+		}
+	}
+	if pages != 4 {
+		t.Errorf("%d timeline requests, want 4 (three pages and the empty end)", pages)
+	}
+	t.Logf("first run: %d reactions, %d requests, %d contexts", len(res.emitted), len(srv.Requests()), contexts)
+
+	srv.ResetRequests()
+	res = h.run(a, fixtureNow.Add(5*time.Minute))
+	noErrors(t, res)
+	if len(res.fresh)+len(res.changed) != 0 {
+		t.Errorf("second run: %d new, %d changed, want none", len(res.fresh), len(res.changed))
+	}
+	for _, rq := range srv.Requests() {
+		if strings.Contains(rq.Path, "/timelines/tag/") {
+			q, _ := url.ParseQuery(rq.Query)
+			if q.Get("min_id") == "" {
+				t.Errorf("second run paged the timeline without min_id: %s", rq.Query)
+			}
+		}
+	}
+	t.Logf("second run: %d requests", len(srv.Requests()))
+
+	// New: a reply at the end of the long chain, one to the named status,
+	// one to the orphaned reply, and a new tagged status; more than a page
+	// of new tagged statuses, to page forward with rel="prev".
+	later := fixtureNow.Add(10 * time.Minute)
+	var chainEnd, orphan string
+	for _, it := range items {
+		if it.Text == "Reply 25 in a long conversation." {
+			chainEnd = it.Native
+		}
+		if it.Author == "calm_voice" {
+			orphan = it.Native
+		}
+	}
+	id := int64(105000000000000000)
+	mk := func(parent, author, text string, tags ...string) replica.Item {
+		id += 65536
+		return replica.Item{Platform: reaction.Mastodon, Native: strconv.FormatInt(id, 10), Parent: parent, Author: author, Text: text,
+			CreatedAt: later.Add(time.Duration(id%1000) * time.Millisecond), Lang: "en", Tags: tags}
+	}
+	added := []replica.Item{
+		mk(chainEnd, "late1", "Reply 26, late."),
+		mk(column, "late2", "Read it today & agreed."),
+		mk(orphan, "late3", "Agreed, be kind."),
+	}
+	for i := 0; i < 45; i++ {
+		added = append(added, mk("", "late4", "Still thinking of them #ChrissyTeigen", replica.MastodonFixtureTag))
+	}
+	d.Add(added...)
+	srv.ResetRequests()
+	res = h.run(a, later.Add(time.Minute))
+	noErrors(t, res)
+	wantFresh := map[string]bool{}
+	for _, it := range added {
+		wantFresh[reaction.MakeID(reaction.Mastodon, replica.MastodonURI(it))] = true
+	}
+	for _, r := range res.fresh {
+		if !wantFresh[r.ID] {
+			t.Errorf("third run: unexpected new reaction %s", r.ID)
+		}
+		delete(wantFresh, r.ID)
+	}
+	if len(wantFresh) > 0 {
+		t.Errorf("third run missed %d new statuses", len(wantFresh))
+	}
+	all := expected(h.authors, d, reachable(d, replica.MastodonFixtureTag, column))
+	for _, r := range res.fresh {
+		compare(t, []reaction.Reaction{r}, map[string]reaction.Reaction{r.ID: all[r.ID]})
+	}
+	prev := 0
+	for _, rq := range srv.Requests() {
+		if strings.Contains(rq.Path, "/timelines/tag/") {
+			prev++
+		}
+	}
+	if prev < 3 {
+		t.Errorf("third run made %d timeline requests, want at least 3 (two pages forward and the empty end)", prev)
+	}
+}
+
+// TestGoneStatus: a named status that was deleted is a not_found error;
+// the rest of the source is still collected.
+func TestGoneStatus(t *testing.T) {
+	items := fixture(t)
+	d := replica.NewDataset(items...)
+	ts := startReplica(t, replica.New(d, replica.Options{}))
+	column := byAuthor(items, "columnist@press.example")
+	gone := byAuthor(items, "regretful")
+	h := newHarness(t, mastodonSource(ts, nil, []string{gone, column}))
+	res := h.run(&Adapter{}, fixtureNow)
+	if res.err != nil {
+		t.Fatal(res.err)
+	}
+	if len(res.stats.errors) != 1 || !strings.HasPrefix(res.stats.errors[0], "not_found: ") {
+		t.Errorf("errors = %v, want one not_found", res.stats.errors)
+	}
+	compare(t, res.emitted, expected(h.authors, d, reachable(d, "no-such-tag", column)))
+}
+
+type memSink struct {
+	mu     sync.Mutex
+	stored []reaction.Reaction
+}
+
+func (s *memSink) PutStory(context.Context, *story.Story) error         { return nil }
+func (s *memSink) PutCrawlRun(context.Context, reaction.CrawlRun) error { return nil }
+func (s *memSink) Send(_ context.Context, rs []reaction.Reaction) (reaction.IngestResult, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stored = append(s.stored, rs...)
+	return reaction.IngestResult{Accepted: len(rs)}, nil
+}
+
+// TestThroughCrawler runs the adapter in the real crawler while the
+// replica answers every 4th request with 429 and Retry-After.
+func TestThroughCrawler(t *testing.T) {
+	items := fixture(t)
+	d := replica.NewDataset(items...)
+	srv := replica.New(d, replica.Options{RateLimitEvery: 4, RetryAfter: time.Second})
+	ts := startReplica(t, srv)
+	column := byAuthor(items, "columnist@press.example")
+	st := &story.Story{ID: "jack", Subject: []string{"Chrissy Teigen"}, Sources: []story.Source{mastodonSource(ts, []string{"ChrissyTeigen"}, []string{column})}}
+	if err := st.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	authors, _ := reaction.NewPseudonymizer([]byte("test-secret-0123456789"), false)
+	cfg := crawler.Config{
+		StateDir: t.TempDir(), Authors: authors, RetryInitial: 10 * time.Millisecond,
+		Rates: map[reaction.Platform]string{reaction.Mastodon: crawler.Unlimited},
+		Log:   slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+	sink := &memSink{}
+	runs, err := crawler.Run(context.Background(), cfg, st, sink, crawler.Once)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 1 || runs[0].Status != reaction.RunOK {
+		t.Fatalf("runs = %+v", runs)
+	}
+	compare(t, sink.stored, expected(authors, d, reachable(d, replica.MastodonFixtureTag, column)))
+	n429 := 0
+	for _, rq := range srv.Requests() {
+		if rq.Status == 429 {
+			n429++
+		}
+	}
+	if n429 == 0 {
+		t.Error("no 429 was answered: Retry-After was not exercised")
+	}
+	t.Logf("%d reactions, %d requests, %d answered 429", len(sink.stored), len(srv.Requests()), n429)
+}
+
+// TestWideThread: 70 direct replies. Without a token a context shows 60
+// and nothing reaches the rest: the run says so ("truncated"); with a user
+// token every reply is collected; a refused token blocks the source.
+func TestWideThread(t *testing.T) {
+	d := replica.NewDataset(fixture(t)...)
+	ts := startReplica(t, replica.New(d, replica.Options{}))
+	all := expected(nil, d, reachable(d, replica.MastodonWideTag))
+	tests := []struct {
+		name      string
+		token     string
+		wantN     int
+		wantError string
+		blocked   bool
+	}{
+		{name: "anonymous", wantN: 61, wantError: "truncated: mastodon: about 10 replies below status"},
+		{name: "user token", token: "user-token", wantN: 71},
+		{name: "refused token", token: replica.MastodonRejectedToken, blocked: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv(EnvAccessToken, "")
+			h := newHarness(t, mastodonSource(ts, []string{replica.MastodonWideTag}, nil))
+			res := h.run(&Adapter{AccessToken: tt.token}, fixtureNow)
+			if tt.blocked {
+				if res.err == nil || !strings.Contains(res.err.Error(), "blocked") || len(res.stats.blocked) == 0 ||
+					!strings.Contains(res.stats.blocked[0], EnvAccessToken) {
+					t.Fatalf("err %v, blocked %v: want the source blocked, naming %s", res.err, res.stats.blocked, EnvAccessToken)
+				}
+				return
+			}
+			if res.err != nil {
+				t.Fatal(res.err)
+			}
+			if len(res.emitted) != tt.wantN {
+				t.Errorf("emitted %d, want %d", len(res.emitted), tt.wantN)
+			}
+			for _, r := range res.emitted {
+				w, ok := all[r.ID]
+				if !ok || w.ParentID != r.ParentID || w.Text != r.Text {
+					t.Errorf("%s differs from the ground truth", r.ID)
+				}
+			}
+			switch {
+			case tt.wantError == "" && len(res.stats.errors) > 0:
+				t.Errorf("errors %v", res.stats.errors)
+			case tt.wantError != "" && (len(res.stats.errors) != 1 || !strings.HasPrefix(res.stats.errors[0], tt.wantError)):
+				t.Errorf("errors %v, want one starting %q", res.stats.errors, tt.wantError)
+			}
+		})
+	}
+}
