@@ -19,8 +19,9 @@ import (
 // (sources.md §3):
 //
 //   - Natives are the server's numeric status ids (compared as numbers);
-//     Parent is the Native of the status answered ("" for none); Thread
-//     is not used for serving.
+//     Parent is the Native of the status answered ("" for none); Thread is
+//     the conversation's first status as written, not used for serving
+//     (a deleted status cuts a conversation in two).
 //   - Authors are "user" (an account of this server, whose domain is
 //     MastodonDomain) or "user@domain" (a remote account): uri and url are
 //     on the author's domain, like every status a server has federated.
@@ -588,6 +589,18 @@ func mastodonFixture() []Item {
 	// Filler for three pages of the timeline.
 	for i := 0; i < 95; i++ {
 		add("", fmt.Sprintf("fan%02d", i%30), fmt.Sprintf("Thinking of Chrissy and John today #ChrissyTeigen (%d)", i+1), "en", int64(i%9), tag)
+	}
+	// Thread is the conversation's first status, as written (deletions
+	// aside): parents come before their replies.
+	thread := map[string]string{}
+	for i, it := range items {
+		if it.Parent != "" {
+			items[i].Thread = thread[it.Parent]
+			if items[i].Thread == "" {
+				items[i].Thread = it.Parent
+			}
+		}
+		thread[it.Native] = items[i].Thread
 	}
 	return items
 }
