@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/reactions-research/reactions/reaction"
@@ -58,5 +59,26 @@ func TestGolden(t *testing.T) {
 	}
 	if !bytes.Equal(got, want) {
 		t.Errorf("reactions differ from %s:\n%s", golden, got)
+	}
+}
+
+// TestMalformedNode: one unreadable reply costs only its own subtree.
+func TestMalformedNode(t *testing.T) {
+	body := `{"id": 1, "created_at_i": 1718002700, "type": "story", "author": "a", "title": "T", "text": null, "points": 1,
+	  "parent_id": null, "story_id": 1, "children": [
+	    {"id": "not-a-number", "created_at_i": 1718002800, "type": "comment", "author": "b", "text": "lost", "children": []},
+	    {"id": 3, "created_at_i": 1718002900, "type": "comment", "author": "c", "text": "kept", "parent_id": 1, "story_id": 1, "children": []}]}`
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(body)) }))
+	defer ts.Close()
+	h := newHarness(t, story.Source{Platform: reaction.HackerNews, BaseURL: ts.URL, Stories: []string{"1"}})
+	res := h.run(&Adapter{}, fixtureNow)
+	if res.err != nil {
+		t.Fatal(res.err)
+	}
+	if len(res.emitted) != 2 || res.emitted[1].Text != "kept" {
+		t.Errorf("emitted %v, want the story and the readable reply", res.emitted)
+	}
+	if len(res.stats.errors) != 1 || !strings.HasPrefix(res.stats.errors[0], "parse: ") {
+		t.Errorf("errors %v, want one parse error", res.stats.errors)
 	}
 }

@@ -212,7 +212,9 @@ type item struct {
 	Points     *int64  `json:"points"`
 	ParentID   *int64  `json:"parent_id"`
 	StoryID    *int64  `json:"story_id"`
-	Children   []item  `json:"children"`
+	// Children are decoded one by one, so that one malformed node costs
+	// only its own subtree.
+	Children []json.RawMessage `json:"children"`
 }
 
 // tree fetches items/<id> and emits the item and everything below it. It
@@ -241,8 +243,16 @@ func (r *run) tree(ctx context.Context, id string) (newest int64, err error) {
 		if depth > 10000 {
 			return nil
 		}
-		for i := range it.Children {
-			if err := walk(&it.Children[i], depth+1); err != nil {
+		for _, raw := range it.Children {
+			var c item
+			if err := json.Unmarshal(raw, &c); err != nil || c.ID == 0 {
+				if err == nil {
+					err = errShape
+				}
+				r.env.Stats.Error("parse", fmt.Errorf("hackernews: story %s: a reply to %d is unreadable: %w", id, it.ID, err))
+				continue
+			}
+			if err := walk(&c, depth+1); err != nil {
 				return err
 			}
 		}
@@ -254,14 +264,18 @@ func (r *run) tree(ctx context.Context, id string) (newest int64, err error) {
 // errShape marks JSON that parses but is not the shape Algolia sends.
 var errShape = errors.New("unexpected response shape")
 
+// descendants counts the comments below it that are not deleted.
 func descendants(it *item) int64 {
 	var n int64
-	for i := range it.Children {
-		c := &it.Children[i]
-		if !deletedItem(c) {
+	for _, raw := range it.Children {
+		var c item
+		if json.Unmarshal(raw, &c) != nil {
+			continue
+		}
+		if !deletedItem(&c) {
 			n++
 		}
-		n += descendants(c)
+		n += descendants(&c)
 	}
 	return n
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/reactions-research/reactions/reaction"
@@ -62,5 +63,33 @@ func TestGolden(t *testing.T) {
 	}
 	if !bytes.Equal(buf.Bytes(), want) {
 		t.Errorf("reactions differ from %s:\n%s", golden, buf.Bytes())
+	}
+}
+
+// TestMalformedStatus: one unreadable status in a context costs only itself.
+func TestMalformedStatus(t *testing.T) {
+	st := `{"id": "1", "uri": "https://x.example/s/1", "url": null, "created_at": "2024-06-10T07:00:00.000Z", "in_reply_to_id": null,
+	  "replies_count": 2, "favourites_count": 0, "content": "<p>root</p>", "account": {"acct": "a", "url": "https://x.example/@a"}}`
+	ctxBody := `{"ancestors": [], "descendants": [
+	  {"id": "2", "uri": "https://x.example/s/2", "created_at": 12345, "in_reply_to_id": "1", "content": "<p>lost</p>", "account": {"acct": "b"}},
+	  {"id": "3", "uri": "https://x.example/s/3", "created_at": "2024-06-10T07:05:00.000Z", "in_reply_to_id": "1", "content": "<p>kept</p>", "account": {"acct": "c"}}]}`
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/context") {
+			w.Write([]byte(ctxBody))
+			return
+		}
+		w.Write([]byte(st))
+	}))
+	defer ts.Close()
+	h := newHarness(t, story.Source{Platform: reaction.Mastodon, BaseURL: ts.URL, Statuses: []string{"1"}})
+	res := h.run(&Adapter{}, fixtureNow)
+	if res.err != nil {
+		t.Fatal(res.err)
+	}
+	if len(res.emitted) != 2 || res.emitted[1].Text != "kept" || res.emitted[1].ParentID != "mastodon:https://x.example/s/1" {
+		t.Errorf("emitted %+v, want the status and the readable reply", res.emitted)
+	}
+	if len(res.stats.errors) != 1 || !strings.HasPrefix(res.stats.errors[0], "parse: ") {
+		t.Errorf("errors %v, want one parse error", res.stats.errors)
 	}
 }

@@ -168,8 +168,44 @@ type status struct {
 }
 
 type threadContext struct {
-	Ancestors   []*status `json:"ancestors"`
-	Descendants []*status `json:"descendants"`
+	Ancestors   statusList `json:"ancestors"`
+	Descendants statusList `json:"descendants"`
+}
+
+// statusList is a JSON array of statuses decoded one by one, so that one
+// malformed status costs only itself.
+type statusList struct {
+	list []*status
+	bad  []error
+}
+
+// UnmarshalJSON decodes every readable status and keeps the errors of the
+// others.
+func (l *statusList) UnmarshalJSON(b []byte) error {
+	var raws []json.RawMessage
+	if err := json.Unmarshal(b, &raws); err != nil {
+		return err
+	}
+	for i, raw := range raws {
+		s := new(status)
+		err := json.Unmarshal(raw, s)
+		if err == nil && (s.ID == "" || s.URI == "") {
+			err = fmt.Errorf("no id or uri: %w", errShape)
+		}
+		if err != nil {
+			l.bad = append(l.bad, fmt.Errorf("status %d of %d: %w", i+1, len(raws), err))
+			continue
+		}
+		l.list = append(l.list, s)
+	}
+	return nil
+}
+
+// report records the statuses that could not be read.
+func (l *statusList) report(r *run, where string) {
+	for _, err := range l.bad {
+		r.env.Stats.Error("parse", fmt.Errorf("mastodon: %s: %w", where, err))
+	}
 }
 
 type run struct {
@@ -319,13 +355,15 @@ func (r *run) timeline(ctx context.Context, tag string, threads *watched) error 
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		var page []*status
-		resp, err := r.get(ctx, u, &page)
+		var statuses statusList
+		resp, err := r.get(ctx, u, &statuses)
 		if err != nil {
 			// The cursor stays: the next run walks this part again.
 			return r.fail("timeline", fmt.Errorf("mastodon: #%s: %w", tag, err))
 		}
-		if len(page) == 0 {
+		statuses.report(r, "#"+tag)
+		page := statuses.list
+		if len(page) == 0 && len(statuses.bad) == 0 {
 			break
 		}
 		stop := false

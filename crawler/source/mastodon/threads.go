@@ -77,10 +77,12 @@ func (r *run) context(ctx context.Context, id string) (*threadContext, error) {
 	if _, err := r.get(ctx, r.base+"/api/v1/statuses/"+url.PathEscape(id)+"/context", &c); err != nil {
 		return nil, fmt.Errorf("mastodon: context of %s: %w", id, err)
 	}
-	for _, a := range c.Ancestors {
+	c.Ancestors.report(r, "context of "+id)
+	c.Descendants.report(r, "context of "+id)
+	for _, a := range c.Ancestors.list {
 		r.remember(a)
 	}
-	for _, d := range c.Descendants {
+	for _, d := range c.Descendants.list {
 		r.remember(d)
 	}
 	return &c, nil
@@ -95,8 +97,8 @@ func (r *run) conversation(ctx context.Context, s *status) ([]*status, error) {
 	var out []*status
 	in := map[string]bool{string(s.ID): true}
 	take := func(c *threadContext) {
-		for _, d := range c.Descendants {
-			if d != nil && d.ID != "" && !in[string(d.ID)] {
+		for _, d := range c.Descendants.list {
+			if !in[string(d.ID)] {
 				in[string(d.ID)] = true
 				out = append(out, d)
 			}
@@ -107,7 +109,7 @@ func (r *run) conversation(ctx context.Context, s *status) ([]*status, error) {
 		return nil, err // the caller decides: a watched status may be gone
 	}
 	take(c)
-	capped := len(c.Descendants) >= r.contextCap
+	capped := len(c.Descendants.list)+len(c.Descendants.bad) >= r.contextCap
 	if s.RepliesCount < 0 && capped {
 		// A watched status asked again: learn its replies_count.
 		var fresh status
@@ -137,7 +139,7 @@ func (r *run) conversation(ctx context.Context, s *status) ([]*status, error) {
 				continue
 			}
 			take(c)
-			capped = capped || len(c.Descendants) >= r.contextCap
+			capped = capped || len(c.Descendants.list)+len(c.Descendants.bad) >= r.contextCap
 		}
 	}
 	// Replies cut off by a full context that no deeper context reaches
