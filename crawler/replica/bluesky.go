@@ -6,11 +6,13 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"net/http"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/reactions-research/reactions/reaction"
@@ -94,12 +96,65 @@ func bskyTIDTime(rkey string) (time.Time, bool) {
 
 var bskyB32 = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
 
+// bskyDIDs memoizes derived DIDs (a data set has far fewer authors than
+// posts, and every request derives them).
+var bskyDIDs sync.Map
+
 func bskyDID(author string) string {
 	if strings.HasPrefix(author, "did:") {
 		return author
 	}
+	if v, ok := bskyDIDs.Load(author); ok {
+		return v.(string)
+	}
 	h := sha256.Sum256([]byte(strings.ToLower(author)))
-	return "did:plc:" + bskyB32.EncodeToString(h[:])[:24]
+	did := "did:plc:" + bskyB32.EncodeToString(h[:])[:24]
+	bskyDIDs.Store(author, did)
+	return did
+}
+
+// bskyExpectCache keeps the index of the last data set Expect was asked
+// about, so that Expected over n items costs O(n) per item for a signature
+// instead of rebuilding the index each time.
+var bskyExpectCache struct {
+	sync.Mutex
+	d   *Dataset
+	sig uint64
+	x   *bskyIndex
+}
+
+func bskyCachedIndex(d *Dataset) *bskyIndex {
+	items := d.Items(reaction.Bluesky)
+	sig := structureSig(items)
+	bskyExpectCache.Lock()
+	defer bskyExpectCache.Unlock()
+	if bskyExpectCache.d == d && bskyExpectCache.sig == sig && bskyExpectCache.x != nil {
+		return bskyExpectCache.x
+	}
+	x := bskyIndexOf(d)
+	bskyExpectCache.d, bskyExpectCache.sig, bskyExpectCache.x = d, sig, x
+	return x
+}
+
+// structureSig hashes what threading depends on: ids, parents, authors,
+// deletion and tags.
+func structureSig(items []Item) uint64 {
+	h := fnv.New64a()
+	for _, it := range items {
+		for _, s := range []string{it.Native, it.Thread, it.Parent, it.Author} {
+			h.Write([]byte(s))
+			h.Write([]byte{0})
+		}
+		if it.Deleted {
+			h.Write([]byte{1})
+		}
+		for _, t := range it.Tags {
+			h.Write([]byte(t))
+			h.Write([]byte{0})
+		}
+		h.Write([]byte{2})
+	}
+	return h.Sum64()
 }
 
 func bskyHandleOf(author string) string {
@@ -436,7 +491,7 @@ func bskyJSON(w http.ResponseWriter, v any) {
 // not a TID (their time is unknown; the crawler counts them as
 // "deleted_unknown_time").
 func bskyExpect(d *Dataset, it Item) reaction.Reaction {
-	x := bskyIndexOf(d)
+	x := bskyCachedIndex(d)
 	if bskyBlocked(it) {
 		return reaction.Reaction{}
 	}

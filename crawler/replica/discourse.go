@@ -444,6 +444,32 @@ func discourseJSON(w http.ResponseWriter, v any) {
 	json.NewEncoder(w).Encode(v)
 }
 
+// discourseExpectCache keeps the topics of the last data set Expect was
+// asked about (see bskyExpectCache).
+var discourseExpectCache struct {
+	sync.Mutex
+	d      *Dataset
+	sig    uint64
+	topics map[string]*discourseTopic
+}
+
+func discourseCachedTopic(d *Dataset, root Item) *discourseTopic {
+	items := d.Items(reaction.Discourse)
+	sig := structureSig(items)
+	c := &discourseExpectCache
+	c.Lock()
+	defer c.Unlock()
+	if c.d != d || c.sig != sig {
+		c.d, c.sig, c.topics = d, sig, map[string]*discourseTopic{}
+	}
+	t, ok := c.topics[root.Native]
+	if !ok {
+		t = discourseBuildTopic(DiscourseTopicID(root), root, items)
+		c.topics[root.Native] = t
+	}
+	return t
+}
+
 // discourseExpect is what a correct crawler makes of it: the zero Reaction
 // (empty ID) for posts it cannot or must not emit (non-regular post types,
 // staff-deleted posts, topics answering 403).
@@ -457,7 +483,7 @@ func discourseExpect(d *Dataset, it Item) reaction.Reaction {
 	if !ok || !discourseVisible(it) || discoursePostType(it) != 1 || discourseHasTag(root, "replica:private") {
 		return reaction.Reaction{}
 	}
-	t := discourseBuildTopic(DiscourseTopicID(root), root, d.Items(reaction.Discourse))
+	t := discourseCachedTopic(d, root)
 	r := reaction.Reaction{
 		Platform:  reaction.Discourse,
 		ID:        id(it.Native),

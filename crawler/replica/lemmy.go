@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/reactions-research/reactions/reaction"
@@ -503,6 +504,31 @@ var lemmyLanguageNames = map[string]string{
 	"ja": "日本語", "ru": "Русский", "hu": "Magyar", "it": "Italiano", "pt": "Português", "nl": "Nederlands",
 }
 
+// lemmyExpectCache keeps the threads of the last data set Expect was asked
+// about (see bskyExpectCache).
+var lemmyExpectCache struct {
+	sync.Mutex
+	d       *Dataset
+	sig     uint64
+	threads map[string]*lemmyThread
+}
+
+func lemmyCachedThread(d *Dataset, post Item) *lemmyThread {
+	sig := structureSig(d.Items(reaction.Lemmy))
+	c := &lemmyExpectCache
+	c.Lock()
+	defer c.Unlock()
+	if c.d != d || c.sig != sig {
+		c.d, c.sig, c.threads = d, sig, map[string]*lemmyThread{}
+	}
+	t, ok := c.threads[post.Native]
+	if !ok {
+		t = lemmyThreadOf(d, post)
+		c.threads[post.Native] = t
+	}
+	return t
+}
+
 // lemmyExpect is what a correct crawler makes of it.
 func lemmyExpect(d *Dataset, it Item) reaction.Reaction {
 	name, _ := lemmyUser(it.Author)
@@ -520,13 +546,13 @@ func lemmyExpect(d *Dataset, it Item) reaction.Reaction {
 	}
 	if it.Thread == "" {
 		r.RootID = r.ID
-		r.Replies = int64(len(lemmyThreadOf(d, it).comments))
+		r.Replies = int64(len(lemmyCachedThread(d, it).comments))
 	} else {
 		post, ok := lemmyPost(d, it.Thread)
 		if !ok {
 			return reaction.Reaction{}
 		}
-		t := lemmyThreadOf(d, post)
+		t := lemmyCachedThread(d, post)
 		r.RootID = reaction.MakeID(reaction.Lemmy, lemmyAPID(post))
 		r.ParentID = r.RootID
 		if par, ok := d.Get(reaction.Lemmy, it.Parent); ok && par.Thread == post.Native {
