@@ -9,6 +9,7 @@ import (
 	_ "github.com/reactions-research/reactions/crawler/source/discourse"  // registers "discourse"
 	_ "github.com/reactions-research/reactions/crawler/source/hackernews" // registers "hackernews"
 	_ "github.com/reactions-research/reactions/crawler/source/lemmy"      // registers "lemmy"
+	_ "github.com/reactions-research/reactions/crawler/source/mastodon"   // registers "mastodon"
 	_ "github.com/reactions-research/reactions/crawler/source/reddit"     // registers "reddit"
 	_ "github.com/reactions-research/reactions/crawler/source/web"        // registers "web"
 )

@@ -108,6 +108,18 @@ func replicaStory(t *testing.T, base string, d *replica.Dataset) (*story.Story, 
 						src.Search = append(src.Search, tag)
 					}
 				}
+			case reaction.Mastodon:
+				// Tagged statuses come from hashtag timelines; untagged
+				// roots are named as statuses.
+				for _, tag := range it.Tags {
+					if !seen[tag] {
+						seen[tag] = true
+						src.Hashtags = append(src.Hashtags, tag)
+					}
+				}
+				if it.Thread == "" && len(it.Tags) == 0 {
+					src.Statuses = append(src.Statuses, it.Native)
+				}
 			case reaction.Web:
 				if !seen[it.Thread] {
 					seen[it.Thread] = true
@@ -146,6 +158,10 @@ func TestCrawlEveryReplica(t *testing.T) {
 	t.Setenv("REDDIT_CLIENT_SECRET", "e2e-secret")
 	t.Setenv("BLUESKY_HANDLE", "e2e.example.com")
 	t.Setenv("BLUESKY_APP_PASSWORD", "abcd-efgh-ijkl-mnop")
+	// With a token Mastodon serves up to 4,096 descendants per context, so
+	// the fixture's 70-reply thread is reachable (anonymously it is cut at 60,
+	// which the mastodon package's own tests cover).
+	t.Setenv("MASTODON_ACCESS_TOKEN", "e2e-token")
 	d := replica.TestDataset()
 	rs := replica.New(d, replica.Options{RateLimitEvery: 40, RetryAfter: time.Second})
 	srv := httptest.NewServer(rs)
