@@ -315,7 +315,7 @@ func (c *crawl) thread(ctx context.Context, uri string) error {
 	}
 	env.State.Set(key+"/emitted", encodeHashes(tr.emitted))
 	env.State.Set(key+"/deleted", encodeHashes(tr.deleted))
-	env.Log.Info("bluesky thread read", "posts", tr.count, "requests", tr.requests, "blocked", c.blocked)
+	env.Log.Info("bluesky thread read", "posts", tr.count, "requests", tr.requests, "blocked_so_far", c.blocked, "unknown_types_so_far", c.unknownType)
 	return nil
 }
 
