@@ -281,6 +281,9 @@ func (sr *sourceRun) finish(ctx context.Context) reaction.CrawlRun {
 	case errors.Is(sr.collectErr, source.ErrBlocked) || (r.Blocked > 0 && r.Items == 0):
 		r.Status = reaction.RunBlocked
 		r.Message = fmt.Sprintf("%s refused access (HTTP 401/403): it now requires authentication or blocks this crawler, so it was not retried.", sr.src.Platform)
+		if why := s.blockedReason(); why != "" {
+			r.Message = fmt.Sprintf("%s refused access, so it was not retried: %s.", sr.src.Platform, why)
+		}
 	case sr.collectErr != nil:
 		r.Status = reaction.RunFailed
 		r.Message = fmt.Sprintf("Stopped mid-way after %d reactions: %s.", r.Items, strings.TrimSuffix(oneLine(sr.collectErr.Error()), "."))
@@ -297,7 +300,11 @@ func (sr *sourceRun) finish(ctx context.Context) reaction.CrawlRun {
 			parts = append(parts, fmt.Sprintf("%d %s (%s)", r.Errors, plural(r.Errors, "error", "errors"), kindList(r.ErrorKinds)))
 		}
 		if r.Blocked > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s access (HTTP 401/403)", r.Blocked, plural(r.Blocked, "endpoint that refused", "endpoints that refused")))
+			part := fmt.Sprintf("%d %s access (HTTP 401/403)", r.Blocked, plural(r.Blocked, "endpoint that refused", "endpoints that refused"))
+			if why := s.blockedReason(); why != "" {
+				part += " (" + why + ")"
+			}
+			parts = append(parts, part)
 		}
 		r.Message = fmt.Sprintf("Finished with %s; some reactions may be missing.", strings.Join(parts, " and "))
 	case r.Items == 0:
@@ -380,6 +387,9 @@ type runStats struct {
 
 	mu    sync.Mutex
 	kinds map[string]int64
+	// blockedWhy is the first refusal an adapter reported, in its words
+	// (e.g. why Bluesky search needs a session): researchers need the reason.
+	blockedWhy string
 }
 
 func newRunStats() *runStats { return &runStats{kinds: map[string]int64{}} }
@@ -392,6 +402,12 @@ func (s *runStats) error(sr *sourceRun, kind string, err error) {
 	s.kinds[kind]++
 	s.mu.Unlock()
 	sr.log.Warn("source error", "kind", kind, "err", err)
+}
+
+func (s *runStats) blockedReason() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.blockedWhy
 }
 
 func (s *runStats) errorKinds() (map[string]int64, int64) {
@@ -425,6 +441,18 @@ func (v statsView) Error(kind string, err error) {
 // Blocked implements source.Stats.
 func (v statsView) Blocked(what string, err error) {
 	v.sr.stats.blocked.Add(1)
+	v.sr.stats.mu.Lock()
+	if v.sr.stats.blockedWhy == "" {
+		why := what
+		if err != nil {
+			why = strings.TrimSuffix(oneLine(err.Error()), ".")
+			if what != "" {
+				why = what + ": " + why
+			}
+		}
+		v.sr.stats.blockedWhy = why
+	}
+	v.sr.stats.mu.Unlock()
 	v.sr.log.Warn("blocked", "what", what, "err", err)
 }
 
