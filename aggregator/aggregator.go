@@ -42,6 +42,7 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/reactions-research/reactions/aggregator/spool"
 	"github.com/reactions-research/reactions/aggregator/stance"
@@ -79,6 +80,7 @@ type Aggregator struct {
 	cfg     Config
 	st      *store.Store
 	labeler Labeler
+	filter  *idFilter
 	spool   *spool.Spool
 	log     *slog.Logger
 	m       *metrics
@@ -97,7 +99,19 @@ type Aggregator struct {
 	stop    chan struct{} // closed by Close: the writer flushes and returns
 	done    chan struct{} // closed when the writer has returned
 
-	writeGen atomic.Uint64 // incremented after every write to ClickHouse
+	writeGen   atomic.Uint64 // incremented after every write to ClickHouse
+	incoming   atomic.Int64  // requests being read or checked, not yet queued or spooled
+	settled    chan struct{} // incoming dropped to zero
+	writing    atomic.Bool   // the writer is in a ClickHouse write
+	backingOff atomic.Bool   // ClickHouse failed: the writer waits before trying again
+	outage     atomic.Bool   // a write failed since the spool was last empty
+
+	drainedMu sync.Mutex
+	drained   chan struct{} // closed and replaced at every drain step
+
+	preloads sync.WaitGroup // filter loads started by PutStory
+	bgCtx    context.Context
+	bgCancel context.CancelFunc
 }
 
 // job is one sender's share of a batch.
@@ -120,7 +134,7 @@ func New(ctx context.Context, cfg Config, st *store.Store) (*Aggregator, error) 
 	}
 	a := &Aggregator{
 		cfg: cfg, st: st, log: cfg.Logger, stories: map[string]*story.Story{},
-		in: make(chan *job), kick: make(chan struct{}, 1),
+		in: make(chan *job), kick: make(chan struct{}, 1), settled: make(chan struct{}, 1), drained: make(chan struct{}),
 		rows: newSemaphore(int64(cfg.QueueRows)), parse: newSemaphore(int64(cfg.MaxParallelParse)),
 		stop: make(chan struct{}), done: make(chan struct{}),
 	}
@@ -181,7 +195,9 @@ func New(ctx context.Context, cfg Config, st *store.Store) (*Aggregator, error) 
 		sp.Close()
 		return nil, fmt.Errorf("register metrics: %w", err)
 	}
-	st.SetIDFilter(newIDFilter(st.Conn()))
+	a.bgCtx, a.bgCancel = context.WithCancel(context.Background())
+	a.filter = newIDFilter(st.Conn())
+	st.SetIDFilter(a.filter)
 	return a, nil
 }
 
@@ -204,6 +220,8 @@ func (a *Aggregator) Close(ctx context.Context) error {
 		}
 	}
 	a.mu.Unlock()
+	a.bgCancel()
+	a.preloads.Wait()
 	select {
 	case <-a.done:
 	case <-ctx.Done():
@@ -267,7 +285,27 @@ func (a *Aggregator) putStory(ctx context.Context, s *story.Story) (where string
 	}
 	a.stories[c.ID] = &c
 	a.log.Info("story registered", "story", c.ID, "stored", where)
+	a.preload(c.ID)
 	return where, nil
+}
+
+// preload loads the filter of stored ids of a story in the background, so
+// that the story's first requests are labelled on the way in already.
+func (a *Aggregator) preload(id string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.closing {
+		return
+	}
+	a.preloads.Add(1)
+	go func() {
+		defer a.preloads.Done()
+		ctx, cancel := context.WithTimeout(a.bgCtx, 5*time.Minute)
+		defer cancel()
+		if err := a.filter.load(ctx, id); err != nil && a.bgCtx.Err() == nil {
+			a.log.Warn("could not load the ids stored for a story; the first write will", "story", id, "err", err)
+		}
+	}()
 }
 
 // PutCrawlRun stores the latest state of a crawl run (the completeness
@@ -326,16 +364,19 @@ func (a *Aggregator) storeOrSpool(ctx context.Context, kind byte, v any, direct 
 
 // Send checks, labels and stores reactions (the in-process sink of
 // "reactions crawl"): bad ones are listed in the result's Rejected with
-// their 1-based index, the others are queued for the writer. It returns once
-// they are safe (written or spooled); the error is nil only then. Accepted
-// counts reactions written or spooled, Duplicates those found identical to
-// the stored state (a spooled duplicate counts as accepted until it is
-// drained).
+// their 1-based index, the others go to the writer or the spool. It returns
+// once they are safe (written or spooled); the error is nil only then.
+// Accepted counts reactions written or spooled, Duplicates those found
+// identical to the stored state when written at once (reactions that go
+// through the spool are deduplicated when they are drained, and counted as
+// accepted here).
 func (a *Aggregator) Send(ctx context.Context, rs []reaction.Reaction) (reaction.IngestResult, error) {
 	res := reaction.IngestResult{Rejected: []reaction.Rejection{}}
+	arrived := a.arriving()
+	defer arrived()
 	good := make([]reaction.Reaction, 0, len(rs))
 	a.m.received.Add(float64(len(rs)))
-	label := a.label()
+	label := a.labelNew()
 	for i := range rs {
 		r := rs[i]
 		if e := a.check(&r); e != nil {
@@ -346,18 +387,40 @@ func (a *Aggregator) Send(ctx context.Context, rs []reaction.Reaction) (reaction
 		label(&r)
 		good = append(good, r)
 	}
-	acc, dup, err := a.submit(ctx, good, nil)
+	acc, dup, err := a.submit(ctx, good, arrived, nil)
 	res.Accepted, res.Duplicates = acc, dup
 	return res, err
 }
 
-// submit queues reactions for the writer in chunks of at most BatchSize,
-// waiting while the queue is full, calls queued (if not nil) once every
-// chunk is queued, and waits for the writer's answers.
-func (a *Aggregator) submit(ctx context.Context, rs []reaction.Reaction, queued func()) (accepted, duplicates int, err error) {
+// arriving counts a request on its way to the writer (which, rather than
+// write a batch without it, waits for it), and returns the function that
+// says it has arrived (queued, spooled or failed). That function may be
+// called more than once.
+func (a *Aggregator) arriving() (arrived func()) {
+	a.incoming.Add(1)
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			if a.incoming.Add(-1) == 0 {
+				select {
+				case a.settled <- struct{}{}:
+				default:
+				}
+			}
+		})
+	}
+}
+
+// submit hands reactions to the writer, or to the spool when the writer is
+// busy or the spool not empty (see Run), and returns once they are safe.
+// arrived is called once they are queued or spooled (or failed), and
+// release (if not nil) once the request no longer holds them in memory
+// outside the bounded queue.
+func (a *Aggregator) submit(ctx context.Context, rs []reaction.Reaction, arrived, release func()) (accepted, duplicates int, err error) {
 	defer func() {
-		if queued != nil {
-			queued()
+		arrived()
+		if release != nil {
+			release()
 		}
 	}()
 	if len(rs) == 0 {
@@ -366,6 +429,21 @@ func (a *Aggregator) submit(ctx context.Context, rs []reaction.Reaction, queued 
 	if a.SpoolFull() {
 		a.m.backpressure.Inc()
 		return 0, 0, ErrSpoolFull
+	}
+	// Straight to the writer only when it can take this request at once and
+	// nothing else is under way: concurrent senders get their answer from
+	// the spool, so that they send their next request while the writer
+	// writes (a pipeline), rather than wait for each other's writes.
+	if a.spool.Records() > 0 || a.writing.Load() || a.backingOff.Load() || a.incoming.Load() > 1 {
+		arrived() // the writer need not wait for this request
+		if err := a.waitSpoolBelow(ctx, a.cfg.SpoolBufferBytes); err != nil {
+			return 0, 0, err
+		}
+		if err := a.spoolReactions(rs); err != nil {
+			return 0, 0, err
+		}
+		a.m.accepted.Add(float64(len(rs)))
+		return len(rs), 0, nil
 	}
 	var jobs []*job
 	for start := 0; start < len(rs) && err == nil; start += a.cfg.BatchSize {
@@ -385,9 +463,10 @@ func (a *Aggregator) submit(ctx context.Context, rs []reaction.Reaction, queued 
 			err = ctx.Err()
 		}
 	}
-	if queued != nil {
-		queued()
-		queued = nil
+	arrived()
+	if release != nil {
+		release()
+		release = nil
 	}
 	for _, j := range jobs {
 		var r jobResult
@@ -410,11 +489,15 @@ func (a *Aggregator) submit(ctx context.Context, rs []reaction.Reaction, queued 
 // SpoolFull reports whether the spool is over Config.SpoolMaxBytes.
 func (a *Aggregator) SpoolFull() bool { return a.spool.Bytes() >= a.cfg.SpoolMaxBytes }
 
-// label returns the labelling function for one request: the classifier
-// with each reaction's story subject. Reactions are labelled on the way in,
-// by the request's goroutine, not by the writer: classification then runs in
-// parallel with ClickHouse writes instead of inside the single writer loop.
-// A duplicate is classified for nothing, which costs a few microseconds.
+// Labelling. Stance is labelled on the way in, by the request's
+// goroutine, for the reactions that are certainly new (the writer's filter
+// of stored ids does not hold them): classification then runs in parallel
+// with ClickHouse writes instead of inside the single writer loop. The other
+// reactions are labelled by the writer only if store.Write finds them new or
+// changed, so that a duplicate costs no classification.
+
+// label returns the labelling function of one request or write: the
+// classifier with each reaction's story subject.
 func (a *Aggregator) label() func(*reaction.Reaction) {
 	a.storiesMu.RLock()
 	subjects := make(map[string]string, len(a.stories))
@@ -426,6 +509,29 @@ func (a *Aggregator) label() func(*reaction.Reaction) {
 	return func(r *reaction.Reaction) {
 		r.Stance, r.StanceScore = a.labeler.Classify(r.Text, subjects[r.Story])
 		r.Classifier = version
+	}
+}
+
+// labelNew returns the labelling function of a request: it labels the
+// reactions that are certainly new and leaves the others unlabelled.
+func (a *Aggregator) labelNew() func(*reaction.Reaction) {
+	label := a.label()
+	return func(r *reaction.Reaction) {
+		r.Stance, r.StanceScore, r.Classifier = "", 0, ""
+		if a.filter.definitelyNew(r.Story, r.ID) {
+			label(r)
+		}
+	}
+}
+
+// labelMissing returns the labelling function of a write: store.Write calls
+// it for the reactions it writes; it labels those not labelled yet.
+func (a *Aggregator) labelMissing() func(*reaction.Reaction) {
+	label := a.label()
+	return func(r *reaction.Reaction) {
+		if r.Stance == "" {
+			label(r)
+		}
 	}
 }
 

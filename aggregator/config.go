@@ -23,14 +23,9 @@ type Config struct {
 	// Default 10,000 rows.
 	BatchSize int
 	// BatchWait is the longest a reaction waits in a batch, from the first
-	// reaction of the batch. Default 1 s.
+	// reaction of the batch. A batch is written earlier when no other
+	// request is on its way. Default 1 s.
 	BatchWait time.Duration
-	// BatchIdle writes a batch early when no reaction arrived for this
-	// long. Senders wait for their acknowledgement, so once the rows of
-	// every waiting sender are in, waiting longer only adds latency; under
-	// steady load, arrivals keep coming and BatchSize or BatchWait apply.
-	// Default 20 ms; negative disables it.
-	BatchIdle time.Duration
 
 	// MaxBodyBytes bounds a POST body, checked on the compressed and on
 	// the decompressed stream (a gzip bomb stops there). Default 32 MiB.
@@ -56,6 +51,11 @@ type Config struct {
 	// queued are still spooled, so the spool can exceed it by at most
 	// QueueRows reactions. Default 1 GiB.
 	SpoolMaxBytes int64
+	// SpoolBufferBytes bounds the spool while ClickHouse is up: requests
+	// that arrive while the writer is busy are spooled and answered at
+	// once, and beyond this many bytes of spool they wait for the writer
+	// (backpressure). Default 64 MiB.
+	SpoolBufferBytes int64
 	// SpoolSegmentBytes is the size of one spool segment file. Default 64 MiB.
 	SpoolSegmentBytes int64
 
@@ -133,9 +133,6 @@ func (c *Config) validate() error {
 	if c.BatchWait < 0 {
 		return fmt.Errorf("batch wait %s: must be positive", c.BatchWait)
 	}
-	if c.BatchIdle == 0 {
-		c.BatchIdle = 5 * time.Millisecond
-	}
 	if c.MaxBodyBytes == 0 {
 		c.MaxBodyBytes = 32 << 20
 	}
@@ -165,6 +162,9 @@ func (c *Config) validate() error {
 	}
 	if c.SpoolMaxBytes < 0 {
 		return fmt.Errorf("spool max bytes %d: must be positive", c.SpoolMaxBytes)
+	}
+	if c.SpoolBufferBytes <= 0 {
+		c.SpoolBufferBytes = 64 << 20
 	}
 	if c.QueueRows == 0 {
 		c.QueueRows = max(50000, 5*c.BatchSize)

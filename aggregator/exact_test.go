@@ -64,9 +64,12 @@ func TestExactUnderConcurrentResends(t *testing.T) {
 		return
 	}
 	t.Logf("%d reactions × 3 × 2 senders in %s", n, time.Since(start).Round(time.Millisecond))
-	if accepted != n || duplicates != 5*n {
-		t.Errorf("answers: accepted %d duplicates %d, want %d and %d", accepted, duplicates, n, 5*n)
+	// Reactions spooled because the writer was busy are deduplicated when
+	// drained, and answered as accepted.
+	if accepted+duplicates != 6*n || accepted < n {
+		t.Errorf("answers: accepted %d duplicates %d, want %d in all and at least %d accepted", accepted, duplicates, 6*n, n)
 	}
+	t.Logf("answered: %d accepted, %d duplicates", accepted, duplicates)
 	c := countAll(t, st, h.srv.URL+"/metrics")
 	if !c.all(n) {
 		t.Fatalf("counts %+v, want %d everywhere", c, n)

@@ -264,7 +264,8 @@ func (c counts) all(n int64) bool {
 
 type sample struct {
 	labels map[string]string
-	value  float64
+	value  float64 // a histogram's sum
+	count  uint64  // a histogram's count
 }
 
 // scrape fetches url and returns the samples of one metric family.
@@ -297,6 +298,8 @@ func scrape(t testing.TB, url, name string) []sample {
 			s.value = m.GetCounter().GetValue()
 		case m.Untyped != nil:
 			s.value = m.GetUntyped().GetValue()
+		case m.Histogram != nil:
+			s.value, s.count = m.GetHistogram().GetSampleSum(), m.GetHistogram().GetSampleCount()
 		}
 		out = append(out, s)
 	}

@@ -168,6 +168,8 @@ func (a *Aggregator) handleReactions(w http.ResponseWriter, r *http.Request) {
 		a.unavailable(w, ErrSpoolFull.Error())
 		return
 	}
+	arrived := a.arriving()
+	defer arrived()
 	// Bounded parsing: requests beyond MaxParallelParse wait here.
 	if err := a.parse.acquire(r.Context(), 1); err != nil {
 		return // the client went away
@@ -210,7 +212,7 @@ func (a *Aggregator) handleReactions(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	acc, dup, err := a.submit(r.Context(), rs, release)
+	acc, dup, err := a.submit(r.Context(), rs, arrived, release)
 	res.Accepted, res.Duplicates = acc, dup
 	if err != nil {
 		switch {
@@ -248,7 +250,7 @@ func (a *Aggregator) parseBody(body io.Reader) ([]reaction.Reaction, reaction.In
 		notListed++
 	}
 	maxLine := a.cfg.MaxLineBytes
-	label := a.label()
+	label := a.labelNew()
 	for {
 		line = line[:0]
 		tooLong := false

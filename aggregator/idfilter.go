@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"sync"
+	"sync/atomic"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 )
@@ -27,19 +28,32 @@ func newIDFilter(conn driver.Conn) *idFilter {
 	return &idFilter{conn: conn, stories: map[string]*scalableBloom{}}
 }
 
+// definitelyNew reports whether id is certainly not stored for story: the
+// story's filter is loaded and does not hold it. Safe for concurrent use
+// with the writer; an answer that is stale by one write is harmless to its
+// user (labelling ahead of the writer).
+func (f *idFilter) definitelyNew(story, id string) bool {
+	f.mu.Lock()
+	b := f.stories[story]
+	f.mu.Unlock()
+	return b != nil && b.loaded.Load() && !b.test(id)
+}
+
 // MayBeStored implements store.IDFilter.
 func (f *idFilter) MayBeStored(ctx context.Context, story string, ids []string) ([]string, error) {
 	f.mu.Lock()
 	b := f.stories[story]
 	f.mu.Unlock()
 	if b == nil {
-		var err error
-		if b, err = f.load(ctx, story); err != nil {
+		if err := f.load(ctx, story); err != nil {
 			return nil, err
 		}
 		f.mu.Lock()
-		f.stories[story] = b
+		b = f.stories[story]
 		f.mu.Unlock()
+	}
+	if b == nil || !b.loaded.Load() {
+		return ids, nil // still loading (preload): look everything up
 	}
 	out := make([]string, 0, len(ids)/8)
 	for _, id := range ids {
@@ -65,32 +79,53 @@ func (f *idFilter) Writing(story string, ids []string) {
 	}
 }
 
-// load reads every id ever written for story.
-func (f *idFilter) load(ctx context.Context, story string) (*scalableBloom, error) {
+// load reads every id ever written for story into a new filter. The filter
+// is registered before the read, so that ids written meanwhile (by a write
+// that runs while a preload reads) are added to it too; it is used once the
+// read is complete. If the read fails the filter is dropped, and the next
+// write loads it again.
+func (f *idFilter) load(ctx context.Context, story string) error {
+	f.mu.Lock()
+	if f.stories[story] != nil {
+		f.mu.Unlock()
+		return nil
+	}
 	b := newScalableBloom()
+	f.stories[story] = b
+	f.mu.Unlock()
+	err := f.read(ctx, story, b)
+	if err != nil {
+		f.mu.Lock()
+		delete(f.stories, story)
+		f.mu.Unlock()
+		return fmt.Errorf("load stored ids of %s: %w", story, err)
+	}
+	b.loaded.Store(true)
+	return nil
+}
+
+func (f *idFilter) read(ctx context.Context, story string, b *scalableBloom) error {
 	rows, err := f.conn.Query(ctx, "SELECT DISTINCT id FROM reactions WHERE story = ?", story)
 	if err != nil {
-		return nil, fmt.Errorf("load stored ids of %s: %w", story, err)
+		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var id string
 		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("load stored ids of %s: %w", story, err)
+			return err
 		}
 		b.add(id)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("load stored ids of %s: %w", story, err)
-	}
-	return b, nil
+	return rows.Err()
 }
 
 // scalableBloom is a list of Bloom filters of doubling capacity, each
 // sized for a 1 % false-positive rate: it grows without knowing its final
-// size and without re-reading what it holds. Not safe for concurrent use
-// (store.Write serialises its callers).
+// size and without re-reading what it holds. Safe for concurrent use.
 type scalableBloom struct {
+	loaded atomic.Bool // every stored id has been added
+	mu     sync.RWMutex
 	layers []*bloom
 }
 
@@ -107,6 +142,8 @@ func newScalableBloom() *scalableBloom {
 }
 
 func (s *scalableBloom) add(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	last := s.layers[len(s.layers)-1]
 	if last.n >= last.capacity {
 		last = newBloom(2 * last.capacity)
@@ -117,6 +154,8 @@ func (s *scalableBloom) add(id string) {
 
 func (s *scalableBloom) test(id string) bool {
 	h1, h2 := hashes(id)
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	for _, l := range s.layers {
 		if l.testHashes(h1, h2) {
 			return true

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"syscall"
 	"testing"
@@ -43,6 +44,16 @@ func TestMain(m *testing.M) {
 func runHelper() error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
+	if path := os.Getenv("HELPER_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	st, err := store.Open(ctx, os.Getenv("HELPER_DSN"), store.Options{DialTimeout: 2 * time.Second})
 	if err != nil {
 		return err
@@ -124,6 +135,12 @@ func startHelper(t testing.TB, dsn, state string, env ...string) *helperProc {
 			t.Fatalf("aggregator process did not start: %s", p.stderr.String())
 		}
 	}
+}
+
+// stop sends SIGTERM and waits for the process to exit.
+func (p *helperProc) stop() {
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	<-p.exited
 }
 
 // kill sends SIGKILL and waits for the process to be gone.

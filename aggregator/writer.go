@@ -2,6 +2,7 @@ package aggregator
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,13 +17,29 @@ import (
 // ready is always ready to receive from: it arms a select case.
 var ready = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
-// Run is the writer: one loop that batches queued reactions by size
-// (BatchSize) or deadline (BatchWait from the first reaction, BatchIdle
-// from the last), writes each batch to ClickHouse, or to the spool when
-// ClickHouse fails or the spool is not empty (order is kept), and drains the
-// spool into ClickHouse with capped exponential backoff and jitter between
-// failed attempts. It returns after Close, or when ctx ends, having written
-// or spooled every reaction it took (and answered its senders).
+// Run is the writer: one loop with a select over queued requests, the
+// batch deadline, the spool, the retry timer and ctx.
+//
+// Requests reach ClickHouse in one of two ways. A request that comes alone
+// while the writer is idle and the spool empty is queued to the writer,
+// which batches it with the requests arriving meanwhile, up to BatchSize
+// reactions, until BatchWait after the first, or as soon as no other
+// request is on its way (senders wait for their answer, so waiting longer
+// would only add latency), writes the batch and answers each sender with
+// its exact accepted and duplicate counts. Under load (the writer busy,
+// other requests under way, or the spool not empty) a request is appended
+// to the spool by its own goroutine and answered at once, so that senders
+// go on while the writer writes; the writer drains the spool in order,
+// merging records into writes of up to BatchSize reactions. Requests wait
+// while the spool holds more than SpoolBufferBytes, so a slow ClickHouse
+// slows ingest.
+//
+// When a write fails, its batch goes to the spool, and the writer retries
+// draining with capped exponential backoff and jitter; meanwhile every
+// request goes to the spool, up to SpoolMaxBytes.
+//
+// Run returns after Close, or when ctx ends, having written or spooled
+// every reaction it took (and answered its senders).
 func (a *Aggregator) Run(ctx context.Context) error {
 	a.mu.Lock()
 	if a.closing || a.running {
@@ -39,17 +56,16 @@ func (a *Aggregator) Run(ctx context.Context) error {
 	bo.Reset()
 
 	var (
-		pending   []*job
-		rows      int
-		first     time.Time
-		batchT    = time.NewTimer(time.Hour)
-		retryT    = time.NewTimer(time.Hour)
-		backingOn bool // waiting for retryT before the next ClickHouse attempt
+		pending []*job
+		rows    int
+		batchT  = time.NewTimer(time.Hour)
+		retryT  = time.NewTimer(time.Hour)
 	)
 	batchT.Stop()
 	retryT.Stop()
 	failed := func() {
-		backingOn = true
+		a.outage.Store(true)
+		a.setBackingOff(true)
 		retryT.Reset(bo.NextBackOff())
 	}
 	flush := func() {
@@ -57,16 +73,16 @@ func (a *Aggregator) Run(ctx context.Context) error {
 		if len(pending) == 0 {
 			return
 		}
-		if !a.flush(ctx, pending, rows, backingOn) {
-			failed()
-		} else if !backingOn {
+		if a.flush(ctx, pending, rows) {
 			bo.Reset()
+		} else {
+			failed()
 		}
 		pending, rows = nil, 0
 	}
 	for {
 		var drain <-chan struct{}
-		if !backingOn && a.spool.Records() > 0 {
+		if !a.backingOff.Load() && a.spool.Records() > 0 {
 			drain = ready
 		}
 		select {
@@ -77,25 +93,22 @@ func (a *Aggregator) Run(ctx context.Context) error {
 			a.shutdown(pending, rows)
 			return nil
 		case j := <-a.in:
-			now := time.Now()
 			if len(pending) == 0 {
-				first = now
+				batchT.Reset(a.cfg.BatchWait)
 			}
 			pending = append(pending, j)
 			rows += len(j.rs)
-			if rows >= a.cfg.BatchSize {
+			if rows >= a.cfg.BatchSize || a.incoming.Load() == 0 {
 				flush()
-				continue
 			}
-			deadline := first.Add(a.cfg.BatchWait)
-			if idle := now.Add(a.cfg.BatchIdle); a.cfg.BatchIdle > 0 && idle.Before(deadline) {
-				deadline = idle
+		case <-a.settled:
+			if len(pending) > 0 && a.incoming.Load() == 0 {
+				flush()
 			}
-			batchT.Reset(deadline.Sub(now))
 		case <-batchT.C:
 			flush()
 		case <-drain:
-			switch err := a.drainOne(ctx); {
+			switch err := a.drain(ctx); {
 			case err == nil:
 				bo.Reset()
 			case errors.Is(err, spool.ErrEmpty):
@@ -103,11 +116,19 @@ func (a *Aggregator) Run(ctx context.Context) error {
 				failed()
 			}
 		case <-retryT.C:
-			backingOn = false
+			a.setBackingOff(false)
 		case <-a.kick:
-			// Something was spooled beside the writer: the next turn
-			// of the loop drains it.
+			// Something was spooled: the next turn of the loop drains it.
 		}
+	}
+}
+
+// setBackingOff records whether the writer waits before its next attempt
+// at ClickHouse, and wakes requests waiting for the spool: while ClickHouse
+// is down they spool without waiting.
+func (a *Aggregator) setBackingOff(v bool) {
+	if a.backingOff.Swap(v) != v {
+		a.signalDrained()
 	}
 }
 
@@ -129,27 +150,26 @@ func (a *Aggregator) shutdown(pending []*job, rows int) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), a.cfg.WriteTimeout)
 	defer cancel()
-	a.flush(ctx, pending, rows, false)
+	a.flush(ctx, pending, rows)
 }
 
-// flush writes one batch made of the jobs' reactions and answers each job.
-// When the spool holds records (or ClickHouse is known to be down), or the
-// write fails, the batch is appended to the spool instead. It reports
-// whether ClickHouse took the batch or was not tried.
-func (a *Aggregator) flush(ctx context.Context, jobs []*job, rows int, chDown bool) (ok bool) {
+// flush writes one batch made of the jobs' reactions and answers each job
+// with its counts. When ClickHouse is known to be down, or the write fails,
+// the batch goes to the spool instead (and the jobs are answered as
+// accepted). It reports whether ClickHouse took the batch.
+func (a *Aggregator) flush(ctx context.Context, jobs []*job, rows int) (ok bool) {
 	rs := make([]reaction.Reaction, 0, rows)
 	for _, j := range jobs {
 		rs = append(rs, j.rs...)
 	}
-	ok = true
-	if !chDown && a.spool.Records() == 0 {
-		res, err := a.write(ctx, rs)
+	if !a.backingOff.Load() {
+		dup, err := a.write(ctx, rs)
 		if err == nil {
 			off := 0
 			for _, j := range jobs {
 				r := jobResult{}
 				for i := range j.rs {
-					if res.Duplicate[off+i] {
+					if dup[off+i] {
 						r.duplicates++
 					} else {
 						r.accepted++
@@ -160,7 +180,6 @@ func (a *Aggregator) flush(ctx context.Context, jobs []*job, rows int, chDown bo
 			}
 			return true
 		}
-		ok = false
 	}
 	err := a.spoolReactions(rs)
 	for _, j := range jobs {
@@ -170,7 +189,7 @@ func (a *Aggregator) flush(ctx context.Context, jobs []*job, rows int, chDown bo
 			a.answer(j, jobResult{accepted: len(j.rs)})
 		}
 	}
-	return ok
+	return false
 }
 
 // answer sends a job its result and frees its place in the queue.
@@ -182,47 +201,74 @@ func (a *Aggregator) answer(j *job, r jobResult) {
 	a.rows.release(int64(len(j.rs)))
 }
 
-// write labels and stores a batch with exact deduplication.
-func (a *Aggregator) write(ctx context.Context, rs []reaction.Reaction) (res writeResult, err error) {
+// write stores a batch of labelled reactions with exact deduplication and
+// returns which were duplicates.
+func (a *Aggregator) write(ctx context.Context, rs []reaction.Reaction) ([]bool, error) {
+	a.writing.Store(true)
+	defer a.writing.Store(false)
 	wctx, cancel := context.WithTimeout(ctx, a.cfg.WriteTimeout)
 	defer cancel()
 	start := time.Now()
-	r, err := a.st.Write(wctx, rs, nil) // labelled on the way in
+	r, err := a.st.Write(wctx, rs, a.labelMissing())
 	a.m.flush.Observe(time.Since(start).Seconds())
 	if err != nil {
 		a.m.chErrors.WithLabelValues(errorKind(err)).Inc()
 		a.log.Warn("ClickHouse write failed", "reactions", len(rs), "kind", errorKind(err), "err", err)
-		return res, err
+		return nil, err
 	}
 	a.writeGen.Add(1)
 	a.m.duplicates.Add(float64(r.Duplicates))
 	a.m.rowsWritten.Add(float64(r.New + 2*r.Updated))
 	a.log.Debug("batch written", "reactions", len(rs), "new", r.New, "updated", r.Updated, "duplicates", r.Duplicates,
 		"seconds", time.Since(start).Seconds())
-	return writeResult{Duplicate: r.Duplicate}, nil
+	return r.Duplicate, nil
 }
 
-type writeResult struct{ Duplicate []bool }
-
-// spoolReactions appends a batch to the spool as one record.
+// spoolReactions appends reactions to the spool, one record per BatchSize
+// reactions at most, and wakes the writer.
 func (a *Aggregator) spoolReactions(rs []reaction.Reaction) error {
-	b, err := json.Marshal(rs)
-	if err != nil {
-		return fmt.Errorf("encode spool record: %w", err)
+	for start := 0; start < len(rs); start += a.cfg.BatchSize {
+		chunk := rs[start:min(start+a.cfg.BatchSize, len(rs))]
+		if err := a.spool.Append(kindReactions, encodeReactions(chunk)); err != nil {
+			a.log.Error("cannot spool reactions; their senders get an error and will resend", "reactions", len(chunk), "err", err)
+			return fmt.Errorf("spool: %w", err)
+		}
+		a.m.spooled.Add(float64(len(chunk)))
 	}
-	if err := a.spool.Append(kindReactions, b); err != nil {
-		a.log.Error("cannot spool a batch; its senders get an error and will resend", "reactions", len(rs), "err", err)
-		return fmt.Errorf("spool: %w", err)
+	select {
+	case a.kick <- struct{}{}:
+	default:
 	}
-	a.m.spooled.Add(float64(len(rs)))
 	return nil
 }
 
-// drainOne applies the first spooled record to ClickHouse and marks it
-// done. A record that cannot be decoded (it passed its checksum, so only a
-// bug writes one) is logged and skipped, so that it cannot stop the spool.
-func (a *Aggregator) drainOne(ctx context.Context) error {
-	rec, err := a.spool.Peek()
+// recordRows returns the number of reactions in a spooled reactions record.
+func recordRows(r spool.Record) int {
+	if r.Kind != kindReactions || len(r.Data) < 2 {
+		return 0
+	}
+	n, k := binary.Uvarint(r.Data[1:])
+	if k <= 0 {
+		return 0
+	}
+	return int(n)
+}
+
+// drain applies the first spooled records to ClickHouse and marks them
+// done: consecutive reaction records are merged into one write of up to
+// BatchSize reactions. A record that cannot be decoded (it passed its
+// checksum, so only a bug writes one) is logged and skipped, so that it
+// cannot stop the spool.
+func (a *Aggregator) drain(ctx context.Context) error {
+	rows := 0
+	recs, err := a.spool.PeekWhile(func(next spool.Record) bool {
+		n := recordRows(next)
+		if next.Kind != kindReactions || rows+n > a.cfg.BatchSize {
+			return false
+		}
+		rows += n
+		return true
+	})
 	if err != nil {
 		if !errors.Is(err, spool.ErrEmpty) {
 			a.log.Error("spool: cannot read the next record", "err", err)
@@ -232,10 +278,15 @@ func (a *Aggregator) drainOne(ctx context.Context) error {
 	wctx, cancel := context.WithTimeout(ctx, a.cfg.WriteTimeout)
 	defer cancel()
 	var derr error // decoding error: skip the record
-	switch rec.Kind {
+	switch rec := recs[0]; rec.Kind {
 	case kindReactions:
 		var rs []reaction.Reaction
-		if derr = json.Unmarshal(rec.Data, &rs); derr == nil {
+		for _, r := range recs {
+			if rs, derr = decodeReactions(r.Data, rs); derr != nil {
+				break
+			}
+		}
+		if derr == nil {
 			_, err = a.write(ctx, rs)
 		}
 	case kindStory:
@@ -256,17 +307,50 @@ func (a *Aggregator) drainOne(ctx context.Context) error {
 		derr = fmt.Errorf("unknown record kind %d", rec.Kind)
 	}
 	if derr != nil {
-		a.log.Error("spool: skipping a record that does not decode", "kind", rec.Kind, "bytes", len(rec.Data), "err", derr)
+		a.log.Error("spool: skipping records that do not decode", "kind", recs[0].Kind, "records", len(recs), "err", derr)
 	}
 	if err != nil {
 		return err
 	}
-	if err := a.spool.Done(); err != nil {
+	if err := a.spool.DoneN(len(recs)); err != nil {
 		a.log.Error("spool: cannot record progress", "err", err)
 		return err
 	}
-	if a.spool.Records() == 0 {
+	a.signalDrained()
+	if a.spool.Records() == 0 && a.outage.Swap(false) {
 		a.log.Info("spool drained into ClickHouse")
 	}
 	return nil
+}
+
+// drainSignal returns a channel closed at the next drain step.
+func (a *Aggregator) drainSignal() <-chan struct{} {
+	a.drainedMu.Lock()
+	defer a.drainedMu.Unlock()
+	return a.drained
+}
+
+func (a *Aggregator) signalDrained() {
+	a.drainedMu.Lock()
+	close(a.drained)
+	a.drained = make(chan struct{})
+	a.drainedMu.Unlock()
+}
+
+// waitSpoolBelow waits while ClickHouse is up and the spool holds more
+// than limit bytes: the writer is behind, the sender waits.
+func (a *Aggregator) waitSpoolBelow(ctx context.Context, limit int64) error {
+	for {
+		ch := a.drainSignal()
+		if a.spool.Bytes() <= limit || a.backingOff.Load() {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-a.stop:
+			return ErrClosed
+		}
+	}
 }

@@ -113,7 +113,7 @@ type Spool struct {
 	headF   *os.File         // the head file
 	reader  *os.File         // open on head.seg for Peek
 	rdSeg   uint64           // segment reader is open on
-	peeked  int64            // on-disk size of the record last returned by Peek (0: none)
+	peeked  []int64          // on-disk sizes of the records returned by the last PeekWhile
 	records int              // records not yet done
 	bytes   int64            // bytes not yet done
 	closed  bool
@@ -315,21 +315,35 @@ func (s *Spool) rotate() error {
 // Peek returns the first record not yet done, or ErrEmpty. The record stays
 // at the head until Done is called.
 func (s *Spool) Peek() (Record, error) {
+	rs, err := s.PeekWhile(func(Record) bool { return false })
+	if err != nil {
+		return Record{}, err
+	}
+	return rs[0], nil
+}
+
+// PeekWhile returns records from the head: the first one (or ErrEmpty),
+// then each following one for which more returns true, up to the end of the
+// head segment. more is called for the first record too (which is returned
+// whatever it says), so that it can count. The records stay at the head
+// until DoneN is called.
+func (s *Spool) PeekWhile(more func(next Record) bool) ([]Record, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		return Record{}, ErrClosed
+		return nil, ErrClosed
 	}
+	s.peeked = s.peeked[:0]
 	for {
 		if s.head.off < s.sizes[s.head.seg] {
 			break
 		}
 		if s.head.seg == s.segs[len(s.segs)-1] {
-			return Record{}, ErrEmpty
+			return nil, ErrEmpty
 		}
 		// The head segment is finished: move to the next one.
 		if err := s.advanceSegment(); err != nil {
-			return Record{}, err
+			return nil, err
 		}
 	}
 	if s.reader == nil || s.rdSeg != s.head.seg {
@@ -339,44 +353,62 @@ func (s *Spool) Peek() (Record, error) {
 		f, err := os.Open(segPath(s.dir, s.head.seg))
 		if err != nil {
 			s.reader = nil
-			return Record{}, fmt.Errorf("open spool segment: %w", err)
+			return nil, fmt.Errorf("open spool segment: %w", err)
 		}
 		s.reader, s.rdSeg = f, s.head.seg
 	}
-	var h [headerSize]byte
-	if _, err := s.reader.ReadAt(h[:], s.head.off); err != nil {
-		return Record{}, fmt.Errorf("read spool record header at %s:%d: %w", segPath(s.dir, s.head.seg), s.head.off, err)
+	var out []Record
+	off, end := s.head.off, s.sizes[s.head.seg]
+	for off < end {
+		var h [headerSize]byte
+		if _, err := s.reader.ReadAt(h[:], off); err != nil {
+			return nil, fmt.Errorf("read spool record header at %s:%d: %w", segPath(s.dir, s.head.seg), off, err)
+		}
+		n := binary.LittleEndian.Uint32(h[0:4])
+		if n == 0 || n > MaxRecordBytes || off+headerSize+int64(n) > end {
+			return nil, fmt.Errorf("spool record at %s:%d has a bad length %d", segPath(s.dir, s.head.seg), off, n)
+		}
+		body := make([]byte, n)
+		if _, err := s.reader.ReadAt(body, off+headerSize); err != nil {
+			return nil, fmt.Errorf("read spool record at %s:%d: %w", segPath(s.dir, s.head.seg), off, err)
+		}
+		if crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(h[4:8]) {
+			return nil, fmt.Errorf("spool record at %s:%d fails its checksum", segPath(s.dir, s.head.seg), off)
+		}
+		r := Record{Kind: body[0], Data: body[1:]}
+		if !more(r) && len(out) > 0 {
+			break
+		}
+		out = append(out, r)
+		s.peeked = append(s.peeked, headerSize+int64(n))
+		off += headerSize + int64(n)
 	}
-	n := binary.LittleEndian.Uint32(h[0:4])
-	if n == 0 || n > MaxRecordBytes || s.head.off+headerSize+int64(n) > s.sizes[s.head.seg] {
-		return Record{}, fmt.Errorf("spool record at %s:%d has a bad length %d", segPath(s.dir, s.head.seg), s.head.off, n)
-	}
-	body := make([]byte, n)
-	if _, err := s.reader.ReadAt(body, s.head.off+headerSize); err != nil {
-		return Record{}, fmt.Errorf("read spool record at %s:%d: %w", segPath(s.dir, s.head.seg), s.head.off, err)
-	}
-	if crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(h[4:8]) {
-		return Record{}, fmt.Errorf("spool record at %s:%d fails its checksum", segPath(s.dir, s.head.seg), s.head.off)
-	}
-	s.peeked = headerSize + int64(n)
-	return Record{Kind: body[0], Data: body[1:]}, nil
+	return out, nil
 }
 
 // Done marks the record returned by the last Peek as done: it will not be
 // returned again, also after a restart.
-func (s *Spool) Done() error {
+func (s *Spool) Done() error { return s.DoneN(1) }
+
+// DoneN marks the first n records returned by the last PeekWhile as done, with
+// one write of the head file.
+func (s *Spool) DoneN(n int) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return ErrClosed
 	}
-	if s.peeked == 0 {
-		return errors.New("spool: Done without Peek")
+	if n <= 0 || n > len(s.peeked) {
+		return fmt.Errorf("spool: DoneN(%d) after peeking %d records", n, len(s.peeked))
 	}
-	s.head.off += s.peeked
-	s.records--
-	s.bytes -= s.peeked
-	s.peeked = 0
+	var size int64
+	for _, sz := range s.peeked[:n] {
+		size += sz
+	}
+	s.head.off += size
+	s.records -= n
+	s.bytes -= size
+	s.peeked = s.peeked[:0]
 	if err := s.writeHead(); err != nil {
 		return err
 	}

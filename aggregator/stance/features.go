@@ -81,6 +81,7 @@ const (
 	nsCueNeg
 	nsCueFinal
 	nsCuePre
+	nsCueCritic
 	nsMisc
 	nsSentBin
 	nsSentVal
@@ -121,6 +122,8 @@ const (
 	mStartQuestion
 	mSarcSubj
 	mFirstPerson
+	mCriticDocAttack
+	mCriticDocNeg
 )
 
 func mix(h, x uint64) uint64 {
@@ -173,7 +176,6 @@ func (sc *scratch) extract(text string, subj *subjectInfo, fc *FeatureConfig) {
 	toks := sc.toks
 
 	// Pass 1: phrases, negation scope, contrast.
-	var cueAt [numCues]int // counts
 	var cueCnt, cueNeg, cueFinal, cuePre [numCues]uint8
 	lastContrast, firstContent := -1, -1
 	negLeft := 0
@@ -256,13 +258,26 @@ func (sc *scratch) extract(text string, subj *subjectInfo, fc *FeatureConfig) {
 	var nSubj, nPron, nYou, nRole, nURL, nUser, nCaps, nExcl, nQuote, nEmoji, nQ, nContent, nFirst int
 	var refFinal bool
 	var posSubjSent, negSubjSent float32
+	// Which sentences talk about the subject's critics.
+	for _, h := range hits {
+		if h.bits&(1<<cueCritic) != 0 {
+			sc.sentInfo[toks[h.i].sent].critic = true
+		}
+	}
+	var critWords [numCues]uint8 // blame/motive/attack words inside critic sentences
 	for _, h := range hits {
 		t := &toks[h.i]
+		inCritic := sc.sentInfo[t.sent].critic
 		for c := cue(0); c < numCues; c++ {
 			if h.bits&(1<<c) == 0 {
 				continue
 			}
-			cueAt[c]++
+			if inCritic && (c == cueBlame || c == cueMotive || c == cueAttack) {
+				// "everyone calling her a quitter": the critics' words, or
+				// words aimed at the critics; not blame of the subject.
+				critWords[c]++
+				continue
+			}
 			if t.flags&fNeg != 0 {
 				cueNeg[c]++
 			} else {
@@ -277,9 +292,6 @@ func (sc *scratch) extract(text string, subj *subjectInfo, fc *FeatureConfig) {
 			}
 		}
 		st := &sc.sentInfo[t.sent]
-		if h.bits&(1<<cueCritic) != 0 {
-			st.critic = true
-		}
 		if h.bits&(1<<cueAttack) != 0 && t.flags&fNeg == 0 {
 			st.attack = true
 		}
@@ -484,6 +496,28 @@ func (sc *scratch) extract(text string, subj *subjectInfo, fc *FeatureConfig) {
 				}
 			}
 		}
+		misc := func(id uint64, on bool) {
+			if on {
+				sc.add(mix(nsMisc, id), cs)
+				if sc.debug {
+					sc.name("misc:%d", id)
+				}
+			}
+		}
+		for _, c := range [...]cue{cueBlame, cueMotive, cueAttack} {
+			if critWords[c] > 0 {
+				sc.add(mix(nsCueCritic, uint64(c)), cs)
+				if sc.debug {
+					sc.name("cuecritic:%s", cueNames[c])
+				}
+			}
+		}
+		anyCritic := false
+		for _, st := range sc.sentInfo[:nSent] {
+			anyCritic = anyCritic || st.critic
+		}
+		misc(mCriticDocAttack, anyCritic && cueCnt[cueAttack]+critWords[cueAttack] > 0)
+		misc(mCriticDocNeg, anyCritic && sAll < -1)
 		criticAttack, criticNeg, attackPlain := false, false, false
 		for _, st := range sc.sentInfo[:nSent] {
 			if st.critic && st.attack {
@@ -494,14 +528,6 @@ func (sc *scratch) extract(text string, subj *subjectInfo, fc *FeatureConfig) {
 			}
 			if st.attack && !st.critic {
 				attackPlain = true
-			}
-		}
-		misc := func(id uint64, on bool) {
-			if on {
-				sc.add(mix(nsMisc, id), cs)
-				if sc.debug {
-					sc.name("misc:%d", id)
-				}
 			}
 		}
 		misc(mCriticAttack, criticAttack)

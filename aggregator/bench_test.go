@@ -1,0 +1,187 @@
+package aggregator_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/reactions-research/reactions/reaction"
+	"github.com/reactions-research/reactions/store"
+	"github.com/reactions-research/reactions/store/chtest"
+)
+
+// BenchmarkIngest measures, in one run on one ClickHouse server:
+//
+//   - raw: the same rows inserted with clickhouse-go's PrepareBatch into a
+//     plain MergeTree table with the same columns, 10,000 rows per INSERT;
+//   - e2e: the same reactions through an aggregator process's HTTP API
+//     (gzip NDJSON POSTs of 5,000 lines from 2 concurrent senders: parse,
+//     check, classify, dedup lookup, write with its materialized views),
+//     until every one is acknowledged and stored;
+//
+// and reports both rates, their ratio (target ≥ 0.6) and the aggregator
+// process's peak RSS (VmHWM). Run it once:
+//
+//	go test -run '^$' -bench BenchmarkIngest -benchtime 1x ./aggregator/
+//
+// BENCH_ROWS sets the number of reactions (default 200,000).
+func BenchmarkIngest(b *testing.B) {
+	n := 200000
+	if v, err := strconv.Atoi(os.Getenv("BENCH_ROWS")); err == nil && v > 0 {
+		n = v
+	}
+	const perPost, senders, rawBatch = 5000, 2, 10000
+	ctx := context.Background()
+	dsn := chtest.DSN(b)
+	st, err := store.Open(ctx, dsn, store.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	rs := benchReactions(n)
+
+	for i := 0; i < b.N; i++ {
+		// Raw clickhouse-go batch inserts.
+		table := fmt.Sprintf("raw_reactions_%d", i)
+		if err := st.Conn().Exec(ctx, "CREATE TABLE "+table+" AS reactions ENGINE = MergeTree ORDER BY (story, id)"); err != nil {
+			b.Fatal(err)
+		}
+		b.ResetTimer()
+		t0 := time.Now()
+		for off := 0; off < n; off += rawBatch {
+			batch, err := st.Conn().PrepareBatch(ctx, "INSERT INTO "+table+" (story, platform, id, parent_id, root_id, url, "+
+				"created_at, first_seen, author, text, lang, likes, replies, deleted, stance, stance_score, classifier, digest, version, sign)")
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, r := range rs[off:min(off+rawBatch, n)] {
+				if err := batch.Append(r.Story, string(r.Platform), r.ID, r.ParentID, r.RootID, r.URL, r.CreatedAt, r.FirstSeen,
+					r.Author, r.Text, r.Lang, r.Likes, r.Replies, uint8(0), "neutral", 0.5, "raw", uint64(i), uint64(1), int8(1)); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if err := batch.Send(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		raw := float64(n) / time.Since(t0).Seconds()
+		b.StopTimer()
+		waitMerges(b, st)
+
+		// End to end through an aggregator process.
+		storyID := fmt.Sprintf("bench-%d", i)
+		bodies := make(chan []byte, n/perPost+1)
+		for off := 0; off < n; off += perPost {
+			part := append([]reaction.Reaction(nil), rs[off:min(off+perPost, n)]...)
+			for k := range part {
+				part[k].Story = storyID
+			}
+			bodies <- gzipNDJSON(b, part)
+		}
+		close(bodies)
+		var env []string
+		if v := os.Getenv("BENCH_BATCH_SIZE"); v != "" {
+			env = append(env, "HELPER_BATCH_SIZE="+v)
+		}
+		if prof := os.Getenv("BENCH_CPUPROFILE"); prof != "" {
+			env = append(env, "HELPER_CPUPROFILE="+prof)
+		}
+		p := startHelper(b, dsn, b.TempDir(), env...)
+		s := testStory(b)
+		s.ID = storyID
+		if code, body := doHTTP(b, p.url, "", http.MethodPut, "/api/v1/stories/"+storyID, "application/json", "", mustJSON(b, s)); code != http.StatusOK {
+			b.Fatalf("PUT story: %d %s", code, body)
+		}
+		b.StartTimer()
+		t0 = time.Now()
+		var wg sync.WaitGroup
+		for s := 0; s < senders; s++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for body := range bodies {
+					if code, ans := doHTTP(b, p.url, "", http.MethodPost, "/api/v1/reactions", "application/x-ndjson", "gzip", body); code != http.StatusOK {
+						b.Errorf("POST: %d %s", code, ans)
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		// Acknowledged is not yet stored when it went through the spool.
+		for healthOf(b, p.url).SpoolRecords > 0 {
+			time.Sleep(5 * time.Millisecond)
+		}
+		e2e := float64(n) / time.Since(t0).Seconds()
+		b.StopTimer()
+		peak := vmHWM(b, p.cmd.Process.Pid)
+		var stored uint64
+		if err := st.Conn().QueryRow(ctx, `SELECT count() FROM (SELECT id FROM reactions WHERE story = ?
+GROUP BY id HAVING sum(sign) > 0)`, storyID).Scan(&stored); err != nil || stored != uint64(n) {
+			b.Fatalf("stored %d of %d (%v)", stored, n, err)
+		}
+		var writes uint64
+		var writeSecs float64
+		for _, s := range scrape(b, p.url+"/metrics", "reactions_aggregator_flush_duration_seconds") {
+			writes, writeSecs = s.count, s.value
+		}
+		p.stop()
+		b.ReportMetric(raw, "raw_rows/s")
+		b.ReportMetric(e2e, "e2e_rows/s")
+		b.ReportMetric(e2e/raw, "e2e/raw")
+		b.ReportMetric(float64(peak)/(1<<20), "peak_rss_MiB")
+		b.Logf("%d rows: raw clickhouse-go %.0f rows/s, end-to-end %.0f rows/s, ratio %.2f (target ≥ 0.60), aggregator peak RSS %.0f MiB",
+			n, raw, e2e, e2e/raw, float64(peak)/(1<<20))
+		if writes > 0 {
+			b.Logf("aggregator: %d writes of %.0f reactions on average, %.0f ms each", writes, float64(n)/float64(writes), 1000*writeSecs/float64(writes))
+		}
+		b.StartTimer()
+	}
+}
+
+// waitMerges waits (up to 60 s) until the server has no merge running, so
+// that the background work of one phase does not slow the next one.
+func waitMerges(t testing.TB, st *store.Store) {
+	for i := 0; i < 600; i++ {
+		var n uint64
+		if err := st.Conn().QueryRow(context.Background(), "SELECT count() FROM system.merges").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// benchReactions returns n reactions with texts of realistic length (one
+// to three sentences).
+func benchReactions(n int) []reaction.Reaction {
+	rs := makeReactions(n)
+	for i := range rs {
+		rs[i].Text = fmt.Sprintf("%s. %s #%d", texts[i%len(texts)], texts[(i/len(texts))%len(texts)], i)
+	}
+	return rs
+}
+
+// vmHWM returns a process's peak resident set size in bytes.
+func vmHWM(t testing.TB, pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			return kb << 10
+		}
+	}
+	t.Fatal("no VmHWM in /proc/pid/status")
+	return 0
+}

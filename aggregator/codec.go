@@ -1,0 +1,149 @@
+package aggregator
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/reactions-research/reactions/reaction"
+)
+
+// The spool holds labelled reactions in a compact binary form: the writer
+// decodes every spooled reaction on its single goroutine, where JSON would
+// cost several times more.
+//
+//	version byte (1), count uvarint, then per reaction:
+//	strings as uvarint length + bytes: story, platform, id, parent_id,
+//	root_id, url, author, text, lang, stance, classifier;
+//	created_at, first_seen as varint Unix nanoseconds (0: zero time);
+//	likes, replies as varint; deleted as a byte; stance_score as float64 bits.
+const codecVersion = 1
+
+var errCodec = errors.New("spooled reactions do not decode")
+
+func encodeReactions(rs []reaction.Reaction) []byte {
+	size := 16
+	for i := range rs {
+		r := &rs[i]
+		size += 11*2 + 40 + len(r.Story) + len(r.Platform) + len(r.ID) + len(r.ParentID) + len(r.RootID) + len(r.URL) +
+			len(r.Author) + len(r.Text) + len(r.Lang) + len(r.Stance) + len(r.Classifier)
+	}
+	b := make([]byte, 0, size)
+	b = append(b, codecVersion)
+	b = binary.AppendUvarint(b, uint64(len(rs)))
+	str := func(s string) {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
+	}
+	ts := func(t time.Time) {
+		if t.IsZero() {
+			b = binary.AppendVarint(b, 0)
+		} else {
+			b = binary.AppendVarint(b, t.UnixNano())
+		}
+	}
+	for i := range rs {
+		r := &rs[i]
+		str(r.Story)
+		str(string(r.Platform))
+		str(r.ID)
+		str(r.ParentID)
+		str(r.RootID)
+		str(r.URL)
+		str(r.Author)
+		str(r.Text)
+		str(r.Lang)
+		str(string(r.Stance))
+		str(r.Classifier)
+		ts(r.CreatedAt)
+		ts(r.FirstSeen)
+		b = binary.AppendVarint(b, r.Likes)
+		b = binary.AppendVarint(b, r.Replies)
+		if r.Deleted {
+			b = append(b, 1)
+		} else {
+			b = append(b, 0)
+		}
+		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(r.StanceScore))
+	}
+	return b
+}
+
+// decodeReactions appends the reactions encoded in b to rs.
+func decodeReactions(b []byte, rs []reaction.Reaction) ([]reaction.Reaction, error) {
+	if len(b) == 0 || b[0] != codecVersion {
+		return rs, fmt.Errorf("%w: unknown format", errCodec)
+	}
+	b = b[1:]
+	bad := false
+	uv := func() uint64 {
+		v, n := binary.Uvarint(b)
+		if n <= 0 {
+			bad = true
+			return 0
+		}
+		b = b[n:]
+		return v
+	}
+	sv := func() int64 {
+		v, n := binary.Varint(b)
+		if n <= 0 {
+			bad = true
+			return 0
+		}
+		b = b[n:]
+		return v
+	}
+	str := func() string {
+		n := uv()
+		if bad || n > uint64(len(b)) {
+			bad = true
+			return ""
+		}
+		s := string(b[:n])
+		b = b[n:]
+		return s
+	}
+	ts := func() time.Time {
+		ns := sv()
+		if ns == 0 {
+			return time.Time{}
+		}
+		return time.Unix(0, ns).UTC()
+	}
+	count := uv()
+	if bad || count > uint64(len(b)) {
+		return rs, fmt.Errorf("%w: bad count", errCodec)
+	}
+	for i := uint64(0); i < count; i++ {
+		var r reaction.Reaction
+		r.Story = str()
+		r.Platform = reaction.Platform(str())
+		r.ID = str()
+		r.ParentID = str()
+		r.RootID = str()
+		r.URL = str()
+		r.Author = str()
+		r.Text = str()
+		r.Lang = str()
+		r.Stance = reaction.Stance(str())
+		r.Classifier = str()
+		r.CreatedAt = ts()
+		r.FirstSeen = ts()
+		r.Likes = sv()
+		r.Replies = sv()
+		if bad || len(b) < 9 {
+			return rs, fmt.Errorf("%w: truncated", errCodec)
+		}
+		r.Deleted = b[0] == 1
+		r.StanceScore = math.Float64frombits(binary.LittleEndian.Uint64(b[1:9]))
+		b = b[9:]
+		rs = append(rs, r)
+	}
+	if len(b) != 0 {
+		return rs, fmt.Errorf("%w: %d bytes left over", errCodec, len(b))
+	}
+	return rs, nil
+}
