@@ -41,6 +41,7 @@ import (
 
 	"github.com/reactions-research/reactions/crawler"
 	"github.com/reactions-research/reactions/crawler/replica"
+	"github.com/reactions-research/reactions/crawler/source"
 	"github.com/reactions-research/reactions/reaction"
 	"github.com/reactions-research/reactions/story"
 )
@@ -439,51 +440,103 @@ func vmHWM() float64 {
 	return 0
 }
 
+// memProbe samples the heap while a crawl runs: the peak heap in use at
+// every observation, and the live heap (after a GC) when the number of
+// pages seen first reaches each checkpoint.
+type memProbe struct {
+	mu          sync.Mutex
+	checkpoints []int64
+	live        []float64 // MiB, one per checkpoint reached
+	peak        uint64
+	ms          runtime.MemStats
+}
+
+func (p *memProbe) observe(pages int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	runtime.ReadMemStats(&p.ms)
+	p.peak = max(p.peak, p.ms.HeapInuse)
+	if next := len(p.live); next < len(p.checkpoints) && pages >= p.checkpoints[next] {
+		runtime.GC()
+		runtime.ReadMemStats(&p.ms)
+		p.live = append(p.live, float64(p.ms.HeapAlloc)/(1<<20))
+	}
+}
+
+func (p *memProbe) report(b *testing.B, pages int64, dur time.Duration) {
+	for i, l := range p.live {
+		b.ReportMetric(l, fmt.Sprintf("heap-MiB@%dk", p.checkpoints[i]/1000))
+	}
+	b.ReportMetric(float64(p.peak)/(1<<20), "peak-heapinuse-MiB")
+	b.ReportMetric(vmHWM(), "peak-RSS-MiB")
+	b.ReportMetric(float64(pages)/dur.Seconds(), "pages/s")
+}
+
 // BenchmarkCrawlMemory100k crawls one article whose comments span 100,000
-// pages (?cpage=1…100000, five comments each) with the real crawler and
-// reports the live heap (after a GC) at 10k, 50k and 100k visited URLs, the
-// peak heap in use (sampled after every batch the crawler sends, about 100
-// pages) and the process's peak RSS.
-// What grows is bookkeeping by design: the adapter's and Colly's visited
-// sets (a few bytes per URL) and the crawler's sent set (per reaction, to
-// skip unchanged reactions); pages themselves must not pile up.
+// pages (?cpage=1…100000, five comments each) and reports the live heap
+// (after a GC) at 10k, 50k and 100k visited URLs, the peak heap in use and
+// the process's peak RSS, in a fresh process per sub-benchmark:
+//
+//   - crawler: the real crawler (crawler.Run), sampled after every batch it
+//     sends (about 100 pages);
+//   - adapter: the web adapter alone on a bare collector, reactions
+//     discarded, sampled every 100 pages.
+//
+// What may grow is bookkeeping: the adapter's and Colly's visited sets (a
+// few bytes per URL) and the crawler's sent set (per reaction, to skip
+// unchanged reactions on the next run); pages themselves must not pile up.
+// Run one sub-benchmark per process for a clean peak RSS:
+//
+//	go test -run '^$' -bench 'CrawlMemory100k/crawler' ./crawler/source/web
+//	go test -run '^$' -bench 'CrawlMemory100k/adapter' ./crawler/source/web
 func BenchmarkCrawlMemory100k(b *testing.B) {
 	s := startBenchServer(b)
 	checkpoints := []int64{10_000, 50_000, 100_000}
-	for i := 0; i < b.N; i++ {
-		var mu sync.Mutex
-		var peak uint64
-		type sample struct {
-			pages int64
-			heap  float64
-		}
-		var samples []sample
-		var ms runtime.MemStats
-		sink := &countSink{onSend: func(total int64) {
-			// Five reactions a page; batches end on page boundaries only
-			// by chance, so checkpoints fire at the first batch past them.
-			pages := total / 5
-			mu.Lock()
-			defer mu.Unlock()
-			runtime.ReadMemStats(&ms)
-			peak = max(peak, ms.HeapInuse)
-			if next := len(samples); next < len(checkpoints) && pages >= checkpoints[next] {
-				runtime.GC()
-				runtime.ReadMemStats(&ms)
-				samples = append(samples, sample{checkpoints[next], float64(ms.HeapAlloc) / (1 << 20)})
+	b.Run("crawler", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			p := &memProbe{checkpoints: checkpoints}
+			// Five reactions a page: checkpoints fire at the first batch
+			// past them.
+			sink := &countSink{onSend: func(total int64) { p.observe(total / 5) }}
+			start := time.Now()
+			r := crawlOnce(b, s.base, []string{"/web/long/"}, sink)
+			dur := time.Since(start)
+			if r.Pages != longPages || r.Items != 5*longPages {
+				b.Fatalf("run: %d pages, %d reactions (%s)", r.Pages, r.Items, r.Message)
 			}
-		}}
-		start := time.Now()
-		r := crawlOnce(b, s.base, []string{"/web/long/"}, sink)
-		dur := time.Since(start)
-		if r.Pages != longPages || r.Items != 5*longPages {
-			b.Fatalf("run: %d pages, %d reactions (%s)", r.Pages, r.Items, r.Message)
+			p.report(b, r.Pages, dur)
 		}
-		for _, sm := range samples {
-			b.ReportMetric(sm.heap, fmt.Sprintf("heap-MiB@%dk", sm.pages/1000))
+	})
+	b.Run("adapter", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			p := &memProbe{checkpoints: checkpoints}
+			a, _ := source.Lookup(reaction.Web)
+			stats := &recStats{}
+			var n int64
+			env := &source.Env{
+				Story:   &story.Story{ID: "bench"},
+				Source:  &story.Source{Platform: reaction.Web, Name: "web", JSONLD: true, Pages: []string{s.base + "/web/long/"}},
+				Fetch:   testFetcher{},
+				Authors: newAuthors(b),
+				State:   memState{},
+				Stats:   stats,
+				Now:     time.Now,
+				Emit: func(reaction.Reaction) error {
+					if n++; n%500 == 0 {
+						p.observe(n / 5)
+					}
+					return nil
+				},
+			}
+			start := time.Now()
+			if err := a.Collect(context.Background(), env); err != nil {
+				b.Fatal(err)
+			}
+			dur := time.Since(start)
+			if stats.pages != longPages || n != 5*longPages {
+				b.Fatalf("adapter: %d pages, %d reactions (%s)", stats.pages, n, stats.kinds())
+			}
+			p.report(b, int64(stats.pages), dur)
 		}
-		b.ReportMetric(float64(peak)/(1<<20), "peak-heapinuse-MiB")
-		b.ReportMetric(vmHWM(), "peak-RSS-MiB")
-		b.ReportMetric(float64(r.Pages)/dur.Seconds(), "pages/s")
-	}
+	})
 }
