@@ -81,7 +81,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -105,7 +104,6 @@ type Adapter struct{}
 type fetched struct {
 	status      int
 	contentType string
-	url         *url.URL
 	parsed      bool
 	page        page
 	err         error
@@ -136,17 +134,19 @@ func (a *Adapter) Collect(ctx context.Context, env *source.Env) error {
 	}
 	log := env.Log
 	if log == nil {
-		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+		log = slog.New(slog.DiscardHandler)
 	}
 	r := &run{env: env, cfg: cfg, log: log.With("platform", string(reaction.Web), "source", src.Name),
 		visited: map[uint64]struct{}{}, seed: maphash.MakeSeed()}
 	r.c = env.Fetch.Collector(ctx)
+	// The callbacks below write r.cur, one request at a time: the collector
+	// must be synchronous (the crawler's are; this keeps it so).
+	r.c.Async = false
 	r.c.OnResponse(func(resp *colly.Response) {
 		r.cur.status = resp.StatusCode
 		if resp.Headers != nil {
 			r.cur.contentType = resp.Headers.Get("Content-Type")
 		}
-		r.cur.url = resp.Request.URL
 		// OnResponse runs before Colly parses the HTML for OnHTML.
 		resp.Body = toUTF8(resp.Body, r.cur.contentType)
 	})
