@@ -1,0 +1,148 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/reactions-research/reactions/aggregator"
+	"github.com/reactions-research/reactions/aggregator/spool"
+	"github.com/reactions-research/reactions/aggregator/stance"
+	"github.com/reactions-research/reactions/reaction"
+	"github.com/reactions-research/reactions/store"
+)
+
+func init() {
+	register(command{
+		name:    "reclassify",
+		summary: "relabel a story's stored reactions with the current classifier: --story ID [--model FILE]",
+		run:     runReclassify,
+	})
+}
+
+func runReclassify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("reclassify", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	storyID := fs.String("story", "", "the story `ID`; required")
+	model := fs.String("model", "", "stance model `FILE`; default: the built-in model")
+	aggURL := fs.String("aggregator", "", "ask the running aggregator at `URL` to reclassify with its classifier (token from "+ingestTokenEnv+")")
+	if err := fs.Parse(args); err != nil {
+		return usageErrorf("%v", err)
+	}
+	switch {
+	case fs.NArg() != 0:
+		return usageErrorf("unexpected argument %q", fs.Arg(0))
+	case *storyID == "":
+		return usageErrorf("--story ID is required")
+	case !reaction.ValidStoryID(*storyID):
+		return usageErrorf("--story %q is not a story id ([a-z0-9-]+)", *storyID)
+	case *aggURL != "" && *model != "":
+		return usageErrorf("--model and --aggregator exclude each other: the running aggregator uses its own model")
+	}
+	if *aggURL != "" {
+		return reclassifyRemote(ctx, *aggURL, *storyID, stdout)
+	}
+
+	// Exact counts need one writer: refuse while an aggregator (or an
+	// in-process crawl) holds this state directory's spool.
+	stateDir := store.StateDir()
+	unlock, err := spool.Lock(filepath.Join(stateDir, "spool"))
+	if errors.Is(err, spool.ErrLocked) {
+		return fmt.Errorf("an aggregator is running on this state directory (%s): stop it first, "+
+			"or pass --aggregator URL to have it reclassify", stateDir)
+	}
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	lab := stance.Default()
+	if *model != "" {
+		if lab, err = stance.Load(*model); err != nil {
+			return err
+		}
+	}
+	st, err := store.OpenDefault(ctx, stateDir)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	rec, err := st.GetStory(ctx, *storyID)
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("story %q is not stored: crawl it first (reactions crawl --story FILE)", *storyID)
+	}
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	read, changed, err := aggregator.Reclassify(ctx, st, lab, &rec.Story)
+	if err != nil {
+		return fmt.Errorf("reclassify %s: %w", *storyID, err)
+	}
+	fmt.Fprintf(stdout, "story %s: %d reactions read, %d relabelled with %s in %s\n",
+		*storyID, read, changed, lab.Version(), time.Since(start).Round(time.Millisecond))
+	counts, err := st.Counts(ctx, *storyID)
+	if err != nil {
+		return err
+	}
+	printCounts(stdout, counts)
+	return nil
+}
+
+// printCounts prints reactions by platform and stance, with totals.
+func printCounts(w io.Writer, counts map[reaction.Platform]map[reaction.Stance]int64) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "PLATFORM\tSUPPORT\tCRITICISM\tNEUTRAL\tTOTAL\t")
+	var all [3]int64
+	for _, p := range reaction.Platforms {
+		m := counts[p]
+		if m == nil {
+			continue
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t\n", p, m[reaction.Support], m[reaction.Criticism], m[reaction.Neutral],
+			m[reaction.Support]+m[reaction.Criticism]+m[reaction.Neutral])
+		for i, s := range reaction.Stances {
+			all[i] += m[s]
+		}
+	}
+	fmt.Fprintf(tw, "all\t%d\t%d\t%d\t%d\t\n", all[0], all[1], all[2], all[0]+all[1]+all[2])
+	tw.Flush()
+}
+
+func reclassifyRemote(ctx context.Context, base, storyID string, stdout io.Writer) error {
+	u := strings.TrimRight(base, "/") + "/api/v1/stories/" + url.PathEscape(storyID) + "/reclassify"
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, nil)
+	if err != nil {
+		return usageErrorf("--aggregator: %v", err)
+	}
+	if tok := os.Getenv(ingestTokenEnv); tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("reclassify through the aggregator: %w", err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("reclassify through the aggregator: HTTP %d: %s", resp.StatusCode, strings.TrimSpace(string(body)))
+	}
+	var ans struct {
+		Read, Changed int
+		Classifier    string
+	}
+	if err := json.Unmarshal(body, &ans); err != nil {
+		return fmt.Errorf("reclassify through the aggregator: unexpected answer %q", body)
+	}
+	fmt.Fprintf(stdout, "story %s: %d reactions read, %d relabelled with %s\n", storyID, ans.Read, ans.Changed, ans.Classifier)
+	return nil
+}
