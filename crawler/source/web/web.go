@@ -3,13 +3,14 @@
 //
 // A source names its pages and, optionally, how to read them:
 //
-//   - platform: web
-//     pages: [https://news.example.com/2020/10/01/teigen/]
-//     item: li.comment                   # CSS selector of one comment
-//     fields: {id: "@id", author: ".comment-author .fn", time: "time@datetime",
-//     text: ".comment-content", parent: "ancestor"}
-//     next: "a.next@href"                # pagination link(s), followed to the end
-//     jsonld: true                       # read schema.org JSON-LD first
+//	sources:
+//	  - platform: web
+//	    pages: [https://news.example.com/2020/10/01/teigen/]
+//	    item: li.comment                  # CSS selector of one comment
+//	    fields: {id: "@id", author: ".comment-author .fn", time: "time@datetime",
+//	             text: ".comment-content", parent: "ancestor"}
+//	    next: "a.next@href"               # pagination link(s), followed to the end
+//	    jsonld: true                      # read schema.org JSON-LD first
 //
 // Without item and fields the adapter reads WordPress's default comment
 // markup (see WordPress). Field selectors are relative to one comment
