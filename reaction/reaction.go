@@ -9,7 +9,6 @@ package reaction
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -113,10 +112,19 @@ var Fields = []string{
 // MakeID returns the stable id of a native platform id: "<platform>:<native>".
 func MakeID(p Platform, native string) string { return string(p) + ":" + native }
 
-var storyIDRe = regexp.MustCompile(`^[a-z0-9-]+$`)
-
 // ValidStoryID reports whether s is a valid story id ([a-z0-9-]+, at most 64 bytes).
-func ValidStoryID(s string) bool { return len(s) <= 64 && storyIDRe.MatchString(s) }
+func ValidStoryID(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
 
 // ErrInvalid is wrapped by every error Validate returns.
 var ErrInvalid = errors.New("invalid reaction")
