@@ -47,7 +47,8 @@ func setup(t *testing.T) *env {
 	st := chtest.New(t)
 	rs := fixture.Load(t, st)
 	reg := prometheus.NewRegistry()
-	d, err := dashboard.New(dashboard.Options{Store: st, Registerer: reg, Version: "test", Now: func() time.Time { return now }})
+	d, err := dashboard.New(dashboard.Options{Store: st, Registerer: reg, Version: "test", Refresh: time.Second,
+		Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -339,7 +339,28 @@ for (const f of ['alert', 'confirm', 'prompt']) { window[f] = function () { wind
 		choose("interval", "1h"))
 	waitFor(`window.reactionsDashboard.series().interval === '1h'`)
 
-	// 6. A screenshot for people.
+	// 6. Live: while a crawl runs the chart refreshes by itself.
+	ctx2 := context.Background()
+	if err := e.st.PutCrawlRun(ctx2, reaction.CrawlRun{Story: fixture.StoryID, Source: "mastodon", Platform: reaction.Mastodon,
+		RunID: "m3", Started: fixture.End.Add(time.Hour), Status: reaction.RunRunning}); err != nil {
+		t.Fatal(err)
+	}
+	run(chromedp.Click(chromedp.CSS(`#reset-zoom`)))
+	waitFor(`!document.getElementById('live').hidden`)
+	var fresh []reaction.Reaction
+	for i := range 5 {
+		id := reaction.MakeID(reaction.Mastodon, fmt.Sprintf("live-%d", i))
+		at := fixture.Essay.Add(time.Duration(i) * time.Minute)
+		fresh = append(fresh, reaction.Reaction{Story: fixture.StoryID, Platform: reaction.Mastodon, ID: id, RootID: id,
+			URL: "https://mastodon.example/" + id, CreatedAt: at, FirstSeen: at, Text: "live " + id,
+			Stance: reaction.Support, StanceScore: 0.9, Classifier: "stance-test-1"})
+	}
+	if _, err := e.st.WriteReactions(ctx2, fresh); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(fmt.Sprintf(`window.reactionsDashboard.series().totals.total === %d`, len(e.rs)+len(fresh)))
+
+	// 7. A screenshot for people.
 	tctx, tcancel := context.WithTimeout(ctx, 30*time.Second)
 	defer tcancel()
 	shot, err := chromedp.Run(tctx, chromedp.FullScreenshot(100))

@@ -20,6 +20,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -117,7 +118,14 @@ func New(opt Options) (*Server, error) {
 		}
 	}
 	s.route("GET /{$}", "/", http.HandlerFunc(s.index))
-	static := http.FileServerFS(assets)
+	files := http.FileServerFS(assets)
+	static := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/") { // no directory listings
+			s.notFound(w, r)
+			return
+		}
+		files.ServeHTTP(w, r)
+	})
 	s.route("GET /static/", "/static/", static)
 	s.route("GET /vendor/", "/vendor/", http.HandlerFunc(s.vendor(static)))
 	s.route("GET /api/v1/stories", "/api/v1/stories", s.api(s.stories))

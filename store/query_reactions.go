@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2"
+
 	"github.com/reactions-research/reactions/reaction"
 )
 
@@ -45,6 +47,10 @@ const MaxPage = 1000
 
 // defaultChunkRows is the default ReactionQuery.ChunkRows.
 const defaultChunkRows = 200_000
+
+// streamBlockRows is the block size of streaming reads (ClickHouse's
+// default, 65,536 rows, is tens of megabytes of reactions per block).
+const streamBlockRows = 8192
 
 const stateColumns = `id,
     toString(argMax(platform, version)) AS p,
@@ -237,6 +243,11 @@ func (s *Store) eachReaction(ctx context.Context, where string, args []any, limi
 	if limit > 0 {
 		sql += " LIMIT ?"
 		args = append(args, limit)
+	}
+	if limit == 0 {
+		// Streaming: small blocks keep the client's memory bounded (the
+		// driver holds a few decoded blocks at a time).
+		ctx = clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{"max_block_size": streamBlockRows}))
 	}
 	rows, err := s.conn.Query(ctx, sql, args...)
 	if err != nil {
