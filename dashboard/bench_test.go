@@ -110,12 +110,12 @@ created_at, first_seen, author, text, lang, likes, replies, deleted, stance, sta
 		}
 		cols := struct {
 			story, platform, id, parent, root, url, author, text, lang, stance, classifier []string
-			created, seen                                                                 []time.Time
-			likes, replies                                                                []int64
-			deleted                                                                       []uint8
-			score                                                                         []float64
-			digest, version                                                               []uint64
-			sign                                                                          []int8
+			created, seen                                                                  []time.Time
+			likes, replies                                                                 []int64
+			deleted                                                                        []uint8
+			score                                                                          []float64
+			digest, version                                                                []uint64
+			sign                                                                           []int8
 		}{}
 		for i := off; i < off+n; i++ {
 			p := reaction.Platforms[i%len(reaction.Platforms)]
