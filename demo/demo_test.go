@@ -115,8 +115,8 @@ func TestDataSetShape(t *testing.T) {
 		if p.Thread != it.Thread && p.Native != it.Thread {
 			t.Errorf("%s %s answers %s of another thread", it.Platform, it.Native, it.Parent)
 		}
-		if it.Platform == reaction.Bluesky && p.Deleted {
-			t.Errorf("bluesky %s answers deleted %s: a thread crawl cannot reach it", it.Native, p.Native)
+		if (it.Platform == reaction.Bluesky || it.Platform == reaction.Mastodon) && p.Deleted {
+			t.Errorf("%s %s answers deleted %s: a thread crawl cannot reach it", it.Platform, it.Native, p.Native)
 		}
 	}
 	if len(perPlatform) != len(reaction.Platforms) {

@@ -116,6 +116,14 @@ var foreign = map[reaction.Platform]float64{
 // celebs is how many well-known accounts comment on each platform.
 var celebs = map[reaction.Platform]int{reaction.Mastodon: 4, reaction.Bluesky: 8, reaction.Web: 2}
 
+// StoryHashtag is the hashtag Mastodon reactions posted on their own carry
+// (the demo story follows its timeline).
+const StoryHashtag = "#ChrissyTeigen"
+
+// mastodonConvCap bounds a Mastodon conversation's replies: an anonymous
+// client sees at most 60 descendants in one context.
+const mastodonConvCap = 50
+
 // maxDepth bounds reply chains (Bluesky's getPostThread default depth is 6).
 const maxDepth = 6
 
@@ -134,6 +142,11 @@ type node struct {
 	tags    []string
 	native  string
 	page    bool // a web page: the thread, not an item
+	// conv is the index of the conversation's first status (the root, or
+	// on Mastodon a standalone status); standalone marks a Mastodon status
+	// posted on its own, with the story's hashtag, rather than as a reply.
+	conv       int
+	standalone bool
 }
 
 type platformGen struct {
@@ -146,10 +159,12 @@ type platformGen struct {
 	// aff is each root's affinity to a stance group (see group).
 	aff     [][3]float64
 	authors []string
+	// convSize counts the replies in each conversation (by conv index).
+	convSize map[int]int
 }
 
 func newPlatformGen(p reaction.Platform, r *rand.Rand, scale float64) *platformGen {
-	return &platformGen{p: p, r: r, w: newWriter(r), scale: scale}
+	return &platformGen{p: p, r: r, w: newWriter(r), scale: scale, convSize: map[int]int{}}
 }
 
 // role is the part of the story a reaction belongs to.
@@ -183,7 +198,7 @@ func (g *platformGen) run() []replica.Item {
 		if rt.lang != "" {
 			n.lang = rt.lang
 		}
-		n.root = len(g.nodes)
+		n.root, n.conv = len(g.nodes), len(g.nodes)
 		g.roots = append(g.roots, len(g.nodes))
 		g.aff = append(g.aff, rt.aff)
 		g.nodes = append(g.nodes, n)
@@ -428,12 +443,21 @@ func (g *platformGen) place(ro role, t time.Time, lang string) {
 	if t.After(WindowTo.Add(-time.Minute)) {
 		return
 	}
-	n := &node{t: t, kind: k, lang: lang, parent: parent, root: pn.root, depth: pn.depth + 1}
+	n := &node{t: t, kind: k, lang: lang, parent: parent, root: pn.root, depth: pn.depth + 1, conv: pn.conv}
 	if pn.kind == kindRoot {
 		n.depth = 1
 	}
-	n.author = g.author()
 	spec := textSpec{kind: k, lang: lang, platform: g.p, h: t.Sub(Published).Hours()}
+	// On Mastodon most people post on their own with the hashtag rather
+	// than answer a news account; and a conversation an anonymous client
+	// can read whole stays under the 60 descendants a context shows.
+	if g.p == reaction.Mastodon && pn.kind == kindRoot && (g.convSize[pn.conv] >= mastodonConvCap || chance(r, 0.75)) {
+		n.standalone, n.conv, n.depth = true, len(g.nodes), 0
+		spec.hashtag = StoryHashtag
+	} else {
+		g.convSize[n.conv]++
+	}
+	n.author = g.author()
 	if (k == kindDefenceReply || k == kindCritReply) && g.mentions() && chance(r, 0.6) {
 		spec.mention = pick(r, mentionNames)
 	}
@@ -459,9 +483,16 @@ func (g *platformGen) placeCeleb(i int) {
 	if !t.After(g.nodes[root].t) {
 		t = g.nodes[root].t.Add(time.Duration(5+r.IntN(50)) * time.Minute)
 	}
-	n := &node{t: t, kind: kindCeleb, lang: "en", parent: root, root: root, depth: 1,
-		author: celebHandle(g.p, i), text: g.w.write(textSpec{kind: kindCeleb, lang: "en", platform: g.p}),
-		likes: int64(math.Exp(math.Log(12000) + 0.7*r.NormFloat64()))}
+	n := &node{t: t, kind: kindCeleb, lang: "en", parent: root, root: root, depth: 1, conv: root,
+		author: celebHandle(g.p, i), likes: int64(math.Exp(math.Log(12000) + 0.7*r.NormFloat64()))}
+	spec := textSpec{kind: kindCeleb, lang: "en", platform: g.p}
+	if g.p == reaction.Mastodon {
+		n.standalone, n.conv, n.depth = true, len(g.nodes), 0
+		spec.hashtag = StoryHashtag
+	} else {
+		g.convSize[root]++
+	}
+	n.text = g.w.write(spec)
 	g.nodes = append(g.nodes, n)
 }
 
@@ -497,8 +528,11 @@ func (g *platformGen) pickParent(t time.Time, ok func(*node) bool) int {
 	for i := len(g.nodes) - 1; i >= 0 && len(cand) < 60; i-- {
 		n := g.nodes[i]
 		// Bluesky serves a deleted post as notFoundPost, without its
-		// replies: a thread-only crawl could not reach them.
-		if n.kind != kindRoot && n.t.Before(t) && n.depth < maxDepth && !(n.deleted && g.p == reaction.Bluesky) && ok(n) {
+		// replies, and Mastodon cuts a conversation at a deleted status: a
+		// thread crawl could not reach replies to them.
+		goneCuts := g.p == reaction.Bluesky || g.p == reaction.Mastodon
+		if n.kind != kindRoot && n.t.Before(t) && n.depth < maxDepth && !(n.deleted && goneCuts) &&
+			!(g.p == reaction.Mastodon && g.convSize[n.conv] >= mastodonConvCap) && ok(n) {
 			cand = append(cand, i)
 		}
 	}
@@ -652,9 +686,8 @@ func (g *platformGen) items() []replica.Item {
 			Platform: g.p, Native: n.native, Author: n.author, Text: n.text, CreatedAt: n.t,
 			Deleted: n.deleted, Lang: n.lang, Likes: n.likes, Tags: slices.Clone(n.tags), Intended: n.kind.stance(),
 		}
-		if n.kind != kindRoot {
-			root := g.nodes[n.root]
-			it.Thread = root.native
+		if n.kind != kindRoot && !n.standalone {
+			it.Thread = g.nodes[n.conv].native
 			switch par := g.nodes[n.parent]; {
 			case g.p == reaction.Web && par.page:
 				it.Parent = ""

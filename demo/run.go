@@ -257,8 +257,12 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
+	// The aggregator outlives ctx: on Ctrl-C the crawler flushes what it
+	// fetched to it, and only then is it closed (the deferred Close).
+	aggCtx, aggCancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer aggCancel()
 	aggDone := make(chan error, 1)
-	go func() { aggDone <- agg.Run(ctx) }()
+	go func() { aggDone <- agg.Run(aggCtx) }()
 	defer func() {
 		cctx, ccancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer ccancel()
@@ -365,7 +369,11 @@ func Run(ctx context.Context, cfg Config) error {
 			FollowCut.Format("2006-01-02 15:04 MST"), cfg.ReplayHours, cfg.ReplayStep, time.Duration(s.Poll))
 		ccfg.OnPoll = func(runs []reaction.CrawlRun) { report(runs, false) }
 		go feed.replay(ctx, cfg.ReplayStep, hours(cfg.ReplayHours), log)
+		crawlDone := make(chan struct{})
+		// Wait for the crawler's final flush before the aggregator closes.
+		defer func() { <-crawlDone }()
 		go func() {
+			defer close(crawlDone)
 			if _, err := crawler.Run(ctx, ccfg, s, sink, crawler.Follow); err != nil {
 				log.Error("crawl", "err", err)
 			}

@@ -64,6 +64,8 @@ type textSpec struct {
 	// h is the hours since the post: texts never mention what has not
 	// happened yet (the debate, Zelda Williams, the awards).
 	h float64
+	// hashtag, when set, is added unless the text carries it already.
+	hashtag string
 }
 
 // maxBluesky is the length limit of a Bluesky post, in graphemes (runes
@@ -75,6 +77,9 @@ func (w *writer) write(s textSpec) string {
 	var t string
 	for try := 0; try < 12; try++ {
 		t = w.compose(s)
+		if s.hashtag != "" && !strings.Contains(strings.ToLower(t), strings.ToLower(s.hashtag)) {
+			t += " " + s.hashtag
+		}
 		if s.platform == reaction.Bluesky && utf8.RuneCountInString(t) > maxBluesky {
 			continue
 		}

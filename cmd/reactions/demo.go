@@ -1,0 +1,75 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/reactions-research/reactions/crawler/replica"
+	"github.com/reactions-research/reactions/dashboard"
+	"github.com/reactions-research/reactions/demo"
+	"github.com/reactions-research/reactions/store"
+)
+
+func init() {
+	register(command{
+		name:    "demo",
+		summary: "the whole path on a generated data set of the seed story: [--listen ADDR] [--follow] [--reset] [--seed N]",
+		run:     runDemo,
+	})
+	demoDataset = func() (*replica.Dataset, error) { return demo.Generate(demo.DefaultSeed, demo.Options{}), nil }
+}
+
+func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: reactions demo [flags]")
+		fmt.Fprintln(stderr, "\nStarts the local ClickHouse (database "+demo.Database+"), replicas of the platforms serving a")
+		fmt.Fprintln(stderr, "generated data set about the seed story, the aggregator and the dashboard; crawls the")
+		fmt.Fprintln(stderr, "replicas with the real adapters over HTTP; prints the dashboard's URL, the crawl summary")
+		fmt.Fprintln(stderr, "and how often the classifier agrees with the stance the generator intended.")
+		fmt.Fprintln(stderr, "\nFlags:")
+		fs.PrintDefaults()
+	}
+	listen := fs.String("listen", "127.0.0.1:8080", "serve the dashboard on `ADDR`")
+	follow := fs.Bool("follow", false, "keep the replicas adding reactions and the crawler polling; the chart updates live")
+	reset := fs.Bool("reset", false, "start over: drop the "+demo.Database+" database and the demo's crawl state first")
+	seed := fs.Int64("seed", demo.DefaultSeed, "the data set's `SEED` (the same seed always gives the same data)")
+	scale := fs.Float64("scale", 1, "multiply the number of generated reactions by `F` (about 4,600 items at 1)")
+	if err := fs.Parse(args); err != nil {
+		return usageErrorf("%v", err)
+	}
+	switch {
+	case fs.NArg() != 0:
+		return usageErrorf("unexpected argument %q", fs.Arg(0))
+	case *seed == 0:
+		return usageErrorf("--seed 0: use a seed other than zero")
+	case *scale <= 0 || *scale > 20:
+		return usageErrorf("--scale %v: use a factor between 0 and 20", *scale)
+	}
+	refresh := 5 * time.Second
+	if *follow {
+		refresh = 2 * time.Second
+	}
+	return demo.Run(ctx, demo.Config{
+		Listen: *listen, Follow: *follow, Reset: *reset, Seed: *seed, Scale: *scale,
+		StateDir: store.StateDir(), Stdout: stdout, Log: slog.Default(), Version: Version,
+		Dashboard: func(ctx context.Context, st *store.Store, reg prometheus.Registerer) (http.Handler, error) {
+			srv, err := dashboard.New(dashboard.Options{Store: st, Registerer: reg, Version: Version, Refresh: refresh, Logger: slog.Default()})
+			if err != nil {
+				return nil, err
+			}
+			if !srv.AssetsBuilt() {
+				slog.Warn("dashboard assets not built: the page answers 500 until you run `make build`; the API works")
+			}
+			return srv, nil
+		},
+	})
+}
