@@ -22,21 +22,22 @@ import (
 // items a correct crawler does not emit. Author holds the raw handle.
 func GroundTruth(d *replica.Dataset, baseURL string) []reaction.Reaction {
 	var out []reaction.Reaction
-	for _, t := range truth(d, baseURL) {
-		out = append(out, t.r)
+	for _, t := range GroundTruthItems(d, baseURL) {
+		out = append(out, t.Reaction)
 	}
 	return out
 }
 
-// truthItem is one item and the reaction a correct crawler makes of it.
-type truthItem struct {
-	it replica.Item
-	r  reaction.Reaction
+// Truth is one item and the reaction a correct crawler makes of it.
+type Truth struct {
+	Item     replica.Item
+	Reaction reaction.Reaction
 }
 
-func truth(d *replica.Dataset, baseURL string) []truthItem {
+// GroundTruthItems is GroundTruth with the item each reaction is made of.
+func GroundTruthItems(d *replica.Dataset, baseURL string) []Truth {
 	base := strings.TrimRight(baseURL, "/")
-	var out []truthItem
+	var out []Truth
 	for _, it := range d.Items("") {
 		p, ok := replica.Platforms()[it.Platform]
 		if !ok || p.Expect == nil {
@@ -54,7 +55,7 @@ func truth(d *replica.Dataset, baseURL string) []truthItem {
 		if r.ID == "" {
 			continue
 		}
-		out = append(out, truthItem{it, r})
+		out = append(out, Truth{it, r})
 	}
 	return out
 }
@@ -116,15 +117,15 @@ func Measure(ctx context.Context, s *store.Store, storyID string, d *replica.Dat
 	a := &Agreement{Story: storyID, PerClass: map[reaction.Stance]ClassScore{}, Confusion: map[reaction.Stance]map[reaction.Stance]int{},
 		PerPlatform: map[reaction.Platform]PlatformCount{}}
 	intended := map[string]reaction.Stance{}
-	for _, t := range truth(d, baseURL) {
-		if len(platforms) > 0 && !slices.Contains(platforms, t.r.Platform) {
+	for _, t := range GroundTruthItems(d, baseURL) {
+		if len(platforms) > 0 && !slices.Contains(platforms, t.Reaction.Platform) {
 			continue
 		}
-		c := a.PerPlatform[t.r.Platform]
+		c := a.PerPlatform[t.Reaction.Platform]
 		c.Expected++
-		a.PerPlatform[t.r.Platform] = c
-		if t.it.Intended.Valid() {
-			intended[t.r.ID] = t.it.Intended
+		a.PerPlatform[t.Reaction.Platform] = c
+		if t.Item.Intended.Valid() {
+			intended[t.Reaction.ID] = t.Item.Intended
 		}
 	}
 	for _, st := range reaction.Stances {
