@@ -162,10 +162,13 @@ func (s *Server) figure(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), queryTimeout)
 	defer cancel()
-	req, rec, _, err := s.seriesRequest(ctx, p)
+	req, rec, auto, err := s.seriesRequest(ctx, p)
 	if err != nil {
 		s.fail(w, r, err)
 		return
+	}
+	if auto {
+		req.Interval = series.AutoIntervalMax(req.From, req.To, figure.AutoBuckets)
 	}
 	pl, opt, err := figure.Build(ctx, s.st, req, rec, mode == "stacked", s.opt.Now())
 	if err != nil {

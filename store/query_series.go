@@ -46,14 +46,16 @@ type ShiftSpan struct {
 	Seconds int64
 }
 
-// SeriesCount is the count of one (key, platform, stance).
+// SeriesCount is the counts of one key (and platform, with ByPlatform) by
+// stance.
 type SeriesCount struct {
 	// Key is intDiv(unix + shift, Step): Key*Step is the start of the group
 	// in shifted seconds.
-	Key      int64
-	Platform reaction.Platform
-	Stance   reaction.Stance
-	N        int64
+	Key       int64
+	Platform  reaction.Platform
+	Support   int64
+	Criticism int64
+	Neutral   int64
 }
 
 // maxShiftSpans bounds the multiIf built from Shifts (two DST changes a year
@@ -71,7 +73,10 @@ func (s *Store) SeriesCounts(ctx context.Context, q SeriesQuery) ([]SeriesCount,
 	if q.ByPlatform {
 		platform = "toString(platform)"
 	}
-	sql := "SELECT " + expr + " AS k, " + platform + ` AS p, toString(stance) AS st, sum(n) AS c
+	// One row per key (and platform), the stances side by side: a third
+	// of the rows of grouping by stance too.
+	sql := "SELECT " + expr + " AS k, " + platform + ` AS p,
+    sumIf(n, stance = 'support') AS s, sumIf(n, stance = 'criticism') AS c, sumIf(n, stance = 'neutral') AS u
 FROM reaction_minutes
 WHERE story = ? AND minute >= toDateTime(?) AND minute < toDateTime(?)`
 	args = append(args, q.Story, q.From.Unix(), q.To.Unix())
@@ -79,7 +84,7 @@ WHERE story = ? AND minute >= toDateTime(?) AND minute < toDateTime(?)`
 		sql += " AND platform = ?"
 		args = append(args, string(q.Platform))
 	}
-	sql += "\nGROUP BY k, p, st HAVING c != 0 ORDER BY k, p, st"
+	sql += "\nGROUP BY k, p HAVING s != 0 OR c != 0 OR u != 0 ORDER BY k, p"
 	rows, err := s.conn.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, fmt.Errorf("query series: %w", err)
@@ -88,11 +93,11 @@ WHERE story = ? AND minute >= toDateTime(?) AND minute < toDateTime(?)`
 	var out []SeriesCount
 	for rows.Next() {
 		var c SeriesCount
-		var p, st string
-		if err := rows.Scan(&c.Key, &p, &st, &c.N); err != nil {
+		var p string
+		if err := rows.Scan(&c.Key, &p, &c.Support, &c.Criticism, &c.Neutral); err != nil {
 			return nil, fmt.Errorf("read series: %w", err)
 		}
-		c.Platform, c.Stance = reaction.Platform(p), reaction.Stance(st)
+		c.Platform = reaction.Platform(p)
 		out = append(out, c)
 	}
 	if err := rows.Err(); err != nil {

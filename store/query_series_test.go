@@ -68,30 +68,29 @@ func TestSeriesCounts(t *testing.T) {
 		want []store.SeriesCount
 	}{
 		{"hours", store.SeriesQuery{Story: "s1", From: t0, To: t0.Add(24 * time.Hour), Step: 3600, ByPlatform: true}, []store.SeriesCount{
-			{Key: t0.Unix() / 3600, Platform: reaction.Reddit, Stance: reaction.Support, N: 2},
-			{Key: t0.Unix()/3600 + 1, Platform: reaction.Mastodon, Stance: reaction.Support, N: 1},
-			{Key: t0.Unix()/3600 + 23, Platform: reaction.Mastodon, Stance: reaction.Neutral, N: 1},
+			{Key: t0.Unix() / 3600, Platform: reaction.Reddit, Support: 2},
+			{Key: t0.Unix()/3600 + 1, Platform: reaction.Mastodon, Support: 1},
+			{Key: t0.Unix()/3600 + 23, Platform: reaction.Mastodon, Neutral: 1},
 		}},
 		{"platform filter", store.SeriesQuery{Story: "s1", From: t0, To: t0.Add(24 * time.Hour), Step: 86400, Platform: reaction.Mastodon, ByPlatform: true}, []store.SeriesCount{
-			{Key: t0.Unix() / 86400, Platform: reaction.Mastodon, Stance: reaction.Neutral, N: 1},
-			{Key: t0.Unix() / 86400, Platform: reaction.Mastodon, Stance: reaction.Support, N: 1},
+			{Key: t0.Unix() / 86400, Platform: reaction.Mastodon, Support: 1, Neutral: 1},
 		}},
 		// +1h shift (a local day): 23:30 UTC falls on the next local day.
 		{"shifted days", store.SeriesQuery{Story: "s1", From: t0, To: t0.Add(24 * time.Hour), Step: 86400,
 			Shifts: []store.ShiftSpan{{Seconds: 3600}}, ByPlatform: true}, []store.SeriesCount{
-			{Key: t0.Unix() / 86400, Platform: reaction.Mastodon, Stance: reaction.Support, N: 1},
-			{Key: t0.Unix() / 86400, Platform: reaction.Reddit, Stance: reaction.Support, N: 2},
-			{Key: t0.Unix()/86400 + 1, Platform: reaction.Mastodon, Stance: reaction.Neutral, N: 1},
+			{Key: t0.Unix() / 86400, Platform: reaction.Mastodon, Support: 1},
+			{Key: t0.Unix() / 86400, Platform: reaction.Reddit, Support: 2},
+			{Key: t0.Unix()/86400 + 1, Platform: reaction.Mastodon, Neutral: 1},
 		}},
 		// A shift change at 01:00: +0 before, +3h after.
 		{"piecewise shift", store.SeriesQuery{Story: "s1", From: t0, To: t0.Add(24 * time.Hour), Step: 3 * 3600,
 			Shifts: []store.ShiftSpan{{Until: t0.Add(time.Hour), Seconds: 0}, {Seconds: 3 * 3600}}}, []store.SeriesCount{
-			{Key: t0.Unix() / (3 * 3600), Stance: reaction.Support, N: 2},
-			{Key: t0.Unix()/(3*3600) + 1, Stance: reaction.Support, N: 1},
-			{Key: t0.Unix()/(3*3600) + 8, Stance: reaction.Neutral, N: 1},
+			{Key: t0.Unix() / (3 * 3600), Support: 2},
+			{Key: t0.Unix()/(3*3600) + 1, Support: 1},
+			{Key: t0.Unix()/(3*3600) + 8, Neutral: 1},
 		}},
 		{"range excludes", store.SeriesQuery{Story: "s1", From: t0.Add(time.Hour), To: t0.Add(2 * time.Hour), Step: 60, ByPlatform: true}, []store.SeriesCount{
-			{Key: t0.Add(70*time.Minute).Unix() / 60, Platform: reaction.Mastodon, Stance: reaction.Support, N: 1},
+			{Key: t0.Add(70*time.Minute).Unix() / 60, Platform: reaction.Mastodon, Support: 1},
 		}},
 		{"injection is a value", store.SeriesQuery{Story: "s1", From: t0, To: t0.Add(time.Hour), Step: 60,
 			Platform: reaction.Platform("reddit' OR 1=1 --")}, nil},

@@ -152,6 +152,12 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 // series' metadata).
 func exportFigure(ctx context.Context, exp *export.Exporter, req export.Request, format string, stacked bool, path string, stdout, stderr io.Writer) error {
 	req.What, req.Format, req.MetaOnly = "series", export.CSV, true
+	if req.Interval.Name == "" { // automatic: coarser than on screen
+		if _, _, err := exp.Resolve(ctx, &req); err != nil {
+			return err
+		}
+		req.Interval = series.AutoIntervalMax(req.From, req.To, figure.AutoBuckets)
+	}
 	m, err := exp.Series(ctx, req, io.Discard) // resolves the range and interval, and counts
 	if err != nil {
 		return err

@@ -527,6 +527,10 @@ func (e *Exporter) WriteFile(ctx context.Context, req Request, path string) (*Me
 	}
 	tmp := f.Name()
 	defer os.Remove(tmp) // a no-op once renamed
+	if err := f.Chmod(0o644); err != nil { // CreateTemp makes it 0600
+		f.Close()
+		return nil, fmt.Errorf("create export file: %w", err)
+	}
 	var m *Meta
 	if req.What == "reactions" {
 		m, err = e.Reactions(ctx, req, f)

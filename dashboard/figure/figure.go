@@ -56,6 +56,10 @@ var (
 	markerColor    = color.RGBA{0x33, 0x33, 0x33, 0xff}
 )
 
+// AutoBuckets is the most buckets an automatic figure interval gives
+// (fewer than on screen: a figure is small).
+const AutoBuckets = 200
+
 // Formats are the figure formats.
 var Formats = []string{"svg", "png"}
 
@@ -110,7 +114,10 @@ func Plot(s *series.Series, opt Options) (*plot.Plot, error) {
 	if ymax == 0 {
 		ymax = 1
 	}
-	p.Y.Max = ymax * 1.12
+	// Headroom: marker labels sit just above the data, the legend above
+	// them (top right), so that neither hides the other or the data.
+	p.Y.Max = ymax * 1.5
+	labelY := ymax * 1.08
 
 	// Not-crawled shading first, under everything.
 	for _, g := range mergeGaps(opt.Gaps) {
@@ -188,12 +195,12 @@ func Plot(s *series.Series, opt Options) (*plot.Plot, error) {
 		}
 		l.Color, l.Dashes, l.Width = markerColor, []vg.Length{vg.Points(3), vg.Points(2)}, vg.Points(0.8)
 		p.Add(l)
-		lb, err := plotter.NewLabels(plotter.XYLabels{XYs: plotter.XYs{{X: x, Y: p.Y.Max}}, Labels: []string{" " + m.Label}})
+		lb, err := plotter.NewLabels(plotter.XYLabels{XYs: plotter.XYs{{X: x, Y: labelY}}, Labels: []string{" " + m.Label}})
 		if err != nil {
 			return nil, err
 		}
 		for i := range lb.TextStyle {
-			lb.TextStyle[i].YAlign = draw.YTop
+			lb.TextStyle[i].YAlign = draw.YBottom
 			lb.TextStyle[i].Font.Size = vg.Points(7)
 		}
 		p.Add(lb)

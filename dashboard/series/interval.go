@@ -59,10 +59,14 @@ const AutoBuckets = 750
 
 // AutoInterval returns the finest interval giving at most AutoBuckets
 // buckets over [from, to).
-func AutoInterval(from, to time.Time) Interval {
+func AutoInterval(from, to time.Time) Interval { return AutoIntervalMax(from, to, AutoBuckets) }
+
+// AutoIntervalMax returns the finest interval giving at most max buckets
+// over [from, to) (the coarsest when none does).
+func AutoIntervalMax(from, to time.Time, max int) Interval {
 	d := to.Sub(from)
 	for _, iv := range Intervals {
-		if d/iv.D <= AutoBuckets {
+		if d/iv.D <= time.Duration(max) {
 			return iv
 		}
 	}

@@ -28,6 +28,13 @@ func (c *Counts) add(st reaction.Stance, n int64) {
 	c.Total += n
 }
 
+func (c *Counts) addCounts(sc store.SeriesCount) {
+	c.Support += sc.Support
+	c.Criticism += sc.Criticism
+	c.Neutral += sc.Neutral
+	c.Total += sc.Support + sc.Criticism + sc.Neutral
+}
+
 // Share returns criticism ÷ (support + criticism), or nil when both are 0.
 func (c Counts) Share() *float64 {
 	d := c.Support + c.Criticism
@@ -141,14 +148,14 @@ func Fold(req Request, plan *Plan, counts []store.SeriesCount) *Series {
 		if i < 0 {
 			continue
 		}
-		s.Buckets[i].add(c.Stance, c.N)
+		s.Buckets[i].addCounts(c)
 		if req.ByPlatform {
 			pc := per[c.Platform]
 			if pc == nil {
 				pc = make([]Counts, len(s.Buckets))
 				per[c.Platform] = pc
 			}
-			pc[i].add(c.Stance, c.N)
+			pc[i].addCounts(c)
 		}
 	}
 	for _, p := range reaction.Platforms {
