@@ -526,7 +526,7 @@ func (e *Exporter) WriteFile(ctx context.Context, req Request, path string) (*Me
 		return nil, fmt.Errorf("create export file: %w", err)
 	}
 	tmp := f.Name()
-	defer os.Remove(tmp) // a no-op once renamed
+	defer os.Remove(tmp)                   // a no-op once renamed
 	if err := f.Chmod(0o644); err != nil { // CreateTemp makes it 0600
 		f.Close()
 		return nil, fmt.Errorf("create export file: %w", err)
