@@ -19,8 +19,13 @@ type Config struct {
 	// not by New). Default "127.0.0.1:8081".
 	Listen string
 
-	// BatchSize is the number of reactions after which a batch is written.
-	// Default 10,000 rows.
+	// BatchSize is the largest number of reactions written in one INSERT.
+	// Default 50,000 rows: on ClickHouse 18.16, with the two materialized
+	// views of the schema, an INSERT has a fixed cost of tens of
+	// milliseconds, so under load larger batches write more per second (and
+	// leave fewer parts to merge); a batch of 50,000 takes about 250 MB of
+	// memory while it is written. Without load a batch is written as soon as
+	// no other request is on its way, so this bound adds no latency.
 	BatchSize int
 	// BatchWait is the longest a reaction waits in a batch, from the first
 	// reaction of the batch. A batch is written earlier when no other
@@ -59,9 +64,9 @@ type Config struct {
 	// SpoolSegmentBytes is the size of one spool segment file. Default 64 MiB.
 	SpoolSegmentBytes int64
 
-	// QueueRows bounds the reactions accepted but not yet written or
-	// spooled; when it is full, senders wait. It must be at least
-	// BatchSize. Default 50,000 rows, or 5 × BatchSize if that is more.
+	// QueueRows bounds the reactions handed to the writer and not yet
+	// written or spooled; when it is full, senders wait. It must be at
+	// least BatchSize. Default 2 × BatchSize.
 	QueueRows int
 	// WriteTimeout bounds one ClickHouse write. Default 30 s.
 	WriteTimeout time.Duration
@@ -122,7 +127,7 @@ func (c *Config) validate() error {
 		c.Listen = "127.0.0.1:8081"
 	}
 	if c.BatchSize == 0 {
-		c.BatchSize = 10000
+		c.BatchSize = 50000
 	}
 	if c.BatchSize < 0 {
 		return fmt.Errorf("batch size %d: must be positive", c.BatchSize)
@@ -167,7 +172,7 @@ func (c *Config) validate() error {
 		c.SpoolBufferBytes = 64 << 20
 	}
 	if c.QueueRows == 0 {
-		c.QueueRows = max(50000, 5*c.BatchSize)
+		c.QueueRows = 2 * c.BatchSize
 	}
 	if c.QueueRows < c.BatchSize {
 		return fmt.Errorf("queue rows %d: must be at least the batch size (%d)", c.QueueRows, c.BatchSize)

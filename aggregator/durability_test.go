@@ -213,6 +213,7 @@ func TestClickHouseKilledDuringIngest(t *testing.T) {
 		}
 	}
 	l.sendAll(t, h.srv.URL, bodies, rest, size)
+	waitDrained(t, h.srv.URL, 60*time.Second) // acknowledged from the spool is not yet written
 	if c := countAll(t, st, h.srv.URL+"/metrics"); !c.all(n) {
 		t.Fatalf("final counts %+v, want %d everywhere", c, n)
 	}
@@ -296,6 +297,7 @@ func TestAggregatorKilled(t *testing.T) {
 	if l.nAcked.Load() < n {
 		t.Fatalf("only %d of %d acknowledged after resending", l.nAcked.Load(), n)
 	}
+	waitDrained(t, p.url, 60*time.Second)
 	if c := countAll(t, st, p.url+"/metrics"); !c.all(n) {
 		t.Fatalf("final counts %+v, want %d everywhere", c, n)
 	}

@@ -63,6 +63,7 @@ func TestExactUnderConcurrentResends(t *testing.T) {
 	if t.Failed() {
 		return
 	}
+	waitDrained(t, h.srv.URL, 60*time.Second) // what was acknowledged from the spool is written by now
 	t.Logf("%d reactions × 3 × 2 senders in %s", n, time.Since(start).Round(time.Millisecond))
 	// Reactions spooled because the writer was busy are deduplicated when
 	// drained, and answered as accepted.

@@ -172,7 +172,7 @@ func waitDrained(t testing.TB, base string, timeout time.Duration) {
 		if time.Now().After(deadline) {
 			t.Fatalf("spool not drained after %s: %+v", timeout, h)
 		}
-		time.Sleep(200 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 

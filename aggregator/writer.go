@@ -280,7 +280,11 @@ func (a *Aggregator) drain(ctx context.Context) error {
 	var derr error // decoding error: skip the record
 	switch rec := recs[0]; rec.Kind {
 	case kindReactions:
-		var rs []reaction.Reaction
+		total := 0
+		for _, r := range recs {
+			total += recordRows(r)
+		}
+		rs := make([]reaction.Reaction, 0, total)
 		for _, r := range recs {
 			if rs, derr = decodeReactions(r.Data, rs); derr != nil {
 				break

@@ -198,3 +198,59 @@ func TestClosed(t *testing.T) {
 		t.Fatalf("peek after close: %v", err)
 	}
 }
+
+func TestPeekWhileAndDoneN(t *testing.T) {
+	dir := t.TempDir()
+	s, _ := mustOpen(t, dir, Options{SegmentBytes: 40})
+	for i := 0; i < 6; i++ {
+		if err := s.Append(1, []byte(fmt.Sprintf("rec%d-xxxxxxxxxx", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Segments of 40 bytes take 2 records of 8+1+15 bytes: a peek stops at
+	// the end of the head segment.
+	seen := 0
+	rs, err := s.PeekWhile(func(Record) bool { seen++; return true })
+	if err != nil || len(rs) != 2 || seen != 2 {
+		t.Fatalf("peek: %d records, more called %d times, %v", len(rs), seen, err)
+	}
+	if err := s.DoneN(3); err == nil {
+		t.Fatal("DoneN beyond what was peeked must fail")
+	}
+	if err := s.DoneN(1); err != nil {
+		t.Fatal(err)
+	}
+	// A limit: the first record is returned whatever more says.
+	rs, err = s.PeekWhile(func(Record) bool { return false })
+	if err != nil || len(rs) != 1 || string(rs[0].Data) != "rec1-xxxxxxxxxx" {
+		t.Fatalf("peek after DoneN(1): %v %v", rs, err)
+	}
+	if err := s.DoneN(1); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s2, info := mustOpen(t, dir, Options{SegmentBytes: 40})
+	if info.Records != 4 {
+		t.Fatalf("after reopen: %+v", info)
+	}
+	if got := drain(t, s2); fmt.Sprint(got) != "[1:rec2-xxxxxxxxxx 1:rec3-xxxxxxxxxx 1:rec4-xxxxxxxxxx 1:rec5-xxxxxxxxxx]" {
+		t.Fatalf("got %v", got)
+	}
+}
+
+func TestOneProcessPerSpool(t *testing.T) {
+	dir := t.TempDir()
+	s, _ := mustOpen(t, dir, Options{})
+	if _, _, err := Open(dir, Options{}); !errors.Is(err, ErrLocked) {
+		t.Fatalf("second open: %v, want ErrLocked", err)
+	}
+	if _, err := Lock(dir); !errors.Is(err, ErrLocked) {
+		t.Fatalf("lock: %v, want ErrLocked", err)
+	}
+	s.Close()
+	unlock, err := Lock(dir)
+	if err != nil {
+		t.Fatalf("lock after close: %v", err)
+	}
+	unlock()
+}

@@ -13,7 +13,7 @@ type TrainOptions struct {
 	Epochs int `json:"epochs"`
 	// LearningRate is AdaGrad's base step (default 0.5).
 	LearningRate float64 `json:"learning_rate"`
-	// L2 is the L2 penalty per update (default 1e-5).
+	// L2 is the L2 penalty per update (default 3e-4).
 	L2 float64 `json:"l2"`
 	// Bits is log2 of the number of hashed feature buckets (default 18).
 	Bits int `json:"bits"`
@@ -32,7 +32,7 @@ type TrainOptions struct {
 // DefaultTrainOptions returns the options used for the shipped model.
 func DefaultTrainOptions() TrainOptions {
 	f := DefaultFeatures()
-	return TrainOptions{Epochs: 30, LearningRate: 0.5, L2: 1e-5, Bits: 18, Seed: 1, BalanceClasses: true, HardWeight: 1, Features: &f}
+	return TrainOptions{Epochs: 30, LearningRate: 0.5, L2: 3e-4, Bits: 18, Seed: 1, BalanceClasses: true, HardWeight: 1, Features: &f}
 }
 
 func (o TrainOptions) withDefaults() TrainOptions {

@@ -36,6 +36,7 @@ func main() {
 	cs := flag.Float64("cs", 0, "override char scale")
 	xs := flag.Float64("xs", 0, "override cue scale")
 	hw := flag.Float64("hw", 0, "override hard weight")
+	seed := flag.Uint64("seed", 0, "override seed")
 	flag.Parse()
 
 	devEx, err := stance.ReadExamplesFile(*dev)
@@ -88,6 +89,9 @@ func main() {
 	}
 	if *lr > 0 {
 		opts.LearningRate = *lr
+	}
+	if *seed > 0 {
+		opts.Seed = *seed
 	}
 	if *hw > 0 {
 		opts.HardWeight = *hw

@@ -1,0 +1,127 @@
+package aggregator
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/reactions-research/reactions/reaction"
+)
+
+func TestCodecRoundTrip(t *testing.T) {
+	t0 := time.Date(2020, 10, 1, 2, 3, 4, 500, time.UTC)
+	rs := []reaction.Reaction{
+		{Story: "teigen-loss", Platform: reaction.Reddit, ID: "reddit:t1_a", ParentID: "reddit:t3_x", RootID: "reddit:t3_x",
+			URL: "https://example.org/a", CreatedAt: t0, FirstSeen: t0.Add(time.Hour), Author: "a_0123456789abcdef",
+			Text: "So sorry 💔 \x00 with a NUL", Lang: "en", Likes: 12, Replies: 3, Deleted: true,
+			Stance: reaction.Support, StanceScore: 0.8125, Classifier: "stance-v1+lr-1234"},
+		{Story: "teigen-loss", Platform: reaction.HackerNews, ID: "hackernews:1", Likes: -1},
+		{},
+	}
+	got, err := decodeReactions(encodeReactions(rs), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, rs) {
+		t.Fatalf("round trip:\n got %+v\nwant %+v", got, rs)
+	}
+	enc := encodeReactions(rs)
+	for _, bad := range [][]byte{nil, {2}, enc[:len(enc)-1], append(append([]byte(nil), enc...), 0)} {
+		if _, err := decodeReactions(bad, nil); err == nil {
+			t.Errorf("decoding %d damaged bytes: no error", len(bad))
+		}
+	}
+}
+
+func TestSemaphoreBoundsAndOrder(t *testing.T) {
+	s := newSemaphore(10)
+	ctx := context.Background()
+	if err := s.acquire(ctx, 8); err != nil {
+		t.Fatal(err)
+	}
+	// A waiter that does not fit blocks, and a later small one waits behind it.
+	var order []int
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for i, n := range []int64{5, 1} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := s.acquire(ctx, n); err != nil {
+				t.Error(err)
+			}
+			mu.Lock()
+			order = append(order, i)
+			mu.Unlock()
+		}()
+		time.Sleep(20 * time.Millisecond)
+	}
+	if s.used() != 8 {
+		t.Fatalf("used %d, want 8: the small waiter fits but must wait behind the large one", s.used())
+	}
+	s.release(8)
+	wg.Wait()
+	if len(order) != 2 || s.used() != 6 {
+		t.Fatalf("order %v used %d", order, s.used())
+	}
+	// A cancelled waiter gives up its place.
+	cctx, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+	defer cancel()
+	if err := s.acquire(cctx, 5); err == nil {
+		t.Fatal("acquire beyond the size should wait until cancelled")
+	}
+	if err := s.acquire(ctx, 4); err != nil || s.used() != 10 {
+		t.Fatalf("after a cancelled waiter: %v used %d", err, s.used())
+	}
+	// More than the size is clamped to the size (one request as big as the queue).
+	s2 := newSemaphore(3)
+	if err := s2.acquire(ctx, 100); err != nil || s2.used() != 3 {
+		t.Fatalf("clamp: %v %d", err, s2.used())
+	}
+	s2.release(100)
+	if s2.used() != 0 {
+		t.Fatalf("clamped release: %d", s2.used())
+	}
+}
+
+func TestBloomHasNoFalseNegatives(t *testing.T) {
+	b := newScalableBloom()
+	const n = 300000 // several layers
+	for i := 0; i < n; i++ {
+		b.add(fmt.Sprintf("reddit:t1_%d", i))
+	}
+	if len(b.layers) < 3 {
+		t.Fatalf("%d layers for %d ids", len(b.layers), n)
+	}
+	for i := 0; i < n; i++ {
+		if !b.test(fmt.Sprintf("reddit:t1_%d", i)) {
+			t.Fatalf("id %d added but not found", i)
+		}
+	}
+	fp := 0
+	for i := n; i < 2*n; i++ {
+		if b.test(fmt.Sprintf("reddit:t1_%d", i)) {
+			fp++
+		}
+	}
+	if rate := float64(fp) / n; rate > 0.05 {
+		t.Errorf("false-positive rate %.3f", rate)
+	}
+}
+
+func TestPseudonymShape(t *testing.T) {
+	p, _ := reaction.NewPseudonymizer([]byte("0123456789abcdef0123"), false)
+	for _, h := range []string{"x", "ChrissyTeigen", "someone@mastodon.social"} {
+		if a := p.Author(reaction.Mastodon, h); !isPseudonym(a) {
+			t.Errorf("pseudonymizer output %q not recognised", a)
+		}
+	}
+	for _, s := range []string{"chrissyteigen", "a_0123456789ABCDEF", "a_0123456789abcde", "a_0123456789abcdefa", "b_0123456789abcdef"} {
+		if isPseudonym(s) {
+			t.Errorf("%q taken for a pseudonym", s)
+		}
+	}
+}
