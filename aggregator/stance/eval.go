@@ -3,8 +3,10 @@ package stance
 import (
 	"fmt"
 	"io"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/reactions-research/reactions/reaction"
 )
@@ -127,27 +129,47 @@ func LeaveOneStoryOut(eval, extra []Example, opts TrainOptions) (Report, map[str
 	if len(stories) < 2 && len(extra) == 0 {
 		return Report{}, nil, fmt.Errorf("leave one story out: need at least two stories, have %d", len(stories))
 	}
+	// The folds are independent: train them in parallel, collect in order.
+	type fold struct {
+		preds []Prediction
+		err   error
+	}
+	folds := make([]fold, len(stories))
+	sem := make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))
+	var wg sync.WaitGroup
+	for i, held := range stories {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			train := append([]Example(nil), extra...)
+			for _, s := range stories {
+				if s != held {
+					train = append(train, byStory[s]...)
+				}
+			}
+			m, err := Train(train, opts)
+			if err != nil {
+				folds[i].err = fmt.Errorf("leave out %s: %w", held, err)
+				return
+			}
+			c := New(m)
+			for _, ex := range byStory[held] {
+				s, p := c.Classify(ex.Text, ex.Subject)
+				folds[i].preds = append(folds[i].preds, Prediction{Example: ex, Predicted: s, Score: p})
+			}
+		}()
+	}
+	wg.Wait()
 	var all []Prediction
 	per := map[string]Report{}
-	for _, held := range stories {
-		train := append([]Example(nil), extra...)
-		for _, s := range stories {
-			if s != held {
-				train = append(train, byStory[s]...)
-			}
+	for i, held := range stories {
+		if folds[i].err != nil {
+			return Report{}, nil, folds[i].err
 		}
-		m, err := Train(train, opts)
-		if err != nil {
-			return Report{}, nil, fmt.Errorf("leave out %s: %w", held, err)
-		}
-		c := New(m)
-		var preds []Prediction
-		for _, ex := range byStory[held] {
-			s, p := c.Classify(ex.Text, ex.Subject)
-			preds = append(preds, Prediction{Example: ex, Predicted: s, Score: p})
-		}
-		per[held] = NewReport(preds)
-		all = append(all, preds...)
+		per[held] = NewReport(folds[i].preds)
+		all = append(all, folds[i].preds...)
 	}
 	return NewReport(all), per, nil
 }
