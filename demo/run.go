@@ -340,7 +340,7 @@ func Run(ctx context.Context, cfg Config) error {
 			log.Error("store the agreement report", "err", err)
 		}
 		fmt.Fprintf(out, "\n%s  crawl of %s (%s after start)\n", time.Now().UTC().Format(time.RFC3339), StoryID, time.Since(start).Round(100*time.Millisecond))
-		writeSummary(out, runs, missing, a)
+		writeSummary(out, runs, missing, a, cfg.Follow)
 		fmt.Fprintln(out)
 		a.WriteText(out)
 		if cfg.OnReport != nil {
@@ -392,7 +392,7 @@ func Run(ctx context.Context, cfg Config) error {
 
 // writeSummary prints the crawl summary, a line per platform the build
 // cannot crawl, and what was stored against the ground truth.
-func writeSummary(w io.Writer, runs []reaction.CrawlRun, missing []Missing, a *Agreement) {
+func writeSummary(w io.Writer, runs []reaction.CrawlRun, missing []Missing, a *Agreement, follow bool) {
 	all := append([]reaction.CrawlRun(nil), runs...)
 	for _, m := range missing {
 		all = append(all, reaction.CrawlRun{Source: string(m.Platform), Platform: m.Platform, Status: "skipped", Message: m.Reason})
@@ -407,6 +407,16 @@ func writeSummary(w io.Writer, runs []reaction.CrawlRun, missing []Missing, a *A
 			}
 		}
 		fmt.Fprintf(w, "Stored / ground truth: %s\n", strings.Join(ps, ", "))
+		for _, p := range reaction.Platforms {
+			c, ok := a.PerPlatform[p]
+			switch {
+			case !ok || c.Stored >= c.Expected:
+			case follow:
+				fmt.Fprintf(w, "%s: %d reactions the replicas serve are not collected yet (added during this poll, or missed).\n", p, c.Expected-c.Stored)
+			default:
+				fmt.Fprintf(w, "WARNING: %s: %d reactions the replicas serve were not collected: the crawl is incomplete for it.\n", p, c.Expected-c.Stored)
+			}
+		}
 	}
 }
 
