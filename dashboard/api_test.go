@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -425,5 +426,29 @@ func TestHeadersHealthAndMetrics(t *testing.T) {
 		if !bytes.Contains(b, []byte(want)) {
 			t.Errorf("/metrics lacks %s", want)
 		}
+	}
+}
+
+func TestAssetsNotBuilt(t *testing.T) {
+	st := chtest.New(t)
+	d, err := dashboard.New(dashboard.Options{Store: st, Assets: fstest.MapFS{
+		"index.html":    {Data: []byte("<!doctype html>")},
+		"vendor/README": {Data: []byte("built by build.sh")},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.AssetsBuilt() {
+		t.Fatal("AssetsBuilt without uPlot")
+	}
+	rec := httptest.NewRecorder()
+	d.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	if rec.Code != 500 || !strings.Contains(rec.Body.String(), "dashboard assets not built: run `make build`") {
+		t.Errorf("%d %s", rec.Code, rec.Body)
+	}
+	rec = httptest.NewRecorder()
+	d.ServeHTTP(rec, httptest.NewRequest("GET", "/api/v1/stories", nil))
+	if rec.Code != 200 {
+		t.Errorf("the API must work without assets: %d %s", rec.Code, rec.Body)
 	}
 }
