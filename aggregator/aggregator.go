@@ -8,17 +8,24 @@
 //
 //   - Nothing acknowledged is lost. A sender gets its answer only once its
 //     reactions are safe: written to ClickHouse, or appended and fsynced to
-//     the spool (package spool, a write-ahead log under the state directory)
-//     when ClickHouse cannot take them. The spool is drained in order when
-//     ClickHouse is back, and replayed after a restart, also after kill -9.
+//     the spool (package spool, a write-ahead log under the state
+//     directory). A request that comes alone to an idle writer is written
+//     at once and answered with exact accepted and duplicate counts;
+//     concurrent requests, and every request while ClickHouse is down, are
+//     spooled and answered at once, so that senders go on while the writer
+//     writes (their duplicates are found when the spool is drained, and
+//     counted in reactions_aggregator_duplicates_total). The spool is
+//     drained in order, and replayed after a restart, also after kill -9.
 //   - Nothing is counted twice. Writes go through store.Write, which looks up
 //     the stored state of every (story, id): a reaction sent again, by any
 //     number of crawlers, writes nothing, and a later version replaces the
 //     earlier one. A spool record applied just before a crash is applied
 //     again on restart and is then a duplicate.
 //   - Memory is bounded. Bodies parsed at once, reactions queued, and the
-//     batch are bounded (Config); when they are full, senders wait, so a slow
-//     ClickHouse slows ingest. Beyond Config.SpoolMaxBytes of spool the API
+//     batch are bounded (Config); when they are full, senders wait. While
+//     ClickHouse is up, requests also wait while the spool holds more than
+//     Config.SpoolBufferBytes, so a slow ClickHouse slows ingest; while it is
+//     down the spool grows up to Config.SpoolMaxBytes, beyond which the API
 //     answers 503 with Retry-After.
 //   - No raw author handle is stored, logged or exported as a metric label
 //     unless the aggregator runs with Config.KeepAuthors: an author that is
@@ -72,6 +79,7 @@ const (
 	kindReactions byte = 1 // JSON array of reaction.Reaction
 	kindStory     byte = 2 // JSON story.Story
 	kindCrawlRun  byte = 3 // JSON reaction.CrawlRun
+	kindReconcile byte = 4 // JSON reconcileRecord: after a write with an unknown outcome
 )
 
 // Aggregator labels, deduplicates and stores reactions. Build it with New,
@@ -99,12 +107,14 @@ type Aggregator struct {
 	stop    chan struct{} // closed by Close: the writer flushes and returns
 	done    chan struct{} // closed when the writer has returned
 
-	writeGen   atomic.Uint64 // incremented after every write to ClickHouse
-	incoming   atomic.Int64  // requests being read or checked, not yet queued or spooled
-	settled    chan struct{} // incoming dropped to zero
-	writing    atomic.Bool   // the writer is in a ClickHouse write
-	backingOff atomic.Bool   // ClickHouse failed: the writer waits before trying again
-	outage     atomic.Bool   // a write failed since the spool was last empty
+	writeGen     atomic.Uint64 // incremented after every write to ClickHouse
+	incoming     atomic.Int64  // requests being read or checked, not yet queued or spooled
+	settled      chan struct{} // incoming dropped to zero
+	writing      atomic.Bool   // the writer is in a ClickHouse write
+	backingOff   atomic.Bool   // ClickHouse failed: the writer waits before trying again
+	outage       atomic.Bool   // a write failed since the spool was last empty
+	reconciled   bool          // writer only: a reconcile record follows the failing head of the spool
+	lastWriteErr error         // writer only: the error of the last write
 
 	drainedMu sync.Mutex
 	drained   chan struct{} // closed and replaced at every drain step
@@ -546,10 +556,16 @@ func (a *Aggregator) Reclassify(ctx context.Context, storyID string) (read, chan
 	return Reclassify(ctx, a.st, a.labeler, a.Story(storyID))
 }
 
-// Reclassify relabels every stored reaction of s with lab (store.Relabel).
-// Exact counts need one writer per database: run it in the aggregator
-// (Aggregator.Reclassify) or while no aggregator runs.
+// Reclassify relabels every stored reaction of s with lab (store.Relabel),
+// after repairing the story's views (Reconcile), which an earlier
+// interrupted write or reclassification may have left behind. Exact counts
+// need one writer per database: run it in the aggregator
+// (Aggregator.Reclassify) or while no aggregator runs. If it fails half-way
+// (ClickHouse died), run it again.
 func Reclassify(ctx context.Context, st *store.Store, lab Labeler, s *story.Story) (read, changed int, err error) {
+	if _, err := Reconcile(ctx, st, s.ID, nil); err != nil {
+		return 0, 0, err
+	}
 	subject, version := s.SubjectText(), lab.Version()
 	return st.Relabel(ctx, s.ID, func(r *reaction.Reaction) {
 		r.Stance, r.StanceScore = lab.Classify(r.Text, subject)

@@ -192,6 +192,9 @@ func TestClickHouseKilledDuringIngest(t *testing.T) {
 	waitDrained(t, h.srv.URL, 90*time.Second)
 	stored := storedOnce(t, st, rs, size, l)
 	t.Logf("stored after the restart: %d", stored)
+	if t.Failed() {
+		t.Log(h.logs.String())
+	}
 	if !strings.Contains(h.logs.String(), "spool drained into ClickHouse") {
 		t.Error("no drain in the log")
 	}

@@ -219,11 +219,11 @@ func makeReactions(n int) []reaction.Reaction {
 	return rs
 }
 
-// counts returns the story's number of current reactions as every reader
-// sees it: items (current state by id), the per-minute table, store.Counts,
-// and reactions_total in /metrics.
+// counts is the story's number of current reactions as every reader sees
+// it: items (current state by id), the same in reactions_by_time, the
+// per-minute table, store.Counts, and reactions_total in /metrics.
 type counts struct {
-	items, minutes, storeCounts, metric int64
+	items, byTime, minutes, storeCounts, metric int64
 }
 
 func countAll(t testing.TB, st *store.Store, metricsURL string) counts {
@@ -236,6 +236,11 @@ GROUP BY id HAVING sum(sign) > 0)`, storyID).Scan(&items); err != nil {
 		t.Fatal(err)
 	}
 	c.items = int64(items)
+	if err := st.Conn().QueryRow(ctx, `SELECT count() FROM (SELECT id FROM reactions_by_time WHERE story = ?
+GROUP BY id HAVING sum(sign) > 0)`, storyID).Scan(&items); err != nil {
+		t.Fatal(err)
+	}
+	c.byTime = int64(items)
 	if err := st.Conn().QueryRow(ctx, "SELECT sum(n) FROM reaction_minutes WHERE story = ?", storyID).Scan(&c.minutes); err != nil {
 		t.Fatal(err)
 	}
@@ -248,7 +253,9 @@ GROUP BY id HAVING sum(sign) > 0)`, storyID).Scan(&items); err != nil {
 			c.storeCounts += n
 		}
 	}
+	c.metric = -1 // not asked
 	if metricsURL != "" {
+		c.metric = 0
 		for _, s := range scrape(t, metricsURL, "reactions_total") {
 			if s.labels["story"] == storyID {
 				c.metric += int64(s.value)
@@ -259,7 +266,7 @@ GROUP BY id HAVING sum(sign) > 0)`, storyID).Scan(&items); err != nil {
 }
 
 func (c counts) all(n int64) bool {
-	return c.items == n && c.minutes == n && c.storeCounts == n && (c.metric == n || c.metric == -1)
+	return c.items == n && c.byTime == n && c.minutes == n && c.storeCounts == n && (c.metric == n || c.metric == -1)
 }
 
 type sample struct {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"syscall"
 	"time"
 
 	"github.com/cenkalti/backoff/v5"
@@ -132,8 +133,10 @@ func (a *Aggregator) setBackingOff(v bool) {
 	}
 }
 
-// shutdown takes the jobs still waiting to be queued, and writes or spools
-// everything, with a fresh deadline: ctx has ended.
+// shutdown takes the jobs still waiting to be queued, writes or spools
+// them, and drains the spool while ClickHouse takes it, for at most
+// WriteTimeout (ctx has ended: this is a fresh deadline). What is left in
+// the spool is written at the next start.
 func (a *Aggregator) shutdown(pending []*job, rows int) {
 	for {
 		select {
@@ -145,12 +148,19 @@ func (a *Aggregator) shutdown(pending []*job, rows int) {
 		}
 		break
 	}
-	if len(pending) == 0 {
-		return
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), a.cfg.WriteTimeout)
 	defer cancel()
-	a.flush(ctx, pending, rows)
+	if len(pending) > 0 && !a.flush(ctx, pending, rows) {
+		a.setBackingOff(true)
+	}
+	for !a.backingOff.Load() && ctx.Err() == nil {
+		if err := a.drain(ctx); err != nil {
+			break
+		}
+	}
+	if n := a.spool.Records(); n > 0 {
+		a.log.Warn("records stay in the spool; they are written at the next start", "records", n, "bytes", a.spool.Bytes())
+	}
 }
 
 // flush writes one batch made of the jobs' reactions and answers each job
@@ -182,6 +192,9 @@ func (a *Aggregator) flush(ctx context.Context, jobs []*job, rows int) (ok bool)
 		}
 	}
 	err := a.spoolReactions(rs)
+	if err == nil && !a.backingOff.Load() {
+		a.afterFailedWrite(rs) // the write was tried
+	}
 	for _, j := range jobs {
 		if err != nil {
 			a.answer(j, jobResult{err: err})
@@ -190,6 +203,25 @@ func (a *Aggregator) flush(ctx context.Context, jobs []*job, rows int) (ok bool)
 		}
 	}
 	return false
+}
+
+// afterFailedWrite spools a reconcile record for a batch whose write
+// failed: the server may have stored it without its views (see
+// reconcile.go). A write refused at connection time needs none. It reports
+// whether it spooled one.
+func (a *Aggregator) afterFailedWrite(rs []reaction.Reaction) bool {
+	if errors.Is(a.lastWriteErr, syscall.ECONNREFUSED) {
+		return false
+	}
+	byStory := map[string][]string{}
+	for i := range rs {
+		byStory[rs[i].Story] = append(byStory[rs[i].Story], rs[i].ID)
+	}
+	if err := a.spoolReconcile(byStory); err != nil {
+		a.log.Error("cannot spool a reconcile record; run reactions reclassify on the story to repair its counts", "err", err)
+		return false
+	}
+	return true
 }
 
 // answer sends a job its result and frees its place in the queue.
@@ -211,6 +243,7 @@ func (a *Aggregator) write(ctx context.Context, rs []reaction.Reaction) ([]bool,
 	start := time.Now()
 	r, err := a.st.Write(wctx, rs, a.labelMissing())
 	a.m.flush.Observe(time.Since(start).Seconds())
+	a.lastWriteErr = err
 	if err != nil {
 		a.m.chErrors.WithLabelValues(errorKind(err)).Inc()
 		a.log.Warn("ClickHouse write failed", "reactions", len(rs), "kind", errorKind(err), "err", err)
@@ -260,10 +293,12 @@ func recordRows(r spool.Record) int {
 // checksum, so only a bug writes one) is logged and skipped, so that it
 // cannot stop the spool.
 func (a *Aggregator) drain(ctx context.Context) error {
-	rows := 0
+	rows, merging := 0, true
 	recs, err := a.spool.PeekWhile(func(next spool.Record) bool {
+		// Only reaction records merge, and only with reaction records.
 		n := recordRows(next)
-		if next.Kind != kindReactions || rows+n > a.cfg.BatchSize {
+		if !merging || next.Kind != kindReactions || rows+n > a.cfg.BatchSize {
+			merging = false
 			return false
 		}
 		rows += n
@@ -277,6 +312,9 @@ func (a *Aggregator) drain(ctx context.Context) error {
 	}
 	wctx, cancel := context.WithTimeout(ctx, a.cfg.WriteTimeout)
 	defer cancel()
+	if recs[0].Kind != kindReactions {
+		recs = recs[:1]
+	}
 	var derr error // decoding error: skip the record
 	switch rec := recs[0]; rec.Kind {
 	case kindReactions:
@@ -286,12 +324,32 @@ func (a *Aggregator) drain(ctx context.Context) error {
 		}
 		rs := make([]reaction.Reaction, 0, total)
 		for _, r := range recs {
+			if r.Kind != kindReactions {
+				derr = fmt.Errorf("record of kind %d merged into a batch", r.Kind)
+				break
+			}
 			if rs, derr = decodeReactions(r.Data, rs); derr != nil {
 				break
 			}
 		}
 		if derr == nil {
-			_, err = a.write(ctx, rs)
+			if _, err = a.write(ctx, rs); err != nil && !a.reconciled {
+				a.reconciled = a.afterFailedWrite(rs)
+			} else if err == nil {
+				a.reconciled = false
+			}
+		}
+	case kindReconcile:
+		var rr reconcileRecord
+		if derr = json.Unmarshal(rec.Data, &rr); derr == nil {
+			var res ReconcileResult
+			if res, err = Reconcile(wctx, a.st, rr.Story, rr.IDs); err != nil {
+				a.m.chErrors.WithLabelValues(errorKind(err)).Inc()
+			} else if res.ByTimeRows+res.MinuteRows > 0 {
+				a.writeGen.Add(1)
+				a.log.Warn("repaired the views of reactions whose write ClickHouse interrupted", "story", rr.Story,
+					"reactions", len(rr.IDs), "reactions_by_time_rows", res.ByTimeRows, "reaction_minutes_rows", res.MinuteRows)
+			}
 		}
 	case kindStory:
 		var s story.Story
