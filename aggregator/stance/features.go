@@ -477,6 +477,9 @@ func (sc *scratch) extract(text string, subj *subjectInfo, fc *FeatureConfig) {
 					}
 				}
 			}
+			if c >= cueNegator {
+				continue // position and negation variants only for semantic cues
+			}
 			if cueNeg[c] > 0 {
 				sc.add(mix(nsCueNeg, uint64(c)), cs)
 				if sc.debug {

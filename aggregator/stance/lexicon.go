@@ -83,6 +83,8 @@ var lexicon = map[cue][]string{
 	},
 	cuePraise: {
 		// en
+		"brav*", "courag*", "inspir*", "admir*", "heroi*", "legendar*", "phenomenal", "outstanding",
+		"bravest", "strongest", "classiest", "kindest", "best ever",
 		"proud", "so proud", "brave", "bravery", "courage", "courageous", "strong", "strength", "respect",
 		"respect to", "much respect", "admire", "admiration", "inspiring", "inspiration", "inspired",
 		"legend", "queen", "king", "goat", "hero", "icon", "class act", "classy", "amazing", "incredible",

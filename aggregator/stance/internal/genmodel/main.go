@@ -37,6 +37,7 @@ func main() {
 	xs := flag.Float64("xs", 0, "override cue scale")
 	hw := flag.Float64("hw", 0, "override hard weight")
 	seed := flag.Uint64("seed", 0, "override seed")
+	nobal := flag.Bool("nobal", false, "no class balancing")
 	flag.Parse()
 
 	devEx, err := stance.ReadExamplesFile(*dev)
@@ -89,6 +90,9 @@ func main() {
 	}
 	if *lr > 0 {
 		opts.LearningRate = *lr
+	}
+	if *nobal {
+		opts.BalanceClasses = false
 	}
 	if *seed > 0 {
 		opts.Seed = *seed
