@@ -251,4 +251,3 @@ func losoNB(t *testing.T, dev, extra []Example, fc FeatureConfig) Report {
 	}
 	return NewReport(all)
 }
-
