@@ -553,7 +553,9 @@ func (a *Aggregator) Reclassify(ctx context.Context, storyID string) (read, chan
 		return 0, 0, fmt.Errorf("%w: %q", ErrUnknownStory, storyID)
 	}
 	defer a.writeGen.Add(1)
-	return Reclassify(ctx, a.st, a.labeler, a.Story(storyID))
+	// No Reconcile here: it must not run beside the writer, which
+	// reconciles after interrupted writes itself.
+	return relabel(ctx, a.st, a.labeler, a.Story(storyID))
 }
 
 // Reclassify relabels every stored reaction of s with lab (store.Relabel),
@@ -566,6 +568,10 @@ func Reclassify(ctx context.Context, st *store.Store, lab Labeler, s *story.Stor
 	if _, err := Reconcile(ctx, st, s.ID, nil); err != nil {
 		return 0, 0, err
 	}
+	return relabel(ctx, st, lab, s)
+}
+
+func relabel(ctx context.Context, st *store.Store, lab Labeler, s *story.Story) (read, changed int, err error) {
 	subject, version := s.SubjectText(), lab.Version()
 	return st.Relabel(ctx, s.ID, func(r *reaction.Reaction) {
 		r.Stance, r.StanceScore = lab.Classify(r.Text, subject)

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/reactions-research/reactions/crawler"
 	"github.com/reactions-research/reactions/reaction"
 	"github.com/reactions-research/reactions/store/chtest"
+	"github.com/reactions-research/reactions/story"
 )
 
 // The aggregator is the crawler's in-process sink.
@@ -114,5 +116,30 @@ func TestNoRawAuthorHandles(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestCrawlerRegistersStories: the crawler's HTTP sink sends story files as
+// JSON; the aggregator reads them back to the same story.
+func TestCrawlerRegistersStories(t *testing.T) {
+	st := chtest.New(t)
+	h := start(t, st, nil)
+	sink := crawler.NewHTTPSink(h.srv.URL, "")
+	for _, path := range []string{"testdata/story.yaml", "../story/testdata/jack.yaml"} {
+		s, err := story.Load(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sink.PutStory(context.Background(), s); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		got := h.agg.Story(s.ID)
+		if !reflect.DeepEqual(got, s) {
+			t.Errorf("%s: registered\n%+v\nwant\n%+v", path, got, s)
+		}
+		rec, err := st.GetStory(context.Background(), s.ID)
+		if err != nil || rec.Story.SubjectText() != s.SubjectText() {
+			t.Errorf("%s: stored %+v %v", path, rec, err)
+		}
 	}
 }

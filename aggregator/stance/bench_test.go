@@ -17,20 +17,35 @@ var benchTexts = []struct{ text, subject string }{
 	{"love u chrissy 💕💕💕", "Chrissy Teigen and John Legend"},
 }
 
-// BenchmarkClassify measures Classify on a mix of short and long texts in four
-// languages and reports texts/s. Run on one core with:
+// benchInputs returns the texts to benchmark on: the fixed examples above
+// plus all built-in training texts (short and long, four languages).
+func benchInputs(b *testing.B) []struct{ text, subject string } {
+	in := append([]struct{ text, subject string }(nil), benchTexts...)
+	ex, err := BuiltinExamples()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, e := range ex {
+		in = append(in, struct{ text, subject string }{e.Text, e.Subject})
+	}
+	return in
+}
+
+// BenchmarkClassify measures Classify on the built-in texts and reports
+// texts/s. Run on one core with:
 //
 //	go test -run '^$' -bench Classify -benchmem -cpu 1 ./aggregator/stance/
 func BenchmarkClassify(b *testing.B) {
 	c := Default()
-	for _, t := range benchTexts {
+	in := benchInputs(b)
+	for _, t := range in {
 		c.Classify(t.text, t.subject) // warm the subject cache
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	i := 0
 	for b.Loop() {
-		t := benchTexts[i%len(benchTexts)]
+		t := in[i%len(in)]
 		c.Classify(t.text, t.subject)
 		i++
 	}
@@ -40,11 +55,13 @@ func BenchmarkClassify(b *testing.B) {
 // BenchmarkClassifyParallel measures Classify from all cores at once.
 func BenchmarkClassifyParallel(b *testing.B) {
 	c := Default()
+	in := benchInputs(b)
 	b.ReportAllocs()
+	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		i := 0
 		for pb.Next() {
-			t := benchTexts[i%len(benchTexts)]
+			t := in[i%len(in)]
 			c.Classify(t.text, t.subject)
 			i++
 		}

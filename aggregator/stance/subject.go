@@ -61,6 +61,10 @@ func deriveSubject(subject string) *subjectInfo {
 					si.names[p] = struct{}{}
 				}
 			}
+			// "D'Angelo", "O'Neil": the tokenizer may split an elided prefix.
+			if k := strings.IndexByte(w, '\''); k > 0 && k <= 2 && len(w)-k-1 >= 3 {
+				si.names[w[k+1:]] = struct{}{}
+			}
 		}
 	}
 	for _, w := range split(desc) {

@@ -446,32 +446,20 @@ func (sc *scratch) hashtag(tag string, subj *subjectInfo) {
 			}
 		}
 	}
-	// Insert spaces at camel-case boundaries.
-	var parts [8]int
-	np := 0
-	prevLower, prevUpper := false, false
-	rs := []rune(tag)
-	for i, r := range rs {
-		up := unicode.IsUpper(r)
-		if i > 0 && np < len(parts) {
-			nextLower := i+1 < len(rs) && unicode.IsLower(rs[i+1])
-			if up && (prevLower || (prevUpper && nextLower)) {
-				parts[np] = i
-				np++
+	// Split at camel-case boundaries: "StandWithKiara", "RIPJack".
+	from := 0
+	var prev rune
+	for i, r := range tag {
+		if i > 0 && unicode.IsUpper(r) {
+			next, _ := utf8.DecodeRuneInString(tag[i+utf8.RuneLen(r):])
+			if unicode.IsLower(prev) || unicode.IsDigit(prev) || (unicode.IsUpper(prev) && unicode.IsLower(next)) {
+				sc.words(tag[from:i], subj)
+				from = i
 			}
 		}
-		prevLower, prevUpper = unicode.IsLower(r) || unicode.IsDigit(r), up
+		prev = r
 	}
-	if np == 0 {
-		sc.words(tag, subj)
-		return
-	}
-	from := 0
-	for _, p := range parts[:np] {
-		sc.words(string(rs[from:p]), subj)
-		from = p
-	}
-	sc.words(string(rs[from:]), subj)
+	sc.words(tag[from:], subj)
 }
 
 func hasCamel(s string) bool {
@@ -646,8 +634,14 @@ func (sc *scratch) push(s, e int32, kind tokKind, fl uint8, subj *subjectInfo) {
 			sc.toks = append(sc.toks, token{s: s, e: s + 6, h: hSubj, kind: kSubj, flags: fl, sent: sc.sent})
 			return
 		case kRole:
+			// A description word ("news anchor", "pop singer") stands for
+			// the subject in n-grams but keeps its cues ("news").
+			var info *wordInfo
+			if !sc.noLex {
+				info = lex().words[string(w)]
+			}
 			sc.norm = append(sc.norm[:s], "<role>"...)
-			sc.toks = append(sc.toks, token{s: s, e: s + 6, h: hRole, kind: kRole, flags: fl, sent: sc.sent})
+			sc.toks = append(sc.toks, token{s: s, e: s + 6, h: hRole, info: info, kind: kRole, flags: fl, sent: sc.sent})
 			return
 		}
 	}
