@@ -47,7 +47,9 @@ func TestAggregateCommand(t *testing.T) {
 	defer cancel()
 	var stdout, stderr bytes.Buffer
 	exit := make(chan int, 1)
-	go func() { exit <- run(ctx, []string{"aggregate", "--listen", addr, "--batch-size", "1000"}, &stdout, &stderr) }()
+	go func() {
+		exit <- run(ctx, []string{"aggregate", "--listen", addr, "--batch-size", "1000"}, &stdout, &stderr)
+	}()
 	base := "http://" + addr
 	for i := 0; ; i++ {
 		resp, err := http.Get(base + "/healthz")
