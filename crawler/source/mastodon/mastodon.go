@@ -71,7 +71,7 @@ const (
 // State keys.
 const (
 	stateTag     = "tag:"    // + tag: newest status id seen on its timeline
-	stateThreads = "threads" // "id:created:asked,…" statuses watched for replies (Unix seconds)
+	stateThreads = "threads" // "id:found:asked,…" statuses watched for replies (Unix seconds)
 )
 
 func init() {

@@ -48,9 +48,9 @@ func (r *run) seed(ctx context.Context, s *status, threads *watched) error {
 	}
 	r.remember(s)
 	r.seeds[string(s.ID)] = true
-	threads.add(string(s.ID), parseTime(s.CreatedAt).Unix())
+	threads.add(string(s.ID), r.now().Unix())
 	var below []*status
-	if !r.asked[string(s.ID)] && (r.missing(s) || (s.InReplyToID != "" && r.known[string(s.InReplyToID)] == nil)) {
+	if !r.asked[string(s.ID)] && (r.incomplete(s) || (s.InReplyToID != "" && r.known[string(s.InReplyToID)] == nil)) {
 		var err error
 		if below, err = r.conversation(ctx, s); err != nil {
 			if err := r.fail("context", err); err != nil {
@@ -67,7 +67,58 @@ func (r *run) seed(ctx context.Context, s *status, threads *watched) error {
 			return err
 		}
 	}
+	// Replies below s may be known without s's context having been asked:
+	// a reply further down, found first, brought them as its ancestors.
+	// They are part of s's conversation all the same.
+	for _, d := range r.knownBelow(s) {
+		if err := r.emit(ctx, d); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// incomplete reports whether s, or any reply known below it, has replies
+// not seen yet. Replies learnt as the ancestors of other statuses make a
+// status's direct replies look complete while a deeper one is not.
+func (r *run) incomplete(s *status) bool {
+	if r.missing(s) {
+		return true
+	}
+	for _, d := range r.knownBelow(s) {
+		if r.missing(d) {
+			return true
+		}
+	}
+	return false
+}
+
+// knownBelow returns the statuses known to be in the reply tree below s,
+// parents before their replies.
+func (r *run) knownBelow(s *status) []*status {
+	var out []*status
+	seen := map[string]bool{string(s.ID): true}
+	queue := []string{string(s.ID)}
+	for len(queue) > 0 {
+		id := queue[0]
+		queue = queue[1:]
+		kids := make([]string, 0, len(r.children[id]))
+		for k := range r.children[id] {
+			kids = append(kids, k)
+		}
+		sort.Slice(kids, func(i, j int) bool { return idLess(kids[i], kids[j]) })
+		for _, k := range kids {
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			if d := r.known[k]; d != nil && d.URI != "" {
+				out = append(out, d)
+			}
+			queue = append(queue, k)
+		}
+	}
+	return out
 }
 
 // context asks statuses/<id>/context and remembers what it shows.
@@ -304,10 +355,12 @@ func (r *run) refresh(ctx context.Context, threads *watched) error {
 	return nil
 }
 
-// watched are the statuses whose replies later runs look for.
+// watched are the statuses whose replies later runs look for, each for
+// followFor after this crawler first found it (not after it was posted:
+// a story studied years later is still followed for new replies).
 type watched struct {
 	order   []string
-	created map[string]int64
+	created map[string]int64 // when first found (Unix seconds)
 	last    map[string]int64 // when its context was last asked
 }
 
@@ -331,11 +384,13 @@ func parseThreads(s string) *watched {
 	return w
 }
 
-func (w *watched) add(id string, created int64) {
-	if _, ok := w.created[id]; !ok {
-		w.order = append(w.order, id)
+// add watches id from found on; a status already watched keeps its time.
+func (w *watched) add(id string, found int64) {
+	if _, ok := w.created[id]; ok {
+		return
 	}
-	w.created[id] = created
+	w.order = append(w.order, id)
+	w.created[id] = found
 }
 
 func (w *watched) asked(id string, at int64) { w.last[id] = at }
@@ -346,7 +401,7 @@ func (w *watched) drop(id string) {
 	}
 }
 
-// prune stops watching statuses posted before cutoff.
+// prune stops watching statuses first found before cutoff.
 func (w *watched) prune(cutoff int64) {
 	keep := w.order[:0]
 	for _, id := range w.order {
