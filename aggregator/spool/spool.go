@@ -16,11 +16,12 @@
 //	payload length-1 bytes
 //
 // Append writes a record at the end of the last segment and fsyncs it before
-// returning. Records are drained from the head: Peek returns the first record
-// not yet done, Done marks it done by advancing the head, which is written to
-// the head file (two checksummed slots written alternately, so a torn write
-// of the head file leaves the previous head readable) and fsynced. Segments
-// entirely before the head are deleted.
+// returning. Records are drained from the head: Peek (or PeekWhile, for
+// several) returns the first records not yet done, Done (DoneN) marks them
+// done by advancing the head, which is written to the head file (two
+// checksummed slots written alternately, so a torn write of the head file
+// leaves the previous head readable) and fsynced. Segments entirely before
+// the head are deleted. One process at a time holds a spool (a lock file).
 //
 // A crash during Append leaves a torn record at the end of the last segment:
 // Open finds the last record whose length and checksum are whole and
