@@ -20,7 +20,10 @@
 //     the stored state of every (story, id): a reaction sent again, by any
 //     number of crawlers, writes nothing, and a later version replaces the
 //     earlier one. A spool record applied just before a crash is applied
-//     again on restart and is then a duplicate.
+//     again on restart and is then a duplicate. When ClickHouse dies between
+//     a table and its materialized views, the views are repaired from the
+//     table (see reconcile.go). Exactness assumes one aggregator per
+//     database; the spool's lock keeps a second one off a state directory.
 //   - Memory is bounded. Bodies parsed at once, reactions queued, and the
 //     batch are bounded (Config); when they are full, senders wait. While
 //     ClickHouse is up, requests also wait while the spool holds more than
