@@ -88,7 +88,7 @@ func runCrawl(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *aggregator != "" {
 		sink = crawler.NewHTTPSink(*aggregator, os.Getenv(crawler.IngestTokenEnv))
 	} else {
-		sink, closeSink, err = openLocalSink(ctx, stateDir, st)
+		sink, closeSink, err = openLocalSink(ctx, stateDir, st, withKeepAuthors(*keepAuthors), withRegisterer(reg))
 		if err != nil {
 			return err
 		}
