@@ -478,7 +478,7 @@ func (a *aggregator) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if r.Header.Get("Content-Type") != "application/x-ndjson" || r.Header.Get("Content-Encoding") != "gzip" {
-			http.Error(w, "want gzip NDJSON", 415)
+			http.Error(w, "want gzip NDJSON", http.StatusUnsupportedMediaType)
 			return
 		}
 		zr, err := gzip.NewReader(r.Body)

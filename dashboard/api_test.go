@@ -416,7 +416,7 @@ func TestHeadersHealthAndMetrics(t *testing.T) {
 	}
 	e.get(t, "/api/v1/series?story=jack-test")
 	e.get(t, "/api/v1/series?story=Nope!")
-	res, b = e.get(t, "/metrics")
+	_, b = e.get(t, "/metrics")
 	for _, want := range []string{
 		`reactions_dashboard_http_requests_total{code="200",handler="/api/v1/series"} 1`,
 		`reactions_dashboard_http_requests_total{code="400",handler="/api/v1/series"} 1`,

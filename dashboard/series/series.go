@@ -16,18 +16,6 @@ type Counts struct {
 	Total     int64 `json:"total"`
 }
 
-func (c *Counts) add(st reaction.Stance, n int64) {
-	switch st {
-	case reaction.Support:
-		c.Support += n
-	case reaction.Criticism:
-		c.Criticism += n
-	case reaction.Neutral:
-		c.Neutral += n
-	}
-	c.Total += n
-}
-
 func (c *Counts) addCounts(sc store.SeriesCount) {
 	c.Support += sc.Support
 	c.Criticism += sc.Criticism

@@ -107,6 +107,8 @@ const (
 )
 
 // errNoCredentials is the honest sentence for a researcher without an account.
+//
+//lint:ignore ST1005 the sentence starts with the platform's name, as researchers read it in the summary
 var errNoCredentials = fmt.Errorf("Bluesky search needs %s and %s since January 2025 (%w)", HandleEnv, PasswordEnv, source.ErrBlocked)
 
 // Adapter collects Bluesky threads and searches. The zero value is ready.

@@ -195,6 +195,7 @@ func (s *searcher) token(ctx context.Context, renew bool) (string, error) {
 		delete(sessions.m, s.key)
 		var he *source.HTTPError
 		if errors.As(err, &he) && (he.Status == http.StatusUnauthorized || he.Status == http.StatusBadRequest) {
+			//lint:ignore ST1005 the sentence starts with the platform's name
 			return "", fmt.Errorf("Bluesky refused the account in %s/%s (%w): %w", HandleEnv, PasswordEnv, source.ErrBlocked, err)
 		}
 		return "", fmt.Errorf("create session: %w", err)
