@@ -465,7 +465,7 @@ func (sc *scratch) extract(text string, subj *subjectInfo, fc *FeatureConfig) {
 	cs := fc.CueScale
 	if fc.Cues {
 		for c := cue(0); c < numCues; c++ {
-			if cueCnt[c] > 0 {
+			if cueCnt[c] > 0 && c != cueHedge {
 				sc.add(mix(nsCue, uint64(c)), cs)
 				if sc.debug {
 					sc.name("cue:%s", cueNames[c])
@@ -539,7 +539,7 @@ func (sc *scratch) extract(text string, subj *subjectInfo, fc *FeatureConfig) {
 		misc(mSarcPos, cueCnt[cueSarcasm] > 0 && (cueCnt[cuePraise] > 0 || sAll > 1))
 		misc(mSarcSubj, cueCnt[cueSarcasm] > 0 && nSubj+nPron+nYou > 0)
 		misc(mCondolNeg, cueCnt[cueCondolence] > 0 && sAll < 0)
-		misc(mPoliteContrast, hasContrast && cuePre[cuePolite]+cuePre[cuePraise]+cuePre[cueCondolence] > 0)
+		misc(mPoliteContrast, hasContrast && cuePre[cuePolite]+cuePre[cueHedge]+cuePre[cuePraise]+cuePre[cueCondolence] > 0)
 		misc(mQMark, nQ > 0)
 		misc(mQStart, firstContent >= 0 && toks[firstContent].info != nil && toks[firstContent].info.cues&(1<<cueQuestion) != 0 && nQ > 0)
 		misc(mSubj0, nSubj == 0)

@@ -28,6 +28,7 @@ const (
 	cueOfftopic                // markers of unrelated chatter
 	cueQuestion                // question words
 	cuePolite                  // polite framing that often precedes criticism
+	cueHedge                   // a kind word that counts only before a contrast
 	cueDefend                  // defence of the subject's choice
 	cuePersonal                // a personal story ("I lost", "as a nurse")
 	cueNegator                 // negation
@@ -41,13 +42,18 @@ const (
 
 var cueNames = [numCues]string{
 	"condolence", "praise", "critic", "attack", "blame", "motive", "sarcasm",
-	"news", "spam", "offtopic", "question", "polite", "defend", "personal",
+	"news", "spam", "offtopic", "question", "polite", "hedge", "defend", "personal",
 	"negator", "contrast", "weakcontrast", "you", "pronoun", "booster",
 }
 
 var lexicon = map[cue][]string{
 	cueCondolence: {
 		// en
+		"i'm crying", "im crying", "i cried", "made me cry", "making me cry", "in tears", "teared up",
+		"tearing up", "bawling", "sobbing", "crying at", "crying in", "not crying",
+		"me hizo llorar", "estoy llorando", "llore", "llorando", "se me saltaron las lagrimas",
+		"j'ai pleure", "je pleure", "en larmes", "ca m'a fait pleurer",
+		"musste weinen", "ich weine", "kommen die tranen", "geheult", "tranen in den augen",
 		"sorry for your loss", "so sorry", "so so sorry", "im so sorry", "i'm so sorry", "deeply sorry",
 		"condolence*", "rip", "rest in peace", "rest in love", "rest easy", "fly high", "sleep well",
 		"heartbroken", "heartbreaking", "heartbreak", "heart breaks", "heart is broken", "broke my heart",
@@ -84,7 +90,8 @@ var lexicon = map[cue][]string{
 	cuePraise: {
 		// en
 		"brav*", "courag*", "inspir*", "admir*", "heroi*", "legendar*", "phenomenal", "outstanding",
-		"bravest", "strongest", "classiest", "kindest", "best ever",
+		"bravest", "strongest", "classiest", "kindest", "best ever", "go @s", "let's go", "lets go",
+		"vamos", "allez", "auf geht's", "🙌", "👏🏻", "🥹", "slay", "slayed", "ate", "iconic", "ilysm", "ily",
 		"proud", "so proud", "brave", "bravery", "courage", "courageous", "strong", "strength", "respect",
 		"respect to", "much respect", "admire", "admiration", "inspiring", "inspiration", "inspired",
 		"legend", "queen", "king", "goat", "hero", "icon", "class act", "classy", "amazing", "incredible",
@@ -125,7 +132,7 @@ var lexicon = map[cue][]string{
 		"the comments", "these comments", "the replies", "these replies", "comment section", "comments section",
 		"the hate", "this hate", "hate in", "pile-on", "pile on", "mob", "y'all", "yall", "some of you",
 		"some of y'all", "some people", "you people", "pundits", "armchair", "keyboard warriors",
-		"keyboard", "the internet", "twitter", "the media", "tabloids", "detractors", "naysayers",
+		"keyboard", "the internet", "twitter mob", "twitter trolls", "the media", "tabloids", "detractors", "naysayers",
 		"judging", "judge her", "judge him", "judge them", "shaming", "bullies", "bullying", "cyberbully*",
 		"grown men", "grown adults", "men screaming", "if you think", "if you're", "nobody is forcing",
 		// es
@@ -166,6 +173,8 @@ var lexicon = map[cue][]string{
 	},
 	cueBlame: {
 		// en
+		"tone deaf", "tone-deaf", "by her standards", "by his standards", "this is why", "exactly why",
+		"brought this on", "asked for it", "deserved it", "karma", "lost all respect", "lost my respect",
 		"selfish", "self-centered", "self-absorbed", "narcissist*", "tasteless", "inappropriate", "shameless",
 		"disgrace", "disgraceful", "embarrassing", "irresponsible", "unacceptable", "inexcusable",
 		"should have", "shouldn't have", "should've", "never should", "mistake", "wrong", "bad look",
@@ -296,17 +305,21 @@ var lexicon = map[cue][]string{
 	},
 	cuePolite: {
 		"with all due respect", "all due respect", "respectfully", "with respect", "kindly", "kind reminder",
-		"gentle reminder", "no hate", "not hating", "i wish her well", "i wish him well", "i wish them well",
-		"wish her well", "wish him well", "wish them well", "wishing her", "wishing him", "wishing them",
-		"god bless her", "god bless him", "i like her", "i like him", "i love her", "i love him", "love her",
-		"love his", "love her music", "fan of", "big fan", "i'm a fan", "i really do", "truly", "genuinely",
-		"honestly", "to be fair", "i get it", "i understand", "i know", "i respect", "appreciate the",
-		"con todo respeto", "con respeto", "sin odio", "le deseo lo mejor", "le deseo", "soy fan",
-		"la quiero", "lo quiero", "sinceramente", "entiendo", "respeto",
-		"avec tout le respect", "avec respect", "sans haine", "je lui souhaite", "je suis fan",
-		"je l'aime", "sincerement", "je comprends", "honnetement",
-		"bei allem respekt", "mit respekt", "kein hass", "ich wunsche ihr", "ich wunsche ihm", "bin fan",
-		"ich mag sie", "ich mag ihn", "ehrlich gesagt", "ich verstehe", "alles gute",
+		"gentle reminder", "no hate", "not hating", "just saying", "no offense", "no offence",
+		"con todo respeto", "con respeto", "sin odio", "sin animo de ofender",
+		"avec tout le respect", "avec respect", "sans haine", "sans vouloir offenser",
+		"bei allem respekt", "mit respekt", "kein hass", "nichts gegen",
+	},
+	cueHedge: {
+		"i wish her well", "i wish him well", "i wish them well", "wish her well", "wish him well",
+		"wish them well", "wishing her", "wishing him", "wishing them", "god bless her", "god bless him",
+		"i like her", "i like him", "i love her", "i love him", "love her", "love his", "love her music",
+		"fan of", "big fan", "i'm a fan", "i really do", "truly", "genuinely", "honestly", "to be fair",
+		"i get it", "i understand", "i know", "i respect", "appreciate the", "i'm sure", "sure",
+		"le deseo lo mejor", "le deseo", "soy fan", "la quiero", "lo quiero", "sinceramente", "entiendo",
+		"respeto", "de verdad", "je lui souhaite", "je suis fan", "je l'aime", "sincerement", "je comprends",
+		"honnetement", "vraiment", "ich wunsche ihr", "ich wunsche ihm", "bin fan", "ich mag sie", "ich mag ihn",
+		"ehrlich gesagt", "ich verstehe", "alles gute", "wirklich",
 	},
 	cueDefend: {
 		"chin up", "head up", "keep your head up", "hang in there", "you got this", "you've got this",

@@ -224,7 +224,7 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	opts := DefaultTrainOptions()
-	opts.Epochs, opts.Bits = 5, 16
+	opts.Epochs, opts.Bits, opts.Restarts = 5, 16, 1
 	m, err := Train(ex, opts)
 	if err != nil {
 		t.Fatal(err)

@@ -5,13 +5,14 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sync"
 )
 
 // TrainOptions controls training. The zero value of a field means its default.
 type TrainOptions struct {
 	// Epochs over the training data (default 30).
 	Epochs int `json:"epochs"`
-	// LearningRate is AdaGrad's base step (default 0.5).
+	// LearningRate is AdaGrad's base step (default 0.2).
 	LearningRate float64 `json:"learning_rate"`
 	// L2 is the L2 penalty per update (default 3e-4).
 	L2 float64 `json:"l2"`
@@ -25,6 +26,9 @@ type TrainOptions struct {
 	HardWeight float64 `json:"hard_weight"`
 	// Features selects the feature groups (default DefaultFeatures()).
 	Features *FeatureConfig `json:"features,omitempty"`
+	// Restarts is the number of runs with different shuffling orders whose
+	// weights are averaged (DefaultTrainOptions uses 3; 0 means 1).
+	Restarts int `json:"restarts,omitempty"`
 	// Sources names the training files; it is recorded in the model.
 	Sources []string `json:"-"`
 }
@@ -32,7 +36,7 @@ type TrainOptions struct {
 // DefaultTrainOptions returns the options used for the shipped model.
 func DefaultTrainOptions() TrainOptions {
 	f := DefaultFeatures()
-	return TrainOptions{Epochs: 30, LearningRate: 0.5, L2: 3e-4, Bits: 18, Seed: 1, BalanceClasses: true, HardWeight: 1, Features: &f}
+	return TrainOptions{Epochs: 30, LearningRate: 0.2, L2: 3e-4, Bits: 18, Seed: 1, BalanceClasses: true, HardWeight: 1, Restarts: 3, Features: &f}
 }
 
 func (o TrainOptions) withDefaults() TrainOptions {
@@ -113,6 +117,52 @@ func Train(examples []Example, opts TrainOptions) (*Model, error) {
 		}
 		data[i] = s
 	}
+	// Fit Restarts models with different shuffling orders and average them:
+	// the average depends much less on the order than any single run.
+	restarts := max(1, opts.Restarts)
+	fits := make([][]float32, restarts)
+	var wg sync.WaitGroup
+	for r := range fits {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fits[r] = fit(data, opts, opts.Seed+uint64(r))
+		}()
+	}
+	wg.Wait()
+	w := fits[0]
+	for _, f := range fits[1:] {
+		for i, v := range f {
+			w[i] += v
+		}
+	}
+	if restarts > 1 {
+		inv := 1 / float32(restarts)
+		for i := range w {
+			w[i] *= inv
+		}
+	}
+	m := &Model{
+		Meta: ModelMeta{
+			FeatureVersion: featureVersion,
+			Kind:           "lr",
+			Bits:           opts.Bits,
+			Features:       fc,
+			Examples:       len(examples),
+			Options:        opts,
+			Sources:        opts.Sources,
+		},
+		w: w,
+	}
+	if err := m.finalize(); err != nil {
+		return nil, fmt.Errorf("train: %w", err)
+	}
+	return m, nil
+}
+
+// fit runs AdaGrad on the softmax loss with one shuffling seed and returns
+// the weights.
+func fit(data []sparse, opts TrainOptions, seed uint64) []float32 {
 	n := 3 << uint(opts.Bits)
 	w := make([]float32, n)
 	g := make([]float32, n) // AdaGrad accumulators
@@ -120,7 +170,7 @@ func Train(examples []Example, opts TrainOptions) (*Model, error) {
 	for i := range order {
 		order[i] = i
 	}
-	rng := rand.New(rand.NewPCG(opts.Seed, 0x5eed))
+	rng := rand.New(rand.NewPCG(seed, 0x5eed))
 	lr := float32(opts.LearningRate)
 	l2 := float32(opts.L2)
 	for epoch := 0; epoch < opts.Epochs; epoch++ {
@@ -155,20 +205,5 @@ func Train(examples []Example, opts TrainOptions) (*Model, error) {
 			}
 		}
 	}
-	m := &Model{
-		Meta: ModelMeta{
-			FeatureVersion: featureVersion,
-			Kind:           "lr",
-			Bits:           opts.Bits,
-			Features:       fc,
-			Examples:       len(examples),
-			Options:        opts,
-			Sources:        opts.Sources,
-		},
-		w: w,
-	}
-	if err := m.finalize(); err != nil {
-		return nil, fmt.Errorf("train: %w", err)
-	}
-	return m, nil
+	return w
 }

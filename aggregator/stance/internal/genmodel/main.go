@@ -38,6 +38,7 @@ func main() {
 	hw := flag.Float64("hw", 0, "override hard weight")
 	seed := flag.Uint64("seed", 0, "override seed")
 	nobal := flag.Bool("nobal", false, "no class balancing")
+	restarts := flag.Int("restarts", 0, "override restarts")
 	flag.Parse()
 
 	devEx, err := stance.ReadExamplesFile(*dev)
@@ -90,6 +91,9 @@ func main() {
 	}
 	if *lr > 0 {
 		opts.LearningRate = *lr
+	}
+	if *restarts > 0 {
+		opts.Restarts = *restarts
 	}
 	if *nobal {
 		opts.BalanceClasses = false
