@@ -82,6 +82,7 @@ const (
 	nsCueFinal
 	nsCuePre
 	nsCueCritic
+	nsCueQuoted
 	nsMisc
 	nsSentBin
 	nsSentVal
@@ -124,6 +125,7 @@ const (
 	mFirstPerson
 	mCriticDocAttack
 	mCriticDocNeg
+	mReply
 )
 
 func mix(h, x uint64) uint64 {
@@ -186,6 +188,7 @@ func (sc *scratch) extract(text string, subj *subjectInfo, fc *FeatureConfig) {
 	}
 	var hitsBuf [64]hit
 	hits := hitsBuf[:0]
+	inQuote := false
 	for i := range toks {
 		t := &toks[i]
 		if t.kind == kBound {
@@ -194,6 +197,11 @@ func (sc *scratch) extract(text string, subj *subjectInfo, fc *FeatureConfig) {
 		}
 		if firstContent < 0 {
 			firstContent = i
+		}
+		if t.kind == kPunct && sc.norm[t.s] == '"' {
+			inQuote = !inQuote
+		} else if inQuote {
+			t.flags |= fQuoted
 		}
 		bits := uint32(0)
 		if t.info != nil {
@@ -265,11 +273,18 @@ func (sc *scratch) extract(text string, subj *subjectInfo, fc *FeatureConfig) {
 		}
 	}
 	var critWords [numCues]uint8 // blame/motive/attack words inside critic sentences
+	var quoted [numCues]uint8    // cue words inside quotation marks
 	for _, h := range hits {
 		t := &toks[h.i]
 		inCritic := sc.sentInfo[t.sent].critic
 		for c := cue(0); c < numCues; c++ {
 			if h.bits&(1<<c) == 0 {
+				continue
+			}
+			if t.flags&fQuoted != 0 && (c == cuePraise || c == cueCondolence || c == cueBlame || c == cueMotive) {
+				// "real" and "relatable": scare quotes; "attention seeker": a
+				// quoted accusation. Either way not the writer's own words.
+				quoted[c]++
 				continue
 			}
 			if inCritic && (c == cueBlame || c == cueMotive || c == cueAttack) {
@@ -515,6 +530,14 @@ func (sc *scratch) extract(text string, subj *subjectInfo, fc *FeatureConfig) {
 				}
 			}
 		}
+		for _, c := range [...]cue{cuePraise, cueCondolence, cueBlame, cueMotive} {
+			if quoted[c] > 0 {
+				sc.add(mix(nsCueQuoted, uint64(c)), cs)
+				if sc.debug {
+					sc.name("cuequoted:%s", cueNames[c])
+				}
+			}
+		}
 		anyCritic := false
 		for _, st := range sc.sentInfo[:nSent] {
 			anyCritic = anyCritic || st.critic
@@ -561,6 +584,7 @@ func (sc *scratch) extract(text string, subj *subjectInfo, fc *FeatureConfig) {
 		misc(mNegCondol, cueNeg[cueCondolence] > 0)
 		misc(mFinalRef, hasContrast && refFinal)
 		misc(mFirstPerson, nFirst > 0)
+		misc(mReply, firstContent >= 0 && toks[firstContent].kind == kUser)
 	}
 	if fc.Sentiment {
 		cAll, cFinal := compound(sAll), compound(sFinal)

@@ -135,16 +135,18 @@ var lexicon = map[cue][]string{
 		"keyboard", "the internet", "twitter mob", "twitter trolls", "the media", "tabloids", "detractors", "naysayers",
 		"judging", "judge her", "judge him", "judge them", "shaming", "bullies", "bullying", "cyberbully*",
 		"grown men", "grown adults", "men screaming", "if you think", "if you're", "nobody is forcing",
+		"your comment", "your take", "your opinion", "this comment", "comments like this", "people like you",
+		"what people call", "people call", "the ones who", "the guy who", "the same people",
 		// es
-		"los haters", "haters", "los que critican", "quienes critican", "los que dicen", "los que juzgan",
+		"comentario*", "los haters", "haters", "los que critican", "quienes critican", "los que dicen", "los que juzgan",
 		"la gente que", "gente que", "los comentarios", "estos comentarios", "criticando", "critican",
 		"juzgando", "juzgan", "odiadores", "troles", "trolls", "acoso", "linchamiento", "algunos de ustedes",
 		// fr
-		"les haters", "les rageux", "rageux", "ceux qui", "celles qui", "les gens qui", "critiquent",
+		"commentaire*", "les haters", "les rageux", "rageux", "ceux qui", "celles qui", "les gens qui", "critiquent",
 		"critiquer", "les commentaires", "ces commentaires", "jugent", "juger", "harcelement", "lynchage",
 		"certains d'entre vous", "les trolls",
 		// de
-		"hater", "hasser", "kritiker", "die leute die", "leute die", "alle die", "wer jetzt", "die kommentare",
+		"hasskomment*", "hassnachricht*", "hasspost*", "kommentar*", "hetz*", "hater", "hasser", "kritiker", "die leute die", "leute die", "alle die", "wer jetzt", "die kommentare",
 		"diese kommentare", "kommentarspalte", "hetze", "hetzen", "shitstorm", "trolle", "urteilen", "verurteilen",
 		"manche von euch", "einige von euch", "ihr alle",
 	},
@@ -208,7 +210,7 @@ var lexicon = map[cue][]string{
 	cueMotive: {
 		// en
 		"clout", "clout chasing", "for attention", "attention seeking", "attention seeker", "attention*",
-		"engagement", "for likes", "likes", "for views", "views", "followers", "for the gram", "the gram",
+		"engagement", "for likes", "for the likes", "for views", "for followers", "for the gram", "the gram",
 		"content", "brand", "branding", "pr", "pr stunt", "pr move", "publicity", "publicity stunt", "stunt",
 		"damage control", "monetize*", "staged", "fake", "performance", "performative", "photo op",
 		"photoshoot", "photo shoot", "convenient", "conveniently", "timing", "coincidence", "cash grab",
@@ -217,16 +219,17 @@ var lexicon = map[cue][]string{
 		"optics", "marketing", "album drop", "album release", "sympathy", "pity", "narrative", "playing the victim",
 		"victim card", "why would", "why would you", "why would anyone", "who does that", "who stages",
 		// es
-		"protagonismo", "atencion", "llamar la atencion", "likes", "seguidores", "postureo", "publicidad",
+		"protagonismo", "atencion", "llamar la atencion", "por likes", "por los likes", "para tener likes",
+		"por seguidores", "postureo", "publicidad",
 		"show", "montaje", "falso", "falsa", "lagrimas de cocodrilo", "por dinero", "oportunista",
 		"marketing", "casualidad", "que casualidad", "visitas", "teatro", "puro teatro", "actuacion",
-		"victimismo", "hacerse la victima", "para que", "por que",
+		"victimismo", "hacerse la victima",
 		// fr
 		"buzz", "faire le buzz", "l'attention", "attention", "coup de com", "coup de pub", "pub",
 		"mise en scene", "opportuniste", "larmes de crocodile", "faux", "fausse", "cinema", "comedie",
-		"abonnes", "vues", "hasard", "comme par hasard", "marketing", "victimisation", "pourquoi",
+		"pour les likes", "pour les vues", "pour les abonnes", "hasard", "comme par hasard", "marketing", "victimisation", "pourquoi",
 		// de
-		"aufmerksamkeit", "klicks", "likes", "follower", "pr-gag", "pr gag", "inszenierung", "inszeniert",
+		"aufmerksamkeit", "klicks", "fur klicks", "fur likes", "fur follower", "pr-gag", "pr gag", "inszenierung", "inszeniert",
 		"krokodilstranen", "publicity", "show", "theater", "schauspiel", "fake", "opportunist", "zufall",
 		"so ein zufall", "marketing", "reichweite", "mitleidsmasche", "opferrolle", "warum",
 	},

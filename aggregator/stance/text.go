@@ -26,9 +26,10 @@ const (
 
 // token flags.
 const (
-	fCaps  uint8 = 1 << iota // written in capitals
-	fNeg                     // inside a negation scope
-	fFinal                   // inside the final clause after a contrast marker
+	fCaps   uint8 = 1 << iota // written in capitals
+	fNeg                      // inside a negation scope
+	fFinal                    // inside the final clause after a contrast marker
+	fQuoted                   // inside quotation marks
 )
 
 // token is one token of an analysed text; its text is norm[s:e].
