@@ -45,9 +45,16 @@ type scratch struct {
 	extra     [32]wordInfo
 	nExtra    int
 	sentInfo  []sentStat
+	hits      []hit
 	noLex     bool // tokenising lexicon entries: no lookups
 	debug     bool // record feature names (Explain only)
 	names     []string
+}
+
+// hit is a token with cues (a phrase counts at its first token).
+type hit struct {
+	i    int
+	bits uint32
 }
 
 // sentStat summarises one sentence.
@@ -170,8 +177,6 @@ func sentBin(c float32) uint64 {
 
 var hBOS = hashString("<s>")
 
-var boosterWords = map[string]bool{}
-
 // extract analyses text and fills sc.feats/sc.vals.
 func (sc *scratch) extract(text string, subj *subjectInfo, fc *FeatureConfig) {
 	sc.tokenize(text, subj)
@@ -181,13 +186,7 @@ func (sc *scratch) extract(text string, subj *subjectInfo, fc *FeatureConfig) {
 	var cueCnt, cueNeg, cueFinal, cuePre [numCues]uint8
 	lastContrast, firstContent := -1, -1
 	negLeft := 0
-	// phrase hits: record cue bits per token (phrase start)
-	type hit struct {
-		i    int
-		bits uint32
-	}
-	var hitsBuf [64]hit
-	hits := hitsBuf[:0]
+	hits := sc.hits[:0] // cue bits per token, phrases at their first token
 	inQuote := false
 	for i := range toks {
 		t := &toks[i]
@@ -244,10 +243,11 @@ func (sc *scratch) extract(text string, subj *subjectInfo, fc *FeatureConfig) {
 		if t.kind == kPunct || t.flags&fCommaAfter != 0 {
 			negLeft = 0
 		}
-		if bits != 0 && len(hits) < cap(hits) {
+		if bits != 0 {
 			hits = append(hits, hit{i, bits})
 		}
 	}
+	sc.hits = hits
 	hasContrast := lastContrast > 0
 	if hasContrast {
 		for i := lastContrast + 1; i < len(toks); i++ {

@@ -30,6 +30,11 @@ import (
 // VersionPrefix starts every classifier version string.
 const VersionPrefix = "stance-v1"
 
+// The default model is trained on data/*.jsonl plus the shared dev set
+// (../shared/data/stance/dev.jsonl beside the checkout); regenerate it after
+// changing the data, the lexicons or feature extraction:
+//
+//go:generate go run ./internal/genmodel
 //go:embed model/default.model
 var defaultModel []byte
 
@@ -82,6 +87,7 @@ func New(m *Model) *Classifier {
 			norm:  make([]byte, 0, 512),
 			toks:  make([]token, 0, 128),
 			feats: make([]uint64, 0, 2048),
+			hits:  make([]hit, 0, 64),
 			vals:  make([]float32, 0, 2048),
 		}
 	}

@@ -121,7 +121,8 @@ func TestNonEnglish(t *testing.T) {
 
 func TestClassifyScoreAndEdgeCases(t *testing.T) {
 	c := Default()
-	for _, text := range []string{"", " ", "🙄", "?", strings.Repeat("so sorry ", 2000), "\xff\xfe bad utf8", "@someone #tag https://x.y/z"} {
+	for _, text := range []string{"", " ", "🙄", "?", strings.Repeat("so sorry ", 2000), strings.Repeat("a. ", 70000),
+		"\xff\xfe bad utf8", "@someone #tag https://x.y/z", "#", "@", "\"", "#ÀÉÎ", "d'", "l'attention"} {
 		st, score := c.Classify(text, "Some Person")
 		if !st.Valid() {
 			t.Errorf("Classify(%.20q) = invalid stance %q", text, st)

@@ -701,7 +701,9 @@ func (sc *scratch) bound() {
 		return
 	}
 	sc.toks = append(sc.toks, token{kind: kBound, sent: sc.sent})
-	sc.sent++
+	if sc.sent < 1<<16-1 {
+		sc.sent++
+	}
 }
 
 // comma ends a negation scope but not the sentence.
