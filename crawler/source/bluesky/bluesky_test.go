@@ -15,9 +15,13 @@ import (
 	"github.com/reactions-research/reactions/crawler/replica"
 	"github.com/reactions-research/reactions/crawler/source"
 	"github.com/reactions-research/reactions/crawler/source/bluesky"
+	"github.com/reactions-research/reactions/crawler/source/sourcetest"
 	"github.com/reactions-research/reactions/reaction"
 	"github.com/reactions-research/reactions/story"
 )
+
+// storyID is the id of the story the harness runs.
+const storyID = "teigen-legend-loss"
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
@@ -125,16 +129,16 @@ func TestCrawlReplica(t *testing.T) {
 	srv := httptest.NewServer(s)
 	defer srv.Close()
 	base := srv.URL + "/bluesky"
-	h := newHarness(t, &story.Source{Platform: reaction.Bluesky, BaseURL: base, PDSURL: base,
+	h := sourcetest.New(t, storyID, story.Source{Platform: reaction.Bluesky, BaseURL: base, PDSURL: base,
 		Threads: roots(d), Search: []string{query}})
 
-	got, st := h.run(&bluesky.Adapter{})
-	compare(t, got, expected(t, d, h.authors))
-	if k := st.kinds(); k["not_found"] != 1 || k["deleted_unknown_time"] != 1 || len(k) != 2 {
-		t.Errorf("error kinds = %v, want not_found (the deleted root) and deleted_unknown_time, once each: %v", k, st.errors)
+	got, st := h.MustRun(&bluesky.Adapter{})
+	compare(t, got, expected(t, d, h.Authors))
+	if k := st.Kinds(); k["not_found"] != 1 || k["deleted_unknown_time"] != 1 || len(k) != 2 {
+		t.Errorf("error kinds = %v, want not_found (the deleted root) and deleted_unknown_time, once each: %v", k, st.Errors())
 	}
-	if len(st.blocked) != 0 {
-		t.Errorf("blocked: %v", st.blocked)
+	if len(st.Blocks()) != 0 {
+		t.Errorf("blocked: %v", st.Blocks())
 	}
 	if n := count(s, "searchPosts"); n != 3 { // 231 hits: 100 + 100 + 31
 		t.Errorf("%d search pages, want 3", n)
@@ -147,7 +151,7 @@ func TestCrawlReplica(t *testing.T) {
 	}
 
 	t.Run("unchanged second run emits nothing", func(t *testing.T) {
-		again, _ := h.run(&bluesky.Adapter{})
+		again, _ := h.MustRun(&bluesky.Adapter{})
 		for _, r := range again {
 			t.Errorf("emitted again: %s", r.ID)
 		}
@@ -178,8 +182,8 @@ func TestCrawlReplica(t *testing.T) {
 		gone.Deleted = true
 		d.Add(added...)
 		d.Add(gone)
-		again, _ := h.run(&bluesky.Adapter{})
-		compare(t, again, expected(t, d, h.authors, append(added, gone)...))
+		again, _ := h.MustRun(&bluesky.Adapter{})
+		compare(t, again, expected(t, d, h.Authors, append(added, gone)...))
 	})
 }
 
@@ -190,8 +194,8 @@ func TestSearchHitThreads(t *testing.T) {
 	srv := httptest.NewServer(replica.New(d, replica.Options{}))
 	defer srv.Close()
 	base := srv.URL + "/bluesky"
-	h := newHarness(t, &story.Source{Platform: reaction.Bluesky, BaseURL: base, PDSURL: base, Search: []string{query}})
-	got, _ := h.run(&bluesky.Adapter{})
+	h := sourcetest.New(t, storyID, story.Source{Platform: reaction.Bluesky, BaseURL: base, PDSURL: base, Search: []string{query}})
+	got, _ := h.MustRun(&bluesky.Adapter{})
 
 	// The hits, and the threads of the hits that are roots with replies.
 	items := d.Items(reaction.Bluesky)
@@ -212,7 +216,7 @@ func TestSearchHitThreads(t *testing.T) {
 			want = append(want, it)
 		}
 	}
-	compare(t, got, expected(t, d, h.authors, want...))
+	compare(t, got, expected(t, d, h.Authors, want...))
 }
 
 func hasTag(it replica.Item, q string) bool {
@@ -253,11 +257,11 @@ func TestSearchRefused(t *testing.T) {
 			t.Setenv(bluesky.PasswordEnv, tc.password)
 			s.ResetRequests()
 			root := d.Items(reaction.Bluesky)[0]
-			h := newHarness(t, &story.Source{Platform: reaction.Bluesky, BaseURL: base, PDSURL: base,
+			h := sourcetest.New(t, storyID, story.Source{Platform: reaction.Bluesky, BaseURL: base, PDSURL: base,
 				Threads: []string{replica.BlueskyURI(root)}, Search: []string{query, "jack"}})
-			got, st := h.run(&bluesky.Adapter{})
-			if len(st.blocked) != 1 || st.blocked[0] != "search" && !strings.Contains(st.blocked[0], "search") {
-				t.Errorf("blocked = %v, want search once", st.blocked)
+			got, st := h.MustRun(&bluesky.Adapter{})
+			if len(st.Blocks()) != 1 || st.Blocks()[0] != "search" && !strings.Contains(st.Blocks()[0], "search") {
+				t.Errorf("blocked = %v, want search once", st.Blocks())
 			}
 			if n := count(s, "searchPosts"); n != 0 {
 				t.Errorf("%d searchPosts requests without a session", n)
@@ -268,7 +272,7 @@ func TestSearchRefused(t *testing.T) {
 					threadItems = append(threadItems, it)
 				}
 			}
-			want := expected(t, d, h.authors, threadItems...)
+			want := expected(t, d, h.Authors, threadItems...)
 			for id, r := range want { // only what the thread reaches
 				if r.Text == "Answering a post that is gone now" {
 					delete(want, id)
@@ -290,17 +294,17 @@ func TestRateLimited(t *testing.T) {
 	defer srv.Close()
 	base := srv.URL + "/bluesky"
 	root := d.Items(reaction.Bluesky)[0]
-	h := newHarness(t, &story.Source{Platform: reaction.Bluesky, BaseURL: base, PDSURL: base,
+	h := sourcetest.New(t, storyID, story.Source{Platform: reaction.Bluesky, BaseURL: base, PDSURL: base,
 		Threads: []string{replica.BlueskyURI(root)}})
-	got, st := h.run(&bluesky.Adapter{})
+	got, st := h.MustRun(&bluesky.Adapter{})
 	var items []replica.Item
 	for _, it := range d.Items(reaction.Bluesky) {
 		if (it.Native == root.Native || it.Thread == root.Native) && it.Text != "Answering a post that is gone now" {
 			items = append(items, it)
 		}
 	}
-	compare(t, got, expected(t, d, h.authors, items...))
-	if k := st.kinds(); k["deleted_unknown_time"] != 1 || len(k) != 1 {
+	compare(t, got, expected(t, d, h.Authors, items...))
+	if k := st.Kinds(); k["deleted_unknown_time"] != 1 || len(k) != 1 {
 		t.Errorf("error kinds = %v", k)
 	}
 	limited := 0
@@ -353,10 +357,11 @@ func TestGolden(t *testing.T) {
 			}))
 			defer srv.Close()
 			p, _ := reaction.NewPseudonymizer(nil, true)
-			h := newHarness(t, &story.Source{Platform: reaction.Bluesky, BaseURL: srv.URL, PDSURL: srv.URL,
+			h := sourcetest.New(t, storyID, story.Source{Platform: reaction.Bluesky, BaseURL: srv.URL, PDSURL: srv.URL,
 				Threads: tc.threads, Search: tc.search})
-			h.authors = p
-			got, st := h.run(&bluesky.Adapter{})
+			h.Authors = p
+			h.AsEmitted = true // the golden file holds what the adapter emitted
+			got, st := h.MustRun(&bluesky.Adapter{})
 			for i := range got {
 				got[i].FirstSeen = time.Time{}
 			}
@@ -375,7 +380,7 @@ func TestGolden(t *testing.T) {
 			if string(wantB) != string(b) {
 				t.Errorf("reactions differ from %s:\n%s", golden, b)
 			}
-			k := st.kinds()
+			k := st.Kinds()
 			if len(k) != len(tc.kinds) {
 				t.Errorf("error kinds = %v, want %v", k, tc.kinds)
 			}
@@ -397,17 +402,17 @@ func TestBadInput(t *testing.T) {
 	srv := httptest.NewServer(replica.New(d, replica.Options{}))
 	defer srv.Close()
 	base := srv.URL + "/bluesky"
-	h := newHarness(t, &story.Source{Platform: reaction.Bluesky, BaseURL: "ftp://example.org"})
-	env := &source.Env{Source: h.src}
+	h := sourcetest.New(t, storyID, story.Source{Platform: reaction.Bluesky, BaseURL: "ftp://example.org"})
+	env := &source.Env{Source: h.Source}
 	if err := (&bluesky.Adapter{}).Collect(t.Context(), env); err == nil || !strings.Contains(err.Error(), "base_url") {
 		t.Errorf("Collect with ftp base_url: %v", err)
 	}
 	root := d.Items(reaction.Bluesky)[0]
-	h = newHarness(t, &story.Source{Platform: reaction.Bluesky, BaseURL: base, Threads: []string{
+	h = sourcetest.New(t, storyID, story.Source{Platform: reaction.Bluesky, BaseURL: base, Threads: []string{
 		"at://did:plc:x/app.bsky.feed.like/3k2abc", "at://nobody.example.net/app.bsky.feed.post/3k2abcdxyz222",
 		replica.BlueskyURI(root)}})
-	got, st := h.run(&bluesky.Adapter{})
-	if k := st.kinds(); k["bad_input"] != 1 || k["not_found"] != 1 {
+	got, st := h.MustRun(&bluesky.Adapter{})
+	if k := st.Kinds(); k["bad_input"] != 1 || k["not_found"] != 1 {
 		t.Errorf("error kinds = %v, want bad_input (a like, not a post) and not_found (a handle without account)", k)
 	}
 	if len(got) < 50 {
@@ -422,15 +427,15 @@ func TestSearchOnlyWithoutCredentials(t *testing.T) {
 	t.Setenv(bluesky.PasswordEnv, "")
 	srv := httptest.NewServer(replica.New(replica.NewDataset(fixture(t)...), replica.Options{}))
 	defer srv.Close()
-	st := &statsRec{}
+	st := &sourcetest.Stats{}
 	env := &source.Env{Source: &story.Source{Platform: reaction.Bluesky, BaseURL: srv.URL + "/bluesky", Search: []string{query}},
-		Stats: st, State: memState{}}
+		Stats: st, State: &sourcetest.State{}}
 	err := (&bluesky.Adapter{}).Collect(t.Context(), env)
 	if !errors.Is(err, source.ErrBlocked) || !strings.Contains(err.Error(), "BLUESKY_APP_PASSWORD since January 2025") {
 		t.Errorf("Collect = %v, want the blocked search sentence", err)
 	}
-	if len(st.blocked) != 1 {
-		t.Errorf("blocked = %v", st.blocked)
+	if len(st.Blocks()) != 1 {
+		t.Errorf("blocked = %v", st.Blocks())
 	}
 }
 
@@ -455,14 +460,14 @@ func TestExpiredTokenRenewed(t *testing.T) {
 	}))
 	defer srv.Close()
 	base := srv.URL + "/bluesky"
-	h := newHarness(t, &story.Source{Platform: reaction.Bluesky, BaseURL: base, PDSURL: base, Search: []string{"jack-renew"}})
-	_, st := h.run(&bluesky.Adapter{})
+	h := sourcetest.New(t, storyID, story.Source{Platform: reaction.Bluesky, BaseURL: base, PDSURL: base, Search: []string{"jack-renew"}})
+	_, st := h.MustRun(&bluesky.Adapter{})
 	want := []string{"com.atproto.server.createSession", "app.bsky.feed.searchPosts",
 		"com.atproto.server.refreshSession", "app.bsky.feed.searchPosts"}
 	if strings.Join(calls, " ") != strings.Join(want, " ") {
 		t.Errorf("calls = %v, want %v", calls, want)
 	}
-	if len(st.errors)+len(st.blocked) != 0 {
-		t.Errorf("errors %v, blocked %v", st.errors, st.blocked)
+	if len(st.Errors())+len(st.Blocks()) != 0 {
+		t.Errorf("errors %v, blocked %v", st.Errors(), st.Blocks())
 	}
 }

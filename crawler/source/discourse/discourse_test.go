@@ -15,9 +15,13 @@ import (
 	"github.com/reactions-research/reactions/crawler/replica"
 	"github.com/reactions-research/reactions/crawler/source"
 	"github.com/reactions-research/reactions/crawler/source/discourse"
+	"github.com/reactions-research/reactions/crawler/source/sourcetest"
 	"github.com/reactions-research/reactions/reaction"
 	"github.com/reactions-research/reactions/story"
 )
+
+// storyID is the id of the story the harness runs.
+const storyID = "teigen-legend-loss"
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
@@ -96,24 +100,24 @@ func TestCrawlReplica(t *testing.T) {
 	srv := httptest.NewServer(replica.New(d, replica.Options{}))
 	defer srv.Close()
 	base := srv.URL + "/discourse"
-	h := newHarness(t, &story.Source{Platform: reaction.Discourse, BaseURL: base,
+	h := sourcetest.New(t, storyID, story.Source{Platform: reaction.Discourse, BaseURL: base,
 		Topics: []string{"5512", "5600", "999999"}})
 
-	got, st := h.run(&discourse.Adapter{})
-	want := expected(t, d, h.authors, base)
+	got, st := h.MustRun(&discourse.Adapter{})
+	want := expected(t, d, h.Authors, base)
 	compare(t, got, want)
 	if len(got) < 40 {
 		t.Errorf("only %d reactions from a 47-post topic", len(got))
 	}
-	if k := st.kinds(); k["not_found"] != 1 || len(k) != 1 {
+	if k := st.Kinds(); k["not_found"] != 1 || len(k) != 1 {
 		t.Errorf("error kinds = %v, want one not_found (topic 999999)", k)
 	}
-	if len(st.blocked) != 1 || !strings.Contains(st.blocked[0], "5600") {
-		t.Errorf("blocked = %v, want the private topic 5600", st.blocked)
+	if len(st.Blocks()) != 1 || !strings.Contains(st.Blocks()[0], "5600") {
+		t.Errorf("blocked = %v, want the private topic 5600", st.Blocks())
 	}
 	// Stream paging: the posts past the first 20 come in batches of at most 20.
 	batches := 0
-	for _, u := range h.fetch.urls {
+	for _, u := range h.Fetch.URLs() {
 		if strings.Contains(u, "/posts.json?") {
 			batches++
 			pu, _ := url.Parse(strings.TrimPrefix(u, "GET "))
@@ -127,17 +131,17 @@ func TestCrawlReplica(t *testing.T) {
 	}
 
 	t.Run("unchanged second run emits nothing", func(t *testing.T) {
-		h.fetch.urls = nil
-		again, st := h.run(&discourse.Adapter{})
+		h.Fetch.ResetURLs()
+		again, st := h.MustRun(&discourse.Adapter{})
 		if len(again) != 0 {
 			t.Errorf("second run emitted %d reactions, e.g. %s", len(again), again[0].ID)
 		}
-		for _, u := range h.fetch.urls {
+		for _, u := range h.Fetch.URLs() {
 			if strings.Contains(u, "/posts.json") {
 				t.Errorf("second run fetched %s", u)
 			}
 		}
-		if k := st.kinds(); k["not_found"] != 1 || len(k) != 1 {
+		if k := st.Kinds(); k["not_found"] != 1 || len(k) != 1 {
 			t.Errorf("error kinds = %v", k)
 		}
 	})
@@ -153,8 +157,8 @@ func TestCrawlReplica(t *testing.T) {
 				CreatedAt: last.Add(time.Minute), Text: "Replying to an old post."},
 		}
 		d.Add(added...)
-		again, _ := h.run(&discourse.Adapter{})
-		all := expected(t, d, h.authors, base)
+		again, _ := h.MustRun(&discourse.Adapter{})
+		all := expected(t, d, h.Authors, base)
 		want := map[string]reaction.Reaction{}
 		for _, it := range added {
 			r := replica.Platforms()[reaction.Discourse].Expect(d, it)
@@ -170,11 +174,11 @@ func TestRateLimited(t *testing.T) {
 	srv := httptest.NewServer(replica.New(d, replica.Options{RateLimitEvery: 2, RetryAfter: time.Second}))
 	defer srv.Close()
 	base := srv.URL + "/discourse"
-	h := newHarness(t, &story.Source{Platform: reaction.Discourse, BaseURL: base, Topics: []string{"5512"}})
-	got, st := h.run(&discourse.Adapter{})
-	compare(t, got, expected(t, d, h.authors, base))
-	if len(st.errors) != 0 {
-		t.Errorf("errors: %v", st.errors)
+	h := sourcetest.New(t, storyID, story.Source{Platform: reaction.Discourse, BaseURL: base, Topics: []string{"5512"}})
+	got, st := h.MustRun(&discourse.Adapter{})
+	compare(t, got, expected(t, d, h.Authors, base))
+	if len(st.Errors()) != 0 {
+		t.Errorf("errors: %v", st.Errors())
 	}
 }
 
@@ -206,9 +210,10 @@ func TestGolden(t *testing.T) {
 			srv := httptest.NewServer(mux)
 			defer srv.Close()
 			p, _ := reaction.NewPseudonymizer(nil, true)
-			h := newHarness(t, &story.Source{Platform: reaction.Discourse, BaseURL: srv.URL, Topics: []string{tc.topic}})
-			h.authors = p
-			got, st := h.run(&discourse.Adapter{})
+			h := sourcetest.New(t, storyID, story.Source{Platform: reaction.Discourse, BaseURL: srv.URL, Topics: []string{tc.topic}})
+			h.Authors = p
+			h.AsEmitted = true // the golden file holds what the adapter emitted
+			got, st := h.MustRun(&discourse.Adapter{})
 			for i := range got {
 				got[i].URL = strings.Replace(got[i].URL, srv.URL, "https://forum.example.org", 1)
 				got[i].ID = strings.Replace(got[i].ID, "127.0.0.1", "forum.example.org", 1)
@@ -232,7 +237,7 @@ func TestGolden(t *testing.T) {
 			if string(wantB) != string(b) {
 				t.Errorf("reactions differ from %s:\n%s", golden, b)
 			}
-			if k := st.kinds(); !mapsEqual(k, tc.kinds) {
+			if k := st.Kinds(); !mapsEqual(k, tc.kinds) {
 				t.Errorf("error kinds = %v, want %v", k, tc.kinds)
 			}
 		})
@@ -263,9 +268,9 @@ func TestBadInput(t *testing.T) {
 	if err := (&discourse.Adapter{}).Collect(t.Context(), env); err == nil || !strings.Contains(err.Error(), "base_url") {
 		t.Errorf("Collect with a base_url without scheme: %v", err)
 	}
-	h := newHarness(t, &story.Source{Platform: reaction.Discourse, BaseURL: srv.URL + "/discourse", Topics: []string{"slug-only", "5512"}})
-	got, st := h.run(&discourse.Adapter{})
-	if k := st.kinds(); k["bad_input"] != 1 || len(k) != 1 {
+	h := sourcetest.New(t, storyID, story.Source{Platform: reaction.Discourse, BaseURL: srv.URL + "/discourse", Topics: []string{"slug-only", "5512"}})
+	got, st := h.MustRun(&discourse.Adapter{})
+	if k := st.Kinds(); k["bad_input"] != 1 || len(k) != 1 {
 		t.Errorf("error kinds = %v, want one bad_input", k)
 	}
 	if len(got) < 40 {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/reactions-research/reactions/crawler/source/sourcetest"
 	"github.com/reactions-research/reactions/reaction"
 	"github.com/reactions-research/reactions/story"
 )
@@ -34,16 +35,16 @@ func TestGolden(t *testing.T) {
 		w.Write(body)
 	}))
 	defer ts.Close()
-	h := newHarness(t, story.Source{Platform: reaction.HackerNews, BaseURL: ts.URL + "/api/v1", Stories: []string{"41234567"}})
+	h := sourcetest.New(t, storyID, story.Source{Platform: reaction.HackerNews, BaseURL: ts.URL + "/api/v1", Stories: []string{"41234567"}})
 	authors, _ := reaction.NewPseudonymizer(nil, true) // raw handles, readable golden file
-	h.authors = authors
-	res := h.run(&Adapter{}, fixtureNow)
+	h.Authors = authors
+	res := h.Run(&Adapter{}, fixtureNow)
 	noErrors(t, res)
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
-	if err := enc.Encode(res.emitted); err != nil {
+	if err := enc.Encode(res.Emitted); err != nil {
 		t.Fatal(err)
 	}
 	got := buf.Bytes()
@@ -70,15 +71,15 @@ func TestMalformedNode(t *testing.T) {
 	    {"id": 3, "created_at_i": 1718002900, "type": "comment", "author": "c", "text": "kept", "parent_id": 1, "story_id": 1, "children": []}]}`
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(body)) }))
 	defer ts.Close()
-	h := newHarness(t, story.Source{Platform: reaction.HackerNews, BaseURL: ts.URL, Stories: []string{"1"}})
-	res := h.run(&Adapter{}, fixtureNow)
-	if res.err != nil {
-		t.Fatal(res.err)
+	h := sourcetest.New(t, storyID, story.Source{Platform: reaction.HackerNews, BaseURL: ts.URL, Stories: []string{"1"}})
+	res := h.Run(&Adapter{}, fixtureNow)
+	if res.Err != nil {
+		t.Fatal(res.Err)
 	}
-	if len(res.emitted) != 2 || res.emitted[1].Text != "kept" {
-		t.Errorf("emitted %v, want the story and the readable reply", res.emitted)
+	if len(res.Emitted) != 2 || res.Emitted[1].Text != "kept" {
+		t.Errorf("emitted %v, want the story and the readable reply", res.Emitted)
 	}
-	if len(res.stats.errors) != 1 || !strings.HasPrefix(res.stats.errors[0], "parse: ") {
-		t.Errorf("errors %v, want one parse error", res.stats.errors)
+	if len(res.Stats.Errors()) != 1 || !strings.HasPrefix(res.Stats.Errors()[0], "parse: ") {
+		t.Errorf("errors %v, want one parse error", res.Stats.Errors())
 	}
 }

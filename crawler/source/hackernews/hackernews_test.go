@@ -13,9 +13,13 @@ import (
 
 	"github.com/reactions-research/reactions/crawler"
 	"github.com/reactions-research/reactions/crawler/replica"
+	"github.com/reactions-research/reactions/crawler/source/sourcetest"
 	"github.com/reactions-research/reactions/reaction"
 	"github.com/reactions-research/reactions/story"
 )
+
+// storyID is the id of the story the harness runs.
+const storyID = "jack"
 
 // fixtureNow is after every fixture item (the walk-back stories end three
 // days after the story broke).
@@ -132,13 +136,13 @@ func compare(t *testing.T, got []reaction.Reaction, want map[string]reaction.Rea
 	}
 }
 
-func noErrors(t *testing.T, res runResult) {
+func noErrors(t *testing.T, res sourcetest.Result) {
 	t.Helper()
-	if res.err != nil {
-		t.Fatalf("Collect: %v", res.err)
+	if res.Err != nil {
+		t.Fatalf("Collect: %v", res.Err)
 	}
-	if len(res.stats.errors) > 0 || len(res.stats.blocked) > 0 {
-		t.Fatalf("errors %v, blocked %v", res.stats.errors, res.stats.blocked)
+	if len(res.Stats.Errors()) > 0 || len(res.Stats.Blocks()) > 0 {
+		t.Fatalf("errors %v, blocked %v", res.Stats.Errors(), res.Stats.Blocks())
 	}
 }
 
@@ -151,14 +155,14 @@ func TestCrawlReplica(t *testing.T) {
 	d := replica.NewDataset(items...)
 	srv := replica.New(d, replica.Options{})
 	ts := startReplica(t, srv)
-	h := newHarness(t, hnSource(ts, []string{"24651234"}, []string{"teigen", replica.HNWalkBackQuery}))
+	h := sourcetest.New(t, storyID, hnSource(ts, []string{"24651234"}, []string{"teigen", replica.HNWalkBackQuery}))
 	a := &Adapter{}
 
-	res := h.run(a, fixtureNow)
+	res := h.Run(a, fixtureNow)
 	noErrors(t, res)
 	stories := storiesOf(items, []string{"24651234"}, "teigen", replica.HNWalkBackQuery)
-	want := expected(h.authors, d, stories)
-	compare(t, res.emitted, want)
+	want := expected(h.Authors, d, stories)
+	compare(t, res.Emitted, want)
 	inclusive := 0
 	for _, rq := range srv.Requests() {
 		if strings.Contains(rq.Query, "created_at_i%3C%3D") {
@@ -171,13 +175,13 @@ func TestCrawlReplica(t *testing.T) {
 	if inclusive == 0 {
 		t.Error("no walk-back request with created_at_i<=")
 	}
-	t.Logf("first run: %d reactions, %d requests (%d walking back)", len(res.emitted), len(srv.Requests()), inclusive)
+	t.Logf("first run: %d reactions, %d requests (%d walking back)", len(res.Emitted), len(srv.Requests()), inclusive)
 
 	srv.ResetRequests()
-	res = h.run(a, fixtureNow.Add(5*time.Minute))
+	res = h.Run(a, fixtureNow.Add(5*time.Minute))
 	noErrors(t, res)
-	if len(res.fresh)+len(res.changed) != 0 {
-		t.Errorf("second run: %d new, %d changed, want none", len(res.fresh), len(res.changed))
+	if len(res.Fresh)+len(res.Changed) != 0 {
+		t.Errorf("second run: %d new, %d changed, want none", len(res.Fresh), len(res.Changed))
 	}
 	t.Logf("second run: %d requests", len(srv.Requests()))
 
@@ -197,10 +201,10 @@ func TestCrawlReplica(t *testing.T) {
 		{Platform: reaction.HackerNews, Native: "24800004", Author: "late", Text: "Legend news, the sequel", CreatedAt: later, Likes: 3, Tags: []string{replica.HNWalkBackQuery}},
 	}
 	d.Add(added...)
-	res = h.run(a, later.Add(time.Minute))
+	res = h.Run(a, later.Add(time.Minute))
 	noErrors(t, res)
 	var fresh []string
-	for _, r := range res.fresh {
+	for _, r := range res.Fresh {
 		fresh = append(fresh, strings.TrimPrefix(r.ID, "hackernews:"))
 	}
 	sort.Strings(fresh)
@@ -208,8 +212,8 @@ func TestCrawlReplica(t *testing.T) {
 		t.Errorf("third run: new %s, want the four added items", got)
 	}
 	stories["24800004"] = true
-	all := expected(h.authors, d, stories)
-	for _, r := range res.fresh {
+	all := expected(h.Authors, d, stories)
+	for _, r := range res.Fresh {
 		compare(t, []reaction.Reaction{r}, map[string]reaction.Reaction{r.ID: all[r.ID]})
 	}
 }
@@ -219,12 +223,12 @@ func TestWindow(t *testing.T) {
 	items := fixture(t)
 	d := replica.NewDataset(items...)
 	ts := startReplica(t, replica.New(d, replica.Options{}))
-	h := newHarness(t, hnSource(ts, nil, []string{"teigen"}))
+	h := sourcetest.New(t, storyID, hnSource(ts, nil, []string{"teigen"}))
 	from := time.Date(2020, 10, 1, 4, 5, 0, 0, time.UTC) // after story 24651234, before 24651300
-	h.story.Window = &story.Window{From: from, To: from.Add(time.Hour)}
-	res := h.run(&Adapter{}, fixtureNow)
+	h.Story.Window = &story.Window{From: from, To: from.Add(time.Hour)}
+	res := h.Run(&Adapter{}, fixtureNow)
 	noErrors(t, res)
-	compare(t, res.emitted, expected(h.authors, d, map[string]bool{"24651300": true}))
+	compare(t, res.Emitted, expected(h.Authors, d, map[string]bool{"24651300": true}))
 }
 
 type memSink struct {

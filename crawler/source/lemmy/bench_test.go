@@ -9,6 +9,7 @@ import (
 
 	"github.com/reactions-research/reactions/crawler/replica"
 	"github.com/reactions-research/reactions/crawler/source/lemmy"
+	"github.com/reactions-research/reactions/crawler/source/sourcetest"
 	"github.com/reactions-research/reactions/reaction"
 	"github.com/reactions-research/reactions/story"
 )
@@ -30,8 +31,8 @@ func BenchmarkLargePost(b *testing.B) {
 	defer srv.Close()
 	b.ResetTimer()
 	for range b.N {
-		h := newHarness(b, &story.Source{Platform: reaction.Lemmy, BaseURL: srv.URL + "/lemmy", Posts: []string{"1"}})
-		got, _ := h.run(&lemmy.Adapter{})
+		h := sourcetest.New(b, storyID, story.Source{Platform: reaction.Lemmy, BaseURL: srv.URL + "/lemmy", Posts: []string{"1"}})
+		got, _ := h.MustRun(&lemmy.Adapter{})
 		if len(got) != 2001 {
 			b.Fatalf("%d reactions", len(got))
 		}

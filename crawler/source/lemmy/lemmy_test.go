@@ -14,9 +14,13 @@ import (
 	"github.com/reactions-research/reactions/crawler/replica"
 	"github.com/reactions-research/reactions/crawler/source"
 	"github.com/reactions-research/reactions/crawler/source/lemmy"
+	"github.com/reactions-research/reactions/crawler/source/sourcetest"
 	"github.com/reactions-research/reactions/reaction"
 	"github.com/reactions-research/reactions/story"
 )
+
+// storyID is the id of the story the harness runs.
+const storyID = "teigen-legend-loss"
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
@@ -93,19 +97,19 @@ func TestCrawlReplica(t *testing.T) {
 	d := replica.NewDataset(fixture(t)...)
 	srv := httptest.NewServer(replica.New(d, replica.Options{}))
 	defer srv.Close()
-	h := newHarness(t, &story.Source{Platform: reaction.Lemmy, BaseURL: srv.URL + "/lemmy",
+	h := sourcetest.New(t, storyID, story.Source{Platform: reaction.Lemmy, BaseURL: srv.URL + "/lemmy",
 		Posts: []string{"1820033", "1820099", "777"}})
 
-	got, st := h.run(&lemmy.Adapter{})
-	compare(t, got, expected(t, d, h.authors))
+	got, st := h.MustRun(&lemmy.Adapter{})
+	compare(t, got, expected(t, d, h.Authors))
 	if len(got) != 132 {
 		t.Errorf("%d reactions, want 132 (2 posts, 130 comments)", len(got))
 	}
-	if k := st.kinds(); k["not_found"] != 1 || len(k) != 1 {
+	if k := st.Kinds(); k["not_found"] != 1 || len(k) != 1 {
 		t.Errorf("error kinds = %v, want one not_found (post 777)", k)
 	}
 	pages := 0
-	for _, u := range h.fetch.urls {
+	for _, u := range h.Fetch.URLs() {
 		if strings.Contains(u, "comment/list?post_id=1820033") {
 			pages++
 			if strings.Contains(u, "max_depth") {
@@ -121,7 +125,7 @@ func TestCrawlReplica(t *testing.T) {
 	}
 
 	t.Run("unchanged second run emits nothing", func(t *testing.T) {
-		again, _ := h.run(&lemmy.Adapter{})
+		again, _ := h.MustRun(&lemmy.Adapter{})
 		if len(again) != 0 {
 			t.Errorf("second run emitted %d reactions, e.g. %s", len(again), again[0].ID)
 		}
@@ -139,10 +143,10 @@ func TestCrawlReplica(t *testing.T) {
 		gone.Deleted = true
 		d.Add(added...)
 		d.Add(gone)
-		again, _ := h.run(&lemmy.Adapter{})
+		again, _ := h.MustRun(&lemmy.Adapter{})
 		// The new comments' ancestors' counts changed too, but only new
 		// and newly deleted comments are emitted.
-		compare(t, again, expected(t, d, h.authors, append(added, gone)...))
+		compare(t, again, expected(t, d, h.Authors, append(added, gone)...))
 	})
 }
 
@@ -151,13 +155,13 @@ func TestRateLimited(t *testing.T) {
 	d := replica.NewDataset(fixture(t)...)
 	srv := httptest.NewServer(replica.New(d, replica.Options{RateLimitEvery: 3, RetryAfter: time.Second}))
 	defer srv.Close()
-	h := newHarness(t, &story.Source{Platform: reaction.Lemmy, BaseURL: srv.URL + "/lemmy", Posts: []string{"1820033"}})
-	got, st := h.run(&lemmy.Adapter{})
-	want := expected(t, d, h.authors)
+	h := sourcetest.New(t, storyID, story.Source{Platform: reaction.Lemmy, BaseURL: srv.URL + "/lemmy", Posts: []string{"1820033"}})
+	got, st := h.MustRun(&lemmy.Adapter{})
+	want := expected(t, d, h.Authors)
 	delete(want, "lemmy:https://lemmy.example/post/1820099")
 	compare(t, got, want)
-	if len(st.errors) != 0 {
-		t.Errorf("errors: %v", st.errors)
+	if len(st.Errors()) != 0 {
+		t.Errorf("errors: %v", st.Errors())
 	}
 }
 
@@ -196,9 +200,10 @@ func TestGolden(t *testing.T) {
 			}))
 			defer srv.Close()
 			p, _ := reaction.NewPseudonymizer(nil, true)
-			h := newHarness(t, &story.Source{Platform: reaction.Lemmy, BaseURL: srv.URL, Posts: []string{tc.post}})
-			h.authors = p
-			got, st := h.run(&lemmy.Adapter{})
+			h := sourcetest.New(t, storyID, story.Source{Platform: reaction.Lemmy, BaseURL: srv.URL, Posts: []string{tc.post}})
+			h.Authors = p
+			h.AsEmitted = true // the golden file holds what the adapter emitted
+			got, st := h.MustRun(&lemmy.Adapter{})
 			for i := range got {
 				got[i].FirstSeen = time.Time{}
 			}
@@ -217,7 +222,7 @@ func TestGolden(t *testing.T) {
 			if string(wantB) != string(b) {
 				t.Errorf("reactions differ from %s:\n%s", golden, b)
 			}
-			k := st.kinds()
+			k := st.Kinds()
 			if len(k) != len(tc.kinds) {
 				t.Errorf("error kinds = %v, want %v", k, tc.kinds)
 			}
@@ -240,9 +245,9 @@ func TestBadInput(t *testing.T) {
 	if err := (&lemmy.Adapter{}).Collect(t.Context(), env); err == nil || !strings.Contains(err.Error(), "base_url") {
 		t.Errorf("Collect without base_url: %v", err)
 	}
-	h := newHarness(t, &story.Source{Platform: reaction.Lemmy, BaseURL: srv.URL + "/lemmy", Posts: []string{"!post", "1820033"}})
-	got, st := h.run(&lemmy.Adapter{})
-	if k := st.kinds(); k["bad_input"] != 1 || len(k) != 1 {
+	h := sourcetest.New(t, storyID, story.Source{Platform: reaction.Lemmy, BaseURL: srv.URL + "/lemmy", Posts: []string{"!post", "1820033"}})
+	got, st := h.MustRun(&lemmy.Adapter{})
+	if k := st.Kinds(); k["bad_input"] != 1 || len(k) != 1 {
 		t.Errorf("error kinds = %v, want one bad_input", k)
 	}
 	if len(got) != 131 {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/reactions-research/reactions/crawler/source/sourcetest"
 	"github.com/reactions-research/reactions/reaction"
 	"github.com/reactions-research/reactions/story"
 )
@@ -40,15 +41,15 @@ func TestGolden(t *testing.T) {
 		w.Write(b)
 	}))
 	defer ts.Close()
-	h := newHarness(t, story.Source{Platform: reaction.Mastodon, BaseURL: ts.URL, Statuses: []string{"112590000000000050"}})
-	h.authors, _ = reaction.NewPseudonymizer(nil, true) // raw handles, readable golden file
-	res := h.run(&Adapter{}, fixtureNow)
+	h := sourcetest.New(t, storyID, story.Source{Platform: reaction.Mastodon, BaseURL: ts.URL, Statuses: []string{"112590000000000050"}})
+	h.Authors, _ = reaction.NewPseudonymizer(nil, true) // raw handles, readable golden file
+	res := h.Run(&Adapter{}, fixtureNow)
 	noErrors(t, res)
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
-	if err := enc.Encode(res.emitted); err != nil {
+	if err := enc.Encode(res.Emitted); err != nil {
 		t.Fatal(err)
 	}
 	const golden = "testdata/context_112590000000000050.golden.json"
@@ -81,15 +82,15 @@ func TestMalformedStatus(t *testing.T) {
 		w.Write([]byte(st))
 	}))
 	defer ts.Close()
-	h := newHarness(t, story.Source{Platform: reaction.Mastodon, BaseURL: ts.URL, Statuses: []string{"1"}})
-	res := h.run(&Adapter{}, fixtureNow)
-	if res.err != nil {
-		t.Fatal(res.err)
+	h := sourcetest.New(t, storyID, story.Source{Platform: reaction.Mastodon, BaseURL: ts.URL, Statuses: []string{"1"}})
+	res := h.Run(&Adapter{}, fixtureNow)
+	if res.Err != nil {
+		t.Fatal(res.Err)
 	}
-	if len(res.emitted) != 2 || res.emitted[1].Text != "kept" || res.emitted[1].ParentID != "mastodon:https://x.example/s/1" {
-		t.Errorf("emitted %+v, want the status and the readable reply", res.emitted)
+	if len(res.Emitted) != 2 || res.Emitted[1].Text != "kept" || res.Emitted[1].ParentID != "mastodon:https://x.example/s/1" {
+		t.Errorf("emitted %+v, want the status and the readable reply", res.Emitted)
 	}
-	if len(res.stats.errors) != 1 || !strings.HasPrefix(res.stats.errors[0], "parse: ") {
-		t.Errorf("errors %v, want one parse error", res.stats.errors)
+	if len(res.Stats.Errors()) != 1 || !strings.HasPrefix(res.Stats.Errors()[0], "parse: ") {
+		t.Errorf("errors %v, want one parse error", res.Stats.Errors())
 	}
 }

@@ -15,9 +15,13 @@ import (
 
 	"github.com/reactions-research/reactions/crawler"
 	"github.com/reactions-research/reactions/crawler/replica"
+	"github.com/reactions-research/reactions/crawler/source/sourcetest"
 	"github.com/reactions-research/reactions/reaction"
 	"github.com/reactions-research/reactions/story"
 )
+
+// storyID is the id of the story the harness runs.
+const storyID = "jack"
 
 // fixtureNow is after every fixture status.
 var fixtureNow = time.Date(2020, 10, 1, 12, 0, 0, 0, time.UTC)
@@ -157,13 +161,13 @@ func compare(t *testing.T, got []reaction.Reaction, want map[string]reaction.Rea
 	}
 }
 
-func noErrors(t *testing.T, res runResult) {
+func noErrors(t *testing.T, res sourcetest.Result) {
 	t.Helper()
-	if res.err != nil {
-		t.Fatalf("Collect: %v", res.err)
+	if res.Err != nil {
+		t.Fatalf("Collect: %v", res.Err)
 	}
-	if len(res.stats.errors) > 0 || len(res.stats.blocked) > 0 {
-		t.Fatalf("errors %v, blocked %v", res.stats.errors, res.stats.blocked)
+	if len(res.Stats.Errors()) > 0 || len(res.Stats.Blocks()) > 0 {
+		t.Fatalf("errors %v, blocked %v", res.Stats.Errors(), res.Stats.Blocks())
 	}
 }
 
@@ -177,13 +181,13 @@ func TestCrawlReplica(t *testing.T) {
 	srv := replica.New(d, replica.Options{})
 	ts := startReplica(t, srv)
 	column := byAuthor(items, "columnist@press.example")
-	h := newHarness(t, mastodonSource(ts, []string{"chrissyteigen"}, []string{column}))
+	h := sourcetest.New(t, storyID, mastodonSource(ts, []string{"chrissyteigen"}, []string{column}))
 	a := &Adapter{}
 
-	res := h.run(a, fixtureNow)
+	res := h.Run(a, fixtureNow)
 	noErrors(t, res)
-	want := expected(h.authors, d, reachable(d, replica.MastodonFixtureTag, column))
-	compare(t, res.emitted, want)
+	want := expected(h.Authors, d, reachable(d, replica.MastodonFixtureTag, column))
+	compare(t, res.Emitted, want)
 	if len(want) < 150 {
 		t.Fatalf("fixture too small: %d reactions", len(want))
 	}
@@ -202,13 +206,13 @@ func TestCrawlReplica(t *testing.T) {
 	if pages != 4 {
 		t.Errorf("%d timeline requests, want 4 (three pages and the empty end)", pages)
 	}
-	t.Logf("first run: %d reactions, %d requests, %d contexts", len(res.emitted), len(srv.Requests()), contexts)
+	t.Logf("first run: %d reactions, %d requests, %d contexts", len(res.Emitted), len(srv.Requests()), contexts)
 
 	srv.ResetRequests()
-	res = h.run(a, fixtureNow.Add(5*time.Minute))
+	res = h.Run(a, fixtureNow.Add(5*time.Minute))
 	noErrors(t, res)
-	if len(res.fresh)+len(res.changed) != 0 {
-		t.Errorf("second run: %d new, %d changed, want none", len(res.fresh), len(res.changed))
+	if len(res.Fresh)+len(res.Changed) != 0 {
+		t.Errorf("second run: %d new, %d changed, want none", len(res.Fresh), len(res.Changed))
 	}
 	for _, rq := range srv.Requests() {
 		if strings.Contains(rq.Path, "/timelines/tag/") {
@@ -249,13 +253,13 @@ func TestCrawlReplica(t *testing.T) {
 	}
 	d.Add(added...)
 	srv.ResetRequests()
-	res = h.run(a, later.Add(time.Minute))
+	res = h.Run(a, later.Add(time.Minute))
 	noErrors(t, res)
 	wantFresh := map[string]bool{}
 	for _, it := range added {
 		wantFresh[reaction.MakeID(reaction.Mastodon, replica.MastodonURI(it))] = true
 	}
-	for _, r := range res.fresh {
+	for _, r := range res.Fresh {
 		if !wantFresh[r.ID] {
 			t.Errorf("third run: unexpected new reaction %s", r.ID)
 		}
@@ -264,8 +268,8 @@ func TestCrawlReplica(t *testing.T) {
 	if len(wantFresh) > 0 {
 		t.Errorf("third run missed %d new statuses", len(wantFresh))
 	}
-	all := expected(h.authors, d, reachable(d, replica.MastodonFixtureTag, column))
-	for _, r := range res.fresh {
+	all := expected(h.Authors, d, reachable(d, replica.MastodonFixtureTag, column))
+	for _, r := range res.Fresh {
 		compare(t, []reaction.Reaction{r}, map[string]reaction.Reaction{r.ID: all[r.ID]})
 	}
 	prev := 0
@@ -287,15 +291,15 @@ func TestGoneStatus(t *testing.T) {
 	ts := startReplica(t, replica.New(d, replica.Options{}))
 	column := byAuthor(items, "columnist@press.example")
 	gone := byAuthor(items, "regretful")
-	h := newHarness(t, mastodonSource(ts, nil, []string{gone, column}))
-	res := h.run(&Adapter{}, fixtureNow)
-	if res.err != nil {
-		t.Fatal(res.err)
+	h := sourcetest.New(t, storyID, mastodonSource(ts, nil, []string{gone, column}))
+	res := h.Run(&Adapter{}, fixtureNow)
+	if res.Err != nil {
+		t.Fatal(res.Err)
 	}
-	if len(res.stats.errors) != 1 || !strings.HasPrefix(res.stats.errors[0], "not_found: ") {
-		t.Errorf("errors = %v, want one not_found", res.stats.errors)
+	if len(res.Stats.Errors()) != 1 || !strings.HasPrefix(res.Stats.Errors()[0], "not_found: ") {
+		t.Errorf("errors = %v, want one not_found", res.Stats.Errors())
 	}
-	compare(t, res.emitted, expected(h.authors, d, reachable(d, "no-such-tag", column)))
+	compare(t, res.Emitted, expected(h.Authors, d, reachable(d, "no-such-tag", column)))
 }
 
 type memSink struct {
@@ -372,32 +376,32 @@ func TestWideThread(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Setenv(EnvAccessToken, "")
-			h := newHarness(t, mastodonSource(ts, []string{replica.MastodonWideTag}, nil))
-			res := h.run(&Adapter{AccessToken: tt.token}, fixtureNow)
+			h := sourcetest.New(t, storyID, mastodonSource(ts, []string{replica.MastodonWideTag}, nil))
+			res := h.Run(&Adapter{AccessToken: tt.token}, fixtureNow)
 			if tt.blocked {
-				if res.err == nil || !strings.Contains(res.err.Error(), "blocked") || len(res.stats.blocked) == 0 ||
-					!strings.Contains(res.stats.blocked[0], EnvAccessToken) {
-					t.Fatalf("err %v, blocked %v: want the source blocked, naming %s", res.err, res.stats.blocked, EnvAccessToken)
+				if res.Err == nil || !strings.Contains(res.Err.Error(), "blocked") || len(res.Stats.Blocks()) == 0 ||
+					!strings.Contains(res.Stats.Blocks()[0], EnvAccessToken) {
+					t.Fatalf("err %v, blocked %v: want the source blocked, naming %s", res.Err, res.Stats.Blocks(), EnvAccessToken)
 				}
 				return
 			}
-			if res.err != nil {
-				t.Fatal(res.err)
+			if res.Err != nil {
+				t.Fatal(res.Err)
 			}
-			if len(res.emitted) != tt.wantN {
-				t.Errorf("emitted %d, want %d", len(res.emitted), tt.wantN)
+			if len(res.Emitted) != tt.wantN {
+				t.Errorf("emitted %d, want %d", len(res.Emitted), tt.wantN)
 			}
-			for _, r := range res.emitted {
+			for _, r := range res.Emitted {
 				w, ok := all[r.ID]
 				if !ok || w.ParentID != r.ParentID || w.Text != r.Text {
 					t.Errorf("%s differs from the ground truth", r.ID)
 				}
 			}
 			switch {
-			case tt.wantError == "" && len(res.stats.errors) > 0:
-				t.Errorf("errors %v", res.stats.errors)
-			case tt.wantError != "" && (len(res.stats.errors) != 1 || !strings.HasPrefix(res.stats.errors[0], tt.wantError)):
-				t.Errorf("errors %v, want one starting %q", res.stats.errors, tt.wantError)
+			case tt.wantError == "" && len(res.Stats.Errors()) > 0:
+				t.Errorf("errors %v", res.Stats.Errors())
+			case tt.wantError != "" && (len(res.Stats.Errors()) != 1 || !strings.HasPrefix(res.Stats.Errors()[0], tt.wantError)):
+				t.Errorf("errors %v, want one starting %q", res.Stats.Errors(), tt.wantError)
 			}
 		})
 	}

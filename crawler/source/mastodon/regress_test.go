@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/reactions-research/reactions/crawler/replica"
+	"github.com/reactions-research/reactions/crawler/source/sourcetest"
 	"github.com/reactions-research/reactions/reaction"
 )
 
@@ -22,12 +23,12 @@ func TestReplyBetweenTaggedStatuses(t *testing.T) {
 			Author: "c", Text: "R2 #T", CreatedAt: t0.Add(2 * time.Minute), Tags: []string{"t"}},
 	)
 	ts := startReplica(t, replica.New(d, replica.Options{}))
-	h := newHarness(t, mastodonSource(ts, []string{"T"}, nil))
-	res := h.run(&Adapter{}, t0.Add(time.Hour))
-	if res.err != nil {
-		t.Fatal(res.err)
+	h := sourcetest.New(t, storyID, mastodonSource(ts, []string{"T"}, nil))
+	res := h.Run(&Adapter{}, t0.Add(time.Hour))
+	if res.Err != nil {
+		t.Fatal(res.Err)
 	}
-	compare(t, res.emitted, expected(h.authors, d, reachable(d, "t")))
+	compare(t, res.Emitted, expected(h.Authors, d, reachable(d, "t")))
 }
 
 // A story studied long after it happened is still followed: new replies to
@@ -39,22 +40,22 @@ func TestFollowOldStatuses(t *testing.T) {
 		replica.Item{Platform: m, Native: "104956577498459302", Author: "a", Text: "S #T", CreatedAt: t0, Tags: []string{"t"}},
 	)
 	ts := startReplica(t, replica.New(d, replica.Options{}))
-	h := newHarness(t, mastodonSource(ts, []string{"T"}, nil))
+	h := sourcetest.New(t, storyID, mastodonSource(ts, []string{"T"}, nil))
 	now := time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC) // six years later
-	if res := h.run(&Adapter{}, now); res.err != nil || len(res.fresh) != 1 {
-		t.Fatalf("first run: %d new, err %v", len(res.fresh), res.err)
+	if res := h.Run(&Adapter{}, now); res.Err != nil || len(res.Fresh) != 1 {
+		t.Fatalf("first run: %d new, err %v", len(res.Fresh), res.Err)
 	}
 	d.Add(replica.Item{Platform: m, Native: "104956693009047374", Thread: "104956577498459302", Parent: "104956577498459302",
 		Author: "b", Text: "a late untagged reply", CreatedAt: t0.Add(time.Minute)})
-	res := h.run(&Adapter{}, now.Add(10*time.Minute))
-	if res.err != nil || len(res.fresh) != 1 || res.fresh[0].Text != "a late untagged reply" {
-		t.Fatalf("second run: new %v, err %v", res.fresh, res.err)
+	res := h.Run(&Adapter{}, now.Add(10*time.Minute))
+	if res.Err != nil || len(res.Fresh) != 1 || res.Fresh[0].Text != "a late untagged reply" {
+		t.Fatalf("second run: new %v, err %v", res.Fresh, res.Err)
 	}
 	// A week after it was first found, a status is no longer watched.
 	d.Add(replica.Item{Platform: m, Native: "104956705206004915", Thread: "104956577498459302", Parent: "104956577498459302",
 		Author: "c", Text: "much later", CreatedAt: t0.Add(2 * time.Minute)})
-	if res := h.run(&Adapter{}, now.Add(8*24*time.Hour)); res.err != nil {
-		t.Fatal(res.err)
+	if res := h.Run(&Adapter{}, now.Add(8*24*time.Hour)); res.Err != nil {
+		t.Fatal(res.Err)
 	}
 }
 
@@ -72,10 +73,10 @@ func TestDeeperRepliesOfNamedStatus(t *testing.T) {
 		replica.Item{Platform: m, Native: d2, Thread: s, Parent: c, Author: "d", Text: "untagged", CreatedAt: t0.Add(3 * time.Minute)},
 	)
 	ts := startReplica(t, replica.New(d, replica.Options{}))
-	h := newHarness(t, mastodonSource(ts, []string{"T"}, []string{s}))
-	res := h.run(&Adapter{}, t0.Add(time.Hour))
-	if res.err != nil {
-		t.Fatal(res.err)
+	h := sourcetest.New(t, storyID, mastodonSource(ts, []string{"T"}, []string{s}))
+	res := h.Run(&Adapter{}, t0.Add(time.Hour))
+	if res.Err != nil {
+		t.Fatal(res.Err)
 	}
-	compare(t, res.emitted, expected(h.authors, d, reachable(d, "t", s)))
+	compare(t, res.Emitted, expected(h.Authors, d, reachable(d, "t", s)))
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/reactions-research/reactions/crawler/source/sourcetest"
 	"github.com/reactions-research/reactions/reaction"
 	"github.com/reactions-research/reactions/story"
 )
@@ -67,17 +68,17 @@ func TestCannedPayloads(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ts := cannedReddit(t, tt.fallback)
-			h := newHarness(t, story.Source{Platform: reaction.Reddit, BaseURL: ts.URL + "/api", TokenURL: ts.URL + "/token", Threads: []string{"1ce9f0a"}})
-			res := h.run(&Adapter{ClientID: "a", ClientSecret: "b"}, fixtureNow)
-			if res.err != nil {
-				t.Fatal(res.err)
+			h := sourcetest.New(t, storyID, story.Source{Platform: reaction.Reddit, BaseURL: ts.URL + "/api", TokenURL: ts.URL + "/token", Threads: []string{"1ce9f0a"}})
+			res := h.Run(&Adapter{ClientID: "a", ClientSecret: "b"}, fixtureNow)
+			if res.Err != nil {
+				t.Fatal(res.Err)
 			}
-			if len(res.stats.errors) != tt.wantErrors {
-				t.Errorf("errors %v, want %d", res.stats.errors, tt.wantErrors)
+			if len(res.Stats.Errors()) != tt.wantErrors {
+				t.Errorf("errors %v, want %d", res.Stats.Errors(), tt.wantErrors)
 			}
 			got := map[string]reaction.Reaction{}
 			var ids []string
-			for _, r := range res.emitted {
+			for _, r := range res.Emitted {
 				got[strings.TrimPrefix(r.ID, "reddit:")] = r
 				ids = append(ids, strings.TrimPrefix(r.ID, "reddit:"))
 			}

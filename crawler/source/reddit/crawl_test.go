@@ -11,6 +11,7 @@ import (
 
 	"github.com/reactions-research/reactions/crawler"
 	"github.com/reactions-research/reactions/crawler/replica"
+	"github.com/reactions-research/reactions/crawler/source/sourcetest"
 	"github.com/reactions-research/reactions/reaction"
 	"github.com/reactions-research/reactions/story"
 )
@@ -59,7 +60,7 @@ func TestThroughCrawler(t *testing.T) {
 	if len(runs) != 1 || runs[0].Status != reaction.RunOK {
 		t.Fatalf("runs = %+v", runs)
 	}
-	h := &harness{authors: authors}
+	h := &sourcetest.Harness{Authors: authors}
 	compare(t, sink.stored, expected(h, d, map[string]bool{"j2rm5q": true, "j2sx0a": true, "j2t1b2": true}))
 	n429 := 0
 	for _, rq := range srv.Requests() {

@@ -10,9 +10,13 @@ import (
 
 	"github.com/reactions-research/reactions/crawler/replica"
 	"github.com/reactions-research/reactions/crawler/source"
+	"github.com/reactions-research/reactions/crawler/source/sourcetest"
 	"github.com/reactions-research/reactions/reaction"
 	"github.com/reactions-research/reactions/story"
 )
+
+// storyID is the id of the story the harness runs.
+const storyID = "jack"
 
 // fixtureNow is "later that day": every fixture item is older.
 var fixtureNow = time.Date(2020, 10, 2, 12, 0, 0, 0, time.UTC)
@@ -50,7 +54,7 @@ func fixture(t *testing.T) []replica.Item {
 
 // expected returns what a correct crawler makes of the items of the given
 // threads (posts and every comment), authors pseudonymised.
-func expected(h *harness, d *replica.Dataset, threads map[string]bool) map[string]reaction.Reaction {
+func expected(h *sourcetest.Harness, d *replica.Dataset, threads map[string]bool) map[string]reaction.Reaction {
 	p := replica.Platforms()[reaction.Reddit]
 	want := map[string]reaction.Reaction{}
 	for _, it := range d.Items(reaction.Reddit) {
@@ -65,7 +69,7 @@ func expected(h *harness, d *replica.Dataset, threads map[string]bool) map[strin
 		if r.ID == "" {
 			continue // Reddit does not serve it
 		}
-		r.Author = h.authors.Author(reaction.Reddit, r.Author)
+		r.Author = h.Authors.Author(reaction.Reddit, r.Author)
 		want[r.ID] = r
 	}
 	return want
@@ -133,13 +137,13 @@ func threadsOf(items []replica.Item, search string) map[string]bool {
 	return m
 }
 
-func noErrors(t *testing.T, res runResult) {
+func noErrors(t *testing.T, res sourcetest.Result) {
 	t.Helper()
-	if res.err != nil {
-		t.Fatalf("Collect: %v", res.err)
+	if res.Err != nil {
+		t.Fatalf("Collect: %v", res.Err)
 	}
-	if len(res.stats.errors) > 0 || len(res.stats.blocked) > 0 {
-		t.Fatalf("errors %v, blocked %v", res.stats.errors, res.stats.blocked)
+	if len(res.Stats.Errors()) > 0 || len(res.Stats.Blocks()) > 0 {
+		t.Fatalf("errors %v, blocked %v", res.Stats.Errors(), res.Stats.Blocks())
 	}
 }
 
@@ -151,15 +155,15 @@ func TestCrawlReplica(t *testing.T) {
 	items := fixture(t)
 	d := replica.NewDataset(items...)
 	srv, ts := startReplica(t, d)
-	h := newHarness(t, redditSource(ts, []string{"j2rm5q", "t3_j2sx0a"}, []string{"teigen"}))
+	h := sourcetest.New(t, storyID, redditSource(ts, []string{"j2rm5q", "t3_j2sx0a"}, []string{"teigen"}))
 	a := &Adapter{ClientID: "test-app", ClientSecret: "s3cret"}
 
-	res := h.run(a, fixtureNow)
+	res := h.Run(a, fixtureNow)
 	noErrors(t, res)
 	threads := threadsOf(items, "teigen")
 	threads["j2rm5q"], threads["j2sx0a"] = true, true
 	want := expected(h, d, threads)
-	compare(t, res.emitted, want)
+	compare(t, res.Emitted, want)
 	if len(want) < 1000 {
 		t.Fatalf("fixture too small to prove paging: %d reactions", len(want))
 	}
@@ -169,7 +173,7 @@ func TestCrawlReplica(t *testing.T) {
 	for _, r := range want {
 		children[r.ParentID]++
 	}
-	for _, r := range res.emitted {
+	for _, r := range res.Emitted {
 		if r.RootID != r.ID && r.Replies != children[r.ID] {
 			t.Errorf("%s: replies = %d, want %d", r.ID, r.Replies, children[r.ID])
 		}
@@ -198,14 +202,14 @@ func TestCrawlReplica(t *testing.T) {
 	if more < 2 || cont < 2 || search != 3 || token != 1 {
 		t.Errorf("requests: %d morechildren, %d continue-this-thread, %d search pages, %d tokens; want ≥2, ≥2, 3, 1", more, cont, search, token)
 	}
-	t.Logf("first run: %d reactions, %d requests, %d pages", len(res.emitted), len(srv.Requests()), res.stats.pages)
+	t.Logf("first run: %d reactions, %d requests, %d pages", len(res.Emitted), len(srv.Requests()), res.Stats.Pages())
 
 	// Second run, nothing changed: nothing new, and only cheap requests.
 	srv.ResetRequests()
-	res = h.run(a, fixtureNow.Add(5*time.Minute))
+	res = h.Run(a, fixtureNow.Add(5*time.Minute))
 	noErrors(t, res)
-	if len(res.fresh)+len(res.changed) != 0 {
-		t.Errorf("second run: %d new and %d changed reactions, want none", len(res.fresh), len(res.changed))
+	if len(res.Fresh)+len(res.Changed) != 0 {
+		t.Errorf("second run: %d new and %d changed reactions, want none", len(res.Fresh), len(res.Changed))
 	}
 	for _, rq := range srv.Requests() {
 		if strings.Contains(rq.Path, "/comments/") || strings.Contains(rq.Path, "morechildren") {
@@ -224,10 +228,10 @@ func TestCrawlReplica(t *testing.T) {
 		{Platform: reaction.Reddit, Native: "hnew03", Thread: "k9new0", Parent: "k9new0", Author: "reader", Text: "Thanks & take care.", CreatedAt: newer.Add(time.Minute), Likes: 1},
 	}
 	d.Add(added...)
-	res = h.run(a, newer.Add(5*time.Minute))
+	res = h.Run(a, newer.Add(5*time.Minute))
 	noErrors(t, res)
 	var fresh []string
-	for _, r := range res.fresh {
+	for _, r := range res.Fresh {
 		fresh = append(fresh, r.ID)
 	}
 	sort.Strings(fresh)
@@ -237,7 +241,7 @@ func TestCrawlReplica(t *testing.T) {
 	}
 	threads["k9new0"] = true
 	all := expected(h, d, threads)
-	for _, r := range res.fresh {
+	for _, r := range res.Fresh {
 		compare(t, []reaction.Reaction{r}, map[string]reaction.Reaction{r.ID: all[r.ID]})
 	}
 }
@@ -261,23 +265,23 @@ func TestAuth(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Setenv(EnvClientID, tt.envID)
 			t.Setenv(EnvClientSecret, tt.envSecret)
-			h := newHarness(t, redditSource(ts, []string{"j2t1b2"}, nil))
-			res := h.run(&Adapter{ClientID: tt.id, ClientSecret: tt.secret}, fixtureNow)
+			h := sourcetest.New(t, storyID, redditSource(ts, []string{"j2t1b2"}, nil))
+			res := h.Run(&Adapter{ClientID: tt.id, ClientSecret: tt.secret}, fixtureNow)
 			if tt.wantErr == "" {
 				noErrors(t, res)
-				if len(res.emitted) != 2 {
-					t.Errorf("emitted %d reactions, want the post and its reply", len(res.emitted))
+				if len(res.Emitted) != 2 {
+					t.Errorf("emitted %d reactions, want the post and its reply", len(res.Emitted))
 				}
 				return
 			}
-			if !errors.Is(res.err, source.ErrBlocked) || !strings.Contains(res.err.Error(), tt.wantErr) {
-				t.Fatalf("Collect error = %v, want ErrBlocked saying %q", res.err, tt.wantErr)
+			if !errors.Is(res.Err, source.ErrBlocked) || !strings.Contains(res.Err.Error(), tt.wantErr) {
+				t.Fatalf("Collect error = %v, want ErrBlocked saying %q", res.Err, tt.wantErr)
 			}
-			if len(res.stats.blocked) == 0 {
+			if len(res.Stats.Blocks()) == 0 {
 				t.Error("no Stats.Blocked recorded")
 			}
-			if len(res.emitted) != 0 {
-				t.Errorf("emitted %d reactions while blocked", len(res.emitted))
+			if len(res.Emitted) != 0 {
+				t.Errorf("emitted %d reactions while blocked", len(res.Emitted))
 			}
 		})
 	}
@@ -287,11 +291,11 @@ func TestAuth(t *testing.T) {
 func TestExpiredToken(t *testing.T) {
 	d := replica.NewDataset(fixture(t)...)
 	_, ts := startReplica(t, d)
-	h := newHarness(t, redditSource(ts, []string{"j2t1b2"}, nil))
+	h := sourcetest.New(t, storyID, redditSource(ts, []string{"j2t1b2"}, nil))
 	a := &Adapter{ClientID: "test-app", ClientSecret: "s3cret", token: "revoked", expires: fixtureNow.Add(time.Hour)}
-	res := h.run(a, fixtureNow)
+	res := h.Run(a, fixtureNow)
 	noErrors(t, res)
-	if len(res.emitted) != 2 || a.token == "revoked" {
-		t.Errorf("emitted %d, token %q: want 2 and a new token", len(res.emitted), a.token)
+	if len(res.Emitted) != 2 || a.token == "revoked" {
+		t.Errorf("emitted %d, token %q: want 2 and a new token", len(res.Emitted), a.token)
 	}
 }
