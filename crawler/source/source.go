@@ -5,6 +5,7 @@ package source
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -86,7 +87,8 @@ type State interface {
 // items and new items by Emit. Adapters report errors and blocks.
 type Stats interface {
 	// Error records one error of a kind ("http_5xx", "parse", "not_found", …);
-	// kinds are a small fixed vocabulary: they become metric labels.
+	// kinds are a small fixed vocabulary: they become metric labels. See
+	// ErrorKind for the kinds every adapter shares.
 	Error(kind string, err error)
 	// Blocked records that an endpoint refused us (403, auth required).
 	Blocked(what string, err error)
@@ -102,7 +104,83 @@ var (
 	ErrRobots = errors.New("disallowed by robots.txt")
 	// ErrTooLarge is returned when a body exceeds the size limit.
 	ErrTooLarge = errors.New("response body too large")
+	// ErrParse marks an answer that arrived but cannot be read: JSON of
+	// another shape than the platform sends. Adapters wrap it
+	// (fmt.Errorf("…: %w", ErrParse)) or return a *ParseError, so that
+	// ErrorKind files the error as "parse".
+	ErrParse = errors.New("unexpected response shape")
 )
+
+// ParseError is an answer from URL (or an API method) that could not be
+// decoded; errors.Is(err, ErrParse) holds for it.
+type ParseError struct {
+	URL string
+	Err error
+}
+
+// Error names the URL and the decoding error.
+func (e *ParseError) Error() string { return fmt.Sprintf("parse %s: %v", e.URL, e.Err) }
+
+// Unwrap returns the decoding error.
+func (e *ParseError) Unwrap() error { return e.Err }
+
+// Is makes errors.Is(err, ErrParse) work.
+func (e *ParseError) Is(target error) bool { return target == ErrParse }
+
+// ErrorKind maps a failed request or answer to the error kinds all adapters
+// share. The kinds become metric labels, so the vocabulary is small and
+// fixed:
+//
+//	not_found     404 or 410 (ErrNotFound)
+//	robots        disallowed by robots.txt (ErrRobots)
+//	too_large     body over the size limit (ErrTooLarge)
+//	parse         an answer that cannot be read (ErrParse, *ParseError,
+//	              *json.SyntaxError, *json.UnmarshalTypeError)
+//	rate_limited  429 after the retries
+//	http_5xx      5xx after the retries
+//	http_4xx      any other non-2xx *HTTPError
+//	network       anything else (connection, TLS, timeout)
+//
+// A block (ErrBlocked) is not an error kind: it goes to Stats.Blocked (see
+// Report). Adapters that have kinds of their own ("truncated",
+// "bad_input", "deleted_unknown_time", …) check for them first and fall
+// back to ErrorKind.
+func ErrorKind(err error) string {
+	var he *HTTPError
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return "not_found"
+	case errors.Is(err, ErrRobots):
+		return "robots"
+	case errors.Is(err, ErrTooLarge):
+		return "too_large"
+	case errors.Is(err, ErrParse), errors.As(err, &se), errors.As(err, &te):
+		return "parse"
+	case errors.As(err, &he) && he.Status == http.StatusTooManyRequests:
+		return "rate_limited"
+	case errors.As(err, &he) && he.Status >= 500:
+		return "http_5xx"
+	case errors.As(err, &he):
+		return "http_4xx"
+	}
+	return "network"
+}
+
+// Report files the failure err of one request or item (what names it, as
+// in "topic 5600") so that the run can go on with the others: a block goes
+// to stats.Blocked and Report returns true; anything else goes to
+// stats.Error under ErrorKind. Whether the run must stop (its context is
+// done) is the caller's to decide before calling Report.
+func Report(stats Stats, what string, err error) (blocked bool) {
+	if errors.Is(err, ErrBlocked) {
+		stats.Blocked(what, err)
+		return true
+	}
+	stats.Error(ErrorKind(err), err)
+	return false
+}
 
 // HTTPError is a non-2xx response after retries.
 type HTTPError struct {

@@ -263,7 +263,7 @@ func (c *crawl) resolve(ctx context.Context, s string) (string, error) {
 			return "", fmt.Errorf("resolve handle: %w", err)
 		}
 		if !strings.HasPrefix(res.DID, "did:") {
-			return "", &parseError{url: "resolveHandle", err: errors.New("no did in the answer")}
+			return "", &source.ParseError{URL: "resolveHandle", Err: errors.New("no did in the answer")}
 		}
 		did = res.DID
 		c.dids[handle] = did
@@ -548,7 +548,7 @@ func (c *crawl) getJSON(ctx context.Context, u string, hdr map[string][]string, 
 		return err
 	}
 	if err := json.Unmarshal(resp.Body, v); err != nil {
-		return &parseError{url: u, err: err}
+		return &source.ParseError{URL: u, Err: err}
 	}
 	return nil
 }
@@ -562,14 +562,6 @@ func (c *crawl) record(what string, err error) {
 	}
 	c.env.Stats.Error(c.kind(err), err)
 }
-
-type parseError struct {
-	url string
-	err error
-}
-
-func (e *parseError) Error() string { return fmt.Sprintf("parse %s: %v", e.url, e.err) }
-func (e *parseError) Unwrap() error { return e.err }
 
 type inputError struct{ msg string }
 
@@ -590,30 +582,17 @@ func xrpcError(err error) string {
 	return body.Error
 }
 
-// kind maps an error to the small vocabulary of Stats kinds.
+// kind maps an error to a Stats kind: Bluesky's own first (bad_input, and
+// an XRPC NotFound answer, which comes as HTTP 400), then the shared ones.
 func (c *crawl) kind(err error) string {
-	var he *source.HTTPError
-	var pe *parseError
 	var ie *inputError
 	switch {
 	case errors.As(err, &ie):
 		return "bad_input"
-	case errors.Is(err, source.ErrNotFound) || xrpcError(err) == "NotFound":
+	case xrpcError(err) == "NotFound":
 		return "not_found"
-	case errors.As(err, &pe):
-		return "parse"
-	case errors.Is(err, source.ErrRobots):
-		return "robots"
-	case errors.Is(err, source.ErrTooLarge):
-		return "too_large"
-	case errors.As(err, &he) && he.Status == 429:
-		return "rate_limited"
-	case errors.As(err, &he) && he.Status >= 500:
-		return "http_5xx"
-	case errors.As(err, &he):
-		return "http_4xx"
 	}
-	return "network"
+	return source.ErrorKind(err)
 }
 
 func hashURI(uri string) uint64 {

@@ -221,7 +221,7 @@ func (s *searcher) session(ctx context.Context, method string, body []byte, bear
 		if err == nil {
 			err = errors.New("no accessJwt")
 		}
-		return nil, &parseError{url: method, err: err}
+		return nil, &source.ParseError{URL: method, Err: err}
 	}
 	return &session{access: res.AccessJwt, refresh: res.RefreshJwt, expires: jwtExpiry(res.AccessJwt)}, nil
 }

@@ -264,7 +264,7 @@ func (c *crawl) parentOf(ctx context.Context, ts *topicState, p post) (int64, er
 		if err == nil {
 			err = errors.New("post without id")
 		}
-		c.env.Stats.Error(errKind(err), fmt.Errorf("discourse: parent #%d in topic %s: %w", n, ts.id, err))
+		c.env.Stats.Error(source.ErrorKind(err), fmt.Errorf("discourse: parent #%d in topic %s: %w", n, ts.id, err))
 		ts.missing[n] = true
 		return ts.rootID, nil
 	}
@@ -339,18 +339,10 @@ func (c *crawl) getJSON(ctx context.Context, u string, v any) error {
 		return err
 	}
 	if err := json.Unmarshal(resp.Body, v); err != nil {
-		return &parseError{url: u, err: err}
+		return &source.ParseError{URL: u, Err: err}
 	}
 	return nil
 }
-
-type parseError struct {
-	url string
-	err error
-}
-
-func (e *parseError) Error() string { return fmt.Sprintf("parse %s: %v", e.url, e.err) }
-func (e *parseError) Unwrap() error { return e.err }
 
 // fail records err against what and returns nil, or returns the context's
 // error when the run was cancelled.
@@ -358,37 +350,8 @@ func (c *crawl) fail(ctx context.Context, what string, err error) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	err = fmt.Errorf("discourse: %s: %w", what, err)
-	switch {
-	case errors.Is(err, source.ErrBlocked):
-		c.env.Stats.Blocked(what, err)
-	default:
-		c.env.Stats.Error(errKind(err), err)
-	}
+	source.Report(c.env.Stats, what, fmt.Errorf("discourse: %s: %w", what, err))
 	return nil
-}
-
-// errKind maps an error to the small vocabulary of Stats kinds.
-func errKind(err error) string {
-	var he *source.HTTPError
-	var pe *parseError
-	switch {
-	case errors.Is(err, source.ErrNotFound):
-		return "not_found"
-	case errors.As(err, &pe):
-		return "parse"
-	case errors.Is(err, source.ErrRobots):
-		return "robots"
-	case errors.Is(err, source.ErrTooLarge):
-		return "too_large"
-	case errors.As(err, &he) && he.Status == 429:
-		return "rate_limited"
-	case errors.As(err, &he) && he.Status >= 500:
-		return "http_5xx"
-	case errors.As(err, &he):
-		return "http_4xx"
-	}
-	return "network"
 }
 
 // encodeIDs writes a set of ids compactly: sorted, the first in base 36,

@@ -33,7 +33,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -154,37 +153,10 @@ func (r *run) fail(what string, err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
-	if errors.Is(err, source.ErrBlocked) {
+	if source.Report(r.env.Stats, what, err) {
 		r.blocked++
-		r.env.Stats.Blocked(what, err)
-		return nil
 	}
-	r.env.Stats.Error(errorKind(err), err)
 	return nil
-}
-
-// errorKind maps an error to the Stats vocabulary.
-func errorKind(err error) string {
-	var he *source.HTTPError
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.Is(err, source.ErrNotFound):
-		return "not_found"
-	case errors.Is(err, source.ErrRobots):
-		return "robots"
-	case errors.Is(err, source.ErrTooLarge):
-		return "too_large"
-	case errors.As(err, &se), errors.As(err, &te):
-		return "parse"
-	case errors.As(err, &he) && he.Status == http.StatusTooManyRequests:
-		return "rate_limited"
-	case errors.As(err, &he) && he.Status >= 500:
-		return "http_5xx"
-	case errors.As(err, &he):
-		return "http_4xx"
-	}
-	return "network"
 }
 
 func (r *run) emit(re reaction.Reaction) error {

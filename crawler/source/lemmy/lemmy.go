@@ -156,7 +156,7 @@ func (c *crawl) loadLanguages(ctx context.Context) {
 	}
 	if err := c.getJSON(ctx, c.api+"/site", &site); err != nil {
 		if ctx.Err() == nil {
-			c.env.Stats.Error(errKind(err), fmt.Errorf("lemmy: site languages (languages left empty): %w", err))
+			c.env.Stats.Error(source.ErrorKind(err), fmt.Errorf("lemmy: site languages (languages left empty): %w", err))
 		}
 		return
 	}
@@ -442,7 +442,7 @@ func (c *crawl) parentOf(ctx context.Context, run *postRun, cv *commentView) (st
 	if err == nil {
 		err = errors.New("no ap_id")
 	}
-	c.env.Stats.Error(errKind(err), fmt.Errorf("lemmy: parent %d of comment %d (answering the post instead): %w", pid, cv.Comment.ID, err))
+	c.env.Stats.Error(source.ErrorKind(err), fmt.Errorf("lemmy: parent %d of comment %d (answering the post instead): %w", pid, cv.Comment.ID, err))
 	return run.rootID, nil
 }
 
@@ -479,18 +479,10 @@ func (c *crawl) getJSON(ctx context.Context, u string, v any) error {
 		return err
 	}
 	if err := json.Unmarshal(resp.Body, v); err != nil {
-		return &parseError{url: u, err: err}
+		return &source.ParseError{URL: u, Err: err}
 	}
 	return nil
 }
-
-type parseError struct {
-	url string
-	err error
-}
-
-func (e *parseError) Error() string { return fmt.Sprintf("parse %s: %v", e.url, e.err) }
-func (e *parseError) Unwrap() error { return e.err }
 
 // fail records err against what and returns nil, or the context's error
 // when the run was cancelled.
@@ -498,36 +490,8 @@ func (c *crawl) fail(ctx context.Context, what string, err error) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	err = fmt.Errorf("lemmy: %s: %w", what, err)
-	if errors.Is(err, source.ErrBlocked) {
-		c.env.Stats.Blocked(what, err)
-		return nil
-	}
-	c.env.Stats.Error(errKind(err), err)
+	source.Report(c.env.Stats, what, fmt.Errorf("lemmy: %s: %w", what, err))
 	return nil
-}
-
-// errKind maps an error to the small vocabulary of Stats kinds.
-func errKind(err error) string {
-	var he *source.HTTPError
-	var pe *parseError
-	switch {
-	case errors.Is(err, source.ErrNotFound):
-		return "not_found"
-	case errors.As(err, &pe):
-		return "parse"
-	case errors.Is(err, source.ErrRobots):
-		return "robots"
-	case errors.Is(err, source.ErrTooLarge):
-		return "too_large"
-	case errors.As(err, &he) && he.Status == 429:
-		return "rate_limited"
-	case errors.As(err, &he) && he.Status >= 500:
-		return "http_5xx"
-	case errors.As(err, &he):
-		return "http_4xx"
-	}
-	return "network"
 }
 
 // encodeIDs writes a set of ids compactly: sorted, the first in base 36,

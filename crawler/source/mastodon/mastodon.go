@@ -190,7 +190,7 @@ func (l *statusList) UnmarshalJSON(b []byte) error {
 		s := new(status)
 		err := json.Unmarshal(raw, s)
 		if err == nil && (s.ID == "" || s.URI == "") {
-			err = fmt.Errorf("no id or uri: %w", errShape)
+			err = fmt.Errorf("no id or uri: %w", source.ErrParse)
 		}
 		if err != nil {
 			l.bad = append(l.bad, fmt.Errorf("status %d of %d: %w", i+1, len(raws), err))
@@ -287,41 +287,11 @@ func (r *run) fail(what string, err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
-	if errors.Is(err, source.ErrBlocked) {
+	if source.Report(r.env.Stats, what, err) {
 		r.blocked++
-		r.env.Stats.Blocked(what, err)
-		return nil
 	}
-	r.env.Stats.Error(errorKind(err), err)
 	return nil
 }
-
-// errorKind maps an error to the Stats vocabulary.
-func errorKind(err error) string {
-	var he *source.HTTPError
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.Is(err, source.ErrNotFound):
-		return "not_found"
-	case errors.Is(err, source.ErrRobots):
-		return "robots"
-	case errors.Is(err, source.ErrTooLarge):
-		return "too_large"
-	case errors.As(err, &se), errors.As(err, &te), errors.Is(err, errShape):
-		return "parse"
-	case errors.As(err, &he) && he.Status == http.StatusTooManyRequests:
-		return "rate_limited"
-	case errors.As(err, &he) && he.Status >= 500:
-		return "http_5xx"
-	case errors.As(err, &he):
-		return "http_4xx"
-	}
-	return "network"
-}
-
-// errShape marks JSON that parses but is not the shape Mastodon sends.
-var errShape = errors.New("unexpected response shape")
 
 // idLess orders Mastodon ids (decimal strings) as numbers.
 func idLess(a, b string) bool {

@@ -43,7 +43,7 @@ func (r *run) missing(s *status) bool {
 // emitted with every reply below it, and watched for new ones.
 func (r *run) seed(ctx context.Context, s *status, threads *watched) error {
 	if s.ID == "" || s.URI == "" {
-		r.env.Stats.Error("parse", fmt.Errorf("mastodon: a status without id or uri: %w", errShape))
+		r.env.Stats.Error("parse", fmt.Errorf("mastodon: a status without id or uri: %w", source.ErrParse))
 		return nil
 	}
 	r.remember(s)

@@ -292,41 +292,11 @@ func (r *run) fail(what string, err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
-	if errors.Is(err, source.ErrBlocked) {
-		r.env.Stats.Blocked(what, err)
+	if source.Report(r.env.Stats, what, err) {
 		r.blockedCount++
-		return nil
 	}
-	r.env.Stats.Error(errorKind(err), err)
 	return nil
 }
-
-// errorKind maps an error to the Stats vocabulary.
-func errorKind(err error) string {
-	var he *source.HTTPError
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.Is(err, source.ErrNotFound):
-		return "not_found"
-	case errors.Is(err, source.ErrRobots):
-		return "robots"
-	case errors.Is(err, source.ErrTooLarge):
-		return "too_large"
-	case errors.As(err, &se), errors.As(err, &te), errors.Is(err, errShape):
-		return "parse"
-	case errors.As(err, &he) && he.Status == http.StatusTooManyRequests:
-		return "rate_limited"
-	case errors.As(err, &he) && he.Status >= 500:
-		return "http_5xx"
-	case errors.As(err, &he):
-		return "http_4xx"
-	}
-	return "network"
-}
-
-// errShape marks JSON that parses but is not the shape Reddit sends.
-var errShape = errors.New("unexpected response shape")
 
 func (r *run) emit(re reaction.Reaction) error {
 	if r.emitted[re.ID] {

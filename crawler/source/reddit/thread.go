@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/reactions-research/reactions/crawler/source"
 	"github.com/reactions-research/reactions/reaction"
 )
 
@@ -153,7 +154,7 @@ func (r *run) thread(ctx context.Context, article string) (numComments int64, co
 		return 0, false, r.fail("comments", fmt.Errorf("reddit: thread %s: %w", article, err))
 	}
 	if len(page) != 2 || len(page[0].Data.Children) == 0 || page[0].Data.Children[0].Kind != "t3" {
-		return 0, false, r.fail("comments", fmt.Errorf("reddit: thread %s: want an array of two Listings with the post first: %w", article, errShape))
+		return 0, false, r.fail("comments", fmt.Errorf("reddit: thread %s: want an array of two Listings with the post first: %w", article, source.ErrParse))
 	}
 	t.post = new(post)
 	if err := json.Unmarshal(page[0].Data.Children[0].Data, t.post); err != nil {
@@ -204,7 +205,7 @@ func (r *run) thread(ctx context.Context, article string) (numComments int64, co
 func (r *run) subThread(ctx context.Context, t *threadCrawl, m more) error {
 	parent, ok := strings.CutPrefix(m.ParentID, "t1_")
 	if !ok || parent == "" {
-		return fmt.Errorf("reddit: thread %s: continue stub with parent %q: %w", t.article, m.ParentID, errShape)
+		return fmt.Errorf("reddit: thread %s: continue stub with parent %q: %w", t.article, m.ParentID, source.ErrParse)
 	}
 	if t.asked["_"+parent] > 0 {
 		return nil
@@ -220,7 +221,7 @@ func (r *run) subThread(ctx context.Context, t *threadCrawl, m more) error {
 		return fmt.Errorf("reddit: thread %s below %s: %w", t.article, parent, err)
 	}
 	if len(page) != 2 {
-		return fmt.Errorf("reddit: thread %s below %s: want two Listings: %w", t.article, parent, errShape)
+		return fmt.Errorf("reddit: thread %s below %s: want two Listings: %w", t.article, parent, source.ErrParse)
 	}
 	// Reddit answers an unknown comment id with the whole thread: accept
 	// the answer only if it is the one comment asked for (a sub-thread's
@@ -228,7 +229,7 @@ func (r *run) subThread(ctx context.Context, t *threadCrawl, m more) error {
 	kids := page[1].Data.Children
 	var first comment
 	if len(kids) != 1 || kids[0].Kind != "t1" || json.Unmarshal(kids[0].Data, &first) != nil || first.ID != parent {
-		return fmt.Errorf("reddit: thread %s: the sub-thread of comment %s came back as another listing (comment gone?): %w", t.article, parent, errShape)
+		return fmt.Errorf("reddit: thread %s: the sub-thread of comment %s came back as another listing (comment gone?): %w", t.article, parent, source.ErrParse)
 	}
 	r.env.Stats.Page()
 	return t.walk(kids)
@@ -269,7 +270,7 @@ func (r *run) moreChildren(ctx context.Context, t *threadCrawl, m more) error {
 			return fmt.Errorf("reddit: thread %s: more comments: %w", t.article, err)
 		}
 		if len(ans.JSON.Errors) > 0 {
-			return fmt.Errorf("reddit: thread %s: more comments: Reddit says %s: %w", t.article, ans.JSON.Errors[0], errShape)
+			return fmt.Errorf("reddit: thread %s: more comments: Reddit says %s: %w", t.article, ans.JSON.Errors[0], source.ErrParse)
 		}
 		r.env.Stats.Page()
 		if err := t.walk(ans.JSON.Data.Things); err != nil {

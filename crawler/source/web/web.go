@@ -83,7 +83,6 @@ import (
 	"fmt"
 	"hash/maphash"
 	"log/slog"
-	"net/http"
 	"net/url"
 	"strings"
 
@@ -289,19 +288,11 @@ func (r *run) failed(u string, f *fetched, err error) error {
 		return nil
 	}
 	he := &source.HTTPError{URL: u, Status: f.status}
-	switch {
-	case errors.Is(he, source.ErrBlocked):
+	if errors.Is(he, source.ErrBlocked) {
 		r.env.Stats.Blocked(u, he)
 		return he
-	case errors.Is(he, source.ErrNotFound):
-		r.env.Stats.Error("not_found", he)
-	case f.status == http.StatusTooManyRequests:
-		r.env.Stats.Error("rate_limited", he)
-	case f.status >= 500:
-		r.env.Stats.Error("http_5xx", he)
-	default:
-		r.env.Stats.Error("http_4xx", he)
 	}
+	r.env.Stats.Error(source.ErrorKind(he), he)
 	return nil
 }
 
