@@ -65,12 +65,12 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/reactions-research/reactions/crawler/source"
+	"github.com/reactions-research/reactions/crawler/source/idset"
 	"github.com/reactions-research/reactions/reaction"
 )
 
@@ -285,8 +285,8 @@ type threadRun struct {
 func (c *crawl) thread(ctx context.Context, uri string) error {
 	env := c.env
 	key := "thread/" + uri
-	tr := &threadRun{root: uri, emitted: decodeHashes(env.State.Get(key + "/emitted")),
-		deleted: decodeHashes(env.State.Get(key + "/deleted")), queued: map[string]bool{uri: true}, queue: []string{uri}}
+	tr := &threadRun{root: uri, emitted: idset.Decode[uint64](env.State.Get(key + "/emitted")),
+		deleted: idset.Decode[uint64](env.State.Get(key + "/deleted")), queued: map[string]bool{uri: true}, queue: []string{uri}}
 	for len(tr.queue) > 0 {
 		q := tr.queue[0]
 		tr.queue = tr.queue[1:]
@@ -315,8 +315,8 @@ func (c *crawl) thread(ctx context.Context, uri string) error {
 			return err
 		}
 	}
-	env.State.Set(key+"/emitted", encodeHashes(tr.emitted))
-	env.State.Set(key+"/deleted", encodeHashes(tr.deleted))
+	env.State.Set(key+"/emitted", idset.Encode(tr.emitted))
+	env.State.Set(key+"/deleted", idset.Encode(tr.deleted))
 	env.Log.Info("bluesky thread read", "posts", tr.count, "requests", tr.requests, "blocked_so_far", c.blocked, "unknown_types_so_far", c.unknownType)
 	return nil
 }
@@ -599,44 +599,6 @@ func hashURI(uri string) uint64 {
 	h := fnv.New64a()
 	h.Write([]byte(uri))
 	return h.Sum64()
-}
-
-// encodeHashes writes a set of 64-bit hashes: sorted, the first in base 36,
-// then the differences, comma-separated.
-func encodeHashes(set map[uint64]bool) string {
-	hs := make([]uint64, 0, len(set))
-	for h := range set {
-		hs = append(hs, h)
-	}
-	slices.Sort(hs)
-	var b strings.Builder
-	prev := uint64(0)
-	for i, h := range hs {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(strconv.FormatUint(h-prev, 36))
-		prev = h
-	}
-	return b.String()
-}
-
-// decodeHashes reads encodeHashes' format as far as it is valid.
-func decodeHashes(s string) map[uint64]bool {
-	set := map[uint64]bool{}
-	if s == "" {
-		return set
-	}
-	prev := uint64(0)
-	for _, f := range strings.Split(s, ",") {
-		d, err := strconv.ParseUint(f, 36, 64)
-		if err != nil {
-			break
-		}
-		prev += d
-		set[prev] = true
-	}
-	return set
 }
 
 // sessions caches one session per PDS and account for the process, since

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/reactions-research/reactions/crawler/source"
+	"github.com/reactions-research/reactions/crawler/source/idset"
 )
 
 // searches runs every query of the source with one session.
@@ -58,7 +59,7 @@ func (s *searcher) query(ctx context.Context, q string) (stop bool, err error) {
 	if v := env.State.Get(key + "/newest"); v != "" {
 		newest, _ = time.Parse(time.RFC3339Nano, v)
 	}
-	recent := decodeHashes(env.State.Get(key + "/recent"))
+	recent := idset.Decode[uint64](env.State.Get(key + "/recent"))
 	var stopAt time.Time
 	if !newest.IsZero() {
 		stopAt = newest.Add(-searchOverlap)
@@ -138,7 +139,7 @@ func (s *searcher) query(ctx context.Context, q string) (stop bool, err error) {
 			}
 		}
 		env.State.Set(key+"/newest", maxAt.UTC().Format(time.RFC3339Nano))
-		env.State.Set(key+"/recent", encodeHashes(keep))
+		env.State.Set(key+"/recent", idset.Encode(keep))
 	}
 	env.Log.Info("bluesky search read", "emitted", emitted, "scanned", len(scanned))
 	return false, nil

@@ -40,12 +40,12 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/reactions-research/reactions/crawler/source"
+	"github.com/reactions-research/reactions/crawler/source/idset"
 	"github.com/reactions-research/reactions/reaction"
 )
 
@@ -159,7 +159,7 @@ func (c *crawl) topic(ctx context.Context, id string) error {
 		ts.rootID = page.PostStream.Stream[0]
 	}
 	stateKey := "topic/" + id + "/read"
-	read := decodeIDs(env.State.Get(stateKey))
+	read := idset.Decode[int64](env.State.Get(stateKey))
 	have := map[int64]post{}
 	for _, p := range page.PostStream.Posts {
 		have[p.ID] = p
@@ -215,7 +215,7 @@ func (c *crawl) topic(ctx context.Context, id string) error {
 				read[pid] = true
 			}
 		}
-		env.State.Set(stateKey, encodeIDs(read))
+		env.State.Set(stateKey, idset.Encode(read))
 	}
 	env.Log.Info("discourse topic read", "topic", id, "posts", len(page.PostStream.Stream),
 		"emitted", ts.emitted, "skipped_non_regular", ts.skipped, "deleted", ts.deleted,
@@ -352,43 +352,4 @@ func (c *crawl) fail(ctx context.Context, what string, err error) error {
 	}
 	source.Report(c.env.Stats, what, fmt.Errorf("discourse: %s: %w", what, err))
 	return nil
-}
-
-// encodeIDs writes a set of ids compactly: sorted, the first in base 36,
-// then the differences, comma-separated.
-func encodeIDs(set map[int64]bool) string {
-	ids := make([]int64, 0, len(set))
-	for id := range set {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	var b strings.Builder
-	prev := int64(0)
-	for i, id := range ids {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(strconv.FormatInt(id-prev, 36))
-		prev = id
-	}
-	return b.String()
-}
-
-// decodeIDs reads encodeIDs' format; a damaged value reads as far as it is
-// valid (the rest is simply read again).
-func decodeIDs(s string) map[int64]bool {
-	set := map[int64]bool{}
-	if s == "" {
-		return set
-	}
-	prev := int64(0)
-	for _, f := range strings.Split(s, ",") {
-		d, err := strconv.ParseInt(f, 36, 64)
-		if err != nil || d < 0 {
-			break
-		}
-		prev += d
-		set[prev] = true
-	}
-	return set
 }

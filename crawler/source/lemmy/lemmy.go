@@ -46,12 +46,12 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/reactions-research/reactions/crawler/source"
+	"github.com/reactions-research/reactions/crawler/source/idset"
 	"github.com/reactions-research/reactions/reaction"
 )
 
@@ -193,8 +193,8 @@ func (c *crawl) post(ctx context.Context, id string) error {
 		return nil
 	}
 	run := &postRun{id: id, rootID: reaction.MakeID(reaction.Lemmy, p.Post.APID), comments: map[int64]*commentView{},
-		emitted: decodeIDs(env.State.Get("post/" + id + "/emitted")),
-		deleted: decodeIDs(env.State.Get("post/" + id + "/deleted"))}
+		emitted: idset.Decode[int64](env.State.Get("post/" + id + "/emitted")),
+		deleted: idset.Decode[int64](env.State.Get("post/" + id + "/deleted"))}
 
 	// The post itself, id 0 in the emitted set.
 	deleted := p.Post.Deleted || p.Post.Removed
@@ -231,8 +231,8 @@ func (c *crawl) post(ctx context.Context, id string) error {
 			}
 		}
 	}
-	env.State.Set("post/"+id+"/emitted", encodeIDs(run.emitted))
-	env.State.Set("post/"+id+"/deleted", encodeIDs(run.deleted))
+	env.State.Set("post/"+id+"/emitted", idset.Encode(run.emitted))
+	env.State.Set("post/"+id+"/deleted", idset.Encode(run.deleted))
 	env.Log.Info("lemmy post read", "post", id, "comments", len(run.order), "emitted", emitted, "newly_deleted", newDeleted)
 	return nil
 }
@@ -492,43 +492,4 @@ func (c *crawl) fail(ctx context.Context, what string, err error) error {
 	}
 	source.Report(c.env.Stats, what, fmt.Errorf("lemmy: %s: %w", what, err))
 	return nil
-}
-
-// encodeIDs writes a set of ids compactly: sorted, the first in base 36,
-// then the differences, comma-separated.
-func encodeIDs(set map[int64]bool) string {
-	ids := make([]int64, 0, len(set))
-	for id := range set {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	var b strings.Builder
-	prev := int64(0)
-	for i, id := range ids {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(strconv.FormatInt(id-prev, 36))
-		prev = id
-	}
-	return b.String()
-}
-
-// decodeIDs reads encodeIDs' format; a damaged value reads as far as it is
-// valid (the rest is simply emitted again).
-func decodeIDs(s string) map[int64]bool {
-	set := map[int64]bool{}
-	if s == "" {
-		return set
-	}
-	prev := int64(0)
-	for _, f := range strings.Split(s, ",") {
-		d, err := strconv.ParseInt(f, 36, 64)
-		if err != nil || d < 0 {
-			break
-		}
-		prev += d
-		set[prev] = true
-	}
-	return set
 }
