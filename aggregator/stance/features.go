@@ -30,7 +30,7 @@ type FeatureConfig struct {
 
 // DefaultFeatures is the configuration of the shipped model.
 func DefaultFeatures() FeatureConfig {
-	return FeatureConfig{Words: true, Chars: true, Cues: true, Sentiment: true, WordScale: 1, CharScale: 1, CueScale: 1}
+	return FeatureConfig{Words: true, Chars: true, Cues: true, Sentiment: true, WordScale: 1, CharScale: 0.5, CueScale: 1}
 }
 
 // scratch is the per-call working memory of feature extraction, pooled so that
@@ -480,6 +480,9 @@ func (sc *scratch) extract(text string, subj *subjectInfo, fc *FeatureConfig) {
 	cs := fc.CueScale
 	if fc.Cues {
 		for c := cue(0); c < numCues; c++ {
+			if c == cueQuestion {
+				continue // only as question detection (mQStart)
+			}
 			if cueCnt[c] > 0 && c != cueHedge {
 				sc.add(mix(nsCue, uint64(c)), cs)
 				if sc.debug {

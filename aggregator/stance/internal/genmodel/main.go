@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/reactions-research/reactions/aggregator/stance"
 )
@@ -131,11 +132,24 @@ func main() {
 		c := stance.New(m)
 		st, p := c.Classify(*explain, *subject)
 		fmt.Printf("%s %.3f\n", st, p)
+		groups := map[string][3]float32{}
 		for i, x := range c.Explain(*explain, *subject) {
-			if i == 25 {
-				break
+			g := x.Feature
+			if k := strings.IndexByte(g, ':'); k > 0 {
+				g = g[:k]
 			}
-			fmt.Println(x)
+			s := groups[g]
+			for j := range s {
+				s[j] += x.Weights[j]
+			}
+			groups[g] = s
+			if i < 25 {
+				fmt.Println(x)
+			}
+		}
+		fmt.Println("by group (support, criticism, neutral):")
+		for g, s := range groups {
+			fmt.Printf("  %-12s %+.3f %+.3f %+.3f\n", g, s[0], s[1], s[2])
 		}
 	case *losoOwn:
 		_, per, err := stance.LeaveOneStoryOut(own, devEx, opts)
