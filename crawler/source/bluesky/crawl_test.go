@@ -1,41 +1,16 @@
 package bluesky_test
 
 import (
-	"context"
-	"io"
-	"log/slog"
 	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/reactions-research/reactions/crawler"
 	"github.com/reactions-research/reactions/crawler/replica"
 	"github.com/reactions-research/reactions/crawler/source/bluesky"
+	"github.com/reactions-research/reactions/crawler/source/sourcetest"
 	"github.com/reactions-research/reactions/reaction"
 	"github.com/reactions-research/reactions/story"
 )
-
-// memSink is an in-memory aggregator for crawler.Run.
-type memSink struct {
-	mu     sync.Mutex
-	stored []reaction.Reaction
-	runs   []reaction.CrawlRun
-}
-
-func (s *memSink) PutStory(context.Context, *story.Story) error { return nil }
-func (s *memSink) PutCrawlRun(_ context.Context, r reaction.CrawlRun) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.runs = append(s.runs, r)
-	return nil
-}
-func (s *memSink) Send(_ context.Context, rs []reaction.Reaction) (reaction.IngestResult, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.stored = append(s.stored, rs...)
-	return reaction.IngestResult{Accepted: len(rs)}, nil
-}
 
 // TestThroughCrawler runs the adapter inside the real crawler (polite
 // fetcher, state, batching) while the replica answers every 10th request
@@ -51,21 +26,10 @@ func TestThroughCrawler(t *testing.T) {
 	base := srv.URL + "/bluesky"
 	st := &story.Story{ID: "jack", Subject: []string{"Chrissy Teigen"}, Sources: []story.Source{{
 		Platform: reaction.Bluesky, BaseURL: base, PDSURL: base, Threads: roots(d), Search: []string{query}}}}
-	if err := st.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	authors, _ := reaction.NewPseudonymizer([]byte("test-secret-0123456789"), false)
-	cfg := crawler.Config{
-		StateDir: t.TempDir(), Authors: authors, RetryInitial: 10 * time.Millisecond,
-		Rates: map[reaction.Platform]string{reaction.Bluesky: crawler.Unlimited},
-		Log:   slog.New(slog.NewTextHandler(io.Discard, nil)),
-	}
-	sink := &memSink{}
-	runs, err := crawler.Run(context.Background(), cfg, st, sink, crawler.Once)
-	if err != nil {
-		t.Fatal(err)
-	}
-	compare(t, sink.stored, expected(t, d, authors))
+	c := sourcetest.NewCrawler(t, reaction.Bluesky)
+	authors := c.Config.Authors
+	runs := c.Run(st)
+	compare(t, c.Sink.Stored(), expected(t, d, authors))
 	if len(runs) != 1 || runs[0].ErrorKinds["not_found"] != 1 || runs[0].ErrorKinds["deleted_unknown_time"] != 1 || runs[0].Blocked != 0 {
 		t.Errorf("runs = %+v", runs)
 	}
@@ -78,11 +42,9 @@ func TestThroughCrawler(t *testing.T) {
 	if n429 == 0 {
 		t.Error("no 429 was answered: Retry-After was not exercised")
 	}
-	before := len(sink.stored)
-	if _, err := crawler.Run(context.Background(), cfg, st, sink, crawler.Once); err != nil {
-		t.Fatal(err)
-	}
-	if n := len(sink.stored) - before; n != 0 {
+	before := len(c.Sink.Stored())
+	c.Run(st)
+	if n := len(c.Sink.Stored()) - before; n != 0 {
 		t.Errorf("second run sent %d reactions, want 0", n)
 	}
 	t.Logf("%d reactions through %d requests, %d answered 429", before, len(s.Requests()), n429)

@@ -1,44 +1,20 @@
 package discourse_test
 
 import (
-	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/reactions-research/reactions/crawler"
 	"github.com/reactions-research/reactions/crawler/replica"
+	"github.com/reactions-research/reactions/crawler/source/sourcetest"
 	"github.com/reactions-research/reactions/reaction"
 	"github.com/reactions-research/reactions/story"
 )
-
-// memSink is an in-memory aggregator for crawler.Run.
-type memSink struct {
-	mu     sync.Mutex
-	stored []reaction.Reaction
-	runs   []reaction.CrawlRun
-}
-
-func (s *memSink) PutStory(context.Context, *story.Story) error { return nil }
-func (s *memSink) PutCrawlRun(_ context.Context, r reaction.CrawlRun) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.runs = append(s.runs, r)
-	return nil
-}
-func (s *memSink) Send(_ context.Context, rs []reaction.Reaction) (reaction.IngestResult, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.stored = append(s.stored, rs...)
-	return reaction.IngestResult{Accepted: len(rs)}, nil
-}
 
 // TestThroughCrawler runs the adapter inside the real crawler (polite
 // fetcher, state, batching) while the replica answers every 3rd request
@@ -52,21 +28,10 @@ func TestThroughCrawler(t *testing.T) {
 	base := srv.URL + "/discourse"
 	st := &story.Story{ID: "jack", Subject: []string{"Chrissy Teigen"}, Sources: []story.Source{{
 		Platform: reaction.Discourse, BaseURL: base, Topics: []string{"5512", "5600"}}}}
-	if err := st.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	authors, _ := reaction.NewPseudonymizer([]byte("test-secret-0123456789"), false)
-	cfg := crawler.Config{
-		StateDir: t.TempDir(), Authors: authors, RetryInitial: 10 * time.Millisecond,
-		Rates: map[reaction.Platform]string{reaction.Discourse: crawler.Unlimited},
-		Log:   slog.New(slog.NewTextHandler(io.Discard, nil)),
-	}
-	sink := &memSink{}
-	runs, err := crawler.Run(context.Background(), cfg, st, sink, crawler.Once)
-	if err != nil {
-		t.Fatal(err)
-	}
-	compare(t, sink.stored, expected(t, d, authors, base))
+	c := sourcetest.NewCrawler(t, reaction.Discourse)
+	authors := c.Config.Authors
+	runs := c.Run(st)
+	compare(t, c.Sink.Stored(), expected(t, d, authors, base))
 	if len(runs) != 1 || runs[0].Blocked != 1 || runs[0].Errors != 0 {
 		t.Errorf("runs = %+v, want one blocked topic and no errors", runs)
 	}
@@ -79,11 +44,9 @@ func TestThroughCrawler(t *testing.T) {
 	if n429 == 0 {
 		t.Error("no 429 was answered: Retry-After was not exercised")
 	}
-	before := len(sink.stored)
-	if _, err := crawler.Run(context.Background(), cfg, st, sink, crawler.Once); err != nil {
-		t.Fatal(err)
-	}
-	if n := len(sink.stored) - before; n != 0 {
+	before := len(c.Sink.Stored())
+	c.Run(st)
+	if n := len(c.Sink.Stored()) - before; n != 0 {
 		t.Errorf("second run sent %d reactions, want 0", n)
 	}
 }
@@ -124,28 +87,18 @@ func TestDiscourseRateLimit(t *testing.T) {
 
 	st := &story.Story{ID: "jack", Subject: []string{"Chrissy Teigen"}, Sources: []story.Source{{
 		Platform: reaction.Discourse, BaseURL: base, Topics: []string{"5512"}}}}
-	if err := st.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	authors, _ := reaction.NewPseudonymizer([]byte("test-secret-0123456789"), false)
-	cfg := crawler.Config{
-		StateDir: t.TempDir(), Authors: authors, RetryInitial: 10 * time.Millisecond, MaxRetryWait: 15 * time.Second,
-		Rates: map[reaction.Platform]string{reaction.Discourse: crawler.Unlimited},
-		Log:   slog.New(slog.NewTextHandler(io.Discard, nil)),
-	}
-	sink := &memSink{}
+	c := sourcetest.NewCrawler(t, reaction.Discourse)
+	c.Config.MaxRetryWait = 15 * time.Second
+	authors := c.Config.Authors
 	start := time.Now()
-	runs, err := crawler.Run(context.Background(), cfg, st, sink, crawler.Once)
-	if err != nil {
-		t.Fatal(err)
-	}
+	runs := c.Run(st)
 	want := expected(t, d, authors, base)
 	for id, r := range want {
 		if strings.Contains(r.URL, "/p/9000") { // the private topic is not asked for here
 			delete(want, id)
 		}
 	}
-	compare(t, sink.stored, want)
+	compare(t, c.Sink.Stored(), want)
 	if len(runs) != 1 || runs[0].Errors != 0 {
 		t.Errorf("runs = %+v", runs)
 	}

@@ -1,17 +1,12 @@
 package hackernews
 
 import (
-	"context"
-	"io"
-	"log/slog"
 	"net/http/httptest"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/reactions-research/reactions/crawler"
 	"github.com/reactions-research/reactions/crawler/replica"
 	"github.com/reactions-research/reactions/crawler/source/sourcetest"
 	"github.com/reactions-research/reactions/reaction"
@@ -231,20 +226,6 @@ func TestWindow(t *testing.T) {
 	compare(t, res.Emitted, expected(h.Authors, d, map[string]bool{"24651300": true}))
 }
 
-type memSink struct {
-	mu     sync.Mutex
-	stored []reaction.Reaction
-}
-
-func (s *memSink) PutStory(context.Context, *story.Story) error         { return nil }
-func (s *memSink) PutCrawlRun(context.Context, reaction.CrawlRun) error { return nil }
-func (s *memSink) Send(_ context.Context, rs []reaction.Reaction) (reaction.IngestResult, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.stored = append(s.stored, rs...)
-	return reaction.IngestResult{Accepted: len(rs)}, nil
-}
-
 // TestThroughCrawler runs the adapter in the real crawler while the
 // replica answers every 2nd request with 429 and Retry-After.
 func TestThroughCrawler(t *testing.T) {
@@ -253,24 +234,13 @@ func TestThroughCrawler(t *testing.T) {
 	srv := replica.New(d, replica.Options{RateLimitEvery: 2, RetryAfter: time.Second})
 	ts := startReplica(t, srv)
 	st := &story.Story{ID: "jack", Subject: []string{"Chrissy Teigen"}, Sources: []story.Source{hnSource(ts, []string{"24651234"}, []string{"teigen"})}}
-	if err := st.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	authors, _ := reaction.NewPseudonymizer([]byte("test-secret-0123456789"), false)
-	cfg := crawler.Config{
-		StateDir: t.TempDir(), Authors: authors, RetryInitial: 10 * time.Millisecond,
-		Rates: map[reaction.Platform]string{reaction.HackerNews: crawler.Unlimited},
-		Log:   slog.New(slog.NewTextHandler(io.Discard, nil)),
-	}
-	sink := &memSink{}
-	runs, err := crawler.Run(context.Background(), cfg, st, sink, crawler.Once)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := sourcetest.NewCrawler(t, reaction.HackerNews)
+	authors := c.Config.Authors
+	runs := c.Run(st)
 	if len(runs) != 1 || runs[0].Status != reaction.RunOK {
 		t.Fatalf("runs = %+v", runs)
 	}
-	compare(t, sink.stored, expected(authors, d, storiesOf(items, []string{"24651234"}, "teigen")))
+	compare(t, c.Sink.Stored(), expected(authors, d, storiesOf(items, []string{"24651234"}, "teigen")))
 	n429 := 0
 	for _, rq := range srv.Requests() {
 		if rq.Status == 429 {

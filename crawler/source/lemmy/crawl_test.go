@@ -1,40 +1,15 @@
 package lemmy_test
 
 import (
-	"context"
-	"io"
-	"log/slog"
 	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/reactions-research/reactions/crawler"
 	"github.com/reactions-research/reactions/crawler/replica"
+	"github.com/reactions-research/reactions/crawler/source/sourcetest"
 	"github.com/reactions-research/reactions/reaction"
 	"github.com/reactions-research/reactions/story"
 )
-
-// memSink is an in-memory aggregator for crawler.Run.
-type memSink struct {
-	mu     sync.Mutex
-	stored []reaction.Reaction
-	runs   []reaction.CrawlRun
-}
-
-func (s *memSink) PutStory(context.Context, *story.Story) error { return nil }
-func (s *memSink) PutCrawlRun(_ context.Context, r reaction.CrawlRun) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.runs = append(s.runs, r)
-	return nil
-}
-func (s *memSink) Send(_ context.Context, rs []reaction.Reaction) (reaction.IngestResult, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.stored = append(s.stored, rs...)
-	return reaction.IngestResult{Accepted: len(rs)}, nil
-}
 
 // TestThroughCrawler runs the adapter inside the real crawler (polite
 // fetcher, state, batching) while the replica answers every 5th request
@@ -48,21 +23,10 @@ func TestThroughCrawler(t *testing.T) {
 	base := srv.URL + "/lemmy"
 	st := &story.Story{ID: "jack", Subject: []string{"Chrissy Teigen"}, Sources: []story.Source{{
 		Platform: reaction.Lemmy, BaseURL: base, Posts: []string{"1820033", "1820099"}}}}
-	if err := st.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	authors, _ := reaction.NewPseudonymizer([]byte("test-secret-0123456789"), false)
-	cfg := crawler.Config{
-		StateDir: t.TempDir(), Authors: authors, RetryInitial: 10 * time.Millisecond,
-		Rates: map[reaction.Platform]string{reaction.Lemmy: crawler.Unlimited},
-		Log:   slog.New(slog.NewTextHandler(io.Discard, nil)),
-	}
-	sink := &memSink{}
-	runs, err := crawler.Run(context.Background(), cfg, st, sink, crawler.Once)
-	if err != nil {
-		t.Fatal(err)
-	}
-	compare(t, sink.stored, expected(t, d, authors))
+	c := sourcetest.NewCrawler(t, reaction.Lemmy)
+	authors := c.Config.Authors
+	runs := c.Run(st)
+	compare(t, c.Sink.Stored(), expected(t, d, authors))
 	if len(runs) != 1 || runs[0].Blocked != 0 || runs[0].Errors != 0 {
 		t.Errorf("runs = %+v, want no blocks and no errors", runs)
 	}
@@ -75,11 +39,9 @@ func TestThroughCrawler(t *testing.T) {
 	if n429 == 0 {
 		t.Error("no 429 was answered: Retry-After was not exercised")
 	}
-	before := len(sink.stored)
-	if _, err := crawler.Run(context.Background(), cfg, st, sink, crawler.Once); err != nil {
-		t.Fatal(err)
-	}
-	if n := len(sink.stored) - before; n != 0 {
+	before := len(c.Sink.Stored())
+	c.Run(st)
+	if n := len(c.Sink.Stored()) - before; n != 0 {
 		t.Errorf("second run sent %d reactions, want 0", n)
 	}
 }

@@ -1,19 +1,14 @@
 package mastodon
 
 import (
-	"context"
-	"io"
-	"log/slog"
 	"net/http/httptest"
 	"net/url"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/reactions-research/reactions/crawler"
 	"github.com/reactions-research/reactions/crawler/replica"
 	"github.com/reactions-research/reactions/crawler/source/sourcetest"
 	"github.com/reactions-research/reactions/reaction"
@@ -302,20 +297,6 @@ func TestGoneStatus(t *testing.T) {
 	compare(t, res.Emitted, expected(h.Authors, d, reachable(d, "no-such-tag", column)))
 }
 
-type memSink struct {
-	mu     sync.Mutex
-	stored []reaction.Reaction
-}
-
-func (s *memSink) PutStory(context.Context, *story.Story) error         { return nil }
-func (s *memSink) PutCrawlRun(context.Context, reaction.CrawlRun) error { return nil }
-func (s *memSink) Send(_ context.Context, rs []reaction.Reaction) (reaction.IngestResult, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.stored = append(s.stored, rs...)
-	return reaction.IngestResult{Accepted: len(rs)}, nil
-}
-
 // TestThroughCrawler runs the adapter in the real crawler while the
 // replica answers every 4th request with 429 and Retry-After.
 func TestThroughCrawler(t *testing.T) {
@@ -325,24 +306,13 @@ func TestThroughCrawler(t *testing.T) {
 	ts := startReplica(t, srv)
 	column := byAuthor(items, "columnist@press.example")
 	st := &story.Story{ID: "jack", Subject: []string{"Chrissy Teigen"}, Sources: []story.Source{mastodonSource(ts, []string{"ChrissyTeigen"}, []string{column})}}
-	if err := st.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	authors, _ := reaction.NewPseudonymizer([]byte("test-secret-0123456789"), false)
-	cfg := crawler.Config{
-		StateDir: t.TempDir(), Authors: authors, RetryInitial: 10 * time.Millisecond,
-		Rates: map[reaction.Platform]string{reaction.Mastodon: crawler.Unlimited},
-		Log:   slog.New(slog.NewTextHandler(io.Discard, nil)),
-	}
-	sink := &memSink{}
-	runs, err := crawler.Run(context.Background(), cfg, st, sink, crawler.Once)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := sourcetest.NewCrawler(t, reaction.Mastodon)
+	authors := c.Config.Authors
+	runs := c.Run(st)
 	if len(runs) != 1 || runs[0].Status != reaction.RunOK {
 		t.Fatalf("runs = %+v", runs)
 	}
-	compare(t, sink.stored, expected(authors, d, reachable(d, replica.MastodonFixtureTag, column)))
+	compare(t, c.Sink.Stored(), expected(authors, d, reachable(d, replica.MastodonFixtureTag, column)))
 	n429 := 0
 	for _, rq := range srv.Requests() {
 		if rq.Status == 429 {
@@ -352,7 +322,7 @@ func TestThroughCrawler(t *testing.T) {
 	if n429 == 0 {
 		t.Error("no 429 was answered: Retry-After was not exercised")
 	}
-	t.Logf("%d reactions, %d requests, %d answered 429", len(sink.stored), len(srv.Requests()), n429)
+	t.Logf("%d reactions, %d requests, %d answered 429", len(c.Sink.Stored()), len(srv.Requests()), n429)
 }
 
 // TestWideThread: 70 direct replies. Without a token a context shows 60
