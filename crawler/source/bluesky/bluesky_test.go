@@ -60,44 +60,6 @@ func expected(t *testing.T, d *replica.Dataset, authors *reaction.Pseudonymizer,
 	return want
 }
 
-func compare(t *testing.T, got []reaction.Reaction, want map[string]reaction.Reaction) {
-	t.Helper()
-	seen := map[string]bool{}
-	for _, g := range got {
-		if seen[g.ID] {
-			t.Errorf("%s emitted twice", g.ID)
-			continue
-		}
-		seen[g.ID] = true
-		w, ok := want[g.ID]
-		if !ok {
-			t.Errorf("%s emitted but not expected (text %q)", g.ID, g.Text)
-			continue
-		}
-		g.Normalize()
-		w.Normalize()
-		type f struct {
-			name      string
-			got, want any
-		}
-		for _, c := range []f{
-			{"parent_id", g.ParentID, w.ParentID}, {"root_id", g.RootID, w.RootID}, {"url", g.URL, w.URL},
-			{"created_at", g.CreatedAt, w.CreatedAt}, {"text", g.Text, w.Text}, {"lang", g.Lang, w.Lang},
-			{"likes", g.Likes, w.Likes}, {"replies", g.Replies, w.Replies}, {"deleted", g.Deleted, w.Deleted},
-			{"author", g.Author, w.Author},
-		} {
-			if c.got != c.want {
-				t.Errorf("%s: %s = %#v, want %#v", g.ID, c.name, c.got, c.want)
-			}
-		}
-	}
-	for id, w := range want {
-		if !seen[id] {
-			t.Errorf("%s missing (text %q)", id, w.Text)
-		}
-	}
-}
-
 // roots returns the thread URIs of every root of d; the first in handle
 // form, to be resolved.
 func roots(d *replica.Dataset) []string {
@@ -133,7 +95,7 @@ func TestCrawlReplica(t *testing.T) {
 		Threads: roots(d), Search: []string{query}})
 
 	got, st := h.MustRun(&bluesky.Adapter{})
-	compare(t, got, expected(t, d, h.Authors))
+	sourcetest.Compare(t, got, expected(t, d, h.Authors))
 	if k := st.Kinds(); k["not_found"] != 1 || k["deleted_unknown_time"] != 1 || len(k) != 2 {
 		t.Errorf("error kinds = %v, want not_found (the deleted root) and deleted_unknown_time, once each: %v", k, st.Errors())
 	}
@@ -183,7 +145,7 @@ func TestCrawlReplica(t *testing.T) {
 		d.Add(added...)
 		d.Add(gone)
 		again, _ := h.MustRun(&bluesky.Adapter{})
-		compare(t, again, expected(t, d, h.Authors, append(added, gone)...))
+		sourcetest.Compare(t, again, expected(t, d, h.Authors, append(added, gone)...))
 	})
 }
 
@@ -216,7 +178,7 @@ func TestSearchHitThreads(t *testing.T) {
 			want = append(want, it)
 		}
 	}
-	compare(t, got, expected(t, d, h.Authors, want...))
+	sourcetest.Compare(t, got, expected(t, d, h.Authors, want...))
 }
 
 func hasTag(it replica.Item, q string) bool {
@@ -278,7 +240,7 @@ func TestSearchRefused(t *testing.T) {
 					delete(want, id)
 				}
 			}
-			compare(t, got, want)
+			sourcetest.Compare(t, got, want)
 			if len(got) < 50 {
 				t.Errorf("only %d reactions from the thread", len(got))
 			}
@@ -303,7 +265,7 @@ func TestRateLimited(t *testing.T) {
 			items = append(items, it)
 		}
 	}
-	compare(t, got, expected(t, d, h.Authors, items...))
+	sourcetest.Compare(t, got, expected(t, d, h.Authors, items...))
 	if k := st.Kinds(); k["deleted_unknown_time"] != 1 || len(k) != 1 {
 		t.Errorf("error kinds = %v", k)
 	}

@@ -31,7 +31,7 @@ func TestThroughCrawler(t *testing.T) {
 	c := sourcetest.NewCrawler(t, reaction.Discourse)
 	authors := c.Config.Authors
 	runs := c.Run(st)
-	compare(t, c.Sink.Stored(), expected(t, d, authors, base))
+	sourcetest.Compare(t, c.Sink.Stored(), expected(t, d, authors, base))
 	if len(runs) != 1 || runs[0].Blocked != 1 || runs[0].Errors != 0 {
 		t.Errorf("runs = %+v, want one blocked topic and no errors", runs)
 	}
@@ -98,7 +98,7 @@ func TestDiscourseRateLimit(t *testing.T) {
 			delete(want, id)
 		}
 	}
-	compare(t, c.Sink.Stored(), want)
+	sourcetest.Compare(t, c.Sink.Stored(), want)
 	if len(runs) != 1 || runs[0].Errors != 0 {
 		t.Errorf("runs = %+v", runs)
 	}

@@ -55,46 +55,6 @@ func expected(t *testing.T, d *replica.Dataset, authors *reaction.Pseudonymizer,
 	return want
 }
 
-// compare checks got against want: every reaction, every field the crawler
-// fills, nothing missing, nothing duplicated.
-func compare(t *testing.T, got []reaction.Reaction, want map[string]reaction.Reaction) {
-	t.Helper()
-	seen := map[string]bool{}
-	for _, g := range got {
-		if seen[g.ID] {
-			t.Errorf("%s emitted twice", g.ID)
-			continue
-		}
-		seen[g.ID] = true
-		w, ok := want[g.ID]
-		if !ok {
-			t.Errorf("%s emitted but not in the ground truth", g.ID)
-			continue
-		}
-		g.Normalize()
-		w.Normalize()
-		type f struct {
-			name      string
-			got, want any
-		}
-		for _, c := range []f{
-			{"parent_id", g.ParentID, w.ParentID}, {"root_id", g.RootID, w.RootID}, {"url", g.URL, w.URL},
-			{"created_at", g.CreatedAt, w.CreatedAt}, {"text", g.Text, w.Text}, {"lang", g.Lang, w.Lang},
-			{"likes", g.Likes, w.Likes}, {"replies", g.Replies, w.Replies}, {"deleted", g.Deleted, w.Deleted},
-			{"author", g.Author, w.Author},
-		} {
-			if c.got != c.want {
-				t.Errorf("%s: %s = %#v, want %#v", g.ID, c.name, c.got, c.want)
-			}
-		}
-	}
-	for id := range want {
-		if !seen[id] {
-			t.Errorf("%s missing", id)
-		}
-	}
-}
-
 func TestCrawlReplica(t *testing.T) {
 	d := replica.NewDataset(fixture(t)...)
 	srv := httptest.NewServer(replica.New(d, replica.Options{}))
@@ -105,7 +65,7 @@ func TestCrawlReplica(t *testing.T) {
 
 	got, st := h.MustRun(&discourse.Adapter{})
 	want := expected(t, d, h.Authors, base)
-	compare(t, got, want)
+	sourcetest.Compare(t, got, want)
 	if len(got) < 40 {
 		t.Errorf("only %d reactions from a 47-post topic", len(got))
 	}
@@ -164,7 +124,7 @@ func TestCrawlReplica(t *testing.T) {
 			r := replica.Platforms()[reaction.Discourse].Expect(d, it)
 			want[r.ID] = all[r.ID]
 		}
-		compare(t, again, want)
+		sourcetest.Compare(t, again, want)
 	})
 }
 
@@ -176,7 +136,7 @@ func TestRateLimited(t *testing.T) {
 	base := srv.URL + "/discourse"
 	h := sourcetest.New(t, storyID, story.Source{Platform: reaction.Discourse, BaseURL: base, Topics: []string{"5512"}})
 	got, st := h.MustRun(&discourse.Adapter{})
-	compare(t, got, expected(t, d, h.Authors, base))
+	sourcetest.Compare(t, got, expected(t, d, h.Authors, base))
 	if len(st.Errors()) != 0 {
 		t.Errorf("errors: %v", st.Errors())
 	}

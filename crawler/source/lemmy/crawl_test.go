@@ -26,7 +26,7 @@ func TestThroughCrawler(t *testing.T) {
 	c := sourcetest.NewCrawler(t, reaction.Lemmy)
 	authors := c.Config.Authors
 	runs := c.Run(st)
-	compare(t, c.Sink.Stored(), expected(t, d, authors))
+	sourcetest.Compare(t, c.Sink.Stored(), expected(t, d, authors))
 	if len(runs) != 1 || runs[0].Blocked != 0 || runs[0].Errors != 0 {
 		t.Errorf("runs = %+v, want no blocks and no errors", runs)
 	}

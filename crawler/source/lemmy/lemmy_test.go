@@ -55,44 +55,6 @@ func expected(t *testing.T, d *replica.Dataset, authors *reaction.Pseudonymizer,
 	return want
 }
 
-func compare(t *testing.T, got []reaction.Reaction, want map[string]reaction.Reaction) {
-	t.Helper()
-	seen := map[string]bool{}
-	for _, g := range got {
-		if seen[g.ID] {
-			t.Errorf("%s emitted twice", g.ID)
-			continue
-		}
-		seen[g.ID] = true
-		w, ok := want[g.ID]
-		if !ok {
-			t.Errorf("%s emitted but not expected", g.ID)
-			continue
-		}
-		g.Normalize()
-		w.Normalize()
-		type f struct {
-			name      string
-			got, want any
-		}
-		for _, c := range []f{
-			{"parent_id", g.ParentID, w.ParentID}, {"root_id", g.RootID, w.RootID}, {"url", g.URL, w.URL},
-			{"created_at", g.CreatedAt, w.CreatedAt}, {"text", g.Text, w.Text}, {"lang", g.Lang, w.Lang},
-			{"likes", g.Likes, w.Likes}, {"replies", g.Replies, w.Replies}, {"deleted", g.Deleted, w.Deleted},
-			{"author", g.Author, w.Author},
-		} {
-			if c.got != c.want {
-				t.Errorf("%s: %s = %#v, want %#v", g.ID, c.name, c.got, c.want)
-			}
-		}
-	}
-	for id := range want {
-		if !seen[id] {
-			t.Errorf("%s missing", id)
-		}
-	}
-}
-
 func TestCrawlReplica(t *testing.T) {
 	d := replica.NewDataset(fixture(t)...)
 	srv := httptest.NewServer(replica.New(d, replica.Options{}))
@@ -101,7 +63,7 @@ func TestCrawlReplica(t *testing.T) {
 		Posts: []string{"1820033", "1820099", "777"}})
 
 	got, st := h.MustRun(&lemmy.Adapter{})
-	compare(t, got, expected(t, d, h.Authors))
+	sourcetest.Compare(t, got, expected(t, d, h.Authors))
 	if len(got) != 132 {
 		t.Errorf("%d reactions, want 132 (2 posts, 130 comments)", len(got))
 	}
@@ -146,7 +108,7 @@ func TestCrawlReplica(t *testing.T) {
 		again, _ := h.MustRun(&lemmy.Adapter{})
 		// The new comments' ancestors' counts changed too, but only new
 		// and newly deleted comments are emitted.
-		compare(t, again, expected(t, d, h.Authors, append(added, gone)...))
+		sourcetest.Compare(t, again, expected(t, d, h.Authors, append(added, gone)...))
 	})
 }
 
@@ -159,7 +121,7 @@ func TestRateLimited(t *testing.T) {
 	got, st := h.MustRun(&lemmy.Adapter{})
 	want := expected(t, d, h.Authors)
 	delete(want, "lemmy:https://lemmy.example/post/1820099")
-	compare(t, got, want)
+	sourcetest.Compare(t, got, want)
 	if len(st.Errors()) != 0 {
 		t.Errorf("errors: %v", st.Errors())
 	}

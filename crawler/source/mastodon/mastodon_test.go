@@ -3,7 +3,6 @@ package mastodon
 import (
 	"net/http/httptest"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -108,54 +107,6 @@ func expected(authors *reaction.Pseudonymizer, d *replica.Dataset, natives map[s
 	return want
 }
 
-// compare checks got against want: each reaction once, field by field,
-// nothing missing, nothing extra.
-func compare(t *testing.T, got []reaction.Reaction, want map[string]reaction.Reaction) {
-	t.Helper()
-	seen := map[string]int{}
-	for _, r := range got {
-		seen[r.ID]++
-		if seen[r.ID] == 2 {
-			t.Errorf("%s emitted more than once", r.ID)
-		}
-		w, ok := want[r.ID]
-		if !ok {
-			t.Errorf("unexpected reaction %s (%q)", r.ID, r.Text)
-			continue
-		}
-		type field struct {
-			name      string
-			got, want any
-		}
-		for _, f := range []field{
-			{"parent_id", r.ParentID, w.ParentID},
-			{"root_id", r.RootID, w.RootID},
-			{"url", r.URL, w.URL},
-			{"created_at", r.CreatedAt.UTC(), w.CreatedAt.UTC()},
-			{"text", r.Text, w.Text},
-			{"lang", r.Lang, w.Lang},
-			{"likes", r.Likes, w.Likes},
-			{"replies", r.Replies, w.Replies},
-			{"deleted", r.Deleted, w.Deleted},
-			{"author", r.Author, w.Author},
-		} {
-			if f.got != f.want {
-				t.Errorf("%s: %s = %#v, want %#v", r.ID, f.name, f.got, f.want)
-			}
-		}
-	}
-	var missing []string
-	for id := range want {
-		if seen[id] == 0 {
-			missing = append(missing, id)
-		}
-	}
-	sort.Strings(missing)
-	if len(missing) > 0 {
-		t.Errorf("%d reactions missing, e.g. %v", len(missing), missing[:min(5, len(missing))])
-	}
-}
-
 func noErrors(t *testing.T, res sourcetest.Result) {
 	t.Helper()
 	if res.Err != nil {
@@ -182,7 +133,7 @@ func TestCrawlReplica(t *testing.T) {
 	res := h.Run(a, fixtureNow)
 	noErrors(t, res)
 	want := expected(h.Authors, d, reachable(d, replica.MastodonFixtureTag, column))
-	compare(t, res.Emitted, want)
+	sourcetest.Compare(t, res.Emitted, want)
 	if len(want) < 150 {
 		t.Fatalf("fixture too small: %d reactions", len(want))
 	}
@@ -265,7 +216,7 @@ func TestCrawlReplica(t *testing.T) {
 	}
 	all := expected(h.Authors, d, reachable(d, replica.MastodonFixtureTag, column))
 	for _, r := range res.Fresh {
-		compare(t, []reaction.Reaction{r}, map[string]reaction.Reaction{r.ID: all[r.ID]})
+		sourcetest.Compare(t, []reaction.Reaction{r}, map[string]reaction.Reaction{r.ID: all[r.ID]})
 	}
 	prev := 0
 	for _, rq := range srv.Requests() {
@@ -294,7 +245,7 @@ func TestGoneStatus(t *testing.T) {
 	if len(res.Stats.Errors()) != 1 || !strings.HasPrefix(res.Stats.Errors()[0], "not_found: ") {
 		t.Errorf("errors = %v, want one not_found", res.Stats.Errors())
 	}
-	compare(t, res.Emitted, expected(h.Authors, d, reachable(d, "no-such-tag", column)))
+	sourcetest.Compare(t, res.Emitted, expected(h.Authors, d, reachable(d, "no-such-tag", column)))
 }
 
 // TestThroughCrawler runs the adapter in the real crawler while the
@@ -312,7 +263,7 @@ func TestThroughCrawler(t *testing.T) {
 	if len(runs) != 1 || runs[0].Status != reaction.RunOK {
 		t.Fatalf("runs = %+v", runs)
 	}
-	compare(t, c.Sink.Stored(), expected(authors, d, reachable(d, replica.MastodonFixtureTag, column)))
+	sourcetest.Compare(t, c.Sink.Stored(), expected(authors, d, reachable(d, replica.MastodonFixtureTag, column)))
 	n429 := 0
 	for _, rq := range srv.Requests() {
 		if rq.Status == 429 {

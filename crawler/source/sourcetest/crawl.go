@@ -14,8 +14,7 @@ import (
 )
 
 // Sink is an in-memory crawler.Sink that accepts every batch and keeps
-// the reactions. The zero
-// value is ready to use.
+// the reactions. The zero value is ready to use.
 type Sink struct {
 	mu     sync.Mutex
 	stored []reaction.Reaction
