@@ -3,7 +3,6 @@ package hackernews
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -14,8 +13,6 @@ import (
 	"github.com/reactions-research/reactions/reaction"
 	"github.com/reactions-research/reactions/story"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden.json")
 
 // TestGolden crawls a recorded items/<id> payload (the shape of sources.md
 // §2.1: a deleted comment with author and text null that still has a
@@ -47,20 +44,7 @@ func TestGolden(t *testing.T) {
 	if err := enc.Encode(res.Emitted); err != nil {
 		t.Fatal(err)
 	}
-	got := buf.Bytes()
-	const golden = "testdata/items_41234567.golden.json"
-	if *update {
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("reactions differ from %s:\n%s", golden, got)
-	}
+	sourcetest.Golden(t, "testdata/items_41234567.golden.json", buf.Bytes())
 }
 
 // TestMalformedNode: one unreadable reply costs only its own subtree.

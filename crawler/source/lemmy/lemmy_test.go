@@ -2,7 +2,6 @@ package lemmy_test
 
 import (
 	"encoding/json"
-	"flag"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -21,8 +20,6 @@ import (
 
 // storyID is the id of the story the harness runs.
 const storyID = "teigen-legend-loss"
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 func fixture(t *testing.T) []replica.Item {
 	t.Helper()
@@ -171,19 +168,7 @@ func TestGolden(t *testing.T) {
 			}
 			b, _ := json.MarshalIndent(got, "", "  ")
 			b = append(b, '\n')
-			golden := filepath.Join(dir, "want.json")
-			if *update {
-				if err := os.WriteFile(golden, b, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			wantB, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if string(wantB) != string(b) {
-				t.Errorf("reactions differ from %s:\n%s", golden, b)
-			}
+			sourcetest.Golden(t, filepath.Join(dir, "want.json"), b)
 			k := st.Kinds()
 			if len(k) != len(tc.kinds) {
 				t.Errorf("error kinds = %v, want %v", k, tc.kinds)

@@ -3,7 +3,6 @@ package mastodon
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -14,8 +13,6 @@ import (
 	"github.com/reactions-research/reactions/reaction"
 	"github.com/reactions-research/reactions/story"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden.json")
 
 // TestGolden crawls recorded payloads in the shapes of sources.md §3.3 (a
 // remote status with an ellipsis link, a reply with a content warning and
@@ -52,19 +49,7 @@ func TestGolden(t *testing.T) {
 	if err := enc.Encode(res.Emitted); err != nil {
 		t.Fatal(err)
 	}
-	const golden = "testdata/context_112590000000000050.golden.json"
-	if *update {
-		if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if !bytes.Equal(buf.Bytes(), want) {
-		t.Errorf("reactions differ from %s:\n%s", golden, buf.Bytes())
-	}
+	sourcetest.Golden(t, "testdata/context_112590000000000050.golden.json", buf.Bytes())
 }
 
 // TestMalformedStatus: one unreadable status in a context costs only itself.
