@@ -176,7 +176,6 @@ func TestGolden(t *testing.T) {
 				got[i].ID = strings.Replace(got[i].ID, "127.0.0.1", "forum.example.org", 1)
 				got[i].ParentID = strings.Replace(got[i].ParentID, "127.0.0.1", "forum.example.org", 1)
 				got[i].RootID = strings.Replace(got[i].RootID, "127.0.0.1", "forum.example.org", 1)
-				got[i].FirstSeen = time.Time{}
 				got[i].Author = strings.Replace(got[i].Author, "127.0.0.1", "forum.example.org", 1)
 			}
 			b, _ := json.MarshalIndent(got, "", "  ")
