@@ -261,6 +261,11 @@ func TestTimeoutRetriedThenFails(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "no answer within 100ms") {
 		t.Fatalf("err = %v", err)
 	}
+	// One slow request is this request's failure, not the run's deadline:
+	// adapters stop on context.DeadlineExceeded.
+	if !errors.Is(err, ErrRequestTimeout) || errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("err = %v: want ErrRequestTimeout, not context.DeadlineExceeded", err)
+	}
 	if d := time.Since(start); d > time.Second {
 		t.Errorf("took %v, want about 2 x 100ms", d)
 	}

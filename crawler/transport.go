@@ -161,7 +161,10 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 				return nil, ctx.Err()
 			case timedOut:
 				t.m.requests.WithLabelValues(plat, outcomeTimeout).Inc()
-				err = fmt.Errorf("no answer within %s: %w", t.cfg.Timeout, err)
+				// Not wrapped: a request's own timeout is a network error of
+				// this request, and must not read as the run's deadline
+				// (errors.Is(err, context.DeadlineExceeded) stops adapters).
+				err = fmt.Errorf("%w within %s (%v)", ErrRequestTimeout, t.cfg.Timeout, err)
 			default:
 				t.m.requests.WithLabelValues(plat, outcomeNetwork).Inc()
 			}
@@ -335,3 +338,8 @@ func (b *limitedBody) Close() error {
 	b.done()
 	return err
 }
+
+// ErrRequestTimeout is returned when one request got no answer within
+// Config.Timeout (after the retries the policy allows). It deliberately does
+// not wrap context.DeadlineExceeded, which means "the run is over".
+var ErrRequestTimeout = errors.New("no answer")

@@ -262,7 +262,7 @@ func (c *crawl) parentOf(ctx context.Context, ts *topicState, p post) (int64, er
 		return 0, ctx.Err()
 	default:
 		if err == nil {
-			err = errors.New("post without id")
+			err = fmt.Errorf("post without id: %w", source.ErrParse)
 		}
 		c.env.Stats.Error(source.ErrorKind(err), fmt.Errorf("discourse: parent #%d in topic %s: %w", n, ts.id, err))
 		ts.missing[n] = true

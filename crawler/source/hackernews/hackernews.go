@@ -234,7 +234,7 @@ func (r *run) tree(ctx context.Context, id string) (newest int64, err error) {
 }
 
 // errShape marks JSON that parses but is not the shape Algolia sends.
-var errShape = errors.New("unexpected response shape")
+var errShape = source.ErrParse
 
 // descendants counts the comments below it that are not deleted.
 func descendants(it *item) int64 {

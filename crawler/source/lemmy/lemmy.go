@@ -381,7 +381,7 @@ func (c *crawl) emitComment(ctx context.Context, run *postRun, cv *commentView) 
 	cm := cv.Comment
 	created, err := parseTime(cm.Published)
 	if err == nil && cm.APID == "" {
-		err = errors.New("no ap_id")
+		err = fmt.Errorf("no ap_id: %w", source.ErrParse)
 	}
 	if err != nil {
 		c.env.Stats.Error("parse", fmt.Errorf("lemmy: comment %d: %w", cm.ID, err))
@@ -440,7 +440,7 @@ func (c *crawl) parentOf(ctx context.Context, run *postRun, cv *commentView) (st
 		return "", ctx.Err()
 	}
 	if err == nil {
-		err = errors.New("no ap_id")
+		err = fmt.Errorf("no ap_id: %w", source.ErrParse)
 	}
 	c.env.Stats.Error(source.ErrorKind(err), fmt.Errorf("lemmy: parent %d of comment %d (answering the post instead): %w", pid, cv.Comment.ID, err))
 	return run.rootID, nil
