@@ -396,18 +396,22 @@ func (sc *scratch) extract(text string, subj *subjectInfo, fc *FeatureConfig) {
 		sFinal = sAll
 	}
 	var sCritic, sOther float32
-	for i, st := range sc.sentInfo[:nSent] {
+	for _, st := range sc.sentInfo[:nSent] {
 		if st.critic {
 			sCritic += st.val
 		} else {
 			sOther += st.val
 		}
-		_ = i
 	}
-	// Sentences that mention the subject: their own sentiment.
+	// Sentences that mention the subject (once each): their own sentiment.
+	lastSent := -1
 	for i := range toks {
 		t := &toks[i]
+		if int(t.sent) == lastSent {
+			continue
+		}
 		if t.kind == kSubj || (t.info != nil && t.info.cues&(1<<cuePronoun|1<<cueYou) != 0) {
+			lastSent = int(t.sent)
 			st := sc.sentInfo[t.sent]
 			if !st.critic {
 				if st.val < 0 {

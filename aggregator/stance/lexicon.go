@@ -325,6 +325,9 @@ var lexicon = map[cue][]string{
 		"ehrlich gesagt", "ich verstehe", "alles gute", "wirklich",
 	},
 	cueDefend: {
+		"stop attacking", "stop hating", "stop bullying", "stop judging", "stop shaming", "stop harassing",
+		"stop the hate", "enough with the hate", "dejen de atacar", "dejen de criticar", "basta de odio",
+		"arretez de", "arretez avec", "hort auf", "hort endlich auf",
 		"chin up", "head up", "keep your head up", "hang in there", "you got this", "you've got this",
 		"kopf hoch", "halt durch", "du schaffst das", "animo", "tu puedes", "aguanta", "tiens bon", "courage a toi",
 		"leave her alone", "leave him alone", "leave them alone", "let her grieve", "let him grieve",
