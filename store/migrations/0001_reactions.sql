@@ -29,30 +29,11 @@ CREATE TABLE IF NOT EXISTS reactions (
 ) ENGINE = VersionedCollapsingMergeTree(sign, version)
 ORDER BY (story, id);
 
--- The same rows ordered by time, for drill-down into a bucket. Fed by the
--- view below from every INSERT into reactions, cancels included.
-CREATE TABLE IF NOT EXISTS reactions_by_time (
-    story        String,
-    platform     Enum8('reddit' = 1, 'hackernews' = 2, 'mastodon' = 3, 'bluesky' = 4, 'discourse' = 5, 'lemmy' = 6, 'web' = 7),
-    id           String,
-    parent_id    String,
-    root_id      String,
-    url          String,
-    created_at   DateTime('UTC'),
-    first_seen   DateTime('UTC'),
-    author       String,
-    text         String,
-    lang         String,
-    likes        Int64,
-    replies      Int64,
-    deleted      UInt8,
-    stance       Enum8('neutral' = 0, 'support' = 1, 'criticism' = 2),
-    stance_score Float64,
-    classifier   String,
-    digest       UInt64,
-    version      UInt64,
-    sign         Int8
-) ENGINE = VersionedCollapsingMergeTree(sign, version)
+-- The same columns and rows ordered by time, for drill-down into a bucket
+-- and exports by time range. Fed by the view below from every INSERT into
+-- reactions, cancels included.
+CREATE TABLE IF NOT EXISTS reactions_by_time AS reactions
+ENGINE = VersionedCollapsingMergeTree(sign, version)
 ORDER BY (story, created_at, id);
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS reactions_by_time_mv TO reactions_by_time AS
