@@ -13,9 +13,12 @@ import (
 
 // ClassReport holds one class's precision, recall and F1.
 type ClassReport struct {
+	// Precision is the share of items labelled with the class that have it.
 	Precision float64 `json:"precision"`
-	Recall    float64 `json:"recall"`
-	F1        float64 `json:"f1"`
+	// Recall is the share of items of the class that were labelled with it.
+	Recall float64 `json:"recall"`
+	// F1 is the harmonic mean of precision and recall.
+	F1 float64 `json:"f1"`
 }
 
 // Report is the result of an evaluation. Its JSON form is the object printed
@@ -42,8 +45,10 @@ type Report struct {
 // Prediction is one evaluated example and the label it got.
 type Prediction struct {
 	Example
+	// Predicted is the classifier's label.
 	Predicted reaction.Stance
-	Score     float64
+	// Score is the classifier's confidence in Predicted.
+	Score float64
 }
 
 // Evaluate classifies every example and compares with its label.

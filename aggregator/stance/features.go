@@ -21,11 +21,13 @@ type FeatureConfig struct {
 	Cues bool `json:"cues"`
 	// Sentiment enables the sentiment (VADER lexicon) features.
 	Sentiment bool `json:"sentiment"`
-	// WordScale, CharScale and CueScale weight the groups; the n-gram groups
-	// are also divided by the square root of their size.
+	// WordScale weights the word n-grams; like the character n-grams they
+	// are also divided by the square root of their number.
 	WordScale float32 `json:"word_scale"`
+	// CharScale weights the character n-grams.
 	CharScale float32 `json:"char_scale"`
-	CueScale  float32 `json:"cue_scale"`
+	// CueScale weights the cue and sentiment features.
+	CueScale float32 `json:"cue_scale"`
 }
 
 // DefaultFeatures is the configuration of the shipped model.
@@ -183,7 +185,7 @@ func (sc *scratch) extract(text string, subj *subjectInfo, fc *FeatureConfig) {
 	toks := sc.toks
 
 	// Pass 1: phrases, negation scope, contrast.
-	var cueCnt, cueNeg, cueFinal, cuePre [numCues]uint8
+	var cueCnt, cueNeg, cueFinal, cuePre [numCues]uint16
 	lastContrast, firstContent := -1, -1
 	negLeft := 0
 	hits := sc.hits[:0] // cue bits per token, phrases at their first token
@@ -263,7 +265,7 @@ func (sc *scratch) extract(text string, subj *subjectInfo, fc *FeatureConfig) {
 
 	// Pass 2: cue counts and sentiment.
 	var sAll, sFinal, sPre float32
-	var nSubj, nPron, nYou, nRole, nURL, nUser, nCaps, nExcl, nQuote, nEmoji, nQ, nContent, nFirst int
+	var nSubj, nPron, nYou, nRole, nURL, nUser, nCaps, nExcl, nQuote, nQ, nFirst int
 	var refFinal bool
 	var posSubjSent, negSubjSent float32
 	// Which sentences talk about the subject's critics.
@@ -272,8 +274,8 @@ func (sc *scratch) extract(text string, subj *subjectInfo, fc *FeatureConfig) {
 			sc.sentInfo[toks[h.i].sent].critic = true
 		}
 	}
-	var critWords [numCues]uint8 // blame/motive/attack words inside critic sentences
-	var quoted [numCues]uint8    // cue words inside quotation marks
+	var critWords [numCues]uint16 // blame/motive/attack words inside critic sentences
+	var quoted [numCues]uint16    // cue words inside quotation marks
 	for _, h := range hits {
 		t := &toks[h.i]
 		inCritic := sc.sentInfo[t.sent].critic
@@ -327,8 +329,6 @@ func (sc *scratch) extract(text string, subj *subjectInfo, fc *FeatureConfig) {
 			nURL++
 		case kUser:
 			nUser++
-		case kEmoji:
-			nEmoji++
 		case kPunct:
 			switch sc.norm[t.s] {
 			case '?':
@@ -339,7 +339,6 @@ func (sc *scratch) extract(text string, subj *subjectInfo, fc *FeatureConfig) {
 				nQuote++
 			}
 		}
-		nContent++
 		if t.flags&fCaps != 0 && t.e-t.s >= 3 {
 			nCaps++
 		}
