@@ -308,11 +308,6 @@ func isEmoji(r rune) bool {
 	return false
 }
 
-// isJoiner reports whether r only modifies the emoji before it.
-func isJoiner(r rune) bool {
-	return r == 0xFE0F || r == 0xFE0E || r == 0x200D || (r >= 0x1F3FB && r <= 0x1F3FF) || r == 0x20E3
-}
-
 func isRegional(r rune) bool { return r >= 0x1F1E6 && r <= 0x1F1FF }
 
 func isWordRune(r rune) bool {
