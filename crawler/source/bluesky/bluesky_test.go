@@ -24,15 +24,6 @@ const storyID = "teigen-legend-loss"
 
 const query = "chrissy teigen"
 
-func fixture(t *testing.T) []replica.Item {
-	t.Helper()
-	p, ok := replica.Platforms()[reaction.Bluesky]
-	if !ok {
-		t.Fatal("no bluesky replica registered")
-	}
-	return p.Fixture()
-}
-
 // expected maps Expect over items (all of d's when none are given).
 func expected(t *testing.T, d *replica.Dataset, authors *reaction.Pseudonymizer, items ...replica.Item) map[string]reaction.Reaction {
 	t.Helper()
@@ -83,7 +74,7 @@ func count(s *replica.Server, path string) int {
 func TestCrawlReplica(t *testing.T) {
 	t.Setenv(bluesky.HandleEnv, "researcher.example.org")
 	t.Setenv(bluesky.PasswordEnv, "abcd-efgh-ijkl-mnop")
-	d := replica.NewDataset(fixture(t)...)
+	d := replica.NewDataset(sourcetest.Fixture(t, reaction.Bluesky)...)
 	s := replica.New(d, replica.Options{})
 	srv := httptest.NewServer(s)
 	defer srv.Close()
@@ -149,7 +140,7 @@ func TestCrawlReplica(t *testing.T) {
 func TestSearchHitThreads(t *testing.T) {
 	t.Setenv(bluesky.HandleEnv, "researcher.example.org")
 	t.Setenv(bluesky.PasswordEnv, "abcd-efgh-ijkl-mnop")
-	d := replica.NewDataset(fixture(t)...)
+	d := replica.NewDataset(sourcetest.Fixture(t, reaction.Bluesky)...)
 	srv := httptest.NewServer(replica.New(d, replica.Options{}))
 	defer srv.Close()
 	base := srv.URL + "/bluesky"
@@ -188,7 +179,7 @@ func hasTag(it replica.Item, q string) bool {
 }
 
 func TestSearchRefused(t *testing.T) {
-	d := replica.NewDataset(fixture(t)...)
+	d := replica.NewDataset(sourcetest.Fixture(t, reaction.Bluesky)...)
 	s := replica.New(d, replica.Options{})
 	srv := httptest.NewServer(s)
 	defer srv.Close()
@@ -247,7 +238,7 @@ func TestSearchRefused(t *testing.T) {
 
 // TestRateLimited crawls a thread through 429 answers with Retry-After.
 func TestRateLimited(t *testing.T) {
-	d := replica.NewDataset(fixture(t)...)
+	d := replica.NewDataset(sourcetest.Fixture(t, reaction.Bluesky)...)
 	s := replica.New(d, replica.Options{RateLimitEvery: 2, RetryAfter: time.Second})
 	srv := httptest.NewServer(s)
 	defer srv.Close()
@@ -342,7 +333,7 @@ var _ source.Adapter = (*bluesky.Adapter)(nil)
 // TestBadInput: a bad base URL stops the source with an error naming it; a
 // bad thread is recorded and the good ones around it are still crawled.
 func TestBadInput(t *testing.T) {
-	d := replica.NewDataset(fixture(t)...)
+	d := replica.NewDataset(sourcetest.Fixture(t, reaction.Bluesky)...)
 	srv := httptest.NewServer(replica.New(d, replica.Options{}))
 	defer srv.Close()
 	base := srv.URL + "/bluesky"
@@ -369,7 +360,7 @@ func TestBadInput(t *testing.T) {
 func TestSearchOnlyWithoutCredentials(t *testing.T) {
 	t.Setenv(bluesky.HandleEnv, "")
 	t.Setenv(bluesky.PasswordEnv, "")
-	srv := httptest.NewServer(replica.New(replica.NewDataset(fixture(t)...), replica.Options{}))
+	srv := httptest.NewServer(replica.New(replica.NewDataset(sourcetest.Fixture(t, reaction.Bluesky)...), replica.Options{}))
 	defer srv.Close()
 	st := &sourcetest.Stats{}
 	env := &source.Env{Source: &story.Source{Platform: reaction.Bluesky, BaseURL: srv.URL + "/bluesky", Search: []string{query}},
@@ -388,7 +379,7 @@ func TestSearchOnlyWithoutCredentials(t *testing.T) {
 func TestExpiredTokenRenewed(t *testing.T) {
 	t.Setenv(bluesky.HandleEnv, "renewer.example.org")
 	t.Setenv(bluesky.PasswordEnv, "abcd-efgh-ijkl-mnop")
-	d := replica.NewDataset(fixture(t)...)
+	d := replica.NewDataset(sourcetest.Fixture(t, reaction.Bluesky)...)
 	rs := replica.New(d, replica.Options{})
 	expired := 1
 	var calls []string

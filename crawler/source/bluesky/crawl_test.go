@@ -19,7 +19,7 @@ import (
 func TestThroughCrawler(t *testing.T) {
 	t.Setenv(bluesky.HandleEnv, "researcher.example.org")
 	t.Setenv(bluesky.PasswordEnv, "abcd-efgh-ijkl-mnop")
-	d := replica.NewDataset(fixture(t)...)
+	d := replica.NewDataset(sourcetest.Fixture(t, reaction.Bluesky)...)
 	s := replica.New(d, replica.Options{RateLimitEvery: 10, RetryAfter: time.Second})
 	srv := httptest.NewServer(s)
 	defer srv.Close()

@@ -21,7 +21,7 @@ import (
 // with 429 and Retry-After: the topics still come out exactly, and a second
 // run sends nothing.
 func TestThroughCrawler(t *testing.T) {
-	d := replica.NewDataset(fixture(t)...)
+	d := replica.NewDataset(sourcetest.Fixture(t, reaction.Discourse)...)
 	s := replica.New(d, replica.Options{RateLimitEvery: 3, RetryAfter: time.Second})
 	srv := httptest.NewServer(s)
 	defer srv.Close()
@@ -56,7 +56,7 @@ func TestThroughCrawler(t *testing.T) {
 // Discourse's shape, then crawls: the crawler waits for Retry-After and
 // the topic still comes out exactly.
 func TestDiscourseRateLimit(t *testing.T) {
-	d := replica.NewDataset(fixture(t)...)
+	d := replica.NewDataset(sourcetest.Fixture(t, reaction.Discourse)...)
 	s := replica.New(d, replica.Options{})
 	srv := httptest.NewServer(s)
 	defer srv.Close()

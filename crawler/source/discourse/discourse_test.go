@@ -22,15 +22,6 @@ import (
 // storyID is the id of the story the harness runs.
 const storyID = "teigen-legend-loss"
 
-func fixture(t *testing.T) []replica.Item {
-	t.Helper()
-	p, ok := replica.Platforms()[reaction.Discourse]
-	if !ok {
-		t.Fatal("no discourse replica registered")
-	}
-	return p.Fixture()
-}
-
 // expected returns what a correct crawl of d yields, keyed by id, authors
 // pseudonymised and URLs for the replica at base.
 func expected(t *testing.T, d *replica.Dataset, authors *reaction.Pseudonymizer, base string) map[string]reaction.Reaction {
@@ -53,7 +44,7 @@ func expected(t *testing.T, d *replica.Dataset, authors *reaction.Pseudonymizer,
 }
 
 func TestCrawlReplica(t *testing.T) {
-	d := replica.NewDataset(fixture(t)...)
+	d := replica.NewDataset(sourcetest.Fixture(t, reaction.Discourse)...)
 	srv := httptest.NewServer(replica.New(d, replica.Options{}))
 	defer srv.Close()
 	base := srv.URL + "/discourse"
@@ -127,7 +118,7 @@ func TestCrawlReplica(t *testing.T) {
 
 // TestRateLimited crawls through 429 answers with Retry-After.
 func TestRateLimited(t *testing.T) {
-	d := replica.NewDataset(fixture(t)...)
+	d := replica.NewDataset(sourcetest.Fixture(t, reaction.Discourse)...)
 	srv := httptest.NewServer(replica.New(d, replica.Options{RateLimitEvery: 2, RetryAfter: time.Second}))
 	defer srv.Close()
 	base := srv.URL + "/discourse"
@@ -205,7 +196,7 @@ var _ source.Adapter = (*discourse.Adapter)(nil)
 // TestBadInput: a bad base URL stops the source with an error naming it; a
 // bad topic id is recorded and the good topics around it are crawled.
 func TestBadInput(t *testing.T) {
-	d := replica.NewDataset(fixture(t)...)
+	d := replica.NewDataset(sourcetest.Fixture(t, reaction.Discourse)...)
 	srv := httptest.NewServer(replica.New(d, replica.Options{}))
 	defer srv.Close()
 	env := &source.Env{Source: &story.Source{Platform: reaction.Discourse, BaseURL: "forum.example.org"}}

@@ -20,22 +20,6 @@ const storyID = "jack"
 // days after the story broke).
 var fixtureNow = time.Date(2020, 10, 4, 6, 0, 0, 0, time.UTC)
 
-func fixture(t *testing.T) []replica.Item {
-	t.Helper()
-	p, ok := replica.Platforms()[reaction.HackerNews]
-	if !ok || p.Fixture == nil {
-		t.Fatal("the hackernews replica is not registered")
-	}
-	return p.Fixture()
-}
-
-func startReplica(t *testing.T, s *replica.Server) *httptest.Server {
-	t.Helper()
-	ts := httptest.NewServer(s)
-	t.Cleanup(ts.Close)
-	return ts
-}
-
 func hnSource(ts *httptest.Server, stories, search []string) story.Source {
 	return story.Source{Platform: reaction.HackerNews, BaseURL: ts.URL + "/hackernews/api/v1", Stories: stories, Search: search}
 }
@@ -106,10 +90,10 @@ func noErrors(t *testing.T, res sourcetest.Result) {
 // where 25 stories share one second); then a run that finds nothing new;
 // then a run after new stories and comments that finds exactly those.
 func TestCrawlReplica(t *testing.T) {
-	items := fixture(t)
+	items := sourcetest.Fixture(t, reaction.HackerNews)
 	d := replica.NewDataset(items...)
 	srv := replica.New(d, replica.Options{})
-	ts := startReplica(t, srv)
+	ts := sourcetest.StartReplica(t, srv)
 	h := sourcetest.New(t, storyID, hnSource(ts, []string{"24651234"}, []string{"teigen", replica.HNWalkBackQuery}))
 	a := &Adapter{}
 
@@ -175,9 +159,9 @@ func TestCrawlReplica(t *testing.T) {
 
 // TestWindow: a story window bounds the search in time.
 func TestWindow(t *testing.T) {
-	items := fixture(t)
+	items := sourcetest.Fixture(t, reaction.HackerNews)
 	d := replica.NewDataset(items...)
-	ts := startReplica(t, replica.New(d, replica.Options{}))
+	ts := sourcetest.StartReplica(t, replica.New(d, replica.Options{}))
 	h := sourcetest.New(t, storyID, hnSource(ts, nil, []string{"teigen"}))
 	from := time.Date(2020, 10, 1, 4, 5, 0, 0, time.UTC) // after story 24651234, before 24651300
 	h.Story.Window = &story.Window{From: from, To: from.Add(time.Hour)}
@@ -189,10 +173,10 @@ func TestWindow(t *testing.T) {
 // TestThroughCrawler runs the adapter in the real crawler while the
 // replica answers every 2nd request with 429 and Retry-After.
 func TestThroughCrawler(t *testing.T) {
-	items := fixture(t)
+	items := sourcetest.Fixture(t, reaction.HackerNews)
 	d := replica.NewDataset(items...)
 	srv := replica.New(d, replica.Options{RateLimitEvery: 2, RetryAfter: time.Second})
-	ts := startReplica(t, srv)
+	ts := sourcetest.StartReplica(t, srv)
 	st := &story.Story{ID: "jack", Subject: []string{"Chrissy Teigen"}, Sources: []story.Source{hnSource(ts, []string{"24651234"}, []string{"teigen"})}}
 	c := sourcetest.NewCrawler(t, reaction.HackerNews)
 	authors := c.Config.Authors

@@ -16,7 +16,7 @@ import (
 // with 429 and Retry-After: the posts still come out exactly, and a second
 // run sends nothing.
 func TestThroughCrawler(t *testing.T) {
-	d := replica.NewDataset(fixture(t)...)
+	d := replica.NewDataset(sourcetest.Fixture(t, reaction.Lemmy)...)
 	s := replica.New(d, replica.Options{RateLimitEvery: 5, RetryAfter: time.Second})
 	srv := httptest.NewServer(s)
 	defer srv.Close()

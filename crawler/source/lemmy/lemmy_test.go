@@ -21,15 +21,6 @@ import (
 // storyID is the id of the story the harness runs.
 const storyID = "teigen-legend-loss"
 
-func fixture(t *testing.T) []replica.Item {
-	t.Helper()
-	p, ok := replica.Platforms()[reaction.Lemmy]
-	if !ok {
-		t.Fatal("no lemmy replica registered")
-	}
-	return p.Fixture()
-}
-
 func expected(t *testing.T, d *replica.Dataset, authors *reaction.Pseudonymizer, only ...replica.Item) map[string]reaction.Reaction {
 	t.Helper()
 	p := replica.Platforms()[reaction.Lemmy]
@@ -53,7 +44,7 @@ func expected(t *testing.T, d *replica.Dataset, authors *reaction.Pseudonymizer,
 }
 
 func TestCrawlReplica(t *testing.T) {
-	d := replica.NewDataset(fixture(t)...)
+	d := replica.NewDataset(sourcetest.Fixture(t, reaction.Lemmy)...)
 	srv := httptest.NewServer(replica.New(d, replica.Options{}))
 	defer srv.Close()
 	h := sourcetest.New(t, storyID, story.Source{Platform: reaction.Lemmy, BaseURL: srv.URL + "/lemmy",
@@ -111,7 +102,7 @@ func TestCrawlReplica(t *testing.T) {
 
 // TestRateLimited crawls through 429 answers.
 func TestRateLimited(t *testing.T) {
-	d := replica.NewDataset(fixture(t)...)
+	d := replica.NewDataset(sourcetest.Fixture(t, reaction.Lemmy)...)
 	srv := httptest.NewServer(replica.New(d, replica.Options{RateLimitEvery: 3, RetryAfter: time.Second}))
 	defer srv.Close()
 	h := sourcetest.New(t, storyID, story.Source{Platform: reaction.Lemmy, BaseURL: srv.URL + "/lemmy", Posts: []string{"1820033"}})
@@ -182,7 +173,7 @@ func TestGolden(t *testing.T) {
 // TestBadInput: a bad base URL stops the source with an error naming it; a
 // bad post id is recorded and the good posts around it are crawled.
 func TestBadInput(t *testing.T) {
-	d := replica.NewDataset(fixture(t)...)
+	d := replica.NewDataset(sourcetest.Fixture(t, reaction.Lemmy)...)
 	srv := httptest.NewServer(replica.New(d, replica.Options{}))
 	defer srv.Close()
 	env := &source.Env{Source: &story.Source{Platform: reaction.Lemmy, BaseURL: ""}}

@@ -20,22 +20,6 @@ const storyID = "jack"
 // fixtureNow is after every fixture status.
 var fixtureNow = time.Date(2020, 10, 1, 12, 0, 0, 0, time.UTC)
 
-func fixture(t *testing.T) []replica.Item {
-	t.Helper()
-	p, ok := replica.Platforms()[reaction.Mastodon]
-	if !ok || p.Fixture == nil {
-		t.Fatal("the mastodon replica is not registered")
-	}
-	return p.Fixture()
-}
-
-func startReplica(t *testing.T, s *replica.Server) *httptest.Server {
-	t.Helper()
-	ts := httptest.NewServer(s)
-	t.Cleanup(ts.Close)
-	return ts
-}
-
 func mastodonSource(ts *httptest.Server, hashtags, statuses []string) story.Source {
 	return story.Source{Platform: reaction.Mastodon, BaseURL: ts.URL + "/mastodon", Hashtags: hashtags, Statuses: statuses}
 }
@@ -122,10 +106,10 @@ func noErrors(t *testing.T, res sourcetest.Result) {
 // an anonymous context; a reply whose parent was deleted; then a run that
 // finds nothing new; then one that finds exactly the new statuses.
 func TestCrawlReplica(t *testing.T) {
-	items := fixture(t)
+	items := sourcetest.Fixture(t, reaction.Mastodon)
 	d := replica.NewDataset(items...)
 	srv := replica.New(d, replica.Options{})
-	ts := startReplica(t, srv)
+	ts := sourcetest.StartReplica(t, srv)
 	column := byAuthor(items, "columnist@press.example")
 	h := sourcetest.New(t, storyID, mastodonSource(ts, []string{"chrissyteigen"}, []string{column}))
 	a := &Adapter{}
@@ -232,9 +216,9 @@ func TestCrawlReplica(t *testing.T) {
 // TestGoneStatus: a named status that was deleted is a not_found error;
 // the rest of the source is still collected.
 func TestGoneStatus(t *testing.T) {
-	items := fixture(t)
+	items := sourcetest.Fixture(t, reaction.Mastodon)
 	d := replica.NewDataset(items...)
-	ts := startReplica(t, replica.New(d, replica.Options{}))
+	ts := sourcetest.StartReplica(t, replica.New(d, replica.Options{}))
 	column := byAuthor(items, "columnist@press.example")
 	gone := byAuthor(items, "regretful")
 	h := sourcetest.New(t, storyID, mastodonSource(ts, nil, []string{gone, column}))
@@ -251,10 +235,10 @@ func TestGoneStatus(t *testing.T) {
 // TestThroughCrawler runs the adapter in the real crawler while the
 // replica answers every 4th request with 429 and Retry-After.
 func TestThroughCrawler(t *testing.T) {
-	items := fixture(t)
+	items := sourcetest.Fixture(t, reaction.Mastodon)
 	d := replica.NewDataset(items...)
 	srv := replica.New(d, replica.Options{RateLimitEvery: 4, RetryAfter: time.Second})
-	ts := startReplica(t, srv)
+	ts := sourcetest.StartReplica(t, srv)
 	column := byAuthor(items, "columnist@press.example")
 	st := &story.Story{ID: "jack", Subject: []string{"Chrissy Teigen"}, Sources: []story.Source{mastodonSource(ts, []string{"ChrissyTeigen"}, []string{column})}}
 	c := sourcetest.NewCrawler(t, reaction.Mastodon)
@@ -280,8 +264,8 @@ func TestThroughCrawler(t *testing.T) {
 // and nothing reaches the rest: the run says so ("truncated"); with a user
 // token every reply is collected; a refused token blocks the source.
 func TestWideThread(t *testing.T) {
-	d := replica.NewDataset(fixture(t)...)
-	ts := startReplica(t, replica.New(d, replica.Options{}))
+	d := replica.NewDataset(sourcetest.Fixture(t, reaction.Mastodon)...)
+	ts := sourcetest.StartReplica(t, replica.New(d, replica.Options{}))
 	all := expected(nil, d, reachable(d, replica.MastodonWideTag))
 	tests := []struct {
 		name      string

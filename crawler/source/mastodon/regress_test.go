@@ -22,7 +22,7 @@ func TestReplyBetweenTaggedStatuses(t *testing.T) {
 		replica.Item{Platform: m, Native: "104956705206004915", Thread: "104956577498459302", Parent: "104956693009047374",
 			Author: "c", Text: "R2 #T", CreatedAt: t0.Add(2 * time.Minute), Tags: []string{"t"}},
 	)
-	ts := startReplica(t, replica.New(d, replica.Options{}))
+	ts := sourcetest.StartReplica(t, replica.New(d, replica.Options{}))
 	h := sourcetest.New(t, storyID, mastodonSource(ts, []string{"T"}, nil))
 	res := h.Run(&Adapter{}, t0.Add(time.Hour))
 	if res.Err != nil {
@@ -39,7 +39,7 @@ func TestFollowOldStatuses(t *testing.T) {
 	d := replica.NewDataset(
 		replica.Item{Platform: m, Native: "104956577498459302", Author: "a", Text: "S #T", CreatedAt: t0, Tags: []string{"t"}},
 	)
-	ts := startReplica(t, replica.New(d, replica.Options{}))
+	ts := sourcetest.StartReplica(t, replica.New(d, replica.Options{}))
 	h := sourcetest.New(t, storyID, mastodonSource(ts, []string{"T"}, nil))
 	now := time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC) // six years later
 	if res := h.Run(&Adapter{}, now); res.Err != nil || len(res.Fresh) != 1 {
@@ -72,7 +72,7 @@ func TestDeeperRepliesOfNamedStatus(t *testing.T) {
 		replica.Item{Platform: m, Native: d1, Thread: s, Parent: c, Author: "c", Text: "tagged #T", CreatedAt: t0.Add(2 * time.Minute), Tags: []string{"t"}},
 		replica.Item{Platform: m, Native: d2, Thread: s, Parent: c, Author: "d", Text: "untagged", CreatedAt: t0.Add(3 * time.Minute)},
 	)
-	ts := startReplica(t, replica.New(d, replica.Options{}))
+	ts := sourcetest.StartReplica(t, replica.New(d, replica.Options{}))
 	h := sourcetest.New(t, storyID, mastodonSource(ts, []string{"T"}, []string{s}))
 	res := h.Run(&Adapter{}, t0.Add(time.Hour))
 	if res.Err != nil {

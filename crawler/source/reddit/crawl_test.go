@@ -17,7 +17,7 @@ import (
 func TestThroughCrawler(t *testing.T) {
 	t.Setenv(EnvClientID, "crawler-app")
 	t.Setenv(EnvClientSecret, "s3cret")
-	items := fixture(t)
+	items := sourcetest.Fixture(t, reaction.Reddit)
 	d := replica.NewDataset(items...)
 	srv := replica.New(d, replica.Options{RateLimitEvery: 7, RetryAfter: time.Second})
 	_, ts := startReplicaHandler(t, srv)

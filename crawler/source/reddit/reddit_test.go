@@ -43,15 +43,6 @@ func redditSource(ts *httptest.Server, threads, search []string) story.Source {
 	}
 }
 
-func fixture(t *testing.T) []replica.Item {
-	t.Helper()
-	p, ok := replica.Platforms()[reaction.Reddit]
-	if !ok || p.Fixture == nil {
-		t.Fatal("the reddit replica is not registered")
-	}
-	return p.Fixture()
-}
-
 // expected returns what a correct crawler makes of the items of the given
 // threads (posts and every comment), authors pseudonymised.
 func expected(h *sourcetest.Harness, d *replica.Dataset, threads map[string]bool) map[string]reaction.Reaction {
@@ -112,7 +103,7 @@ func noErrors(t *testing.T, res sourcetest.Result) {
 // items, entities, non-English text; then a second run that finds nothing
 // new, then a run after new items arrive that finds exactly those.
 func TestCrawlReplica(t *testing.T) {
-	items := fixture(t)
+	items := sourcetest.Fixture(t, reaction.Reddit)
 	d := replica.NewDataset(items...)
 	srv, ts := startReplica(t, d)
 	h := sourcetest.New(t, storyID, redditSource(ts, []string{"j2rm5q", "t3_j2sx0a"}, []string{"teigen"}))
@@ -207,7 +198,7 @@ func TestCrawlReplica(t *testing.T) {
 }
 
 func TestAuth(t *testing.T) {
-	d := replica.NewDataset(fixture(t)...)
+	d := replica.NewDataset(sourcetest.Fixture(t, reaction.Reddit)...)
 	_, ts := startReplica(t, d)
 	tests := []struct {
 		name       string
@@ -249,7 +240,7 @@ func TestAuth(t *testing.T) {
 
 // TestExpiredToken: a token the API no longer accepts is replaced once.
 func TestExpiredToken(t *testing.T) {
-	d := replica.NewDataset(fixture(t)...)
+	d := replica.NewDataset(sourcetest.Fixture(t, reaction.Reddit)...)
 	_, ts := startReplica(t, d)
 	h := sourcetest.New(t, storyID, redditSource(ts, []string{"j2t1b2"}, nil))
 	a := &Adapter{ClientID: "test-app", ClientSecret: "s3cret", token: "revoked", expires: fixtureNow.Add(time.Hour)}

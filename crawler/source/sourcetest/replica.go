@@ -1,0 +1,28 @@
+package sourcetest
+
+import (
+	"net/http/httptest"
+	"testing"
+
+	"github.com/reactions-research/reactions/crawler/replica"
+	"github.com/reactions-research/reactions/reaction"
+)
+
+// Fixture returns the edge-case items of platform p's replica, failing the
+// test when no replica is registered for p.
+func Fixture(t testing.TB, p reaction.Platform) []replica.Item {
+	t.Helper()
+	rp, ok := replica.Platforms()[p]
+	if !ok || rp.Fixture == nil {
+		t.Fatalf("no %s replica is registered", p)
+	}
+	return rp.Fixture()
+}
+
+// StartReplica serves s on a loopback test server closed when the test ends.
+func StartReplica(t testing.TB, s *replica.Server) *httptest.Server {
+	t.Helper()
+	ts := httptest.NewServer(s)
+	t.Cleanup(ts.Close)
+	return ts
+}
