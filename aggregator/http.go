@@ -3,7 +3,6 @@ package aggregator
 import (
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"context"
 	"crypto/subtle"
 	"encoding/json"
@@ -16,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/klauspost/compress/gzip"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/reactions-research/reactions/reaction"
 	"github.com/reactions-research/reactions/story"

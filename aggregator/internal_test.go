@@ -125,3 +125,38 @@ func TestPseudonymShape(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodeLineAgreesWithEncodingJSON checks that the fast decoder accepts
+// and reads lines exactly as encoding/json does, including its quirks.
+func TestDecodeLineAgreesWithEncodingJSON(t *testing.T) {
+	const base = `"story":"teigen-loss","platform":"reddit","id":"reddit:t1_a","created_at":"2020-10-01T02:03:04Z"`
+	for _, line := range []string{
+		`{` + base + `,"text":"So sorry 💔","likes":3,"replies":0,"deleted":false}`,
+		`{` + base + `,"Text":"case-insensitive names","LIKES":2}`,
+		`{` + base + `,"text":"first","text":"repeated names: the last wins"}`,
+		`{` + base + `,"text":"lone surrogate \ud800 and pair \ud83d\udc94"}`,
+		`{` + base + `,"text":"escapes \"\\\/\b\f\n\r\t \u00e9"}`,
+		`{` + base + `,"likes":null,"text":null,"deleted":null,"first_seen":null}`,
+		`{` + base + `,"likes":1e2}`,
+		`{` + base + `,"likes":1.0}`,
+		`{` + base + `,"likes":-0}`,
+		`{` + base + `,"likes":99999999999999999999}`,
+		`{` + base + `,"deleted":"true"}`,
+		`{` + base + `,"extra":{"nested":[1,2,{"a":null}]},"stance":"support"}`,
+		`{` + base + `,"created_at":"2020-10-01T02:03:04\u002b02:00"}`,
+		`{` + base + `,"created_at":1601517784}`,
+		`{` + base + `} trailing`,
+		`{` + base + `,}`,
+		`null`,
+		`[]`,
+		`"a string"`,
+		`{"text":"invalid UTF-8 ` + "\xff" + `"}`,
+		`{"text":"NUL \u0000 and raw control ` + "\x01" + `"}`,
+	} {
+		var fast, slow reaction.Reaction
+		errFast, errSlow := decodeLine([]byte(line), &fast), decodeLineV1([]byte(line), &slow)
+		if !reflect.DeepEqual(errFast, errSlow) || !reflect.DeepEqual(fast, slow) {
+			t.Errorf("%s:\n fast %+v (%v)\n encoding/json %+v (%v)", line, fast, errFast, slow, errSlow)
+		}
+	}
+}
