@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
-	"hash/fnv"
 	"math"
 	"time"
 
@@ -94,7 +92,7 @@ func (s *Store) Write(ctx context.Context, rs []reaction.Reaction, label func(*r
 	for i := range rs {
 		byStory[rs[i].Story] = append(byStory[rs[i].Story], rs[i].ID)
 	}
-	cur := map[string]*stored{} // story + "\x00" + id -> current state
+	cur := map[storyID]*stored{} // current state, stored or written by this call
 	for st, ids := range byStory {
 		if s.filter != nil {
 			var err error
@@ -107,23 +105,20 @@ func (s *Store) Write(ctx context.Context, rs []reaction.Reaction, label func(*r
 			return res, err
 		}
 		for id, v := range found {
-			cur[st+"\x00"+id] = v
+			cur[storyID{st, id}] = v
 		}
 	}
 
-	batch, err := s.conn.PrepareBatch(ctx, "INSERT INTO reactions ("+reactionColumns+")")
-	if err != nil {
-		return res, fmt.Errorf("prepare insert: %w", err)
-	}
-	defer batch.Abort()
 	now := uint64(time.Now().UnixNano())
-	rows := 0
+	var rows rowBuffer
 	res.Duplicate = make([]bool, len(rs))
+	states := make([]stored, len(rs)) // the written states, one allocation
 	for i := range rs {
-		r := rs[i]
+		r := &states[i].r
+		*r = rs[i]
 		r.Normalize()
-		d := Digest(&r)
-		key := r.Story + "\x00" + r.ID
+		d := Digest(r)
+		key := storyID{r.Story, r.ID}
 		old := cur[key]
 		if old != nil && old.digest == d {
 			res.Duplicates++
@@ -135,10 +130,10 @@ func (s *Store) Write(ctx context.Context, rs []reaction.Reaction, label func(*r
 			if r.Deleted && r.Text == "" && old.r.Stance.Valid() {
 				r.Stance, r.StanceScore, r.Classifier = old.r.Stance, old.r.StanceScore, old.r.Classifier
 			} else if label != nil {
-				label(&r)
+				label(r)
 			}
 		} else if label != nil {
-			label(&r)
+			label(r)
 		}
 		if r.FirstSeen.IsZero() {
 			r.FirstSeen = time.Now().UTC().Truncate(time.Second)
@@ -148,10 +143,7 @@ func (s *Store) Write(ctx context.Context, rs []reaction.Reaction, label func(*r
 		}
 		version := now
 		if old != nil {
-			if err := appendRow(batch, &old.r, old.digest, old.version, -1); err != nil {
-				return res, err
-			}
-			rows++
+			rows.add(&old.r, old.digest, old.version, -1)
 			if version <= old.version {
 				version = old.version + 1
 			}
@@ -159,13 +151,11 @@ func (s *Store) Write(ctx context.Context, rs []reaction.Reaction, label func(*r
 		} else {
 			res.New++
 		}
-		if err := appendRow(batch, &r, d, version, 1); err != nil {
-			return res, err
-		}
-		rows++
-		cur[key] = &stored{r: r, digest: d, version: version}
+		rows.add(r, d, version, 1)
+		states[i].digest, states[i].version = d, version
+		cur[key] = &states[i]
 	}
-	if rows == 0 {
+	if rows.len() == 0 {
 		return res, nil
 	}
 	if s.filter != nil {
@@ -179,24 +169,27 @@ func (s *Store) Write(ctx context.Context, rs []reaction.Reaction, label func(*r
 			s.filter.Writing(st, ids)
 		}
 	}
-	if err := batch.Send(); err != nil {
-		return WriteResult{}, fmt.Errorf("insert %d rows into reactions: %w", rows, err)
+	if err := s.insert(ctx, &rows); err != nil {
+		return WriteResult{}, err
 	}
 	return res, nil
 }
 
-type appender interface{ Append(v ...any) error }
+// storyID is the key of a reaction.
+type storyID struct{ story, id string }
 
-func appendRow(b appender, r *reaction.Reaction, digest, version uint64, sign int8) error {
-	var deleted uint8
-	if r.Deleted {
-		deleted = 1
-	}
-	err := b.Append(r.Story, string(r.Platform), r.ID, r.ParentID, r.RootID, r.URL, r.CreatedAt, r.FirstSeen,
-		r.Author, r.Text, r.Lang, r.Likes, r.Replies, deleted, string(r.Stance), r.StanceScore, r.Classifier,
-		digest, version, sign)
+// insert writes rows into reactions in one INSERT.
+func (s *Store) insert(ctx context.Context, rows *rowBuffer) error {
+	batch, err := s.conn.PrepareBatch(ctx, "INSERT INTO reactions ("+reactionColumns+")")
 	if err != nil {
-		return fmt.Errorf("append reaction %s: %w", r.ID, err)
+		return fmt.Errorf("prepare insert: %w", err)
+	}
+	defer batch.Abort()
+	if err := rows.appendTo(batch); err != nil {
+		return err
+	}
+	if err := batch.Send(); err != nil {
+		return fmt.Errorf("insert %d rows into reactions: %w", rows.len(), err)
 	}
 	return nil
 }
@@ -266,33 +259,51 @@ func scanCurrent(rows scanner, v *stored) error {
 // and not the stance, which is derived): two versions with the same digest
 // are the same reaction state.
 func Digest(r *reaction.Reaction) uint64 {
-	h := fnv.New64a()
-	var buf [8]byte
-	str := func(s string) {
-		binary.LittleEndian.PutUint64(buf[:], uint64(len(s)))
-		h.Write(buf[:])
-		h.Write([]byte(s))
-	}
-	num := func(n int64) {
-		binary.LittleEndian.PutUint64(buf[:], uint64(n))
-		h.Write(buf[:])
-	}
-	str(string(r.Platform))
-	str(r.ParentID)
-	str(r.RootID)
-	str(r.URL)
-	num(r.CreatedAt.Unix())
-	str(r.Author)
-	str(r.Text)
-	str(r.Lang)
-	num(r.Likes)
-	num(r.Replies)
+	h := fnv64a(fnvOffset64)
+	h = h.str(string(r.Platform))
+	h = h.str(r.ParentID)
+	h = h.str(r.RootID)
+	h = h.str(r.URL)
+	h = h.num(r.CreatedAt.Unix())
+	h = h.str(r.Author)
+	h = h.str(r.Text)
+	h = h.str(r.Lang)
+	h = h.num(r.Likes)
+	h = h.num(r.Replies)
 	if r.Deleted {
-		num(1)
+		h = h.num(1)
 	} else {
-		num(0)
+		h = h.num(0)
 	}
-	return h.Sum64()
+	return uint64(h)
+}
+
+// fnv64a is an FNV-1a hash state (as hash/fnv's New64a computes it, without
+// copying strings into byte slices for an interface call). Strings are
+// hashed as their length, 8 bytes little-endian, then their bytes; numbers
+// as 8 bytes little-endian. The digests are stored: never change this.
+type fnv64a uint64
+
+const (
+	fnvOffset64 = 14695981039346656037
+	fnvPrime64  = 1099511628211
+)
+
+func (h fnv64a) num(n int64) fnv64a {
+	for i := 0; i < 8; i++ {
+		h ^= fnv64a(byte(uint64(n) >> (8 * i)))
+		h *= fnvPrime64
+	}
+	return h
+}
+
+func (h fnv64a) str(s string) fnv64a {
+	h = h.num(int64(len(s)))
+	for i := 0; i < len(s); i++ {
+		h ^= fnv64a(s[i])
+		h *= fnvPrime64
+	}
+	return h
 }
 
 // CurrentReactions calls fn for the current state of every reaction of a
@@ -339,10 +350,7 @@ func (s *Store) Relabel(ctx context.Context, story string, label func(*reaction.
 		if err != nil {
 			return read, changed, err
 		}
-		batch, err := s.conn.PrepareBatch(ctx, "INSERT INTO reactions ("+reactionColumns+")")
-		if err != nil {
-			return read, changed, fmt.Errorf("prepare insert: %w", err)
-		}
+		var rows rowBuffer
 		n := 0
 		for _, id := range ids[start:end] {
 			old, ok := cur[id]
@@ -359,21 +367,14 @@ func (s *Store) Relabel(ctx context.Context, story string, label func(*reaction.
 				math.Abs(r.StanceScore-old.r.StanceScore) < 1e-9 {
 				continue
 			}
-			if err := appendRow(batch, &old.r, old.digest, old.version, -1); err != nil {
-				batch.Abort()
-				return read, changed, err
-			}
-			if err := appendRow(batch, &r, old.digest, old.version+1, 1); err != nil {
-				batch.Abort()
-				return read, changed, err
-			}
+			rows.add(&old.r, old.digest, old.version, -1)
+			rows.add(&r, old.digest, old.version+1, 1)
 			n++
 		}
 		if n == 0 {
-			batch.Abort()
 			continue
 		}
-		if err := batch.Send(); err != nil {
+		if err := s.insert(ctx, &rows); err != nil {
 			return read, changed, fmt.Errorf("write relabelled reactions: %w", err)
 		}
 		changed += n
