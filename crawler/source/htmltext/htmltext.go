@@ -18,10 +18,15 @@
 //   - <script>, <style>, <template> and images are dropped, except custom
 //     emoji images, which become their alt text (":blobcat:");
 //   - lines carry no leading or trailing spaces and the result is trimmed.
+//
+// FromHTML converts a string of HTML; FromNode and FromNodes convert a tree
+// that is already parsed (a web page's comment element), by the same rules
+// and without rendering it back to HTML.
 package htmltext
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -41,6 +46,24 @@ func FromHTML(s string) string {
 	if err != nil { // only on reader errors, which strings.Reader has none of
 		return strings.TrimSpace(s)
 	}
+	return FromNodes(nodes)
+}
+
+// FromNode returns the plain text of n's content (its children, not n's own
+// tag): what FromHTML returns for the HTML of that content, read straight
+// from the parsed tree. It is innerText for an element of a parsed page.
+func FromNode(n *html.Node) string {
+	if n == nil {
+		return ""
+	}
+	var w writer
+	w.children(n)
+	return w.String()
+}
+
+// FromNodes returns the plain text of a sequence of sibling nodes, such as
+// the result of html.ParseFragment.
+func FromNodes(nodes []*html.Node) string {
 	var w writer
 	for _, n := range nodes {
 		w.node(n)
@@ -94,26 +117,65 @@ func (w *writer) flush() {
 
 // text writes s with whitespace collapsed (or kept inside <pre>).
 func (w *writer) text(s string) {
-	for _, r := range s {
-		if w.pre > 0 {
-			if r == '\n' {
-				w.br()
-				continue
-			}
-			w.flush()
-			w.b.WriteRune(r)
-			continue
+	if w.pre > 0 {
+		w.preText(s)
+		return
+	}
+	// Runs of visible bytes are copied at once: the white space bytes are
+	// ASCII, so they never occur inside a multi-byte UTF-8 sequence.
+	for len(s) > 0 {
+		i := 0
+		for i < len(s) && isSpace(s[i]) {
+			i++
 		}
-		switch r {
-		case ' ', '\t', '\n', '\r', '\f':
+		if i > 0 {
 			if w.newlines == 0 {
 				w.space = true
 			}
-		default:
-			w.flush()
-			w.b.WriteRune(r)
+			s = s[i:]
+			continue
 		}
+		for i < len(s) && !isSpace(s[i]) {
+			i++
+		}
+		w.flush()
+		w.write(s[:i])
+		s = s[i:]
 	}
+}
+
+// preText writes s as is (inside <pre>), its newlines as line breaks.
+func (w *writer) preText(s string) {
+	for len(s) > 0 {
+		i := strings.IndexByte(s, '\n')
+		if i < 0 {
+			w.flush()
+			w.write(s)
+			return
+		}
+		if i > 0 {
+			w.flush()
+			w.write(s[:i])
+		}
+		w.br()
+		s = s[i+1:]
+	}
+}
+
+// write copies visible text, replacing invalid UTF-8 with U+FFFD as a
+// rune-by-rune copy would.
+func (w *writer) write(s string) {
+	if utf8.ValidString(s) {
+		w.b.WriteString(s)
+		return
+	}
+	for _, r := range s {
+		w.b.WriteRune(r)
+	}
+}
+
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'
 }
 
 // Elements whose boundaries separate paragraphs.

@@ -6,6 +6,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden .txt files in testdata")
@@ -68,5 +71,34 @@ func TestFromHTML(t *testing.T) {
 				t.Errorf("FromHTML(%q) = %q, want %q", tt.in, got, tt.want)
 			}
 		})
+	}
+}
+
+// TestFromNode: converting a parsed tree gives what converting its HTML
+// gives, on every golden input.
+func TestFromNode(t *testing.T) {
+	files, err := filepath.Glob("testdata/*.html")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no golden inputs in testdata: %v", err)
+	}
+	for _, in := range files {
+		src, err := os.ReadFile(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		div := &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div}
+		nodes, err := html.ParseFragment(strings.NewReader(string(src)), div)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range nodes {
+			div.AppendChild(n)
+		}
+		if got, want := FromNode(div), FromHTML(string(src)); got != want {
+			t.Errorf("%s: FromNode = %q, FromHTML = %q", in, got, want)
+		}
+	}
+	if got := FromNode(nil); got != "" {
+		t.Errorf("FromNode(nil) = %q", got)
 	}
 }
