@@ -155,18 +155,9 @@ func (x *extractor) css(items []*html.Node) int {
 	for _, it := range items {
 		ids[it] = x.itemID(it)
 	}
-	// Texts are converted together once every comment is read (see
-	// innerTexts); deletion depends on them, so reactions are kept last.
-	type pending struct {
-		r        reaction.Reaction
-		textNode *html.Node
-		deleted  bool
-	}
-	ps := make([]pending, 0, len(items))
 	for _, it := range items {
 		id := ids[it]
-		p := pending{r: reaction.Reaction{ID: id, RootID: rootID, ParentID: rootID}, deleted: deletedItem(it)}
-		r := &p.r
+		r := reaction.Reaction{ID: id, RootID: rootID, ParentID: rootID}
 		if x.cfg.parentAncestor {
 			for a := it.Parent; a != nil; a = a.Parent {
 				if a.Type == html.ElementNode && x.cfg.item.Match(a) {
@@ -195,7 +186,7 @@ func (x *extractor) css(items []*html.Node) int {
 					v, _ := attr(n, x.cfg.text.attr)
 					r.Text = strings.TrimSpace(v)
 				} else {
-					p.textNode = n
+					r.Text = innerText(n)
 				}
 			}
 		}
@@ -211,23 +202,10 @@ func (x *extractor) css(items []*html.Node) int {
 		if l, ok := attr(it, "lang"); ok {
 			r.Lang = strings.TrimSpace(l)
 		}
-		ps = append(ps, p)
-	}
-	var nodes []*html.Node
-	for _, p := range ps {
-		if p.textNode != nil {
-			nodes = append(nodes, p.textNode)
+		if deletedItem(it) || placeholder(r.Text) {
+			r.Deleted, r.Text, r.Author, r.Likes = true, "", "", 0
 		}
-	}
-	texts := innerTexts(nodes)
-	for _, p := range ps {
-		if p.textNode != nil {
-			p.r.Text, texts = texts[0], texts[1:]
-		}
-		if p.deleted || placeholder(p.r.Text) {
-			p.r.Deleted, p.r.Text, p.r.Author, p.r.Likes = true, "", "", 0
-		}
-		x.add(p.r)
+		x.add(r)
 	}
 	return len(items)
 }
@@ -309,70 +287,9 @@ func (x *extractor) next(links []*html.Node) {
 	}
 }
 
-// textMark separates comments in innerTexts' combined HTML: a
-// private-use character, which no comment is expected to hold (one that
-// does is converted on its own).
-const textMark = "\uE000"
-
-// innerTexts returns the plain text of each element's content (see
-// htmltext), as innerText would, but with one htmltext conversion for the
-// whole page instead of one per comment: the contents are rendered one
-// after the other, separated by a <div> holding textMark, and the text is
-// split at the marks. htmltext ends a paragraph around every <div>, so a
-// comment's text is its part with those line breaks trimmed. If the marks
-// do not come back exactly (markup that does not survive rendering, a
-// comment containing the mark), each element is converted on its own.
-func innerTexts(nodes []*html.Node) []string {
-	if out, ok := combinedTexts(nodes); ok {
-		return out
-	}
-	out := make([]string, len(nodes))
-	for i, n := range nodes {
-		out[i] = innerText(n)
-	}
-	return out
-}
-
-// combinedTexts is innerTexts' single conversion; ok is false when the
-// marks did not come back exactly.
-func combinedTexts(nodes []*html.Node) (out []string, ok bool) {
-	if len(nodes) < 2 {
-		return nil, false
-	}
-	var b strings.Builder
-	for i, n := range nodes {
-		if i > 0 {
-			b.WriteString("<div>" + textMark + "</div>")
-		}
-		for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
-			if html.Render(&b, ch) != nil {
-				return nil, false
-			}
-		}
-	}
-	if strings.Count(b.String(), textMark) != len(nodes)-1 {
-		return nil, false
-	}
-	parts := strings.Split(htmltext.FromHTML(b.String()), textMark)
-	if len(parts) != len(nodes) {
-		return nil, false
-	}
-	for i, p := range parts {
-		parts[i] = strings.Trim(p, "\n")
-	}
-	return parts, true
-}
-
-// innerText is the plain text of an element's content (see htmltext).
-func innerText(n *html.Node) string {
-	var b strings.Builder
-	for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
-		if err := html.Render(&b, ch); err != nil {
-			return collapse(nodeText(n))
-		}
-	}
-	return htmltext.FromHTML(b.String())
-}
+// innerText is the plain text of an element's content (see htmltext), read
+// from the parsed page as a browser's innerText would be.
+func innerText(n *html.Node) string { return htmltext.FromNode(n) }
 
 // placeholders are texts that moderation tools print in place of a removed
 // comment. Only an exact match (case and final period aside) counts, so a

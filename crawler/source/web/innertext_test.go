@@ -9,11 +9,13 @@ import (
 
 	"github.com/andybalholm/cascadia"
 	"golang.org/x/net/html"
+
+	"github.com/reactions-research/reactions/crawler/source/htmltext"
 )
 
-// innerTextsCases are comment bodies whose conversion could leak into the
-// next comment if the combined conversion were wrong.
-var innerTextsCases = []string{
+// innerTextCases are comment bodies with markup whose text is easy to get
+// wrong.
+var innerTextCases = []string{
 	`<p>plain</p>`,
 	``,
 	`   `,
@@ -29,17 +31,36 @@ and trailing newline
 	`<form><input value="x"></form>after form`,
 	`&amp;amp; &lt;b&gt; &#x1F494;`,
 	`<p dir="rtl">خالص التعازي</p>`,
-	// The last two force the one-by-one fallback.
-	`contains the mark ` + textMark + ` itself`,
-	`<plaintext>swallows the rest`,
+	"a private-use mark \uE000 and invalid UTF-8 \xff\xfe kept as U+FFFD",
+	"tabs\tand\r\nnewlines\f collapse",
+	`<pre>a` + "\t" + `b
+
+c</pre>`,
+	// Last: it swallows the rest of the page.
+	`<plaintext>swallows <b>the</b> rest`,
 }
 
-// TestInnerTextsMatchesInnerText: converting a page's comments together
-// gives exactly what converting each alone gives.
-func TestInnerTextsMatchesInnerText(t *testing.T) {
+// renderedText is the reference innerText: the element's content rendered
+// back to HTML and converted by htmltext.FromHTML (what the adapter did
+// before it read the parsed tree directly).
+func renderedText(t *testing.T, n *html.Node) string {
+	t.Helper()
+	var b strings.Builder
+	for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
+		if err := html.Render(&b, ch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return htmltext.FromHTML(b.String())
+}
+
+// TestInnerTextMatchesRendered: reading a comment's text from the parsed
+// page gives what rendering it and converting the HTML gives, on the cases
+// above and on every comment of the golden pages.
+func TestInnerTextMatchesRendered(t *testing.T) {
 	var docs []*html.Node
 	var b strings.Builder
-	for _, c := range innerTextsCases {
+	for _, c := range innerTextCases {
 		b.WriteString(`<div class="c">` + c + `</div>`)
 	}
 	synthetic, err := html.Parse(strings.NewReader("<html><body>" + b.String() + "</body></html>"))
@@ -48,6 +69,9 @@ func TestInnerTextsMatchesInnerText(t *testing.T) {
 	}
 	docs = append(docs, synthetic)
 	files, _ := filepath.Glob("testdata/*.html")
+	if len(files) == 0 {
+		t.Fatal("no testdata/*.html pages")
+	}
 	for _, f := range files {
 		src, err := os.ReadFile(f)
 		if err != nil {
@@ -60,21 +84,17 @@ func TestInnerTextsMatchesInnerText(t *testing.T) {
 		docs = append(docs, d)
 	}
 	sel := cascadia.MustCompile(".c, .comment-content, .comment-body, .c-body, div.cooked")
+	checked := 0
 	for i, d := range docs {
-		nodes := queryAll(d, sel)
-		// All nodes, and all but the last two (the synthetic document's
-		// fallback cases): both the combined and the fallback path.
-		for _, ns := range [][]*html.Node{nodes, nodes[:max(0, len(nodes)-2)]} {
-			got := innerTexts(ns)
-			if _, ok := combinedTexts(ns); i == 0 && len(ns) < len(nodes) && !ok {
-				t.Errorf("the synthetic cases without the last two did not take the combined path")
-			}
-			for j, n := range ns {
-				if want := innerText(n); got[j] != want {
-					t.Errorf("doc %d, node %d: innerTexts = %q, innerText = %q", i, j, got[j], want)
-				}
+		for j, n := range queryAll(d, sel) {
+			checked++
+			if got, want := innerText(n), renderedText(t, n); got != want {
+				t.Errorf("doc %d, node %d: innerText = %q, rendered = %q", i, j, got, want)
 			}
 		}
+	}
+	if checked < len(innerTextCases) {
+		t.Fatalf("checked only %d elements", checked)
 	}
 }
 
