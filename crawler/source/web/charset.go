@@ -2,6 +2,8 @@ package web
 
 import (
 	"bytes"
+	"net/http"
+	"strings"
 	"unicode/utf8"
 
 	"golang.org/x/net/html/charset"
@@ -23,4 +25,19 @@ func toUTF8(body []byte, contentType string) []byte {
 		}
 	}
 	return bytes.ToValidUTF8(body, []byte("\uFFFD"))
+}
+
+// isHTML reports whether a response is an HTML page, by the rule Colly's
+// OnHTML applies: its Content-Type (sniffed from the body when the header is
+// missing) is text/html or application/xhtml+xml.
+func isHTML(contentType string, body []byte) bool {
+	if contentType == "" {
+		contentType = http.DetectContentType(body)
+	}
+	mt, _, _ := strings.Cut(contentType, ";")
+	switch strings.ToLower(strings.TrimSpace(mt)) {
+	case "text/html", "application/xhtml+xml":
+		return true
+	}
+	return false
 }

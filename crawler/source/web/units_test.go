@@ -150,3 +150,24 @@ func TestConfigErrors(t *testing.T) {
 		t.Errorf(`parseField("@data-id") = %+v, %v`, f, err)
 	}
 }
+
+func TestIsHTML(t *testing.T) {
+	tests := []struct {
+		contentType, body string
+		want              bool
+	}{
+		{"text/html; charset=UTF-8", "", true},
+		{"TEXT/HTML", "", true},
+		{" application/xhtml+xml ; charset=utf-8", "", true},
+		{"", "<!DOCTYPE html><html><body>x</body></html>", true}, // sniffed
+		{"", `{"comments": []}`, false},
+		{"application/json", "<html></html>", false},
+		{"text/plain", "<html></html>", false},
+		{"application/ld+json", "", false},
+	}
+	for _, tt := range tests {
+		if got := isHTML(tt.contentType, []byte(tt.body)); got != tt.want {
+			t.Errorf("isHTML(%q, %q) = %v, want %v", tt.contentType, tt.body, got, tt.want)
+		}
+	}
+}

@@ -78,6 +78,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -142,27 +143,25 @@ func (a *Adapter) Collect(ctx context.Context, env *source.Env) error {
 	// The callbacks below write r.cur, one request at a time: the collector
 	// must be synchronous (the crawler's are; this keeps it so).
 	r.c.Async = false
+	// The page is parsed here rather than in an OnHTML callback: Colly's
+	// OnHTML builds a goquery document and walks it twice (for <base> and
+	// for the callback's selector) before the extractor walks it again;
+	// extractPage needs only the parsed tree, which it walks once.
 	r.c.OnResponse(func(resp *colly.Response) {
 		r.cur.status = resp.StatusCode
 		if resp.Headers != nil {
 			r.cur.contentType = resp.Headers.Get("Content-Type")
 		}
-		// OnResponse runs before Colly parses the HTML for OnHTML.
-		resp.Body = toUTF8(resp.Body, r.cur.contentType)
-	})
-	r.c.OnHTML("html", func(e *colly.HTMLElement) {
-		if r.cur.parsed || r.cur.status < 200 || r.cur.status > 299 {
+		if r.cur.parsed || r.cur.status < 200 || r.cur.status > 299 || !isHTML(r.cur.contentType, resp.Body) {
 			return
 		}
-		var root *html.Node
-		if len(e.DOM.Nodes) > 0 {
-			root = e.DOM.Nodes[0]
-		}
-		if root == nil {
+		doc, err := html.Parse(bytes.NewReader(toUTF8(resp.Body, r.cur.contentType)))
+		if err != nil { // only on reader errors, which bytes.Reader has none of
+			r.cur.err = fmt.Errorf("parse HTML: %w", err)
 			return
 		}
 		r.cur.parsed = true
-		r.cur.page = extractPage(root, cfg, r.cur.canonURL, e.Request.URL)
+		r.cur.page = extractPage(doc, cfg, r.cur.canonURL, resp.Request.URL)
 	})
 	r.c.OnError(func(resp *colly.Response, err error) {
 		if resp != nil && resp.StatusCode != 0 {
