@@ -1,10 +1,12 @@
 package aggregator_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/http"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -53,12 +55,16 @@ func BenchmarkIngest(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.ResetTimer()
+		cpu0 := sampleCPU(os.Getpid())
 		raw := rawInsert(b, st, table, rs, fmt.Sprintf("raw-%d", i), rawBatch)
+		rawCPU := sampleCPU(os.Getpid()).since(cpu0)
 		b.StopTimer()
 		waitMerges(b, st)
 		// For context: the same into the reactions table, whose two
 		// materialized views write every row twice more.
+		cpu0 = sampleCPU(os.Getpid())
 		rawSchema := rawInsert(b, st, "reactions", rs, fmt.Sprintf("raw-%d", i), rawBatch)
+		rawSchemaCPU := sampleCPU(os.Getpid()).since(cpu0)
 		waitMerges(b, st)
 
 		// End to end through an aggregator process.
@@ -86,6 +92,7 @@ func BenchmarkIngest(b *testing.B) {
 			b.Fatalf("PUT story: %d %s", code, body)
 		}
 		b.StartTimer()
+		cpu0 = sampleCPU(p.cmd.Process.Pid)
 		t0 := time.Now()
 		var wg sync.WaitGroup
 		for s := 0; s < senders; s++ {
@@ -106,6 +113,7 @@ func BenchmarkIngest(b *testing.B) {
 			time.Sleep(5 * time.Millisecond)
 		}
 		e2e := float64(n) / time.Since(t0).Seconds()
+		e2eCPU := sampleCPU(p.cmd.Process.Pid).since(cpu0)
 		b.StopTimer()
 		peak := vmHWM(b, p.cmd.Process.Pid)
 		var stored uint64
@@ -128,6 +136,12 @@ GROUP BY id HAVING sum(sign) > 0)`, storyID).Scan(&stored); err != nil || stored
 			n, raw, e2e, e2e/raw, float64(peak)/(1<<20))
 		b.Logf("for context: raw clickhouse-go into the reactions table and its views %.0f rows/s (end-to-end / that = %.2f)",
 			rawSchema, e2e/rawSchema)
+		perRow := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(n) }
+		b.Logf("CPU per row (%d cores): raw: client %.1f µs, ClickHouse %.1f µs; raw into the reactions table: client %.1f µs, "+
+			"ClickHouse %.1f µs; end-to-end: aggregator %.1f µs, ClickHouse %.1f µs", runtime.NumCPU(),
+			perRow(rawCPU.proc), perRow(rawCPU.server), perRow(rawSchemaCPU.proc), perRow(rawSchemaCPU.server),
+			perRow(e2eCPU.proc), perRow(e2eCPU.server))
+		b.ReportMetric(perRow(e2eCPU.proc), "aggregator_cpu_µs/row")
 		if writes > 0 {
 			b.Logf("aggregator: %d writes of %.0f reactions on average, %.0f ms each", writes, float64(n)/float64(writes), 1000*writeSecs/float64(writes))
 		}
@@ -182,6 +196,49 @@ func benchReactions(n int) []reaction.Reaction {
 		rs[i].Text = fmt.Sprintf("%s. %s #%d", texts[i%len(texts)], texts[(i/len(texts))%len(texts)], i)
 	}
 	return rs
+}
+
+// cpuSample is the CPU time used so far by a process and by the local
+// ClickHouse server.
+type cpuSample struct{ proc, server time.Duration }
+
+func (c cpuSample) since(c0 cpuSample) cpuSample {
+	return cpuSample{c.proc - c0.proc, c.server - c0.server}
+}
+
+// sampleCPU reads the CPU time of pid and of every local clickhouse-server
+// process (zero when the server is not on this machine).
+func sampleCPU(pid int) cpuSample {
+	c := cpuSample{proc: procCPU(pid)}
+	dirs, _ := os.ReadDir("/proc")
+	for _, d := range dirs {
+		other, err := strconv.Atoi(d.Name())
+		if err != nil {
+			continue
+		}
+		if comm, err := os.ReadFile("/proc/" + d.Name() + "/comm"); err == nil && strings.HasPrefix(string(comm), "clickhouse") {
+			c.server += procCPU(other)
+		}
+	}
+	return c
+}
+
+// procCPU returns the user and system CPU time of a process (its threads
+// included), from /proc/pid/stat, assuming the usual 100 clock ticks per
+// second.
+func procCPU(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The command name (field 2) may hold spaces: count from its ')'.
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(utime+stime) * 10 * time.Millisecond
 }
 
 // vmHWM returns a process's peak resident set size in bytes.

@@ -25,6 +25,19 @@ type rowBuffer struct {
 	sign                                       []int8
 }
 
+// newRowBuffer returns a buffer with room for n rows.
+func newRowBuffer(n int) *rowBuffer {
+	return &rowBuffer{
+		story: make([]string, 0, n), platform: make([]string, 0, n), id: make([]string, 0, n),
+		parentID: make([]string, 0, n), rootID: make([]string, 0, n), url: make([]string, 0, n),
+		createdAt: make([]time.Time, 0, n), firstSeen: make([]time.Time, 0, n),
+		author: make([]string, 0, n), text: make([]string, 0, n), lang: make([]string, 0, n),
+		likes: make([]int64, 0, n), replies: make([]int64, 0, n), deleted: make([]uint8, 0, n),
+		stance: make([]string, 0, n), score: make([]float64, 0, n), classifier: make([]string, 0, n),
+		digest: make([]uint64, 0, n), version: make([]uint64, 0, n), sign: make([]int8, 0, n),
+	}
+}
+
 // add appends one row: the state r with its digest, version and sign.
 func (b *rowBuffer) add(r *reaction.Reaction, digest, version uint64, sign int8) {
 	var deleted uint8

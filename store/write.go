@@ -110,7 +110,7 @@ func (s *Store) Write(ctx context.Context, rs []reaction.Reaction, label func(*r
 	}
 
 	now := uint64(time.Now().UnixNano())
-	var rows rowBuffer
+	rows := newRowBuffer(len(rs)) // most reactions are new: one row each
 	res.Duplicate = make([]bool, len(rs))
 	states := make([]stored, len(rs)) // the written states, one allocation
 	for i := range rs {
@@ -169,7 +169,7 @@ func (s *Store) Write(ctx context.Context, rs []reaction.Reaction, label func(*r
 			s.filter.Writing(st, ids)
 		}
 	}
-	if err := s.insert(ctx, &rows); err != nil {
+	if err := s.insert(ctx, rows); err != nil {
 		return WriteResult{}, err
 	}
 	return res, nil
