@@ -39,6 +39,10 @@ type batcher struct {
 	// (frozen) for the rest of the poll, so no cursor skips unsent items.
 	watermark atomic.Uint64
 	frozen    atomic.Bool
+
+	// acked is send's scratch list of acknowledged items (send runs on the
+	// loop's goroutine only).
+	acked []pendingItem
 }
 
 func newBatcher(c *crawl) *batcher {
@@ -66,7 +70,9 @@ func (b *batcher) loop(ctx context.Context) {
 			return
 		}
 		b.send(sendCtx, buf)
-		buf = make([]pendingItem, 0, size)
+		// send keeps nothing of buf (the sink gets its own slice): reuse it.
+		clear(buf)
+		buf = buf[:0]
 	}
 	for {
 		select {
@@ -110,13 +116,20 @@ func (b *batcher) send(ctx context.Context, items []pendingItem) {
 			"story", c.st.ID, "reactions", len(items), "err", err)
 		return
 	}
-	rejected := map[int]string{}
+	var rejected map[int]string
+	if len(res.Rejected) > 0 {
+		rejected = make(map[int]string, len(res.Rejected))
+	}
 	for _, rj := range res.Rejected {
 		if rj.Line >= 1 && rj.Line <= len(items) {
 			rejected[rj.Line-1] = rj.Error
 		}
 	}
-	acked := make([]pendingItem, 0, len(items))
+	acked := b.acked[:0]
+	defer func() {
+		clear(acked)
+		b.acked = acked[:0]
+	}()
 	for i, it := range items {
 		if msg, ok := rejected[i]; ok {
 			c.state.revert(it)

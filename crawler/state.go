@@ -2,7 +2,6 @@ package crawler
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -55,6 +54,7 @@ type storyState struct {
 	perSource map[string]int64 // acknowledged reactions per source, all runs
 	cursors   map[string]map[string]string
 	pending   []pendingCursor
+	logBuf    []byte // acknowledged's line buffer, reused across batches
 }
 
 type pendingCursor struct {
@@ -161,6 +161,24 @@ func (s *storyState) loadSent() error {
 	return nil
 }
 
+// appendSentLine appends one sent-log line: source TAB id TAB
+// digest(16 hex) TAB first-seen LF.
+func appendSentLine(b []byte, source, id string, e sentEntry) []byte {
+	b = append(b, source...)
+	b = append(b, '\t')
+	b = append(b, id...)
+	b = append(b, '\t')
+	var hex [16]byte
+	const digits = "0123456789abcdef"
+	for i, d := 15, e.digest; i >= 0; i, d = i-1, d>>4 {
+		hex[i] = digits[d&0xf]
+	}
+	b = append(b, hex[:]...)
+	b = append(b, '\t')
+	b = strconv.AppendUint(b, uint64(e.firstSeen), 10)
+	return append(b, '\n')
+}
+
 func parseSentLine(line []byte) (src, id string, e sentEntry, ok bool) {
 	parts := strings.Split(strings.TrimSuffix(string(line), "\n"), "\t")
 	if len(parts) != 4 || parts[1] == "" {
@@ -239,16 +257,17 @@ func (s *storyState) acknowledged(items []pendingItem) error {
 	if len(items) == 0 {
 		return nil
 	}
-	var buf bytes.Buffer
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	buf := s.logBuf[:0]
 	for _, it := range items {
-		fmt.Fprintf(&buf, "%s\t%s\t%016x\t%d\n", it.source, it.r.ID, it.entry.digest, it.entry.firstSeen)
+		buf = appendSentLine(buf, it.source, it.r.ID, it.entry)
 		if !it.existed {
 			s.perSource[it.source]++
 		}
 	}
-	if _, err := s.logf.Write(buf.Bytes()); err != nil {
+	s.logBuf = buf
+	if _, err := s.logf.Write(buf); err != nil {
 		return fmt.Errorf("write sent log: %w", err)
 	}
 	if err := s.logf.Sync(); err != nil {
