@@ -37,19 +37,29 @@ func DefaultFeatures() FeatureConfig {
 
 // scratch is the per-call working memory of feature extraction, pooled so that
 // Classify does not allocate.
+//
+// Extraction either collects the features (feats/vals, for training and
+// Explain) or, when q is set, scores them as it goes: z accumulates
+// weight·value in the order the features are produced, which is the order
+// Model.scores sums them in, so both give the same float32 logits.
 type scratch struct {
 	norm      []byte
 	toks      []token
-	feats     []uint64 // feature hashes
+	feats     []uint64 // feature hashes (collecting only)
 	vals      []float32
+	q         []int16 // the model's quantised weights: score instead of collecting
+	qscale    float32 // their scale: a weight is float32(q[i])*qscale
+	mask      uint64  // the model's bucket mask
+	z         [3]float32
 	sent      uint16
 	nHashtags int
 	extra     [32]wordInfo
 	nExtra    int
 	sentInfo  []sentStat
 	hits      []hit
-	noLex     bool // tokenising lexicon entries: no lookups
-	debug     bool // record feature names (Explain only)
+	ph        [maxPrefixHash + 1]uint64 // prefix hashes of the word being pushed
+	noLex     bool                      // tokenising lexicon entries: no lookups
+	debug     bool                      // record feature names (Explain only)
 	names     []string
 }
 
@@ -70,6 +80,7 @@ func (sc *scratch) reset() {
 	sc.toks = sc.toks[:0]
 	sc.feats = sc.feats[:0]
 	sc.vals = sc.vals[:0]
+	sc.z = [3]float32{}
 	sc.sent = 0
 	sc.nHashtags = 0
 	sc.nExtra = 0
@@ -144,9 +155,21 @@ func mix(h, x uint64) uint64 {
 	return h
 }
 
+// add adds feature h with value v: it collects it, or scores it when sc.w is set.
 func (sc *scratch) add(h uint64, v float32) {
-	sc.feats = append(sc.feats, h)
-	sc.vals = append(sc.vals, v)
+	if sc.q == nil {
+		sc.feats = append(sc.feats, h)
+		sc.vals = append(sc.vals, v)
+		return
+	}
+	b := 3 * (h & sc.mask)
+	q := sc.q[b : b+3 : b+3]
+	// float32(q)*qscale is exactly Model.w's weight; the conversions keep
+	// every product rounded on its own (no fused multiply-add), as in
+	// Model.scores. The int16 weights take half the cache of float32 ones.
+	sc.z[0] += float32(float32(float32(q[0])*sc.qscale) * v)
+	sc.z[1] += float32(float32(float32(q[1])*sc.qscale) * v)
+	sc.z[2] += float32(float32(float32(q[2])*sc.qscale) * v)
 }
 
 // name records the name of the feature just added (debug only).
@@ -179,7 +202,7 @@ func sentBin(c float32) uint64 {
 
 var hBOS = hashString("<s>")
 
-// extract analyses text and fills sc.feats/sc.vals.
+// extract analyses text and fills sc.feats/sc.vals, or sc.z when sc.w is set.
 func (sc *scratch) extract(text string, subj *subjectInfo, fc *FeatureConfig) {
 	sc.tokenize(text, subj)
 	toks := sc.toks
@@ -428,7 +451,8 @@ func (sc *scratch) extract(text string, subj *subjectInfo, fc *FeatureConfig) {
 		sc.name("bias")
 	}
 	if fc.Words {
-		start := len(sc.feats)
+		// The n-grams are weighted by 1/sqrt(their number): count them first.
+		n := 0
 		prev1, prev2 := hBOS, uint64(0)
 		for i := range toks {
 			t := &toks[i]
@@ -436,30 +460,50 @@ func (sc *scratch) extract(text string, subj *subjectInfo, fc *FeatureConfig) {
 				prev1, prev2 = hBOS, 0
 				continue
 			}
+			n++
+			if t.flags&fFinal != 0 {
+				n++
+			}
+			if prev1 != 0 {
+				n++
+				if prev2 != 0 {
+					n++
+				}
+			}
+			prev2, prev1 = prev1, t.h
+		}
+		v := groupValue(n, fc.WordScale)
+		prev1, prev2 = hBOS, 0
+		for i := range toks {
+			t := &toks[i]
+			if t.kind == kBound {
+				prev1, prev2 = hBOS, 0
+				continue
+			}
 			if t.flags&fNeg != 0 {
-				sc.add(mix(nsNeg, t.h), 1)
+				sc.add(mix(nsNeg, t.h), v)
 				if sc.debug {
 					sc.name("neg:%s", sc.norm[t.s:t.e])
 				}
 			} else {
-				sc.add(mix(nsUni, t.h), 1)
+				sc.add(mix(nsUni, t.h), v)
 				if sc.debug {
 					sc.name("w:%s", sc.norm[t.s:t.e])
 				}
 			}
 			if t.flags&fFinal != 0 {
-				sc.add(mix(nsFinal, t.h), 1)
+				sc.add(mix(nsFinal, t.h), v)
 				if sc.debug {
 					sc.name("final:%s", sc.norm[t.s:t.e])
 				}
 			}
 			if prev1 != 0 {
-				sc.add(mix(mix(nsBi, prev1), t.h), 1)
+				sc.add(mix(mix(nsBi, prev1), t.h), v)
 				if sc.debug {
 					sc.name("bi:_%s", sc.norm[t.s:t.e])
 				}
 				if prev2 != 0 {
-					sc.add(mix(mix(mix(nsTri, prev2), prev1), t.h), 1)
+					sc.add(mix(mix(mix(nsTri, prev2), prev1), t.h), v)
 					if sc.debug {
 						sc.name("tri:__%s", sc.norm[t.s:t.e])
 					}
@@ -467,18 +511,23 @@ func (sc *scratch) extract(text string, subj *subjectInfo, fc *FeatureConfig) {
 			}
 			prev2, prev1 = prev1, t.h
 		}
-		sc.scale(start, fc.WordScale)
 	}
 	if fc.Chars {
-		start := len(sc.feats)
+		// A word of n >= 3 bytes has 3n-3 character 3-5-grams.
+		n := 0
+		for i := range toks {
+			if t := &toks[i]; t.kind == kWord && t.e-t.s >= 3 {
+				n += 3*int(t.e-t.s) - 3
+			}
+		}
+		v := groupValue(n, fc.CharScale)
 		for i := range toks {
 			t := &toks[i]
 			if t.kind != kWord || t.e-t.s < 3 {
 				continue
 			}
-			sc.charGrams(sc.norm[t.s:t.e])
+			sc.charGrams(sc.norm[t.s:t.e], v)
 		}
-		sc.scale(start, fc.CharScale)
 	}
 	cs := fc.CueScale
 	if fc.Cues {
@@ -661,8 +710,9 @@ func matchPhrase(toks []token, i int, rest []uint64) bool {
 	return true
 }
 
-// charGrams adds the character 3-, 4- and 5-grams of w with word boundaries.
-func (sc *scratch) charGrams(w []byte) {
+// charGrams adds the character 3-, 4- and 5-grams of w with word boundaries,
+// each with value v.
+func (sc *scratch) charGrams(w []byte, v float32) {
 	n := len(w) + 2
 	at := func(i int) byte {
 		if i == 0 || i == n-1 {
@@ -676,20 +726,17 @@ func (sc *scratch) charGrams(w []byte) {
 			h ^= uint64(at(i + k))
 			h *= 1099511628211
 			if k >= 2 {
-				sc.add(mix(nsChar, h), 1)
+				sc.add(mix(nsChar, h), v)
 			}
 		}
 	}
 }
 
-// scale sets the values of features [start:] to s/sqrt(count).
-func (sc *scratch) scale(start int, s float32) {
-	n := len(sc.feats) - start
+// groupValue is the value of each of the n features of a group weighted s:
+// s/sqrt(n).
+func groupValue(n int, s float32) float32 {
 	if n == 0 {
-		return
+		return 0
 	}
-	v := s / float32(math.Sqrt(float64(n)))
-	for i := start; i < len(sc.vals); i++ {
-		sc.vals[i] *= v
-	}
+	return s / float32(math.Sqrt(float64(n)))
 }

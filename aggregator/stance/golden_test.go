@@ -271,3 +271,27 @@ func TestGoldenInputsCoverTokenKinds(t *testing.T) {
 		t.Errorf("generated golden inputs miss a path: prefix-only %d, valence-only %d, elided %d, cue hits %d", prefixOnly, inflected, elided, phrases)
 	}
 }
+
+// TestScoreWhileExtracting checks that Classify's scoring during extraction
+// (quantised weights, no feature list) gives bit for bit the logits of
+// Model.scores over the collected features, which training and Explain use.
+func TestScoreWhileExtracting(t *testing.T) {
+	c := Default()
+	fused := c.pool.Get().(*scratch)
+	if fused.q == nil {
+		t.Fatal("the default classifier does not score while extracting")
+	}
+	for _, g := range goldenInputs(t) {
+		subj := c.subjects.get(g.subject)
+		var collect scratch
+		collect.extract(g.text, subj, &c.m.Meta.Features)
+		want := c.m.scores(&collect)
+		fused.extract(g.text, subj, &c.m.Meta.Features)
+		if fused.z != want {
+			t.Errorf("%s: logits %v while extracting, %v from the collected features", g.key(), fused.z, want)
+		}
+		if len(fused.feats) != 0 {
+			t.Fatalf("%s: scoring scratch collected %d features", g.key(), len(fused.feats))
+		}
+	}
+}

@@ -38,6 +38,9 @@ type Model struct {
 	w []float32
 	// scale is the int16 quantisation step of w.
 	scale float32
+	// q holds the quantised weights (set by finalize/decode):
+	// w[i] == float32(q[i])*scale. Classify scores with q.
+	q []int16
 	// hash is the SHA-256 of the encoded model (set by encode/decode).
 	hash [32]byte
 }
@@ -134,8 +137,10 @@ func (m *Model) encode() ([]byte, error) {
 func (m *Model) finalize() error {
 	scale := quantScale(m.w)
 	m.scale = scale
+	m.q = make([]int16, len(m.w))
 	for i, v := range m.w {
-		m.w[i] = float32(int16(math.Round(float64(v/scale)))) * scale
+		m.q[i] = int16(math.Round(float64(v / scale)))
+		m.w[i] = float32(m.q[i]) * scale
 	}
 	b, err := m.encode()
 	if err != nil {
@@ -214,14 +219,17 @@ func decodeModel(b []byte) (*Model, error) {
 	}
 	m.scale = scale
 	m.w = make([]float32, n)
+	m.q = make([]int16, n)
 	for i := range m.w {
-		m.w[i] = float32(int16(binary.LittleEndian.Uint16(p[2*i:]))) * scale
+		m.q[i] = int16(binary.LittleEndian.Uint16(p[2*i:]))
+		m.w[i] = float32(m.q[i]) * scale
 	}
 	m.hash = sha256.Sum256(b)
 	return m, nil
 }
 
-// scores returns the class logits for the features in sc.
+// scores returns the class logits for the features collected in sc; a
+// scratch with the model's weights computes the same logits while extracting.
 func (m *Model) scores(sc *scratch) [3]float32 {
 	var z [3]float32
 	mask := m.mask()
@@ -230,9 +238,9 @@ func (m *Model) scores(sc *scratch) [3]float32 {
 		b := 3 * (f & mask)
 		v := sc.vals[i]
 		ws := w[b : b+3 : b+3]
-		z[0] += ws[0] * v
-		z[1] += ws[1] * v
-		z[2] += ws[2] * v
+		z[0] += float32(ws[0] * v)
+		z[1] += float32(ws[1] * v)
+		z[2] += float32(ws[2] * v)
 	}
 	return z
 }

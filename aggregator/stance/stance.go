@@ -84,11 +84,13 @@ func New(m *Model) *Classifier {
 	c := &Classifier{m: m, version: VersionPrefix + "+" + m.Meta.Kind + "-" + m.Hash()}
 	c.pool.New = func() any {
 		return &scratch{
-			norm:  make([]byte, 0, 512),
-			toks:  make([]token, 0, 128),
-			feats: make([]uint64, 0, 2048),
-			hits:  make([]hit, 0, 64),
-			vals:  make([]float32, 0, 2048),
+			norm: make([]byte, 0, 512),
+			toks: make([]token, 0, 128),
+			hits: make([]hit, 0, 64),
+			// Score while extracting (see scratch).
+			q:      m.q,
+			qscale: m.scale,
+			mask:   m.mask(),
 		}
 	}
 	return c
@@ -120,7 +122,10 @@ func (c *Classifier) Probabilities(text, subject string) [3]float64 {
 	subj := c.subjects.get(subject)
 	sc := c.pool.Get().(*scratch)
 	sc.extract(text, subj, &c.m.Meta.Features)
-	z := c.m.scores(sc)
+	z := sc.z
+	if sc.q == nil { // a model without quantised weights: score the features collected
+		z = c.m.scores(sc)
+	}
 	c.pool.Put(sc)
 	return softmax(z)
 }

@@ -13,7 +13,12 @@ type subjectInfo struct {
 	names map[string]struct{} // folded name tokens: "chrissy", "teigen", "john", "legend"
 	roles map[string]struct{} // folded description tokens: "olympic", "gymnast"
 	long  []string            // name tokens of 4+ bytes, for handles and hashtags
+	// filter has subjectFilterBit set for every name and role word.
+	filter uint64
 }
+
+// subjectFilterBit is the bit of a word with FNV-1a hash h in subjectInfo.filter.
+func subjectFilterBit(h uint64) uint64 { return 1 << ((h * fibMul) >> 58) }
 
 // subjectStop lists words of a subject string that are not names.
 var subjectStop = map[string]bool{
@@ -77,6 +82,12 @@ func deriveSubject(subject string) *subjectInfo {
 		}
 	}
 	for w := range si.names {
+		si.filter |= subjectFilterBit(hashString(w))
+	}
+	for w := range si.roles {
+		si.filter |= subjectFilterBit(hashString(w))
+	}
+	for w := range si.names {
 		if len(w) >= 4 && !strings.Contains(w, "-") {
 			si.long = append(si.long, w)
 		}
@@ -86,7 +97,15 @@ func deriveSubject(subject string) *subjectInfo {
 
 // lookup classifies a folded word: kSubj for a name, kRole for a description
 // word, kWord otherwise.
-func (si *subjectInfo) lookup(w []byte) tokKind {
+func (si *subjectInfo) lookup(w []byte) tokKind { return si.lookupHash(hashBytes(w), w) }
+
+// lookupHash is lookup for a word whose FNV-1a hash h is known: most words
+// are neither names nor role words, and the filter tells so without a map
+// lookup.
+func (si *subjectInfo) lookupHash(h uint64, w []byte) tokKind {
+	if si.filter&subjectFilterBit(h) == 0 {
+		return kWord
+	}
 	if _, ok := si.names[string(w)]; ok {
 		return kSubj
 	}

@@ -64,6 +64,10 @@ type tables struct {
 	words     map[string]*wordInfo
 	prefixes  map[string]uint32
 	prefixLen []int // distinct prefix lengths, ascending
+	// wordTab and prefixTab hold words and prefixes keyed by their hash, for
+	// the hot path (see hashTable).
+	wordTab   hashTable[*wordInfo]
+	prefixTab hashTable[uint32]
 }
 
 var (
@@ -151,19 +155,22 @@ func buildTables() *tables {
 			wi.valOnly = &wordInfo{val: wi.val}
 		}
 	}
+	t.wordTab = newHashTable(t.words)
+	t.prefixTab = newHashTable(t.prefixes)
 	return t
 }
 
 // inflected looks up an unknown word without a common inflectional ending
 // ("schlechten" -> "schlecht", "tristes" -> "triste", "brisee" -> "brise"),
-// keeping only its sentiment: cues are matched on exact forms.
-func (t *tables) inflected(w []byte) *wordInfo {
+// keeping only its sentiment: cues are matched on exact forms. The prefix
+// hashes of w must be in sc (hashPrefixes).
+func (t *tables) inflected(sc *scratch, w []byte) *wordInfo {
 	for _, suf := range [...]string{"en", "er", "es", "em", "e", "s", "n"} {
 		n := len(w) - len(suf)
 		if n < 4 || string(w[n:]) != suf {
 			continue
 		}
-		if wi := t.words[string(w[:n])]; wi != nil && wi.val != 0 {
+		if wi, _ := tabGet(&t.wordTab, sc.prefixHash(w, n), w[:n]); wi != nil && wi.val != 0 {
 			return t.valOnly(wi)
 		}
 	}
@@ -311,8 +318,29 @@ func isEmoji(r rune) bool {
 func isRegional(r rune) bool { return r >= 0x1F1E6 && r <= 0x1F1FF }
 
 func isWordRune(r rune) bool {
+	if r < utf8.RuneSelf {
+		return asciiClass[r]&cWord != 0
+	}
 	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
 }
+
+// ASCII character classes, for the tokenizer's fast paths.
+const (
+	cSpace = 1 << iota // unicode.IsSpace
+	cWord              // isWordRune: a letter or digit
+)
+
+var asciiClass = func() (t [utf8.RuneSelf]uint8) {
+	for r := rune(0); r < utf8.RuneSelf; r++ {
+		if unicode.IsSpace(r) {
+			t[r] |= cSpace
+		}
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) {
+			t[r] |= cWord
+		}
+	}
+	return t
+}()
 
 func isApos(r rune) bool { return r == '\'' || r == '’' || r == 'ʼ' }
 
@@ -335,10 +363,14 @@ func (sc *scratch) tokenize(text string, subj *subjectInfo) {
 	start := -1
 	for i := 0; i < len(text); {
 		r, n := rune(text[i]), 1
-		if r >= utf8.RuneSelf {
+		var space bool
+		if r < utf8.RuneSelf {
+			space = asciiClass[r]&cSpace != 0
+		} else {
 			r, n = utf8.DecodeRuneInString(text[i:])
+			space = unicode.IsSpace(r)
 		}
-		if unicode.IsSpace(r) {
+		if space {
 			if start >= 0 {
 				sc.chunk(text[start:i], subj)
 				start = -1
@@ -358,9 +390,11 @@ func (sc *scratch) tokenize(text string, subj *subjectInfo) {
 
 // chunk tokenises one whitespace-free chunk.
 func (sc *scratch) chunk(c string, subj *subjectInfo) {
-	if e, ok := emoticons[c]; ok {
-		sc.emoji(e)
-		return
+	if len(c) <= 3 { // all emoticons are short: most chunks skip the map
+		if e, ok := emoticons[c]; ok {
+			sc.emoji(e)
+			return
+		}
 	}
 	if c == "/s" {
 		sc.placeholder("/s", kPunct)
@@ -389,12 +423,18 @@ func (sc *scratch) chunk(c string, subj *subjectInfo) {
 }
 
 func isURL(c string) bool {
-	if strings.Contains(c, "://") || strings.HasPrefix(c, "www.") {
+	if strings.HasPrefix(c, "www.") {
+		return true
+	}
+	slash := strings.IndexByte(c, '/')
+	if slash < 0 {
+		return false // no "://" either
+	}
+	if strings.Contains(c[slash-min(slash, 1):], "://") {
 		return true
 	}
 	// bare links such as t.co/abc or bit.ly/xyz
-	slash := strings.IndexByte(c, '/')
-	if slash <= 0 {
+	if slash == 0 {
 		return false
 	}
 	dot := strings.IndexByte(c[:slash], '.')
@@ -547,6 +587,53 @@ func isDigit(b byte) bool { return '0' <= b && b <= '9' }
 
 // word appends one word token.
 func (sc *scratch) word(w string, subj *subjectInfo) {
+	// Fast path for ASCII words, the common case; wordSlow handles the rest
+	// and is the reference for what this loop does.
+	s := len(sc.norm)
+	norm := sc.norm
+	caps, letters, digits := true, 0, true
+	var prev byte
+	run := 0
+	for i := 0; i < len(w); i++ {
+		b := w[i]
+		switch {
+		case b >= utf8.RuneSelf:
+			sc.norm = norm[:s]
+			sc.wordSlow(w, subj)
+			return
+		case 'a' <= b && b <= 'z':
+			letters++
+			digits, caps = false, false
+		case 'A' <= b && b <= 'Z':
+			letters++
+			digits = false
+			b += 'a' - 'A'
+		case '0' <= b && b <= '9', b == ',', b == '.':
+		default:
+			digits = false
+		}
+		// squeeze letters repeated more than twice: "sooo" -> "soo"
+		if b == prev {
+			run++
+			if run > 2 && b >= 'a' && b <= 'z' {
+				continue
+			}
+		} else {
+			prev, run = b, 1
+		}
+		norm = append(norm, b)
+	}
+	if digits {
+		sc.norm = norm[:s]
+		sc.placeholder("<num>", kNum)
+		return
+	}
+	sc.norm = norm
+	sc.pushWord(s, caps && letters >= 2, subj)
+}
+
+// wordSlow is word for any UTF-8.
+func (sc *scratch) wordSlow(w string, subj *subjectInfo) {
 	caps, letters := true, 0
 	digits := true
 	for _, r := range w {
@@ -585,6 +672,11 @@ func (sc *scratch) word(w string, subj *subjectInfo) {
 			prev, run = 0, 0
 		}
 	}
+	sc.pushWord(s, caps && letters >= 2, subj)
+}
+
+// pushWord pushes the folded word norm[s:], split after a French elision.
+func (sc *scratch) pushWord(s int, caps bool, subj *subjectInfo) {
 	e := len(sc.norm)
 	// French elision: l'attention, n'est, qu'elle
 	if k := indexByte(sc.norm[s:e], '\''); k > 0 && e-(s+k+1) >= 2 {
@@ -600,7 +692,7 @@ func (sc *scratch) word(w string, subj *subjectInfo) {
 		}
 	}
 	var fl uint8
-	if caps && letters >= 2 {
+	if caps {
 		fl |= fCaps
 	}
 	sc.push(int32(s), int32(e), kWord, fl, subj)
@@ -619,12 +711,13 @@ func indexByte(b []byte, c byte) int {
 // and attaching lexicon information.
 func (sc *scratch) push(s, e int32, kind tokKind, fl uint8, subj *subjectInfo) {
 	w := sc.norm[s:e]
+	h := sc.hashPrefixes(w)
 	if subj != nil {
-		base := w
+		base, hb := w, h
 		if n := len(base); n > 2 && base[n-2] == '\'' && base[n-1] == 's' {
-			base = base[:n-2]
+			base, hb = base[:n-2], sc.prefixHash(w, n-2)
 		}
-		switch subj.lookup(base) {
+		switch subj.lookupHash(hb, base) {
 		case kSubj:
 			sc.norm = append(sc.norm[:s], "<subj>"...)
 			sc.toks = append(sc.toks, token{s: s, e: s + 6, h: hSubj, kind: kSubj, flags: fl, sent: sc.sent})
@@ -634,7 +727,7 @@ func (sc *scratch) push(s, e int32, kind tokKind, fl uint8, subj *subjectInfo) {
 			// the subject in n-grams but keeps its cues ("news").
 			var info *wordInfo
 			if !sc.noLex {
-				info = lex().words[string(w)]
+				info, _ = tabGet(&lex().wordTab, h, w)
 			}
 			sc.norm = append(sc.norm[:s], "<role>"...)
 			sc.toks = append(sc.toks, token{s: s, e: s + 6, h: hRole, info: info, kind: kRole, flags: fl, sent: sc.sent})
@@ -642,13 +735,22 @@ func (sc *scratch) push(s, e int32, kind tokKind, fl uint8, subj *subjectInfo) {
 		}
 	}
 	if sc.noLex {
-		sc.toks = append(sc.toks, token{s: s, e: e, h: hashBytes(w), kind: kind, flags: fl, sent: sc.sent})
+		sc.toks = append(sc.toks, token{s: s, e: e, h: h, kind: kind, flags: fl, sent: sc.sent})
 		return
 	}
 	t := lex()
-	info := t.words[string(w)]
+	info, _ := tabGet(&t.wordTab, h, w)
 	if info == nil && len(w) >= 4 {
-		if c := t.prefixCues(string(w)); c != 0 {
+		var c uint32
+		for _, n := range t.prefixLen {
+			if n > len(w) {
+				break
+			}
+			if v, ok := tabGet(&t.prefixTab, sc.prefixHash(w, n), w[:n]); ok {
+				c |= v
+			}
+		}
+		if c != 0 {
 			info = sc.extraInfo(c)
 		}
 	}
@@ -656,9 +758,43 @@ func (sc *scratch) push(s, e int32, kind tokKind, fl uint8, subj *subjectInfo) {
 		info = &negInfo
 	}
 	if info == nil && len(w) >= 5 {
-		info = t.inflected(w)
+		info = t.inflected(sc, w)
 	}
-	sc.toks = append(sc.toks, token{s: s, e: e, h: hashBytes(w), info: info, kind: kind, flags: fl, sent: sc.sent})
+	sc.toks = append(sc.toks, token{s: s, e: e, h: h, info: info, kind: kind, flags: fl, sent: sc.sent})
+}
+
+// maxPrefixHash is the longest word prefix whose hash hashPrefixes records;
+// longer words (rare) are hashed again when needed.
+const maxPrefixHash = 40
+
+// hashPrefixes returns the FNV-1a hash of w and records the hashes of its
+// prefixes for prefixHash: the lexicon lookups of a word's prefixes, of its
+// stem without an inflectional ending and of its base without "'s" cost no
+// further hashing.
+func (sc *scratch) hashPrefixes(w []byte) uint64 {
+	h := uint64(14695981039346656037)
+	ph := &sc.ph
+	ph[0] = h
+	n := min(len(w), len(ph)-1)
+	for i, c := range w[:n] {
+		h ^= uint64(c)
+		h *= 1099511628211
+		ph[i+1] = h
+	}
+	for _, c := range w[n:] {
+		h ^= uint64(c)
+		h *= 1099511628211
+	}
+	return h
+}
+
+// prefixHash returns the hash of w[:n] for the word w last given to
+// hashPrefixes.
+func (sc *scratch) prefixHash(w []byte, n int) uint64 {
+	if n < len(sc.ph) {
+		return sc.ph[n]
+	}
+	return hashBytes(w[:n])
 }
 
 var (
@@ -683,11 +819,12 @@ func (sc *scratch) emoji(e string) { sc.placeholder(e, kEmoji) }
 func (sc *scratch) placeholder(p string, kind tokKind) {
 	s := int32(len(sc.norm))
 	sc.norm = append(sc.norm, p...)
+	h := hashString(p)
 	var info *wordInfo
 	if !sc.noLex {
-		info = lex().words[p]
+		info, _ = tabGet(&lex().wordTab, h, p)
 	}
-	sc.toks = append(sc.toks, token{s: s, e: int32(len(sc.norm)), h: hashString(p), info: info, kind: kind, sent: sc.sent})
+	sc.toks = append(sc.toks, token{s: s, e: int32(len(sc.norm)), h: h, info: info, kind: kind, sent: sc.sent})
 }
 
 // bound ends a sentence.
