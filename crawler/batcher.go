@@ -23,16 +23,25 @@ type pendingItem struct {
 }
 
 // batcher sends the reactions of one poll to the sink in batches of
-// Config.BatchSize or after Config.BatchWait, whichever comes first, in ONE
-// loop over its input, a timer and ctx.Done. Its input is bounded, so a slow
-// sink pushes back on the adapters instead of growing memory.
+// Config.BatchSize or after Config.BatchWait, whichever comes first, from ONE
+// loop over a wake-up signal, a timer and ctx.Done. Emitters queue reactions
+// under mu and wake the loop only when the queue gets its first reaction or
+// fills up (not once per reaction). The queue is bounded: while it is full
+// emitters wait, so a slow sink pushes back on the adapters instead of
+// growing memory.
 type batcher struct {
 	c    *crawl
-	in   chan pendingItem
+	size int
 	done chan struct{}
+	// wake (capacity 1) tells the loop that the queue got its first
+	// reaction, filled up, or was closed.
+	wake chan struct{}
 
-	mu  sync.Mutex // orders seq with sends on in
-	seq uint64     // last seq handed to in
+	mu     sync.Mutex    // guards seq, queue and closed; orders seq with the queue
+	seq    uint64        // last seq queued
+	queue  []pendingItem // the next batch, at most size items, in seq order
+	closed bool          // every source of the poll has returned
+	space  sync.Cond     // on mu: the loop took the queue
 
 	// watermark is the highest seq such that everything up to it was
 	// acknowledged (or rejected). After a failed batch it stops moving
@@ -46,53 +55,99 @@ type batcher struct {
 }
 
 func newBatcher(c *crawl) *batcher {
-	return &batcher{c: c, in: make(chan pendingItem, c.cfg.BatchSize), done: make(chan struct{})}
+	b := &batcher{c: c, size: c.cfg.BatchSize, done: make(chan struct{}), wake: make(chan struct{}, 1)}
+	b.space.L = &b.mu
+	b.queue = make([]pendingItem, 0, b.size)
+	return b
 }
 
 func (b *batcher) isFrozen() bool { return b.frozen.Load() }
 
-// loop runs until in is closed (every source of the poll has returned),
-// then flushes and closes done. When ctx is cancelled it flushes what it
-// holds at once and keeps draining: sends then run on a grace context that
-// ends Config.FlushTimeout after the cancel.
+func (b *batcher) signal() {
+	select {
+	case b.wake <- struct{}{}:
+	default: // a wake-up is already pending
+	}
+}
+
+// waitSpace waits, with mu held, until the queue has room.
+func (b *batcher) waitSpace() {
+	for len(b.queue) >= b.size {
+		b.space.Wait()
+	}
+}
+
+// push queues an item, with mu held and room in the queue (waitSpace).
+func (b *batcher) push(it pendingItem) {
+	b.queue = append(b.queue, it)
+	if n := len(b.queue); n == 1 || n >= b.size {
+		b.signal()
+	}
+}
+
+// close says that nothing more will be queued: the loop sends what is left
+// and returns.
+func (b *batcher) close() {
+	b.mu.Lock()
+	b.closed = true
+	b.mu.Unlock()
+	b.signal()
+}
+
+// loop runs until the batcher is closed (every source of the poll has
+// returned) and its queue is sent, then closes done. When ctx is cancelled
+// it sends what is queued at once and keeps draining: sends then run on a
+// grace context that ends Config.FlushTimeout after the cancel.
 func (b *batcher) loop(ctx context.Context) {
 	defer close(b.done)
 	sendCtx, cancel := graceContext(ctx, b.c.cfg.FlushTimeout)
 	defer cancel()
-	size := b.c.cfg.BatchSize
-	buf := make([]pendingItem, 0, size)
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
+	armed := false // the timer runs for the queue's first reaction
 	cancelled := ctx.Done()
-	flush := func() {
-		timer.Stop()
-		if len(buf) == 0 {
-			return
-		}
-		b.send(sendCtx, buf)
-		// send keeps nothing of buf (the sink gets its own slice): reuse it.
-		clear(buf)
-		buf = buf[:0]
-	}
+	stopping := false // ctx was cancelled: send at once, do not wait
+	batch := make([]pendingItem, 0, b.size)
 	for {
+		due := false // send whatever is queued
 		select {
-		case it, ok := <-b.in:
-			if !ok {
-				flush()
-				return
-			}
-			buf = append(buf, it)
-			if len(buf) == 1 {
-				timer.Reset(b.c.cfg.BatchWait)
-			}
-			if len(buf) >= size {
-				flush()
-			}
+		case <-b.wake:
 		case <-timer.C:
-			flush()
+			armed, due = false, true
 		case <-cancelled:
-			cancelled = nil
-			flush()
+			cancelled, stopping, due = nil, true, true
+		}
+		for {
+			b.mu.Lock()
+			n, closed := len(b.queue), b.closed
+			take := n > 0 && (n >= b.size || due || closed || stopping)
+			if take {
+				batch, b.queue = b.queue, batch
+				b.space.Broadcast()
+			}
+			b.mu.Unlock()
+			if !take {
+				if closed {
+					return
+				}
+				if n > 0 && !armed {
+					timer.Reset(b.c.cfg.BatchWait)
+					armed = true
+				}
+				break
+			}
+			if armed {
+				timer.Stop()
+				armed = false
+			}
+			b.send(sendCtx, batch)
+			// send keeps nothing of batch (the sink gets its own slice):
+			// it becomes the next queue.
+			clear(batch)
+			batch = batch[:0]
+			due = false
+			// The queue may have filled, or got its first reaction, while
+			// the batch was sent: look again before waiting.
 		}
 	}
 }

@@ -111,7 +111,7 @@ func (c *crawl) poll(ctx context.Context) []reaction.CrawlRun {
 		}()
 	}
 	wg.Wait()
-	close(b.in)
+	b.close()
 	<-b.done
 	if b.isFrozen() {
 		c.state.dropPendingCursors()
@@ -228,6 +228,9 @@ func (sr *sourceRun) emit(ctx context.Context, r reaction.Reaction) error {
 	b := sr.b
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	// The batcher takes its queue until every source is done, so this
+	// never waits forever; while the sink is slow it waits (backpressure).
+	b.waitSpace()
 	s := c.state
 	s.mu.Lock()
 	prev, existed := s.sent[k]
@@ -242,9 +245,7 @@ func (sr *sourceRun) emit(ctx context.Context, r reaction.Reaction) error {
 	s.sent[k] = e
 	s.mu.Unlock()
 	b.seq++
-	// The batcher reads until every source is done, so this send never
-	// blocks forever; while the sink is slow it blocks (backpressure).
-	b.in <- pendingItem{r: r, sr: sr, source: sr.src.Name, seq: b.seq, entry: e, prev: prev, existed: existed}
+	b.push(pendingItem{r: r, sr: sr, source: sr.src.Name, seq: b.seq, entry: e, prev: prev, existed: existed})
 	return ctx.Err()
 }
 
