@@ -92,7 +92,7 @@ func (s *Store) Write(ctx context.Context, rs []reaction.Reaction, label func(*r
 	for i := range rs {
 		byStory[rs[i].Story] = append(byStory[rs[i].Story], rs[i].ID)
 	}
-	cur := map[storyID]*stored{} // current state, stored or written by this call
+	cur := make(map[storyID]*stored, len(rs)) // current state, stored or written by this call
 	for st, ids := range byStory {
 		if s.filter != nil {
 			var err error
