@@ -57,8 +57,24 @@ func FromNode(n *html.Node) string {
 		return ""
 	}
 	var w writer
+	w.b.Grow(textLen(n))
 	w.children(n)
 	return w.String()
+}
+
+// textLen is the length of the text under n, which the plain text rarely
+// exceeds (breaks replace tags and collapsed white space): FromNode sizes its
+// buffer with it rather than growing it step by step.
+func textLen(n *html.Node) int {
+	size := 0
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type == html.TextNode {
+			size += len(c.Data)
+		} else if c.FirstChild != nil {
+			size += textLen(c)
+		}
+	}
+	return size
 }
 
 // FromNodes returns the plain text of a sequence of sibling nodes, such as

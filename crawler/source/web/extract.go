@@ -56,6 +56,8 @@ type extractor struct {
 	pageURL, base *url.URL
 	// pageLinkBase is pageURL without fragment, for permalinks.
 	pageLinkBase string
+	// idPrefix is "web:" + canon, the start of this article's comment ids.
+	idPrefix string
 	out          page
 	seen         map[string]bool // ids already extracted from this page
 }
@@ -67,6 +69,7 @@ type extractor struct {
 func extractPage(doc *html.Node, cfg *config, canon string, pageURL *url.URL) page {
 	x := &extractor{cfg: cfg, canon: canon, pageURL: pageURL, base: pageURL, seen: map[string]bool{}}
 	x.pageLinkBase = withoutFragment(pageURL)
+	x.idPrefix = reaction.MakeID(reaction.Web, canon)
 	sc := cfg.scan(doc)
 	if sc.base != nil {
 		if h, ok := attr(sc.base, "href"); ok {
@@ -83,6 +86,7 @@ func extractPage(doc *html.Node, cfg *config, canon string, pageURL *url.URL) pa
 		}
 	}
 	if comments == 0 && len(sc.items) > 0 {
+		x.out.Reactions = make([]reaction.Reaction, 0, len(sc.items))
 		comments = x.css(sc.items)
 		x.out.From = "css"
 	}
@@ -263,7 +267,7 @@ func (x *extractor) parentRef(v string) (string, bool) {
 // pageLink is the permalink of a comment on this page: the page it was
 // found on, anchored at the comment.
 func (x *extractor) pageLink(id string) string {
-	_, frag, _ := strings.Cut(strings.TrimPrefix(id, "web:"+x.canon), "#")
+	_, frag, _ := strings.Cut(strings.TrimPrefix(id, x.idPrefix), "#")
 	if frag == "" {
 		return x.pageLinkBase
 	}

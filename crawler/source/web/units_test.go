@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/reactions-research/reactions/reaction"
 	"github.com/reactions-research/reactions/story"
 )
 
@@ -168,6 +169,18 @@ func TestIsHTML(t *testing.T) {
 	for _, tt := range tests {
 		if got := isHTML(tt.contentType, []byte(tt.body)); got != tt.want {
 			t.Errorf("isHTML(%q, %q) = %v, want %v", tt.contentType, tt.body, got, tt.want)
+		}
+	}
+}
+
+func TestCommentIDIsMakeID(t *testing.T) {
+	for _, tt := range []struct{ canon, key string }{
+		{"https://news.example.com/2020/10/01/teigen/", "comment-12"},
+		{"https://forum.example/t/1", "h-0123456789abcdef"},
+		{"", ""},
+	} {
+		if got, want := commentID(tt.canon, tt.key), reaction.MakeID(reaction.Web, tt.canon+"#"+tt.key); got != want {
+			t.Errorf("commentID(%q, %q) = %q, want %q", tt.canon, tt.key, got, want)
 		}
 	}
 }

@@ -77,7 +77,8 @@ func pageID(canon string) string { return reaction.MakeID(reaction.Web, canon) }
 
 // commentID is "web:<canonical page URL>#<comment id>" (sources.md 0.6).
 func commentID(canon, key string) string {
-	return reaction.MakeID(reaction.Web, canon+"#"+key)
+	// reaction.MakeID(reaction.Web, canon+"#"+key), in one concatenation.
+	return string(reaction.Web) + ":" + canon + "#" + key
 }
 
 // refID turns a reference to a comment (a JSON-LD url or @id, a link to a
