@@ -8,9 +8,11 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cenkalti/backoff/v5"
@@ -73,6 +75,9 @@ func (hl *hostLimiter) wait(ctx context.Context) error {
 		if err := sleep(ctx, d); err != nil {
 			return err
 		}
+	}
+	if hl.lim.Allow() { // a token is free now: no wait (and no reservation to allocate)
+		return nil
 	}
 	// Reserve and sleep rather than Wait: Wait fails at once when the
 	// delay would pass the context's deadline, which would look like a
@@ -209,11 +214,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			t.m.requests.WithLabelValues(plat, outcomeTooLarge).Inc()
 			return nil, fmt.Errorf("%s %s: %w (%d bytes, the limit is %d)", req.Method, req.URL.Redacted(), source.ErrTooLarge, resp.ContentLength, max)
 		}
-		var once sync.Once
-		resp.Body = &limitedBody{rc: resp.Body, left: max, limit: max, url: req.URL.Redacted(),
-			done:     func() { once.Do(func() { cancel(); t.m.inFlight.Dec() }) },
-			tooLarge: func() { t.m.requests.WithLabelValues(plat, outcomeTooLarge).Inc() },
-		}
+		resp.Body = &limitedBody{rc: resp.Body, left: max, limit: max, url: req.URL, t: t, cancel: cancel}
 		return resp, nil
 	}
 }
@@ -306,9 +307,18 @@ func retryAfter(v string, now time.Time) (time.Duration, bool) {
 type limitedBody struct {
 	rc          io.ReadCloser
 	left, limit int64
-	url         string
-	done        func()
-	tooLarge    func()
+	url         *url.URL
+	t           *transport
+	cancel      context.CancelFunc
+	released    atomic.Bool
+}
+
+// done releases the attempt, once (Close may race with a failing Read).
+func (b *limitedBody) done() {
+	if b.released.CompareAndSwap(false, true) {
+		b.cancel()
+		b.t.m.inFlight.Dec()
+	}
 }
 
 func (b *limitedBody) Read(p []byte) (int, error) {
@@ -317,8 +327,8 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 		var one [1]byte
 		n, err := b.rc.Read(one[:])
 		if n > 0 {
-			b.tooLarge()
-			return 0, fmt.Errorf("%s: %w (more than %d bytes)", b.url, source.ErrTooLarge, b.limit)
+			b.t.m.requests.WithLabelValues(string(b.t.platform), outcomeTooLarge).Inc()
+			return 0, fmt.Errorf("%s: %w (more than %d bytes)", b.url.Redacted(), source.ErrTooLarge, b.limit)
 		}
 		return 0, err
 	}
