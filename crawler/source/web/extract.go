@@ -58,8 +58,8 @@ type extractor struct {
 	pageLinkBase string
 	// idPrefix is "web:" + canon, the start of this article's comment ids.
 	idPrefix string
-	out          page
-	seen         map[string]bool // ids already extracted from this page
+	out      page
+	seen     map[string]bool // ids already extracted from this page
 }
 
 // extractPage reads one parsed HTML document: JSON-LD first when the source
