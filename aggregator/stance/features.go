@@ -3,6 +3,7 @@ package stance
 import (
 	"fmt"
 	"math"
+	"math/bits"
 )
 
 // featureVersion changes whenever feature extraction changes in a way that
@@ -39,7 +40,7 @@ func DefaultFeatures() FeatureConfig {
 // Classify does not allocate.
 //
 // Extraction either collects the features (feats/vals, for training and
-// Explain) or, when q is set, scores them as it goes: z accumulates
+// Explain) or, when weights is set, scores them as it goes: z accumulates
 // weight·value in the order the features are produced, which is the order
 // Model.scores sums them in, so both give the same float32 logits.
 type scratch struct {
@@ -47,10 +48,13 @@ type scratch struct {
 	toks      []token
 	feats     []uint64 // feature hashes (collecting only)
 	vals      []float32
-	q         []int16 // the model's quantised weights: score instead of collecting
-	qscale    float32 // their scale: a weight is float32(q[i])*qscale
-	mask      uint64  // the model's bucket mask
+	weights   *packedWeights // the model's weights: score instead of collecting
+	mask      uint64         // the model's bucket mask
+	cache     *wordCache     // the classifier's word cache (scoring only)
+	chars     bool           // the model has character n-grams (for cache entries)
 	z         [3]float32
+	pend      [64]pending // features not yet flushed
+	npend     int
 	sent      uint16
 	nHashtags int
 	extra     [32]wordInfo
@@ -81,6 +85,7 @@ func (sc *scratch) reset() {
 	sc.feats = sc.feats[:0]
 	sc.vals = sc.vals[:0]
 	sc.z = [3]float32{}
+	sc.npend = 0
 	sc.sent = 0
 	sc.nHashtags = 0
 	sc.nExtra = 0
@@ -155,27 +160,60 @@ func mix(h, x uint64) uint64 {
 	return h
 }
 
-// add adds feature h with value v: it collects it, or scores it when sc.w is set.
+// add adds feature h with value v. Features are buffered and flushed in
+// batches: collected, or scored with the batch's weight loads independent of
+// each other and the logits in registers.
 func (sc *scratch) add(h uint64, v float32) {
-	if sc.q == nil {
-		sc.feats = append(sc.feats, h)
-		sc.vals = append(sc.vals, v)
+	if sc.npend == len(sc.pend) {
+		sc.flush()
+	}
+	sc.pend[sc.npend] = pending{h, v}
+	sc.npend++
+}
+
+// pending is a feature not yet flushed.
+type pending struct {
+	h uint64
+	v float32
+}
+
+// flush collects or scores the buffered features, in order.
+func (sc *scratch) flush() {
+	ps := sc.pend[:sc.npend]
+	sc.npend = 0
+	pw := sc.weights
+	if pw == nil {
+		for _, p := range ps {
+			sc.feats = append(sc.feats, p.h)
+			sc.vals = append(sc.vals, p.v)
+		}
 		return
 	}
-	b := 3 * (h & sc.mask)
-	q := sc.q[b : b+3 : b+3]
-	// float32(q)*qscale is exactly Model.w's weight; the conversions keep
-	// every product rounded on its own (no fused multiply-add), as in
-	// Model.scores. The int16 weights take half the cache of float32 ones.
-	sc.z[0] += float32(float32(float32(q[0])*sc.qscale) * v)
-	sc.z[1] += float32(float32(float32(q[1])*sc.qscale) * v)
-	sc.z[2] += float32(float32(float32(q[2])*sc.qscale) * v)
+	z0, z1, z2 := sc.z[0], sc.z[1], sc.z[2]
+	mask, scale := sc.mask, pw.scale
+	for _, p := range ps {
+		b := p.h & mask
+		ix := &pw.index[b/64]
+		bit := uint64(1) << (b % 64)
+		if ix.bits&bit == 0 {
+			continue // all three weights are zero (see packedWeights)
+		}
+		i := 3 * (int(ix.rank) + popcount(ix.bits&(bit-1)))
+		q := pw.q[i : i+3 : i+3]
+		// float32(q)*scale is exactly Model.w's weight; the conversions
+		// keep every product rounded on its own (no fused multiply-add),
+		// as in Model.scores.
+		z0 += float32(float32(float32(q[0])*scale) * p.v)
+		z1 += float32(float32(float32(q[1])*scale) * p.v)
+		z2 += float32(float32(float32(q[2])*scale) * p.v)
+	}
+	sc.z = [3]float32{z0, z1, z2}
 }
 
 // name records the name of the feature just added (debug only).
 func (sc *scratch) name(format string, args ...any) {
 	if sc.debug {
-		for len(sc.names) < len(sc.feats)-1 {
+		for len(sc.names) < len(sc.feats)+sc.npend-1 {
 			sc.names = append(sc.names, "?")
 		}
 		sc.names = append(sc.names, fmt.Sprintf(format, args...))
@@ -302,10 +340,8 @@ func (sc *scratch) extract(text string, subj *subjectInfo, fc *FeatureConfig) {
 	for _, h := range hits {
 		t := &toks[h.i]
 		inCritic := sc.sentInfo[t.sent].critic
-		for c := cue(0); c < numCues; c++ {
-			if h.bits&(1<<c) == 0 {
-				continue
-			}
+		for set := h.bits; set != 0; set &= set - 1 {
+			c := cue(bits.TrailingZeros32(set))
 			if t.flags&fQuoted != 0 && (c == cuePraise || c == cueCondolence || c == cueBlame || c == cueMotive) {
 				// "real" and "relatable": scare quotes; "attention seeker": a
 				// quoted accusation. Either way not the writer's own words.
@@ -526,6 +562,10 @@ func (sc *scratch) extract(text string, subj *subjectInfo, fc *FeatureConfig) {
 			if t.kind != kWord || t.e-t.s < 3 {
 				continue
 			}
+			if t.ent != nil && t.ent.grams != nil {
+				sc.addGrams(t.ent.grams, v)
+				continue
+			}
 			sc.charGrams(sc.norm[t.s:t.e], v)
 		}
 	}
@@ -688,6 +728,7 @@ func (sc *scratch) extract(text string, subj *subjectInfo, fc *FeatureConfig) {
 			sc.name("sentval:final")
 		}
 	}
+	sc.flush()
 }
 
 // matchPhrase reports whether toks[i+1:] starts with the phrase rest.
@@ -713,6 +754,12 @@ func matchPhrase(toks []token, i int, rest []uint64) bool {
 // charGrams adds the character 3-, 4- and 5-grams of w with word boundaries,
 // each with value v.
 func (sc *scratch) charGrams(w []byte, v float32) {
+	sc.eachCharGram(w, func(g uint64) { sc.add(g, v) })
+}
+
+// eachCharGram calls f with the feature hash of each character 3-, 4- and
+// 5-gram of w with word boundaries, in order.
+func (sc *scratch) eachCharGram(w []byte, f func(uint64)) {
 	n := len(w) + 2
 	at := func(i int) byte {
 		if i == 0 || i == n-1 {
@@ -726,11 +773,28 @@ func (sc *scratch) charGrams(w []byte, v float32) {
 			h ^= uint64(at(i + k))
 			h *= 1099511628211
 			if k >= 2 {
-				sc.add(mix(nsChar, h), v)
+				f(mix(nsChar, h))
 			}
 		}
 	}
 }
+
+// addGrams adds the character n-grams of a cached word (wordEntry.grams)
+// with value v: the same sum as charGrams, from contiguous weights.
+func (sc *scratch) addGrams(grams []float32, v float32) {
+	sc.flush()
+	z0, z1, z2 := sc.z[0], sc.z[1], sc.z[2]
+	for len(grams) >= 3 {
+		z0 += float32(grams[0] * v)
+		z1 += float32(grams[1] * v)
+		z2 += float32(grams[2] * v)
+		grams = grams[3:]
+	}
+	sc.z = [3]float32{z0, z1, z2}
+}
+
+// popcount is bits.OnesCount64.
+func popcount(x uint64) int { return bits.OnesCount64(x) }
 
 // groupValue is the value of each of the n features of a group weighted s:
 // s/sqrt(n).

@@ -278,7 +278,7 @@ func TestGoldenInputsCoverTokenKinds(t *testing.T) {
 func TestScoreWhileExtracting(t *testing.T) {
 	c := Default()
 	fused := c.pool.Get().(*scratch)
-	if fused.q == nil {
+	if fused.weights == nil {
 		t.Fatal("the default classifier does not score while extracting")
 	}
 	for _, g := range goldenInputs(t) {

@@ -43,6 +43,7 @@ type Classifier struct {
 	m        *Model
 	version  string
 	subjects subjectCache
+	words    wordCache
 	pool     sync.Pool
 }
 
@@ -88,9 +89,10 @@ func New(m *Model) *Classifier {
 			toks: make([]token, 0, 128),
 			hits: make([]hit, 0, 64),
 			// Score while extracting (see scratch).
-			q:      m.q,
-			qscale: m.scale,
-			mask:   m.mask(),
+			weights: m.packed,
+			mask:    m.mask(),
+			cache:   &c.words,
+			chars:   m.Meta.Features.Chars,
 		}
 	}
 	return c
@@ -123,7 +125,7 @@ func (c *Classifier) Probabilities(text, subject string) [3]float64 {
 	sc := c.pool.Get().(*scratch)
 	sc.extract(text, subj, &c.m.Meta.Features)
 	z := sc.z
-	if sc.q == nil { // a model without quantised weights: score the features collected
+	if sc.weights == nil { // a model without packed weights: score the features collected
 		z = c.m.scores(sc)
 	}
 	c.pool.Put(sc)

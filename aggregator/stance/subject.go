@@ -13,8 +13,17 @@ type subjectInfo struct {
 	names map[string]struct{} // folded name tokens: "chrissy", "teigen", "john", "legend"
 	roles map[string]struct{} // folded description tokens: "olympic", "gymnast"
 	long  []string            // name tokens of 4+ bytes, for handles and hashtags
-	// filter has subjectFilterBit set for every name and role word.
+	// filter has subjectFilterBit set for every name and role word, and
+	// words lists them with their hashes, names first.
 	filter uint64
+	words  []subjectWord
+}
+
+// subjectWord is a name or role word of a subject.
+type subjectWord struct {
+	h    uint64
+	w    string
+	kind tokKind // kSubj or kRole
 }
 
 // subjectFilterBit is the bit of a word with FNV-1a hash h in subjectInfo.filter.
@@ -82,10 +91,13 @@ func deriveSubject(subject string) *subjectInfo {
 		}
 	}
 	for w := range si.names {
-		si.filter |= subjectFilterBit(hashString(w))
+		si.words = append(si.words, subjectWord{hashString(w), w, kSubj})
 	}
 	for w := range si.roles {
-		si.filter |= subjectFilterBit(hashString(w))
+		si.words = append(si.words, subjectWord{hashString(w), w, kRole})
+	}
+	for _, sw := range si.words {
+		si.filter |= subjectFilterBit(sw.h)
 	}
 	for w := range si.names {
 		if len(w) >= 4 && !strings.Contains(w, "-") {
@@ -100,17 +112,15 @@ func deriveSubject(subject string) *subjectInfo {
 func (si *subjectInfo) lookup(w []byte) tokKind { return si.lookupHash(hashBytes(w), w) }
 
 // lookupHash is lookup for a word whose FNV-1a hash h is known: most words
-// are neither names nor role words, and the filter tells so without a map
-// lookup.
+// are neither names nor role words, and the filter tells so at once.
 func (si *subjectInfo) lookupHash(h uint64, w []byte) tokKind {
 	if si.filter&subjectFilterBit(h) == 0 {
 		return kWord
 	}
-	if _, ok := si.names[string(w)]; ok {
-		return kSubj
-	}
-	if _, ok := si.roles[string(w)]; ok {
-		return kRole
+	for i := range si.words {
+		if sw := &si.words[i]; sw.h == h && sw.w == string(w) {
+			return sw.kind
+		}
 	}
 	return kWord
 }

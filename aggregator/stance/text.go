@@ -37,7 +37,8 @@ type token struct {
 	s, e  int32
 	h     uint64 // hash of the token text
 	info  *wordInfo
-	sent  uint16 // sentence number
+	ent   *wordEntry // the word's cache entry, if any (kWord only)
+	sent  uint16     // sentence number
 	kind  tokKind
 	flags uint8
 }
@@ -390,7 +391,7 @@ func (sc *scratch) tokenize(text string, subj *subjectInfo) {
 
 // chunk tokenises one whitespace-free chunk.
 func (sc *scratch) chunk(c string, subj *subjectInfo) {
-	if len(c) <= 3 { // all emoticons are short: most chunks skip the map
+	if len(c) <= 3 && strings.IndexByte(":;xX<-", c[0]) >= 0 { // most chunks skip the map
 		if e, ok := emoticons[c]; ok {
 			sc.emoji(e)
 			return
@@ -711,11 +712,12 @@ func indexByte(b []byte, c byte) int {
 // and attaching lexicon information.
 func (sc *scratch) push(s, e int32, kind tokKind, fl uint8, subj *subjectInfo) {
 	w := sc.norm[s:e]
-	h := sc.hashPrefixes(w)
+	h := hashBytes(w)
 	if subj != nil {
 		base, hb := w, h
 		if n := len(base); n > 2 && base[n-2] == '\'' && base[n-1] == 's' {
-			base, hb = base[:n-2], sc.prefixHash(w, n-2)
+			base = base[:n-2]
+			hb = hashBytes(base)
 		}
 		switch subj.lookupHash(hb, base) {
 		case kSubj:
@@ -738,29 +740,70 @@ func (sc *scratch) push(s, e int32, kind tokKind, fl uint8, subj *subjectInfo) {
 		sc.toks = append(sc.toks, token{s: s, e: e, h: h, kind: kind, flags: fl, sent: sc.sent})
 		return
 	}
-	t := lex()
-	info, _ := tabGet(&t.wordTab, h, w)
-	if info == nil && len(w) >= 4 {
-		var c uint32
-		for _, n := range t.prefixLen {
-			if n > len(w) {
-				break
+	var info *wordInfo
+	var ent *wordEntry
+	if sc.cache != nil {
+		ent = sc.cache.get(h, w)
+		if ent == nil {
+			sc.hashPrefixes(w)
+			ent = sc.newWordEntry(h, w, sc.chars)
+			sc.cache.put(ent)
+		}
+		info = ent.info
+		if info == nil {
+			if ent.cues != 0 {
+				info = sc.extraInfo(ent.cues)
 			}
-			if v, ok := tabGet(&t.prefixTab, sc.prefixHash(w, n), w[:n]); ok {
-				c |= v
+			if info == nil {
+				info = ent.fallback
 			}
 		}
-		if c != 0 {
-			info = sc.extraInfo(c)
+	} else {
+		t := lex()
+		sc.hashPrefixes(w)
+		info, _ = tabGet(&t.wordTab, h, w)
+		if info == nil {
+			if c := t.prefixCuesHashed(sc, w); c != 0 {
+				info = sc.extraInfo(c)
+			}
+			if info == nil {
+				info = t.fallbackInfo(sc, w)
+			}
 		}
 	}
-	if info == nil && len(w) > 3 && w[len(w)-3] == 'n' && w[len(w)-2] == '\'' && w[len(w)-1] == 't' {
-		info = &negInfo
+	sc.toks = append(sc.toks, token{s: s, e: e, h: h, info: info, ent: ent, kind: kind, flags: fl, sent: sc.sent})
+}
+
+// prefixCuesHashed returns the cues of the prefix entries that a word of 4 or
+// more bytes starts with (0 for shorter words). The prefix hashes of w must be
+// in sc (hashPrefixes).
+func (t *tables) prefixCuesHashed(sc *scratch, w []byte) uint32 {
+	if len(w) < 4 {
+		return 0
 	}
-	if info == nil && len(w) >= 5 {
-		info = t.inflected(sc, w)
+	var c uint32
+	for _, n := range t.prefixLen {
+		if n > len(w) {
+			break
+		}
+		if v, ok := tabGet(&t.prefixTab, sc.prefixHash(w, n), w[:n]); ok {
+			c |= v
+		}
 	}
-	sc.toks = append(sc.toks, token{s: s, e: e, h: h, info: info, kind: kind, flags: fl, sent: sc.sent})
+	return c
+}
+
+// fallbackInfo is the information of a word that is not in the lexicon and
+// got none from prefix cues: a negation if it ends in "n't", else the valence
+// of its stem (inflected). The prefix hashes of w must be in sc.
+func (t *tables) fallbackInfo(sc *scratch, w []byte) *wordInfo {
+	if len(w) > 3 && w[len(w)-3] == 'n' && w[len(w)-2] == '\'' && w[len(w)-1] == 't' {
+		return &negInfo
+	}
+	if len(w) >= 5 {
+		return t.inflected(sc, w)
+	}
+	return nil
 }
 
 // maxPrefixHash is the longest word prefix whose hash hashPrefixes records;
@@ -768,9 +811,8 @@ func (sc *scratch) push(s, e int32, kind tokKind, fl uint8, subj *subjectInfo) {
 const maxPrefixHash = 40
 
 // hashPrefixes returns the FNV-1a hash of w and records the hashes of its
-// prefixes for prefixHash: the lexicon lookups of a word's prefixes, of its
-// stem without an inflectional ending and of its base without "'s" cost no
-// further hashing.
+// prefixes for prefixHash: the lexicon lookups of a word's prefixes and of
+// its stem without an inflectional ending cost no further hashing.
 func (sc *scratch) hashPrefixes(w []byte) uint64 {
 	h := uint64(14695981039346656037)
 	ph := &sc.ph
