@@ -2,11 +2,9 @@ package crawler
 
 import (
 	"bufio"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"io"
 	"math"
 	"os"
@@ -382,29 +380,46 @@ func syncDir(dir string) {
 	}
 }
 
-// idKey is the 64-bit key of a reaction id in the sent map.
-func idKey(id string) uint64 {
-	h := fnv.New64a()
-	h.Write([]byte(id))
-	return h.Sum64()
+// idKey is the 64-bit key of a reaction id in the sent map: FNV-1a.
+func idKey(id string) uint64 { return fnvString(fnvOffset, id) }
+
+// FNV-1a (64-bit), as hash/fnv's New64a computes it, without the hash.Hash
+// interface (whose Write would copy every string to a []byte).
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+func fnvString(h uint64, s string) uint64 {
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= fnvPrime
+	}
+	return h
+}
+
+func fnvUint64(h, v uint64) uint64 {
+	for i := 0; i < 8; i++ { // little-endian, as binary.LittleEndian.PutUint64
+		h ^= v & 0xff
+		h *= fnvPrime
+		v >>= 8
+	}
+	return h
 }
 
 // digest hashes the content of a reaction that, when it changes, makes it
 // worth sending again: text, deleted, likes, replies, parent, root,
 // created_at, url, lang and author. FirstSeen and the stance fields are not
-// part of it.
+// part of it. Each string is preceded by its length. The value is stored in
+// the sent log: changing how it is computed makes the next run re-send
+// everything once.
 func digest(r *reaction.Reaction) uint64 {
-	h := fnv.New64a()
-	var n [8]byte
+	h := uint64(fnvOffset)
 	str := func(s string) {
-		binary.LittleEndian.PutUint64(n[:], uint64(len(s)))
-		h.Write(n[:])
-		h.Write([]byte(s))
+		h = fnvUint64(h, uint64(len(s)))
+		h = fnvString(h, s)
 	}
-	num := func(v int64) {
-		binary.LittleEndian.PutUint64(n[:], uint64(v))
-		h.Write(n[:])
-	}
+	num := func(v int64) { h = fnvUint64(h, uint64(v)) }
 	str(r.ID)
 	str(r.Text)
 	if r.Deleted {
@@ -420,7 +435,7 @@ func digest(r *reaction.Reaction) uint64 {
 	str(r.URL)
 	str(r.Lang)
 	str(r.Author)
-	return h.Sum64()
+	return h
 }
 
 func unixSeconds(t time.Time) uint32 {

@@ -1,9 +1,14 @@
 package crawler
 
 import (
+	"encoding/binary"
 	"fmt"
+	"hash/fnv"
 	"math"
 	"testing"
+	"time"
+
+	"github.com/reactions-research/reactions/reaction"
 )
 
 // TestSentLineFormat: the sent log's lines are written in the documented
@@ -28,6 +33,60 @@ func TestSentLineFormat(t *testing.T) {
 		src, id, e, ok := parseSentLine(buf)
 		if !ok || src != tt.source || id != tt.id || e != tt.e {
 			t.Errorf("parseSentLine(%q) = %q, %q, %+v, %v", buf, src, id, e, ok)
+		}
+	}
+}
+
+// digestFNV is the digest as first written, with hash/fnv: the sent logs
+// of earlier runs hold its values, so digest must keep computing them.
+func digestFNV(r *reaction.Reaction) uint64 {
+	h := fnv.New64a()
+	var n [8]byte
+	str := func(s string) {
+		binary.LittleEndian.PutUint64(n[:], uint64(len(s)))
+		h.Write(n[:])
+		h.Write([]byte(s))
+	}
+	num := func(v int64) {
+		binary.LittleEndian.PutUint64(n[:], uint64(v))
+		h.Write(n[:])
+	}
+	str(r.ID)
+	str(r.Text)
+	if r.Deleted {
+		num(1)
+	} else {
+		num(0)
+	}
+	num(r.Likes)
+	num(r.Replies)
+	str(r.ParentID)
+	str(r.RootID)
+	num(r.CreatedAt.Unix())
+	str(r.URL)
+	str(r.Lang)
+	str(r.Author)
+	return h.Sum64()
+}
+
+// TestDigestAndKeyUnchanged: digest and idKey give the values stored in
+// existing sent logs (hash/fnv's FNV-1a over the same bytes).
+func TestDigestAndKeyUnchanged(t *testing.T) {
+	rs := []reaction.Reaction{
+		{},
+		{ID: "web:https://news.example.com/a/#comment-1", Text: "Sending love ❤️ to the family", Likes: 12, Replies: -3,
+			ParentID: "web:https://news.example.com/a/", RootID: "web:https://news.example.com/a/",
+			CreatedAt: time.Date(2020, 10, 1, 3, 4, 5, 0, time.UTC), URL: "https://news.example.com/a/#comment-1", Lang: "en", Author: "a_0123456789abcdef"},
+		{ID: "reddit:t1_x", Deleted: true, CreatedAt: time.Date(1960, 1, 1, 0, 0, 0, 0, time.UTC), Likes: math.MaxInt64},
+	}
+	for i, r := range rs {
+		if got, want := digest(&r), digestFNV(&r); got != want {
+			t.Errorf("reaction %d: digest = %016x, want %016x", i, got, want)
+		}
+		h := fnv.New64a()
+		h.Write([]byte(r.ID))
+		if got, want := idKey(r.ID), h.Sum64(); got != want {
+			t.Errorf("reaction %d: idKey = %016x, want %016x", i, got, want)
 		}
 	}
 }
