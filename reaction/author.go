@@ -7,9 +7,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 )
 
 // Pseudonymizer turns author handles into keyed hashes, so that a researcher
@@ -19,6 +21,9 @@ import (
 type Pseudonymizer struct {
 	key  []byte
 	keep bool
+	// macs holds keyed HMAC states for reuse: Reset returns one to its
+	// keyed start without hashing the key again.
+	macs sync.Pool
 }
 
 // NewPseudonymizer returns a Pseudonymizer keyed with secret. With keep set
@@ -44,11 +49,22 @@ func (p *Pseudonymizer) Author(platform Platform, handle string) string {
 	if p.keep {
 		return handle
 	}
-	m := hmac.New(sha256.New, p.key)
+	m, _ := p.macs.Get().(hash.Hash)
+	if m == nil {
+		m = hmac.New(sha256.New, p.key)
+	} else {
+		m.Reset()
+	}
+	var buf [sha256.Size]byte
 	m.Write([]byte(platform))
 	m.Write([]byte{0})
 	m.Write([]byte(handle))
-	return "a_" + hex.EncodeToString(m.Sum(nil)[:8])
+	sum := m.Sum(buf[:0])
+	p.macs.Put(m)
+	var out [2 + 16]byte
+	out[0], out[1] = 'a', '_'
+	hex.Encode(out[2:], sum[:8])
+	return string(out[:])
 }
 
 // KeepsAuthors reports whether raw handles are kept (opt-in).
