@@ -50,8 +50,10 @@ type scratch struct {
 	vals      []float32
 	weights   *packedWeights // the model's weights: score instead of collecting
 	mask      uint64         // the model's bucket mask
-	cache     *wordCache     // the classifier's word cache (scoring only)
+	wtab      *wordTable     // the classifier's word cache for this text (scoring only)
 	chars     bool           // the model has character n-grams (for cache entries)
+	subjKey   string         // the subject of the last Classify call with this scratch
+	subj      *subjectInfo   // and what was derived from it
 	z         [3]float32
 	pend      [64]pending // features not yet flushed
 	npend     int
@@ -562,8 +564,8 @@ func (sc *scratch) extract(text string, subj *subjectInfo, fc *FeatureConfig) {
 			if t.kind != kWord || t.e-t.s < 3 {
 				continue
 			}
-			if t.ent != nil && t.ent.grams != nil {
-				sc.addGrams(t.ent.grams, v)
+			if t.gramLen != 0 {
+				sc.addGrams(sc.wtab.arena[t.gramOff:t.gramOff+uint32(t.gramLen)], v)
 				continue
 			}
 			sc.charGrams(sc.norm[t.s:t.e], v)
@@ -779,16 +781,16 @@ func (sc *scratch) eachCharGram(w []byte, f func(uint64)) {
 	}
 }
 
-// addGrams adds the character n-grams of a cached word (wordEntry.grams)
-// with value v: the same sum as charGrams, from contiguous weights.
-func (sc *scratch) addGrams(grams []float32, v float32) {
+// addGrams adds the character n-grams of a cached word with value v: the
+// same sum as charGrams, from its contiguous weights (wordTable.arena, where
+// a weight is float32(q)*scale as in flush).
+func (sc *scratch) addGrams(w []float32, v float32) {
 	sc.flush()
 	z0, z1, z2 := sc.z[0], sc.z[1], sc.z[2]
-	for len(grams) >= 3 {
-		z0 += float32(grams[0] * v)
-		z1 += float32(grams[1] * v)
-		z2 += float32(grams[2] * v)
-		grams = grams[3:]
+	for ; len(w) >= 3; w = w[3:] {
+		z0 += float32(w[0] * v)
+		z1 += float32(w[1] * v)
+		z2 += float32(w[2] * v)
 	}
 	sc.z = [3]float32{z0, z1, z2}
 }

@@ -91,7 +91,6 @@ func New(m *Model) *Classifier {
 			// Score while extracting (see scratch).
 			weights: m.packed,
 			mask:    m.mask(),
-			cache:   &c.words,
 			chars:   m.Meta.Features.Chars,
 		}
 	}
@@ -121,9 +120,16 @@ func (c *Classifier) Classify(text, subject string) (reaction.Stance, float64) {
 // Probabilities returns the probabilities of support, criticism and neutral,
 // in that order (the order of reaction.Stances).
 func (c *Classifier) Probabilities(text, subject string) [3]float64 {
-	subj := c.subjects.get(subject)
 	sc := c.pool.Get().(*scratch)
-	sc.extract(text, subj, &c.m.Meta.Features)
+	// Reactions come story by story: most calls have the subject of the
+	// previous call on the same scratch.
+	if sc.subj == nil || sc.subjKey != subject {
+		sc.subj, sc.subjKey = c.subjects.get(subject), subject
+	}
+	if sc.weights != nil {
+		sc.wtab = c.words.table()
+	}
+	sc.extract(text, sc.subj, &c.m.Meta.Features)
 	z := sc.z
 	if sc.weights == nil { // a model without packed weights: score the features collected
 		z = c.m.scores(sc)

@@ -34,13 +34,16 @@ const (
 
 // token is one token of an analysed text; its text is norm[s:e].
 type token struct {
-	s, e  int32
-	h     uint64 // hash of the token text
-	info  *wordInfo
-	ent   *wordEntry // the word's cache entry, if any (kWord only)
-	sent  uint16     // sentence number
-	kind  tokKind
-	flags uint8
+	s, e int32
+	h    uint64 // hash of the token text
+	info *wordInfo
+	// gramOff and gramLen locate the word's n-gram weights in the word
+	// cache (scratch.wtab.arena); gramLen is 0 when they are not cached.
+	gramOff uint32
+	gramLen uint16
+	sent    uint16 // sentence number
+	kind    tokKind
+	flags   uint8
 }
 
 // wordInfo is what the lexicons know about one token.
@@ -527,6 +530,10 @@ func (sc *scratch) words(c string, subj *subjectInfo) {
 		case isWordRune(r):
 			j := i + n
 			for j < len(c) {
+				if b := c[j]; b < utf8.RuneSelf && asciiClass[b]&cWord != 0 {
+					j++ // the common case: an ASCII letter or digit
+					continue
+				}
 				r2, n2 := rune(c[j]), 1
 				if r2 >= utf8.RuneSelf {
 					r2, n2 = utf8.DecodeRuneInString(c[j:])
@@ -595,6 +602,8 @@ func (sc *scratch) word(w string, subj *subjectInfo) {
 	caps, letters, digits := true, 0, true
 	var prev byte
 	run := 0
+	h := uint64(14695981039346656037) // FNV-1a of the folded word, as hashBytes
+	apos := false
 	for i := 0; i < len(w); i++ {
 		b := w[i]
 		switch {
@@ -612,6 +621,7 @@ func (sc *scratch) word(w string, subj *subjectInfo) {
 		case '0' <= b && b <= '9', b == ',', b == '.':
 		default:
 			digits = false
+			apos = apos || b == '\''
 		}
 		// squeeze letters repeated more than twice: "sooo" -> "soo"
 		if b == prev {
@@ -623,6 +633,8 @@ func (sc *scratch) word(w string, subj *subjectInfo) {
 			prev, run = b, 1
 		}
 		norm = append(norm, b)
+		h ^= uint64(b)
+		h *= 1099511628211
 	}
 	if digits {
 		sc.norm = norm[:s]
@@ -630,7 +642,15 @@ func (sc *scratch) word(w string, subj *subjectInfo) {
 		return
 	}
 	sc.norm = norm
-	sc.pushWord(s, caps && letters >= 2, subj)
+	if apos {
+		sc.pushWord(s, caps && letters >= 2, subj)
+		return
+	}
+	var fl uint8
+	if caps && letters >= 2 {
+		fl = fCaps
+	}
+	sc.push(int32(s), int32(len(norm)), kWord, fl, subj, h)
 }
 
 // wordSlow is word for any UTF-8.
@@ -685,10 +705,10 @@ func (sc *scratch) pushWord(s int, caps bool, subj *subjectInfo) {
 			rest := string(sc.norm[s+k+1 : e])
 			sc.norm = sc.norm[:s]
 			sc.norm = append(sc.norm, full...)
-			sc.push(int32(s), int32(len(sc.norm)), kWord, 0, subj)
+			sc.push(int32(s), int32(len(sc.norm)), kWord, 0, subj, hashBytes(sc.norm[s:]))
 			s2 := len(sc.norm)
 			sc.norm = append(sc.norm, rest...)
-			sc.push(int32(s2), int32(len(sc.norm)), kWord, 0, subj)
+			sc.push(int32(s2), int32(len(sc.norm)), kWord, 0, subj, hashBytes(sc.norm[s2:]))
 			return
 		}
 	}
@@ -696,7 +716,7 @@ func (sc *scratch) pushWord(s int, caps bool, subj *subjectInfo) {
 	if caps {
 		fl |= fCaps
 	}
-	sc.push(int32(s), int32(e), kWord, fl, subj)
+	sc.push(int32(s), int32(e), kWord, fl, subj, hashBytes(sc.norm[s:e]))
 }
 
 func indexByte(b []byte, c byte) int {
@@ -708,11 +728,10 @@ func indexByte(b []byte, c byte) int {
 	return -1
 }
 
-// push appends a word token norm[s:e], mapping subject names to placeholders
-// and attaching lexicon information.
-func (sc *scratch) push(s, e int32, kind tokKind, fl uint8, subj *subjectInfo) {
+// push appends a word token norm[s:e] with FNV-1a hash h, mapping subject
+// names to placeholders and attaching lexicon information.
+func (sc *scratch) push(s, e int32, kind tokKind, fl uint8, subj *subjectInfo, h uint64) {
 	w := sc.norm[s:e]
-	h := hashBytes(w)
 	if subj != nil {
 		base, hb := w, h
 		if n := len(base); n > 2 && base[n-2] == '\'' && base[n-1] == 's' {
@@ -741,24 +760,30 @@ func (sc *scratch) push(s, e int32, kind tokKind, fl uint8, subj *subjectInfo) {
 		return
 	}
 	var info *wordInfo
-	var ent *wordEntry
-	if sc.cache != nil {
-		ent = sc.cache.get(h, w)
-		if ent == nil {
+	var gOff uint32
+	var gLen uint16
+	cached := false
+	if wt := sc.wtab; wt != nil {
+		ws := wt.get(h, w)
+		if ws == nil {
 			sc.hashPrefixes(w)
-			ent = sc.newWordEntry(h, w, sc.chars)
-			sc.cache.put(ent)
+			ws = wt.add(sc, h, w)
 		}
-		info = ent.info
-		if info == nil {
-			if ent.cues != 0 {
-				info = sc.extraInfo(ent.cues)
-			}
+		if ws != nil {
+			cached = true
+			info = ws.info
 			if info == nil {
-				info = ent.fallback
+				if ws.cues != 0 {
+					info = sc.extraInfo(ws.cues)
+				}
+				if info == nil {
+					info = ws.fallback
+				}
 			}
+			gOff, gLen = ws.gramOff, ws.gramLen
 		}
-	} else {
+	}
+	if !cached {
 		t := lex()
 		sc.hashPrefixes(w)
 		info, _ = tabGet(&t.wordTab, h, w)
@@ -771,7 +796,7 @@ func (sc *scratch) push(s, e int32, kind tokKind, fl uint8, subj *subjectInfo) {
 			}
 		}
 	}
-	sc.toks = append(sc.toks, token{s: s, e: e, h: h, info: info, ent: ent, kind: kind, flags: fl, sent: sc.sent})
+	sc.toks = append(sc.toks, token{s: s, e: e, h: h, info: info, gramOff: gOff, gramLen: gLen, kind: kind, flags: fl, sent: sc.sent})
 }
 
 // prefixCuesHashed returns the cues of the prefix entries that a word of 4 or

@@ -2,131 +2,162 @@ package stance
 
 import "sync/atomic"
 
-// wordCacheBits is log2 of the number of word cache slots. Reactions to a
-// story share most of their words: the benchmark's 1,800 texts in four
-// languages have under 6,000 distinct ones.
-const wordCacheBits = 15
-
-// wordCacheMax is the number of words after which the cache starts afresh,
-// so that it follows a stream whose vocabulary drifts and stays under about
-// 4 MB (an entry takes about 200 bytes).
-const wordCacheMax = 1 << (wordCacheBits - 1)
-
-// wordCacheProbes bounds the slots looked at for one word.
-const wordCacheProbes = 8
+const (
+	// wordCacheBits is log2 of the number of word cache slots. Reactions to
+	// a story share most of their words: the benchmark's 1,800 texts in four
+	// languages have about 4,500 distinct folded words.
+	wordCacheBits = 14
+	// wordCacheMax is the number of words after which the cache starts
+	// afresh, so that it follows a stream whose vocabulary drifts.
+	wordCacheMax = 1 << (wordCacheBits - 1)
+	// wordCacheProbes bounds the slots looked at for one word.
+	wordCacheProbes = 8
+	// wordKeyMax is the longest word the cache holds (in bytes, folded).
+	wordKeyMax = 25
+	// wordArenaSize is the number of n-gram weights a cache generation
+	// holds, about 45 per word.
+	wordArenaSize = 1 << 19
+)
 
 // wordCache memoises, per folded word, what Classify derives from the word
 // alone: its lexicon information and the model weights of its character
-// n-grams. On a hit a word costs one lookup instead of up to a dozen lexicon
-// probes, and its n-grams are summed from one contiguous run of weights
-// instead of a scattered load each.
+// n-grams. On a hit a word costs one cache line instead of up to a dozen
+// lexicon probes, and its n-grams are summed from one contiguous run of
+// weights instead of a scattered load each. A generation takes 1 MB of slots
+// and 2 MB of weights.
 //
-// It is an insert-only open-addressing table of immutable entries, shared by
-// all goroutines without locks: a slot goes from empty to an entry once, by
-// compare-and-swap. When it holds wordCacheMax words it is replaced by an
-// empty one, so a warm cache allocates nothing.
-//
-// It changes no result: an entry holds exactly what push and charGrams would
-// compute, and the n-gram weights are summed in the same order with the same
-// float32 operations (a zero weight adds ±0, which changes nothing; see
+// It changes no result: a slot holds exactly what push computes, and the
+// n-gram weights are summed in charGrams order with the same float32
+// operations as flush (a zero weight adds ±0, which changes nothing; see
 // packedWeights).
+//
+// It is shared by all goroutines without locks. A generation is an
+// insert-only open-addressing table of 64-byte slots: a writer claims an
+// empty slot by compare-and-swap, fills it and publishes it; readers use only
+// published slots, and a slot never changes once published. The n-gram
+// weights go to an arena where a writer reserves its run with an atomic add.
+// When a generation is full, the next text starts a new one.
 type wordCache struct {
 	tab atomic.Pointer[wordTable]
 }
 
 // wordTable is one generation of the word cache.
 type wordTable struct {
-	slots [1 << wordCacheBits]atomic.Pointer[wordEntry]
-	n     atomic.Int32
+	slots [1 << wordCacheBits]wordSlot
+	arena []float32    // n-gram weights: 3 per n-gram, float32(q)*scale
+	used  atomic.Int64 // weights of arena reserved
+	n     atomic.Int32 // slots claimed
 }
 
-// wordEntry is what the cache knows about one folded word.
-type wordEntry struct {
-	h   uint64 // FNV-1a hash of key
-	key string
-	// info is the word's lexicon entry, or nil; then cues are the cues of
-	// the prefix entries it starts with (pushed as a scratch wordInfo) and
-	// fallback the information it gets when there are none or no scratch
-	// wordInfo is left (a negation ending in "n't", or an inflected form).
-	info     *wordInfo
-	cues     uint32
-	fallback *wordInfo
-	// grams holds three weights (support, criticism, neutral) per character
-	// n-gram, in charGrams order; nil for words under 3 bytes or models
-	// without character n-grams.
-	grams []float32
+// Slot states.
+const (
+	slotEmpty uint32 = iota
+	slotWriting
+	slotReady
+)
+
+// wordSlot is what the cache knows about one folded word: 64 bytes, one
+// cache line.
+type wordSlot struct {
+	state atomic.Uint32
+	// cues are the cues of the prefix entries the word starts with when it
+	// is not in the lexicon (pushed as a scratch wordInfo).
+	cues uint32
+	h    uint64 // FNV-1a hash of the word
+	// info is the word's lexicon entry, or nil; then fallback is what it
+	// gets when it has no prefix cues or no scratch wordInfo is left.
+	info, fallback *wordInfo
+	gramOff        uint32 // the word's n-gram weights: arena[gramOff:gramOff+gramLen]
+	gramLen        uint16
+	klen           uint8
+	key            [wordKeyMax]byte
 }
 
-// get returns the entry for word w with hash h, or nil.
-func (c *wordCache) get(h uint64, w []byte) *wordEntry {
+// table returns the generation to use for one text, starting a new one when
+// it is full.
+func (c *wordCache) table() *wordTable {
 	t := c.tab.Load()
-	if t == nil {
-		return nil
+	if t != nil && t.n.Load() < wordCacheMax && t.used.Load() <= wordArenaSize-3*(3*wordKeyMax-3) {
+		return t
 	}
+	fresh := &wordTable{arena: make([]float32, wordArenaSize)}
+	if c.tab.CompareAndSwap(t, fresh) {
+		return fresh
+	}
+	return c.tab.Load()
+}
+
+// get returns the published slot of word w with hash h, or nil.
+func (t *wordTable) get(h uint64, w []byte) *wordSlot {
 	const mask = 1<<wordCacheBits - 1
 	i := (h * fibMul) >> (64 - wordCacheBits)
 	for p := 0; p < wordCacheProbes; p++ {
-		e := t.slots[i].Load()
-		if e == nil {
+		s := &t.slots[i]
+		switch s.state.Load() {
+		case slotEmpty:
 			return nil
-		}
-		if e.h == h && e.key == string(w) {
-			return e
+		case slotReady:
+			if s.h == h && int(s.klen) == len(w) && string(s.key[:s.klen]) == string(w) {
+				return s
+			}
 		}
 		i = (i + 1) & mask
 	}
 	return nil
 }
 
-// put adds e unless its probe window is full.
-func (c *wordCache) put(e *wordEntry) {
-	t := c.tab.Load()
-	if t == nil || t.n.Load() >= wordCacheMax {
-		fresh := new(wordTable)
-		if !c.tab.CompareAndSwap(t, fresh) {
-			return // another goroutine replaced it; drop this entry
-		}
-		t = fresh
+// add computes and publishes the slot of the folded word w with hash h and
+// returns it, or returns nil when the word is too long or the generation
+// has no room (the caller then computes without the cache). The prefix
+// hashes of w must be in sc (hashPrefixes).
+func (t *wordTable) add(sc *scratch, h uint64, w []byte) *wordSlot {
+	if len(w) > wordKeyMax || t.n.Load() >= wordCacheMax {
+		return nil
 	}
 	const mask = 1<<wordCacheBits - 1
-	i := (e.h * fibMul) >> (64 - wordCacheBits)
+	i := (h * fibMul) >> (64 - wordCacheBits)
+	var s *wordSlot
 	for p := 0; p < wordCacheProbes; p++ {
-		if t.slots[i].CompareAndSwap(nil, e) {
-			t.n.Add(1)
-			return
-		}
-		if o := t.slots[i].Load(); o.h == e.h && o.key == e.key {
-			return // another goroutine added the same word
+		if c := &t.slots[i]; c.state.CompareAndSwap(slotEmpty, slotWriting) {
+			s = c
+			break
 		}
 		i = (i + 1) & mask
 	}
-}
-
-// newWordEntry computes the entry for the folded word w with hash h. The
-// prefix hashes of w must be in sc (hashPrefixes).
-func (sc *scratch) newWordEntry(h uint64, w []byte, chars bool) *wordEntry {
-	t := lex()
-	e := &wordEntry{h: h, key: string(w)}
-	e.info, _ = tabGet(&t.wordTab, h, w)
-	if e.info == nil {
-		e.cues = t.prefixCuesHashed(sc, w)
-		e.fallback = t.fallbackInfo(sc, w)
+	if s == nil {
+		return nil
 	}
-	if chars && len(w) >= 3 {
-		pw := sc.weights
-		e.grams = make([]float32, 0, 3*(3*len(w)-3))
-		sc.eachCharGram(w, func(g uint64) {
-			b := g & sc.mask
-			ix := &pw.index[b/64]
-			bit := uint64(1) << (b % 64)
-			if ix.bits&bit == 0 {
-				e.grams = append(e.grams, 0, 0, 0)
-				return
-			}
-			i := 3 * (int(ix.rank) + popcount(ix.bits&(bit-1)))
-			q := pw.q[i : i+3 : i+3]
-			e.grams = append(e.grams, float32(q[0])*pw.scale, float32(q[1])*pw.scale, float32(q[2])*pw.scale)
-		})
+	t.n.Add(1)
+	lx := lex()
+	s.h = h
+	s.klen = uint8(copy(s.key[:], w))
+	s.info, _ = tabGet(&lx.wordTab, h, w)
+	if s.info == nil {
+		s.cues = lx.prefixCuesHashed(sc, w)
+		s.fallback = lx.fallbackInfo(sc, w)
 	}
-	return e
+	if sc.chars && len(w) >= 3 {
+		n := 3 * (3*len(w) - 3)
+		off := t.used.Add(int64(n)) - int64(n)
+		if off+int64(n) <= int64(len(t.arena)) {
+			s.gramOff, s.gramLen = uint32(off), uint16(n)
+			run := t.arena[off : off+int64(n)]
+			pw, k := sc.weights, 0
+			sc.eachCharGram(w, func(g uint64) {
+				b := g & sc.mask
+				ix := &pw.index[b/64]
+				bit := uint64(1) << (b % 64)
+				if ix.bits&bit != 0 { // else the run's zeros stand
+					j := 3 * (int(ix.rank) + popcount(ix.bits&(bit-1)))
+					q := pw.q[j : j+3 : j+3]
+					run[k] = float32(q[0]) * pw.scale
+					run[k+1] = float32(q[1]) * pw.scale
+					run[k+2] = float32(q[2]) * pw.scale
+				}
+				k += 3
+			})
+		}
+	}
+	s.state.Store(slotReady)
+	return s
 }
