@@ -192,7 +192,7 @@ func (sc *scratch) flush() {
 		return
 	}
 	z0, z1, z2 := sc.z[0], sc.z[1], sc.z[2]
-	mask, scale := sc.mask, pw.scale
+	mask := sc.mask
 	for _, p := range ps {
 		b := p.h & mask
 		ix := &pw.index[b/64]
@@ -200,14 +200,12 @@ func (sc *scratch) flush() {
 		if ix.bits&bit == 0 {
 			continue // all three weights are zero (see packedWeights)
 		}
-		i := 3 * (int(ix.rank) + popcount(ix.bits&(bit-1)))
-		q := pw.q[i : i+3 : i+3]
-		// float32(q)*scale is exactly Model.w's weight; the conversions
-		// keep every product rounded on its own (no fused multiply-add),
-		// as in Model.scores.
-		z0 += float32(float32(float32(q[0])*scale) * p.v)
-		z1 += float32(float32(float32(q[1])*scale) * p.v)
-		z2 += float32(float32(float32(q[2])*scale) * p.v)
+		w := &pw.w[int(ix.rank)+popcount(ix.bits&(bit-1))]
+		// The conversions keep every product rounded on its own (no fused
+		// multiply-add), as in Model.scores.
+		z0 += float32(w[0] * p.v)
+		z1 += float32(w[1] * p.v)
+		z2 += float32(w[2] * p.v)
 	}
 	sc.z = [3]float32{z0, z1, z2}
 }
@@ -611,14 +609,6 @@ func (sc *scratch) extract(text string, subj *subjectInfo, fc *FeatureConfig) {
 				}
 			}
 		}
-		misc := func(id uint64, on bool) {
-			if on {
-				sc.add(mix(nsMisc, id), cs)
-				if sc.debug {
-					sc.name("misc:%d", id)
-				}
-			}
-		}
 		for _, c := range [...]cue{cueBlame, cueMotive, cueAttack} {
 			if critWords[c] > 0 {
 				sc.add(mix(nsCueCritic, uint64(c)), cs)
@@ -639,8 +629,8 @@ func (sc *scratch) extract(text string, subj *subjectInfo, fc *FeatureConfig) {
 		for _, st := range sc.sentInfo[:nSent] {
 			anyCritic = anyCritic || st.critic
 		}
-		misc(mCriticDocAttack, anyCritic && cueCnt[cueAttack]+critWords[cueAttack] > 0)
-		misc(mCriticDocNeg, anyCritic && sAll < -1)
+		sc.misc(mCriticDocAttack, cs, anyCritic && cueCnt[cueAttack]+critWords[cueAttack] > 0)
+		sc.misc(mCriticDocNeg, cs, anyCritic && sAll < -1)
 		criticAttack, criticNeg, attackPlain := false, false, false
 		for _, st := range sc.sentInfo[:nSent] {
 			if st.critic && st.attack {
@@ -653,35 +643,35 @@ func (sc *scratch) extract(text string, subj *subjectInfo, fc *FeatureConfig) {
 				attackPlain = true
 			}
 		}
-		misc(mCriticAttack, criticAttack)
-		misc(mCriticNeg, criticNeg)
-		misc(mAttackPlain, attackPlain)
-		misc(mSarcPos, cueCnt[cueSarcasm] > 0 && (cueCnt[cuePraise] > 0 || sAll > 1))
-		misc(mSarcSubj, cueCnt[cueSarcasm] > 0 && nSubj+nPron+nYou > 0)
-		misc(mCondolNeg, cueCnt[cueCondolence] > 0 && sAll < 0)
-		misc(mPoliteContrast, hasContrast && cuePre[cuePolite]+cuePre[cueHedge]+cuePre[cuePraise]+cuePre[cueCondolence] > 0)
-		misc(mQMark, nQ > 0)
-		misc(mQStart, firstContent >= 0 && toks[firstContent].info != nil && toks[firstContent].info.cues&(1<<cueQuestion) != 0 && nQ > 0)
-		misc(mSubj0, nSubj == 0)
-		misc(mSubj1, nSubj == 1)
-		misc(mSubj2, nSubj >= 2)
-		misc(mPron, nPron > 0)
-		misc(mYou, nYou > 0)
-		misc(mNoRef, nSubj+nPron+nYou+nRole == 0)
-		misc(mRole, nRole > 0)
-		misc(mURL, nURL > 0)
-		misc(mUser, nUser > 0)
-		misc(mHashtag, sc.nHashtags > 0)
-		misc(mCaps, nCaps > 0)
-		misc(mExcl, nExcl > 0)
-		misc(mQuote, nQuote > 0)
-		misc(mContrast, hasContrast)
-		misc(mNegPraise, cueNeg[cuePraise] > 0)
-		misc(mNegBlame, cueNeg[cueBlame]+cueNeg[cueMotive] > 0)
-		misc(mNegCondol, cueNeg[cueCondolence] > 0)
-		misc(mFinalRef, hasContrast && refFinal)
-		misc(mFirstPerson, nFirst > 0)
-		misc(mReply, firstContent >= 0 && toks[firstContent].kind == kUser)
+		sc.misc(mCriticAttack, cs, criticAttack)
+		sc.misc(mCriticNeg, cs, criticNeg)
+		sc.misc(mAttackPlain, cs, attackPlain)
+		sc.misc(mSarcPos, cs, cueCnt[cueSarcasm] > 0 && (cueCnt[cuePraise] > 0 || sAll > 1))
+		sc.misc(mSarcSubj, cs, cueCnt[cueSarcasm] > 0 && nSubj+nPron+nYou > 0)
+		sc.misc(mCondolNeg, cs, cueCnt[cueCondolence] > 0 && sAll < 0)
+		sc.misc(mPoliteContrast, cs, hasContrast && cuePre[cuePolite]+cuePre[cueHedge]+cuePre[cuePraise]+cuePre[cueCondolence] > 0)
+		sc.misc(mQMark, cs, nQ > 0)
+		sc.misc(mQStart, cs, firstContent >= 0 && toks[firstContent].info != nil && toks[firstContent].info.cues&(1<<cueQuestion) != 0 && nQ > 0)
+		sc.misc(mSubj0, cs, nSubj == 0)
+		sc.misc(mSubj1, cs, nSubj == 1)
+		sc.misc(mSubj2, cs, nSubj >= 2)
+		sc.misc(mPron, cs, nPron > 0)
+		sc.misc(mYou, cs, nYou > 0)
+		sc.misc(mNoRef, cs, nSubj+nPron+nYou+nRole == 0)
+		sc.misc(mRole, cs, nRole > 0)
+		sc.misc(mURL, cs, nURL > 0)
+		sc.misc(mUser, cs, nUser > 0)
+		sc.misc(mHashtag, cs, sc.nHashtags > 0)
+		sc.misc(mCaps, cs, nCaps > 0)
+		sc.misc(mExcl, cs, nExcl > 0)
+		sc.misc(mQuote, cs, nQuote > 0)
+		sc.misc(mContrast, cs, hasContrast)
+		sc.misc(mNegPraise, cs, cueNeg[cuePraise] > 0)
+		sc.misc(mNegBlame, cs, cueNeg[cueBlame]+cueNeg[cueMotive] > 0)
+		sc.misc(mNegCondol, cs, cueNeg[cueCondolence] > 0)
+		sc.misc(mFinalRef, cs, hasContrast && refFinal)
+		sc.misc(mFirstPerson, cs, nFirst > 0)
+		sc.misc(mReply, cs, firstContent >= 0 && toks[firstContent].kind == kUser)
 	}
 	if fc.Sentiment {
 		cAll, cFinal := compound(sAll), compound(sFinal)
@@ -733,6 +723,20 @@ func (sc *scratch) extract(text string, subj *subjectInfo, fc *FeatureConfig) {
 	sc.flush()
 }
 
+// misc adds the misc feature id with value v if on.
+func (sc *scratch) misc(id uint64, v float32, on bool) {
+	if on {
+		sc.addMisc(id, v)
+	}
+}
+
+func (sc *scratch) addMisc(id uint64, v float32) {
+	sc.add(mix(nsMisc, id), v)
+	if sc.debug {
+		sc.name("misc:%d", id)
+	}
+}
+
 // matchPhrase reports whether toks[i+1:] starts with the phrase rest.
 func matchPhrase(toks []token, i int, rest []uint64) bool {
 	j := i + 1
@@ -782,15 +786,16 @@ func (sc *scratch) eachCharGram(w []byte, f func(uint64)) {
 }
 
 // addGrams adds the character n-grams of a cached word with value v: the
-// same sum as charGrams, from its contiguous weights (wordTable.arena, where
-// a weight is float32(q)*scale as in flush).
-func (sc *scratch) addGrams(w []float32, v float32) {
-	sc.flush()
+// same sum as charGrams, from its contiguous weights (wordTable.arena).
+func (sc *scratch) addGrams(w [][3]float32, v float32) {
+	if sc.npend > 0 {
+		sc.flush()
+	}
 	z0, z1, z2 := sc.z[0], sc.z[1], sc.z[2]
-	for ; len(w) >= 3; w = w[3:] {
-		z0 += float32(w[0] * v)
-		z1 += float32(w[1] * v)
-		z2 += float32(w[2] * v)
+	for i := range w {
+		z0 += float32(w[i][0] * v)
+		z1 += float32(w[i][1] * v)
+		z2 += float32(w[i][2] * v)
 	}
 	sc.z = [3]float32{z0, z1, z2}
 }

@@ -295,3 +295,14 @@ func TestScoreWhileExtracting(t *testing.T) {
 		}
 	}
 }
+
+// TestEmoticonShortcut checks the assumptions chunk makes to skip the
+// emoticon map: every emoticon is at most 3 bytes and starts with one of the
+// bytes it checks.
+func TestEmoticonShortcut(t *testing.T) {
+	for e := range emoticons {
+		if len(e) > 3 || !strings.ContainsRune(":;xX<-", rune(e[0])) {
+			t.Errorf("emoticon %q: chunk only looks up chunks of up to 3 bytes starting with one of :;xX<-", e)
+		}
+	}
+}

@@ -332,6 +332,7 @@ func isWordRune(r rune) bool {
 const (
 	cSpace = 1 << iota // unicode.IsSpace
 	cWord              // isWordRune: a letter or digit
+	cSlash             // '/'
 )
 
 var asciiClass = func() (t [utf8.RuneSelf]uint8) {
@@ -341,6 +342,9 @@ var asciiClass = func() (t [utf8.RuneSelf]uint8) {
 		}
 		if unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) {
 			t[r] |= cWord
+		}
+		if r == '/' {
+			t[r] |= cSlash
 		}
 	}
 	return t
@@ -365,20 +369,34 @@ var frenchElision = map[string]string{
 func (sc *scratch) tokenize(text string, subj *subjectInfo) {
 	sc.reset()
 	start := -1
+	var cls uint8 // the ASCII classes seen in the current chunk
 	for i := 0; i < len(text); {
+		if start >= 0 {
+			// inside a chunk: skip its ASCII bytes quickly
+			for i < len(text) && text[i] < utf8.RuneSelf && asciiClass[text[i]]&cSpace == 0 {
+				cls |= asciiClass[text[i]]
+				i++
+			}
+			if i == len(text) {
+				break
+			}
+		}
 		r, n := rune(text[i]), 1
 		var space bool
 		if r < utf8.RuneSelf {
-			space = asciiClass[r]&cSpace != 0
+			c := asciiClass[r]
+			space = c&cSpace != 0
+			cls |= c
 		} else {
 			r, n = utf8.DecodeRuneInString(text[i:])
 			space = unicode.IsSpace(r)
 		}
 		if space {
 			if start >= 0 {
-				sc.chunk(text[start:i], subj)
+				sc.chunk(text[start:i], subj, cls&cSlash != 0)
 				start = -1
 			}
+			cls = 0
 			if r == '\n' {
 				sc.bound()
 			}
@@ -388,23 +406,27 @@ func (sc *scratch) tokenize(text string, subj *subjectInfo) {
 		i += n
 	}
 	if start >= 0 {
-		sc.chunk(text[start:], subj)
+		sc.chunk(text[start:], subj, cls&cSlash != 0)
 	}
 }
 
-// chunk tokenises one whitespace-free chunk.
-func (sc *scratch) chunk(c string, subj *subjectInfo) {
-	if len(c) <= 3 && strings.IndexByte(":;xX<-", c[0]) >= 0 { // most chunks skip the map
-		if e, ok := emoticons[c]; ok {
-			sc.emoji(e)
-			return
+// chunk tokenises one whitespace-free chunk; slash tells whether c contains
+// a '/' (only then can it be "/s" or a link other than "www.").
+func (sc *scratch) chunk(c string, subj *subjectInfo, slash bool) {
+	if len(c) <= 3 { // most chunks skip the map: emoticons are short and start so
+		switch c[0] {
+		case ':', ';', 'x', 'X', '<', '-':
+			if e, ok := emoticons[c]; ok {
+				sc.emoji(e)
+				return
+			}
 		}
 	}
-	if c == "/s" {
+	if slash && c == "/s" {
 		sc.placeholder("/s", kPunct)
 		return
 	}
-	if isURL(c) {
+	if strings.HasPrefix(c, "www.") || slash && isURL(c) {
 		sc.placeholder("<url>", kURL)
 		if last := c[len(c)-1]; last == '.' || last == '!' || last == '?' {
 			sc.bound()
@@ -525,6 +547,11 @@ func (sc *scratch) words(c string, subj *subjectInfo) {
 		r, n := rune(c[i]), 1
 		if r >= utf8.RuneSelf {
 			r, n = utf8.DecodeRuneInString(c[i:])
+		} else if asciiClass[r]&cWord != 0 {
+			if j, ok := sc.asciiWord(c, i, subj); ok {
+				i = j
+				continue
+			}
 		}
 		switch {
 		case isWordRune(r):
@@ -592,6 +619,72 @@ func (sc *scratch) words(c string, subj *subjectInfo) {
 }
 
 func isDigit(b byte) bool { return '0' <= b && b <= '9' }
+
+// asciiWord is words' fast path for the common word: ASCII letters and
+// digits ended by the end of the chunk or by an ASCII character that cannot
+// continue a word. It folds, hashes and pushes the word starting at c[i] in
+// one pass, as word does, and returns where it ends; it returns false and
+// leaves everything as it was when the word needs the general path.
+func (sc *scratch) asciiWord(c string, i int, subj *subjectInfo) (int, bool) {
+	s := len(sc.norm)
+	norm := sc.norm
+	h := uint64(14695981039346656037) // FNV-1a of the folded word, as hashBytes
+	caps, letters, digits := true, 0, true
+	var prev byte
+	run := 0
+	j := i
+	for ; j < len(c); j++ {
+		b := c[j]
+		if b >= utf8.RuneSelf || asciiClass[b]&cWord == 0 {
+			break
+		}
+		switch { // only letters and digits get here
+		case b >= 'a':
+			letters++
+			digits, caps = false, false
+		case b >= 'A':
+			letters++
+			digits = false
+			b += 'a' - 'A'
+		}
+		// squeeze letters repeated more than twice: "sooo" -> "soo"
+		if b == prev {
+			run++
+			if run > 2 && b >= 'a' && b <= 'z' {
+				continue
+			}
+		} else {
+			prev, run = b, 1
+		}
+		norm = append(norm, b)
+		h ^= uint64(b)
+		h *= 1099511628211
+	}
+	if j < len(c) {
+		switch b := c[j]; {
+		case b >= utf8.RuneSelf, b == '\'', b == '-', b == '*':
+			// a letter, an apostrophe or a joiner: the word may go on
+			sc.norm = norm[:s]
+			return 0, false
+		case (b == ',' || b == '.') && isDigit(c[j-1]):
+			// perhaps a number with separators: 2,400 or 5.5
+			sc.norm = norm[:s]
+			return 0, false
+		}
+	}
+	if digits {
+		sc.norm = norm[:s]
+		sc.placeholder("<num>", kNum)
+		return j, true
+	}
+	sc.norm = norm
+	var fl uint8
+	if caps && letters >= 2 {
+		fl = fCaps
+	}
+	sc.push(int32(s), int32(len(norm)), kWord, fl, subj, h)
+	return j, true
+}
 
 // word appends one word token.
 func (sc *scratch) word(w string, subj *subjectInfo) {
@@ -771,8 +864,9 @@ func (sc *scratch) push(s, e int32, kind tokKind, fl uint8, subj *subjectInfo, h
 		}
 		if ws != nil {
 			cached = true
-			info = ws.info
-			if info == nil {
+			if ws.hasInfo {
+				info = &ws.info
+			} else {
 				if ws.cues != 0 {
 					info = sc.extraInfo(ws.cues)
 				}

@@ -13,17 +13,17 @@ const (
 	// wordCacheProbes bounds the slots looked at for one word.
 	wordCacheProbes = 8
 	// wordKeyMax is the longest word the cache holds (in bytes, folded).
-	wordKeyMax = 25
-	// wordArenaSize is the number of n-gram weights a cache generation
-	// holds, about 45 per word.
-	wordArenaSize = 1 << 19
+	wordKeyMax = 32
+	// wordArenaSize is the number of n-grams whose weights a cache
+	// generation holds, about 15 per word.
+	wordArenaSize = 1 << 17
 )
 
 // wordCache memoises, per folded word, what Classify derives from the word
 // alone: its lexicon information and the model weights of its character
 // n-grams. On a hit a word costs one cache line instead of up to a dozen
 // lexicon probes, and its n-grams are summed from one contiguous run of
-// weights instead of a scattered load each. A generation takes 1 MB of slots
+// weights instead of a scattered load each. A generation takes 2 MB of slots
 // and 2 MB of weights.
 //
 // It changes no result: a slot holds exactly what push computes, and the
@@ -32,7 +32,7 @@ const (
 // packedWeights).
 //
 // It is shared by all goroutines without locks. A generation is an
-// insert-only open-addressing table of 64-byte slots: a writer claims an
+// insert-only open-addressing table of 128-byte slots: a writer claims an
 // empty slot by compare-and-swap, fills it and publishes it; readers use only
 // published slots, and a slot never changes once published. The n-gram
 // weights go to an arena where a writer reserves its run with an atomic add.
@@ -44,8 +44,8 @@ type wordCache struct {
 // wordTable is one generation of the word cache.
 type wordTable struct {
 	slots [1 << wordCacheBits]wordSlot
-	arena []float32    // n-gram weights: 3 per n-gram, float32(q)*scale
-	used  atomic.Int64 // weights of arena reserved
+	arena [][3]float32 // n-gram weights, as in packedWeights.w
+	used  atomic.Int64 // n-grams of arena reserved
 	n     atomic.Int32 // slots claimed
 }
 
@@ -56,31 +56,36 @@ const (
 	slotReady
 )
 
-// wordSlot is what the cache knows about one folded word: 64 bytes, one
-// cache line.
+// wordSlot is what the cache knows about one folded word, in two cache
+// lines: the first has what a lookup compares, the second a copy of the
+// word's lexicon entry, so that feature extraction reads it from a line the
+// lookup has just brought in rather than from the lexicon's scattered ones.
 type wordSlot struct {
-	state atomic.Uint32
+	state   atomic.Uint32
+	gramOff uint32 // the word's n-gram weights: arena[gramOff:gramOff+gramLen]
+	h       uint64 // FNV-1a hash of the word
+	// fallback is what a word without a lexicon entry gets when it has no
+	// prefix cues or no scratch wordInfo is left.
+	fallback *wordInfo
 	// cues are the cues of the prefix entries the word starts with when it
-	// is not in the lexicon (pushed as a scratch wordInfo).
-	cues uint32
-	h    uint64 // FNV-1a hash of the word
-	// info is the word's lexicon entry, or nil; then fallback is what it
-	// gets when it has no prefix cues or no scratch wordInfo is left.
-	info, fallback *wordInfo
-	gramOff        uint32 // the word's n-gram weights: arena[gramOff:gramOff+gramLen]
-	gramLen        uint16
-	klen           uint8
-	key            [wordKeyMax]byte
+	// has no lexicon entry (pushed as a scratch wordInfo).
+	cues    uint32
+	gramLen uint16
+	klen    uint8
+	hasInfo bool // info holds the word's lexicon entry
+	key     [wordKeyMax]byte
+	info    wordInfo
+	_       [24]byte
 }
 
 // table returns the generation to use for one text, starting a new one when
 // it is full.
 func (c *wordCache) table() *wordTable {
 	t := c.tab.Load()
-	if t != nil && t.n.Load() < wordCacheMax && t.used.Load() <= wordArenaSize-3*(3*wordKeyMax-3) {
+	if t != nil && t.n.Load() < wordCacheMax && t.used.Load() <= wordArenaSize-(3*wordKeyMax-3) {
 		return t
 	}
-	fresh := &wordTable{arena: make([]float32, wordArenaSize)}
+	fresh := &wordTable{arena: make([][3]float32, wordArenaSize)}
 	if c.tab.CompareAndSwap(t, fresh) {
 		return fresh
 	}
@@ -131,13 +136,14 @@ func (t *wordTable) add(sc *scratch, h uint64, w []byte) *wordSlot {
 	lx := lex()
 	s.h = h
 	s.klen = uint8(copy(s.key[:], w))
-	s.info, _ = tabGet(&lx.wordTab, h, w)
-	if s.info == nil {
+	if info, _ := tabGet(&lx.wordTab, h, w); info != nil {
+		s.info, s.hasInfo = *info, true
+	} else {
 		s.cues = lx.prefixCuesHashed(sc, w)
 		s.fallback = lx.fallbackInfo(sc, w)
 	}
 	if sc.chars && len(w) >= 3 {
-		n := 3 * (3*len(w) - 3)
+		n := 3*len(w) - 3
 		off := t.used.Add(int64(n)) - int64(n)
 		if off+int64(n) <= int64(len(t.arena)) {
 			s.gramOff, s.gramLen = uint32(off), uint16(n)
@@ -148,13 +154,9 @@ func (t *wordTable) add(sc *scratch, h uint64, w []byte) *wordSlot {
 				ix := &pw.index[b/64]
 				bit := uint64(1) << (b % 64)
 				if ix.bits&bit != 0 { // else the run's zeros stand
-					j := 3 * (int(ix.rank) + popcount(ix.bits&(bit-1)))
-					q := pw.q[j : j+3 : j+3]
-					run[k] = float32(q[0]) * pw.scale
-					run[k+1] = float32(q[1]) * pw.scale
-					run[k+2] = float32(q[2]) * pw.scale
+					run[k] = pw.w[int(ix.rank)+popcount(ix.bits&(bit-1))]
 				}
-				k += 3
+				k++
 			})
 		}
 	}
