@@ -24,7 +24,7 @@ type page struct {
 	Skipped []skip `json:"skipped,omitempty"`
 	// Problems are page-level errors (invalid JSON-LD) by kind.
 	Problems []problem `json:"problems,omitempty"`
-	// Next lists the pagination links found (absolute, no fragment).
+	// Next lists the pagination links found (absolute, in visitKey form).
 	Next []string `json:"next,omitempty"`
 	// From says where the comments came from: "jsonld", "css" or "".
 	From string `json:"from"`
@@ -287,7 +287,7 @@ func (x *extractor) next(links []*html.Node) {
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host != x.pageURL.Host {
 			continue
 		}
-		x.out.Next = append(x.out.Next, withoutFragment(u))
+		x.out.Next = append(x.out.Next, visitKey(u))
 	}
 }
 

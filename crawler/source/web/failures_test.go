@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -65,6 +66,25 @@ func (f *failureServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case p == "/forum/":
 		// Later pages repeat the original post (Google's guidance).
 		html(forumPage(`{"@type":"Comment","url":"/forum/3","datePublished":"2024-01-01T10:06:00Z","author":"y","text":"second reply"}`))
+	case p == "/redir/" && q == "":
+		html(wpPage(c1, "/redir/?cpage=2"))
+	case p == "/redir/":
+		// Page 2 redirects back to page 1: a loop through a redirect.
+		http.Redirect(w, r, "/redir/", http.StatusFound)
+	case p == "/moved/":
+		http.Redirect(w, r, "/moved-to/", http.StatusMovedPermanently)
+	case p == "/moved-to/":
+		// Links to itself and to the page that redirected here: both were
+		// fetched already.
+		html(wpPage(c2, "/moved-to/#comments") + `<a class="next" href="/moved/">again</a>`)
+	case p == "/cookie/":
+		// Sets a cookie by redirecting back to the page requested.
+		if _, err := r.Cookie("seen"); err != nil {
+			http.SetCookie(w, &http.Cookie{Name: "seen", Value: "1", Path: "/"})
+			http.Redirect(w, r, "/cookie/", http.StatusFound)
+			return
+		}
+		html(wpPage(c1, ""))
 	case p == "/gone/":
 		w.WriteHeader(http.StatusNotFound)
 		html("<html><body>not found</body></html>")
@@ -99,9 +119,16 @@ func TestLoopsAndFailures(t *testing.T) {
 		wantKinds string
 		blocked   int
 		wantErr   error
+		twice     []string // pages fetched twice on purpose (a redirect back to them)
 	}{
 		{name: "pagination loop ends", pages: []string{"/loop/"},
 			wantIDs: []string{"/loop/#comment-1", "/loop/#comment-2"}},
+		{name: "redirect back to a page already fetched ends", pages: []string{"/redir/"},
+			wantIDs: []string{"/redir/#comment-1"}},
+		{name: "redirect target is remembered as fetched", pages: []string{"/moved/"},
+			wantIDs: []string{"/moved/#comment-2"}},
+		{name: "redirect back to the page requested is followed", pages: []string{"/cookie/"},
+			wantIDs: []string{"/cookie/#comment-1"}, twice: []string{"/cookie/"}},
 		{name: "forum posting repeated on later pages is emitted once", pages: []string{"/forum/"}, jsonld: true,
 			wantIDs: []string{"/forum/", "/forum/#2", "/forum/#3"}},
 		{name: "failures are counted, good pages kept", pages: []string{"/gone/", "/broken/", "/json/", "/empty/", "/forbidden/", "/secret/", "/loop/"},
@@ -143,7 +170,11 @@ func TestLoopsAndFailures(t *testing.T) {
 			fs.mu.Lock()
 			defer fs.mu.Unlock()
 			for uri, n := range fs.hits {
-				if n > 1 && uri != "/robots.txt" {
+				if slices.Contains(tc.twice, uri) {
+					if n != 2 {
+						t.Errorf("%s fetched %d times, want 2", uri, n)
+					}
+				} else if n > 1 && uri != "/robots.txt" {
 					t.Errorf("%s fetched %d times", uri, n)
 				}
 				if strings.HasPrefix(uri, "/secret/") {

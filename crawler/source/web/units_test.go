@@ -184,3 +184,24 @@ func TestCommentIDIsMakeID(t *testing.T) {
 		}
 	}
 }
+
+func TestVisitKey(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"https://news.example.com/a/?cpage=2#comments", "https://news.example.com/a/?cpage=2"},
+		{"HTTPS://News.Example.COM:443/a/", "https://news.example.com/a/"},
+		{"http://news.example.com:80/a/", "http://news.example.com/a/"},
+		{"http://news.example.com:8080/a/", "http://news.example.com:8080/a/"},
+		{"https://news.example.com", "https://news.example.com/"},
+		{"https://news.example.com/A/B?x=1", "https://news.example.com/A/B?x=1"}, // paths keep their case
+		{"http://[::1]:80/a", "http://[::1]/a"},
+	}
+	for _, tt := range tests {
+		u, err := url.Parse(tt.in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := visitKey(u); got != tt.want {
+			t.Errorf("visitKey(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -58,11 +58,32 @@ func canonical(u *url.URL) string {
 	return c.String()
 }
 
-// withoutFragment returns u without its fragment (the form pages are
-// fetched and remembered by).
+// withoutFragment returns u without its fragment.
 func withoutFragment(u *url.URL) string {
 	c := *u
 	c.Fragment, c.RawFragment = "", ""
+	return c.String()
+}
+
+// visitKey is the form pages are fetched and remembered by: u without its
+// fragment, scheme and host in lower case, without the scheme's default
+// port, "/" for an empty path. Two links to one page thus make one request,
+// as they would with Colly's own visited check (which the adapter replaces,
+// see Collect).
+func visitKey(u *url.URL) string {
+	c := *u
+	c.Fragment, c.RawFragment = "", ""
+	c.Scheme = strings.ToLower(c.Scheme)
+	c.Host = strings.ToLower(c.Host)
+	switch {
+	case c.Scheme == "http" && strings.HasSuffix(c.Host, ":80"):
+		c.Host = strings.TrimSuffix(c.Host, ":80")
+	case c.Scheme == "https" && strings.HasSuffix(c.Host, ":443"):
+		c.Host = strings.TrimSuffix(c.Host, ":443")
+	}
+	if c.Path == "" && c.RawPath == "" && c.Opaque == "" && c.Host != "" {
+		c.Path = "/"
+	}
 	return c.String()
 }
 

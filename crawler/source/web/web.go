@@ -84,6 +84,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"strings"
 
@@ -143,6 +144,12 @@ func (a *Adapter) Collect(ctx context.Context, env *source.Env) error {
 	// The callbacks below write r.cur, one request at a time: the collector
 	// must be synchronous (the crawler's are; this keeps it so).
 	r.c.Async = false
+	// The adapter fetches a page at most once per run by its own visited
+	// set (markVisited, 8 bytes a page), redirect targets included (see
+	// redirect). Colly's visited check would do the same again: parse and
+	// hash every URL once more and keep a map entry per page.
+	r.c.AllowURLRevisit = true
+	r.c.SetRedirectHandler(r.redirect)
 	// The page is parsed here rather than in an OnHTML callback: Colly's
 	// OnHTML builds a goquery document and walks it twice (for <base> and
 	// for the callback's selector) before the extractor walks it again;
@@ -206,7 +213,7 @@ func (r *run) article(ctx context.Context, start string) error {
 		return nil
 	}
 	canon := canonical(u)
-	queue := []string{withoutFragment(u)}
+	queue := []string{visitKey(u)}
 	roots := map[string]bool{} // postings already emitted (later pages repeat them)
 	first := true
 	for len(queue) > 0 {
@@ -325,6 +332,24 @@ func (r *run) emit(u string, p *page, roots map[string]bool) error {
 		}
 	}
 	r.log.Debug("page parsed", "url", u, "from", p.From, "reactions", len(p.Reactions), "next", len(p.Next))
+	return nil
+}
+
+// redirect is the collector's redirect policy: Go's limit of 10 redirects,
+// no Authorization header sent on to another host (Colly's rules), and no
+// redirect to a page this run already fetched, unless back to the page
+// requested (sites that set a cookie that way): a pagination loop through
+// redirects ends, and the page is reported as already visited.
+func (r *run) redirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= 10 {
+		return http.ErrUseLastResponse
+	}
+	if k := visitKey(req.URL); k != visitKey(via[0].URL) && !r.markVisited(k) {
+		return &colly.AlreadyVisitedError{Destination: req.URL}
+	}
+	if req.URL.Host != via[len(via)-1].URL.Host {
+		req.Header.Del("Authorization")
+	}
 	return nil
 }
 
