@@ -44,6 +44,7 @@ type Classifier struct {
 	version  string
 	subjects subjectCache
 	words    wordCache
+	noWords  bool // do not use the word cache (benchmarks of the cache-miss path)
 	pool     sync.Pool
 }
 
@@ -126,7 +127,7 @@ func (c *Classifier) Probabilities(text, subject string) [3]float64 {
 	if sc.subj == nil || sc.subjKey != subject {
 		sc.subj, sc.subjKey = c.subjects.get(subject), subject
 	}
-	if sc.weights != nil {
+	if sc.weights != nil && !c.noWords {
 		sc.wtab = c.words.table()
 	}
 	sc.extract(text, sc.subj, &c.m.Meta.Features)
