@@ -201,9 +201,16 @@ func (b *batcher) send(ctx context.Context, items []pendingItem) {
 		b.frozen.Store(true)
 		c.cfg.Log.Error("could not record acknowledged reactions", "story", c.st.ID, "err", err)
 	}
-	for _, it := range acked {
-		it.sr.stats.newItems.Add(1)
-		c.m.reactions.WithLabelValues(string(it.r.Platform)).Inc()
+	// Counted per run of equal platforms (a batch is mostly one source),
+	// not with a label lookup per reaction.
+	for i := 0; i < len(acked); {
+		p := acked[i].r.Platform
+		j := i
+		for ; j < len(acked) && acked[j].r.Platform == p; j++ {
+			acked[j].sr.stats.newItems.Add(1)
+		}
+		c.m.reactions.WithLabelValues(string(p)).Add(float64(j - i))
+		i = j
 	}
 	if b.frozen.Load() {
 		return

@@ -10,6 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"github.com/reactions-research/reactions/crawler/source"
 	"github.com/reactions-research/reactions/reaction"
 	"github.com/reactions-research/reactions/story"
@@ -103,9 +106,16 @@ func TestBatcherBatchesInOrderAndPushesBack(t *testing.T) {
 			}
 		}
 	}}
-	runs, err := Run(context.Background(), burstConfig(t, a, size, time.Hour), burstStory(t, sources), sink, Once)
+	cfg := burstConfig(t, a, size, time.Hour)
+	reg := prometheus.NewRegistry()
+	cfg.Registerer = reg
+	runs, err := Run(context.Background(), cfg, burstStory(t, sources), sink, Once)
 	if err != nil {
 		t.Fatal(err)
+	}
+	want := fmt.Sprintf("# HELP reactions_crawler_reactions_total Reactions collected and acknowledged by the sink (new or changed), by platform.\n# TYPE reactions_crawler_reactions_total counter\nreactions_crawler_reactions_total{platform=\"lemmy\"} %d\n", perSource*sources)
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "reactions_crawler_reactions_total"); err != nil {
+		t.Error(err)
 	}
 	for _, r := range runs {
 		if r.Status != reaction.RunOK || r.NewItems != perSource {

@@ -331,7 +331,9 @@ func (r *run) emit(u string, p *page, roots map[string]bool) error {
 			return fmt.Errorf("web: emit: %w", err)
 		}
 	}
-	r.log.Debug("page parsed", "url", u, "from", p.From, "reactions", len(p.Reactions), "next", len(p.Next))
+	if r.log.Enabled(context.Background(), slog.LevelDebug) { // spares building the attributes of every page
+		r.log.Debug("page parsed", "url", u, "from", p.From, "reactions", len(p.Reactions), "next", len(p.Next))
+	}
 	return nil
 }
 
