@@ -147,3 +147,41 @@ func TestPackedWeights(t *testing.T) {
 	}
 	t.Logf("%d of %d buckets non-zero", nonZero, len(m.w)/3)
 }
+
+// TestScoringPathsAgree checks, for models with other feature groups and
+// bucket counts, that Classify's three ways of scoring (word cache, packed
+// weights only, Model.scores over the collected features) agree bit for bit.
+func TestScoringPathsAgree(t *testing.T) {
+	ex, err := BuiltinExamples()
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := goldenInputs(t)
+	for _, fc := range []FeatureConfig{
+		{Words: true, WordScale: 1},
+		{Chars: true, CharScale: 0.7},
+		{Cues: true, Sentiment: true, CueScale: 1},
+		{Words: true, Chars: true, Cues: true, WordScale: 0.5, CharScale: 1, CueScale: 2},
+	} {
+		opts := DefaultTrainOptions()
+		opts.Epochs, opts.Bits, opts.Restarts = 2, 14, 1
+		opts.Features = &fc
+		m, err := Train(ex, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cached, packed := New(m), New(m)
+		packed.noWords = true
+		for _, g := range in[len(in)-800:] {
+			var sc scratch
+			sc.extract(g.text, deriveSubject(g.subject), &m.Meta.Features)
+			want := softmax(m.scores(&sc))
+			if p := cached.Probabilities(g.text, g.subject); p != want {
+				t.Errorf("%+v %s: %v with the word cache, %v from the collected features", fc, g.key(), p, want)
+			}
+			if p := packed.Probabilities(g.text, g.subject); p != want {
+				t.Errorf("%+v %s: %v with packed weights, %v from the collected features", fc, g.key(), p, want)
+			}
+		}
+	}
+}
