@@ -335,6 +335,7 @@ func (sc *scratch) extract(text string, subj *subjectInfo, fc *FeatureConfig) {
 			sc.sentInfo[toks[h.i].sent].critic = true
 		}
 	}
+	var counted uint32            // the cues with a count in cueCnt, cueNeg, cueFinal or cuePre
 	var critWords [numCues]uint16 // blame/motive/attack words inside critic sentences
 	var quoted [numCues]uint16    // cue words inside quotation marks
 	for _, h := range hits {
@@ -354,6 +355,7 @@ func (sc *scratch) extract(text string, subj *subjectInfo, fc *FeatureConfig) {
 				critWords[c]++
 				continue
 			}
+			counted |= 1 << c
 			if t.flags&fNeg != 0 {
 				cueNeg[c]++
 			} else {
@@ -571,7 +573,8 @@ func (sc *scratch) extract(text string, subj *subjectInfo, fc *FeatureConfig) {
 	}
 	cs := fc.CueScale
 	if fc.Cues {
-		for c := cue(0); c < numCues; c++ {
+		for set := counted; set != 0; set &= set - 1 { // the other cues add nothing
+			c := cue(bits.TrailingZeros32(set))
 			if c == cueQuestion {
 				continue // only as question detection (mQStart)
 			}

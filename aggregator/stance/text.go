@@ -1,6 +1,7 @@
 package stance
 
 import (
+	"slices"
 	"strings"
 	"sync"
 	"unicode"
@@ -627,9 +628,12 @@ func isDigit(b byte) bool { return '0' <= b && b <= '9' }
 // leaves everything as it was when the word needs the general path.
 func (sc *scratch) asciiWord(c string, i int, subj *subjectInfo) (int, bool) {
 	s := len(sc.norm)
-	norm := sc.norm
+	if cap(sc.norm)-s < len(c)-i {
+		sc.norm = slices.Grow(sc.norm, len(c)-i)
+	}
+	buf := sc.norm[s:cap(sc.norm)]    // the folded word goes here
 	h := uint64(14695981039346656037) // FNV-1a of the folded word, as hashBytes
-	caps, letters, digits := true, 0, true
+	k, letters, lower := 0, 0, false
 	var prev byte
 	run := 0
 	j := i
@@ -638,51 +642,45 @@ func (sc *scratch) asciiWord(c string, i int, subj *subjectInfo) (int, bool) {
 		if b >= utf8.RuneSelf || asciiClass[b]&cWord == 0 {
 			break
 		}
-		switch { // only letters and digits get here
-		case b >= 'a':
+		if b >= 'A' { // a letter: only letters and digits get here
 			letters++
-			digits, caps = false, false
-		case b >= 'A':
-			letters++
-			digits = false
-			b += 'a' - 'A'
+			if b >= 'a' {
+				lower = true
+			} else {
+				b += 'a' - 'A'
+			}
 		}
 		// squeeze letters repeated more than twice: "sooo" -> "soo"
 		if b == prev {
 			run++
-			if run > 2 && b >= 'a' && b <= 'z' {
+			if run > 2 && b >= 'a' {
 				continue
 			}
 		} else {
 			prev, run = b, 1
 		}
-		norm = append(norm, b)
-		h ^= uint64(b)
-		h *= 1099511628211
+		buf[k] = b
+		k++
+		h = (h ^ uint64(b)) * 1099511628211
 	}
 	if j < len(c) {
 		switch b := c[j]; {
 		case b >= utf8.RuneSelf, b == '\'', b == '-', b == '*':
-			// a letter, an apostrophe or a joiner: the word may go on
-			sc.norm = norm[:s]
-			return 0, false
+			return 0, false // a letter, an apostrophe or a joiner: the word may go on
 		case (b == ',' || b == '.') && isDigit(c[j-1]):
-			// perhaps a number with separators: 2,400 or 5.5
-			sc.norm = norm[:s]
-			return 0, false
+			return 0, false // perhaps a number with separators: 2,400 or 5.5
 		}
 	}
-	if digits {
-		sc.norm = norm[:s]
+	if letters == 0 {
 		sc.placeholder("<num>", kNum)
 		return j, true
 	}
-	sc.norm = norm
+	sc.norm = sc.norm[:s+k]
 	var fl uint8
-	if caps && letters >= 2 {
+	if !lower && letters >= 2 {
 		fl = fCaps
 	}
-	sc.push(int32(s), int32(len(norm)), kWord, fl, subj, h)
+	sc.push(int32(s), int32(s+k), kWord, fl, subj, h)
 	return j, true
 }
 
