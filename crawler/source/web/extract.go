@@ -324,19 +324,31 @@ func placeholder(text string) bool {
 	if len(text) > 64 { // longer than any placeholder
 		return false
 	}
-	t := strings.ToLower(strings.TrimSpace(text))
-	t = strings.TrimRight(t, ".!")
-	return t != "" && placeholders[t]
+	t := strings.TrimRight(strings.TrimSpace(text), ".!")
+	if t == "" {
+		return false
+	}
+	if placeholders[t] { // already lower case: no copy
+		return true
+	}
+	return placeholders[strings.ToLower(t)]
 }
 
-// deletedItem reports the class names comment systems give a removed
-// comment kept for thread context.
+// deletedClasses are the class names comment systems give a removed
+// comment kept for thread context (compared without case).
+var deletedClasses = []string{"deleted", "comment-deleted", "is-deleted", "removed", "comment-removed", "is-removed"}
+
+// deletedItem reports whether n has one of deletedClasses.
 func deletedItem(n *html.Node) bool {
 	cls, _ := attr(n, "class")
+	if cls == "" {
+		return false
+	}
 	for c := range strings.FieldsSeq(cls) {
-		switch strings.ToLower(c) {
-		case "deleted", "comment-deleted", "is-deleted", "removed", "comment-removed", "is-removed":
-			return true
+		for _, d := range deletedClasses {
+			if strings.EqualFold(c, d) {
+				return true
+			}
 		}
 	}
 	return false

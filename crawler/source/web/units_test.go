@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/net/html"
+
 	"github.com/reactions-research/reactions/reaction"
 	"github.com/reactions-research/reactions/story"
 )
@@ -202,6 +204,43 @@ func TestVisitKey(t *testing.T) {
 		}
 		if got := visitKey(u); got != tt.want {
 			t.Errorf("visitKey(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestPlaceholderAndDeletedClass(t *testing.T) {
+	for _, tt := range []struct {
+		text string
+		want bool
+	}{
+		{"This comment was removed", true},
+		{"  this comment has been deleted by a moderator.  ", false}, // not a known wording
+		{"This comment has been removed by a moderator.", true},
+		{"[deleted]", true},
+		{"REMOVED!", true},
+		{"Dieser Kommentar wurde gelöscht.", true},
+		{"removed?", false},
+		{"I removed my earlier comment", false},
+		{"", false},
+		{"...", false},
+	} {
+		if got := placeholder(tt.text); got != tt.want {
+			t.Errorf("placeholder(%q) = %v, want %v", tt.text, got, tt.want)
+		}
+	}
+	for _, tt := range []struct {
+		class string
+		want  bool
+	}{
+		{"comment depth-1 comment-removed", true},
+		{"comment Is-Deleted", true},
+		{"comment\tdeleted\n", true},
+		{"comment undeleted", false},
+		{"", false},
+	} {
+		n := &html.Node{Type: html.ElementNode, Data: "li", Attr: []html.Attribute{{Key: "class", Val: tt.class}}}
+		if got := deletedItem(n); got != tt.want {
+			t.Errorf("deletedItem(class=%q) = %v, want %v", tt.class, got, tt.want)
 		}
 	}
 }
