@@ -180,8 +180,12 @@ func (sr *sourceRun) collect(ctx context.Context) {
 		sr.collectErr = err
 		return
 	}
+	base := http.DefaultTransport.(*http.Transport).Clone()
+	// The run's keep-alive connections are closed when it ends, rather than
+	// held open to the site until the idle timeout.
+	defer base.CloseIdleConnections()
 	t := &transport{
-		base: http.DefaultTransport.(*http.Transport).Clone(), platform: sr.src.Platform, limit: limit,
+		base: base, platform: sr.src.Platform, limit: limit,
 		hosts: c.hosts, cfg: c.cfg, m: c.m, stats: sr.stats, log: sr.log, ctx: ctx,
 	}
 	env := &source.Env{
