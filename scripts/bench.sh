@@ -10,9 +10,9 @@ out=bench.out
 run() { echo "bench: $*" >&2; go test -run '^$' "$@" 2>&1 | tee -a "$out" | grep -E '^(Benchmark|ok|FAIL|---)' >&2; }
 
 run -bench 'BenchmarkClassify$' -cpu 1 -benchtime 2s ./aggregator/stance
-run -bench 'BenchmarkCrawlVsPlain$' -benchtime 5x ./crawler/source/web
+run -bench 'BenchmarkCrawlVsPlain$' -benchtime 10x ./crawler/source/web
 run -bench 'BenchmarkCrawlMemory100k/crawler' -benchtime 1x ./crawler/source/web
-run -bench 'BenchmarkIngest$' -benchtime 1x -timeout 30m ./aggregator
+run -bench 'BenchmarkIngest$' -benchtime 3x -timeout 30m ./aggregator
 if [ -z "${BENCH_QUICK:-}" ]; then
   # One process: the 10M-reaction data set is loaded once for both.
   run -bench 'BenchmarkSeries10M|BenchmarkExport10M' -benchtime 1x -timeout 60m ./dashboard

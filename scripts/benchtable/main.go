@@ -90,7 +90,7 @@ func main() {
 		{what: "crawl the web replica (crawler vs plain net/http+goquery)", unit: "pages/s",
 			ours: metric("BenchmarkCrawlVsPlain", "crawl-pages/s"), ref: metric("BenchmarkCrawlVsPlain", "plain-pages/s"),
 			refName: "net/http+goquery", higherIsBetter: true, peak: metric("BenchmarkCrawlMemory100k/crawler", "peak-RSS-MiB"), target: "≥ 0.85"},
-		{what: "ingest: HTTP NDJSON → classify → dedup → ClickHouse (vs raw clickhouse-go batch insert)", unit: "rows/s",
+		{what: "ingest: HTTP NDJSON → classify → dedup → ClickHouse (vs raw clickhouse-go batch insert), median of 3 rounds", unit: "rows/s",
 			ours: metric("BenchmarkIngest", "e2e_rows/s"), ref: metric("BenchmarkIngest", "raw_rows/s"),
 			refName: "raw PrepareBatch", higherIsBetter: true, peak: metric("BenchmarkIngest", "peak_rss_MiB"), target: "≥ 0.60"},
 		{what: "ingest, the same run, vs raw insert into the same schema (reactions + its two views)", unit: "rows/s",
