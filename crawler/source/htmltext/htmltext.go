@@ -50,8 +50,11 @@ func FromHTML(s string) string {
 }
 
 // FromNode returns the plain text of n's content (its children, not n's own
-// tag): what FromHTML returns for the HTML of that content, read straight
-// from the parsed tree. It is innerText for an element of a parsed page.
+// tag), read straight from the parsed tree. For well-formed content it is
+// what FromHTML returns for the HTML of that content; for mis-nested markup,
+// which the page's parse and a fragment's re-parse may repair differently,
+// it follows the page's tree, as a browser does. It is innerText for an
+// element of a parsed page.
 func FromNode(n *html.Node) string {
 	if n == nil {
 		return ""

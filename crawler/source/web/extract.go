@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"hash"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -86,7 +87,8 @@ func extractPage(doc *html.Node, cfg *config, canon string, pageURL *url.URL) pa
 		}
 	}
 	if comments == 0 && len(sc.items) > 0 {
-		x.out.Reactions = make([]reaction.Reaction, 0, len(sc.items))
+		// Keep what JSON-LD gave (a forum posting without comments).
+		x.out.Reactions = slices.Grow(x.out.Reactions, len(sc.items))
 		comments = x.css(sc.items)
 		x.out.From = "css"
 	}

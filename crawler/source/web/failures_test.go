@@ -66,6 +66,15 @@ func (f *failureServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case p == "/forum/":
 		// Later pages repeat the original post (Google's guidance).
 		html(forumPage(`{"@type":"Comment","url":"/forum/3","datePublished":"2024-01-01T10:06:00Z","author":"y","text":"second reply"}`))
+	case p == "/forum-css/":
+		// A forum posting in JSON-LD without its comments, which are in the
+		// HTML: the posting and the comments are all kept.
+		html(`<!DOCTYPE html><html><head><script type="application/ld+json">{"@context":"https://schema.org",` +
+			`"@type":"DiscussionForumPosting","url":"/forum-css/","datePublished":"2024-01-01T09:00:00Z","author":{"name":"op"},` +
+			`"text":"The original post."}</script></head><body><ol class="comment-list">` + c1 + `</ol></body></html>`)
+	case p == "/to-secret/":
+		// A redirect into a path robots.txt disallows.
+		http.Redirect(w, r, "/secret/moved/", http.StatusFound)
 	case p == "/redir/" && q == "":
 		html(wpPage(c1, "/redir/?cpage=2"))
 	case p == "/redir/":
@@ -131,6 +140,10 @@ func TestLoopsAndFailures(t *testing.T) {
 			wantIDs: []string{"/cookie/#comment-1"}, twice: []string{"/cookie/"}},
 		{name: "forum posting repeated on later pages is emitted once", pages: []string{"/forum/"}, jsonld: true,
 			wantIDs: []string{"/forum/", "/forum/#2", "/forum/#3"}},
+		{name: "forum posting from JSON-LD kept beside comments from the HTML", pages: []string{"/forum-css/"}, jsonld: true,
+			wantIDs: []string{"/forum-css/", "/forum-css/#comment-1"}},
+		{name: "redirect into a robots.txt-disallowed path is not followed", pages: []string{"/to-secret/", "/loop/"},
+			wantIDs: []string{"/loop/#comment-1", "/loop/#comment-2"}, wantKinds: "robots=1"},
 		{name: "failures are counted, good pages kept", pages: []string{"/gone/", "/broken/", "/json/", "/empty/", "/forbidden/", "/secret/", "/loop/"},
 			wantIDs:   []string{"/loop/#comment-1", "/loop/#comment-2"},
 			wantKinds: "http_5xx=1 not_found=1 not_html=1 robots=1", blocked: 1},

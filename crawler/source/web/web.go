@@ -89,6 +89,7 @@ import (
 	"strings"
 
 	"github.com/gocolly/colly/v2"
+	"github.com/temoto/robotstxt"
 	"golang.org/x/net/html"
 
 	"github.com/reactions-research/reactions/crawler/source"
@@ -122,6 +123,7 @@ type run struct {
 	cur     *fetched
 	visited map[uint64]struct{}
 	seed    maphash.Seed
+	robots  map[string]*robotstxt.RobotsData // by scheme://host, for redirect targets
 }
 
 // Collect implements source.Adapter.
@@ -338,19 +340,63 @@ func (r *run) emit(u string, p *page, roots map[string]bool) error {
 }
 
 // redirect is the collector's redirect policy: Go's limit of 10 redirects,
-// no Authorization header sent on to another host (Colly's rules), and no
-// redirect to a page this run already fetched, unless back to the page
-// requested (sites that set a cookie that way): a pagination loop through
-// redirects ends, and the page is reported as already visited.
+// no Authorization header sent on to another host (Colly's rules), no
+// redirect to a page robots.txt disallows (Colly checks the pages it is
+// asked for, not where they redirect), and no redirect to a page this run
+// already fetched, unless back to the page requested (sites that set a
+// cookie that way): a pagination loop through redirects ends, and the page
+// is reported as already visited.
 func (r *run) redirect(req *http.Request, via []*http.Request) error {
 	if len(via) >= 10 {
 		return http.ErrUseLastResponse
+	}
+	if !r.c.IgnoreRobotsTxt && req.URL.Path != "/robots.txt" {
+		if err := r.robotsAllow(req.URL); err != nil {
+			return err
+		}
 	}
 	if k := visitKey(req.URL); k != visitKey(via[0].URL) && !r.markVisited(k) {
 		return &colly.AlreadyVisitedError{Destination: req.URL}
 	}
 	if req.URL.Host != via[len(via)-1].URL.Host {
 		req.Header.Del("Authorization")
+	}
+	return nil
+}
+
+// robotsAllow returns colly.ErrRobotsTxtBlocked when the site's robots.txt
+// disallows u for the collector's User-Agent. The file is fetched once per
+// site and run, through a clone of the collector (the same transport, rate
+// limit and User-Agent), and read as Colly reads it: a 4xx means no rules,
+// a 5xx or an unreachable file means everything is disallowed.
+func (r *run) robotsAllow(u *url.URL) error {
+	site := u.Scheme + "://" + u.Host
+	rules, ok := r.robots[site]
+	if !ok {
+		status, body := 0, []byte(nil)
+		c := r.c.Clone()
+		c.ParseHTTPErrorResponse = true
+		c.AllowURLRevisit = true
+		c.IgnoreRobotsTxt = true // the robots.txt file itself is always allowed
+		c.OnResponse(func(resp *colly.Response) { status, body = resp.StatusCode, resp.Body })
+		if err := c.Visit(site + "/robots.txt"); err != nil && status == 0 {
+			r.log.Info("robots.txt of a redirect target unreachable: not following", "site", site, "err", err)
+		}
+		var err error
+		if rules, err = robotstxt.FromStatusAndBytes(status, body); err != nil {
+			rules, _ = robotstxt.FromStatusAndBytes(http.StatusServiceUnavailable, nil) // disallow all
+		}
+		if r.robots == nil {
+			r.robots = map[string]*robotstxt.RobotsData{}
+		}
+		r.robots[site] = rules
+	}
+	path := u.EscapedPath()
+	if u.RawQuery != "" {
+		path += "?" + u.Query().Encode()
+	}
+	if g := rules.FindGroup(r.c.UserAgent); g != nil && !g.Test(path) {
+		return fmt.Errorf("not following redirect to %s: %w", u, colly.ErrRobotsTxtBlocked)
 	}
 	return nil
 }
