@@ -11,6 +11,7 @@ import (
 
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
+	jsonv1 "github.com/go-json-experiment/json/v1"
 
 	"github.com/reactions-research/reactions/reaction"
 )
@@ -49,9 +50,11 @@ type wire struct {
 }
 
 // wireOptions make the fast decoder accept what encoding/json accepts:
-// member names matched without regard to case, and a repeated member taking
-// the last value.
-var wireOptions = jsonv2.JoinOptions(jsonv2.MatchCaseInsensitiveNames(true), jsontext.AllowDuplicateNames(true))
+// member names matched without regard to case (but with their underscores:
+// "_id" and "parentId" are other members, as for encoding/json), and a
+// repeated member taking the last value.
+var wireOptions = jsonv2.JoinOptions(jsonv2.MatchCaseInsensitiveNames(true), jsonv1.MatchCaseSensitiveDelimiter(true),
+	jsontext.AllowDuplicateNames(true))
 
 // decodeLine decodes one NDJSON line into a reaction.
 //
