@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/reactions-research/reactions/internal/fnv1a"
 	"github.com/reactions-research/reactions/reaction"
 )
 
@@ -381,31 +382,7 @@ func syncDir(dir string) {
 }
 
 // idKey is the 64-bit key of a reaction id in the sent map: FNV-1a.
-func idKey(id string) uint64 { return fnvString(fnvOffset, id) }
-
-// FNV-1a (64-bit), as hash/fnv's New64a computes it, without the hash.Hash
-// interface (whose Write would copy every string to a []byte).
-const (
-	fnvOffset = 14695981039346656037
-	fnvPrime  = 1099511628211
-)
-
-func fnvString(h uint64, s string) uint64 {
-	for i := 0; i < len(s); i++ {
-		h ^= uint64(s[i])
-		h *= fnvPrime
-	}
-	return h
-}
-
-func fnvUint64(h, v uint64) uint64 {
-	for i := 0; i < 8; i++ { // little-endian, as binary.LittleEndian.PutUint64
-		h ^= v & 0xff
-		h *= fnvPrime
-		v >>= 8
-	}
-	return h
-}
+func idKey(id string) uint64 { return fnv1a.String(fnv1a.Offset, id) }
 
 // digest hashes the content of a reaction that, when it changes, makes it
 // worth sending again: text, deleted, likes, replies, parent, root,
@@ -414,12 +391,9 @@ func fnvUint64(h, v uint64) uint64 {
 // the sent log: changing how it is computed makes the next run re-send
 // everything once.
 func digest(r *reaction.Reaction) uint64 {
-	h := uint64(fnvOffset)
-	str := func(s string) {
-		h = fnvUint64(h, uint64(len(s)))
-		h = fnvString(h, s)
-	}
-	num := func(v int64) { h = fnvUint64(h, uint64(v)) }
+	h := fnv1a.Offset
+	str := func(s string) { h = fnv1a.Field(h, s) }
+	num := func(v int64) { h = fnv1a.Uint64(h, uint64(v)) }
 	str(r.ID)
 	str(r.Text)
 	if r.Deleted {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/reactions-research/reactions/internal/fnv1a"
 	"github.com/reactions-research/reactions/reaction"
 )
 
@@ -259,51 +260,22 @@ func scanCurrent(rows scanner, v *stored) error {
 // and not the stance, which is derived): two versions with the same digest
 // are the same reaction state.
 func Digest(r *reaction.Reaction) uint64 {
-	h := fnv64a(fnvOffset64)
-	h = h.str(string(r.Platform))
-	h = h.str(r.ParentID)
-	h = h.str(r.RootID)
-	h = h.str(r.URL)
-	h = h.num(r.CreatedAt.Unix())
-	h = h.str(r.Author)
-	h = h.str(r.Text)
-	h = h.str(r.Lang)
-	h = h.num(r.Likes)
-	h = h.num(r.Replies)
+	h := fnv1a.Offset
+	h = fnv1a.Field(h, string(r.Platform))
+	h = fnv1a.Field(h, r.ParentID)
+	h = fnv1a.Field(h, r.RootID)
+	h = fnv1a.Field(h, r.URL)
+	h = fnv1a.Uint64(h, uint64(r.CreatedAt.Unix()))
+	h = fnv1a.Field(h, r.Author)
+	h = fnv1a.Field(h, r.Text)
+	h = fnv1a.Field(h, r.Lang)
+	h = fnv1a.Uint64(h, uint64(r.Likes))
+	h = fnv1a.Uint64(h, uint64(r.Replies))
+	var deleted uint64
 	if r.Deleted {
-		h = h.num(1)
-	} else {
-		h = h.num(0)
+		deleted = 1
 	}
-	return uint64(h)
-}
-
-// fnv64a is an FNV-1a hash state (as hash/fnv's New64a computes it, without
-// copying strings into byte slices for an interface call). Strings are
-// hashed as their length, 8 bytes little-endian, then their bytes; numbers
-// as 8 bytes little-endian. The digests are stored: never change this.
-type fnv64a uint64
-
-const (
-	fnvOffset64 = 14695981039346656037
-	fnvPrime64  = 1099511628211
-)
-
-func (h fnv64a) num(n int64) fnv64a {
-	for i := 0; i < 8; i++ {
-		h ^= fnv64a(byte(uint64(n) >> (8 * i)))
-		h *= fnvPrime64
-	}
-	return h
-}
-
-func (h fnv64a) str(s string) fnv64a {
-	h = h.num(int64(len(s)))
-	for i := 0; i < len(s); i++ {
-		h ^= fnv64a(s[i])
-		h *= fnvPrime64
-	}
-	return h
+	return fnv1a.Uint64(h, deleted)
 }
 
 // CurrentReactions calls fn for the current state of every reaction of a
