@@ -226,3 +226,57 @@ func TestEmitErrorAndCancel(t *testing.T) {
 		t.Errorf("Collect with cancelled context = %v, want context.Canceled", err)
 	}
 }
+
+// TestRedirectRobotsOnAnotherSite: a page that redirects to another site is
+// checked against that site's robots.txt, even when the robots.txt itself
+// redirects (which must not loop).
+func TestRedirectRobotsOnAnotherSite(t *testing.T) {
+	var mu sync.Mutex
+	hits := map[string]int{}
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		hits[r.URL.Path]++
+		mu.Unlock()
+		switch r.URL.Path {
+		case "/robots.txt":
+			http.Redirect(w, r, "/robots-moved", http.StatusMovedPermanently)
+		case "/robots-moved":
+			w.Header().Set("Content-Type", "text/plain")
+			fmt.Fprint(w, "User-agent: *\nDisallow: /private/\n")
+		default:
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			fmt.Fprint(w, wpPage(wpComment("comment-1", "a", "2024-01-01T10:00:00Z", "one"), ""))
+		}
+	}))
+	defer other.Close()
+	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/to-private/":
+			http.Redirect(w, r, other.URL+"/private/page/", http.StatusFound)
+		case "/to-public/":
+			http.Redirect(w, r, other.URL+"/public/page/", http.StatusFound)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer site.Close()
+
+	res := collect(t, testFetcher{}, &story.Source{Pages: []string{site.URL + "/to-private/", site.URL + "/to-public/"}})
+	if res.err != nil {
+		t.Fatalf("Collect: %v", res.err)
+	}
+	if len(res.reactions) != 1 || !strings.HasPrefix(res.reactions[0].URL, other.URL+"/public/page/") {
+		t.Errorf("reactions = %v, want the one comment of the public page", res.reactions)
+	}
+	if k := res.stats.kinds(); k != "robots=1" {
+		t.Errorf("error kinds = %q, want robots=1", k)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if hits["/private/page/"] != 0 {
+		t.Error("a redirect into a path the other site's robots.txt disallows was followed")
+	}
+	if hits["/robots-moved"] != 1 {
+		t.Errorf("the other site's robots.txt was read %d times, want once", hits["/robots-moved"])
+	}
+}

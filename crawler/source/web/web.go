@@ -372,7 +372,14 @@ func (r *run) redirect(req *http.Request, via []*http.Request) error {
 func (r *run) robotsAllow(u *url.URL) error {
 	site := u.Scheme + "://" + u.Host
 	rules, ok := r.robots[site]
+	if ok && rules == nil {
+		return nil // the site's robots.txt is being fetched and redirects: let it
+	}
 	if !ok {
+		if r.robots == nil {
+			r.robots = map[string]*robotstxt.RobotsData{}
+		}
+		r.robots[site] = nil
 		status, body := 0, []byte(nil)
 		c := r.c.Clone()
 		c.ParseHTTPErrorResponse = true
@@ -385,9 +392,6 @@ func (r *run) robotsAllow(u *url.URL) error {
 		var err error
 		if rules, err = robotstxt.FromStatusAndBytes(status, body); err != nil {
 			rules, _ = robotstxt.FromStatusAndBytes(http.StatusServiceUnavailable, nil) // disallow all
-		}
-		if r.robots == nil {
-			r.robots = map[string]*robotstxt.RobotsData{}
 		}
 		r.robots[site] = rules
 	}
