@@ -179,9 +179,14 @@ func (s *Store) Write(ctx context.Context, rs []reaction.Reaction, label func(*r
 // storyID is the key of a reaction.
 type storyID struct{ story, id string }
 
-// insert writes rows into reactions in one INSERT.
+// insert writes rows into reactions in one INSERT. The caller holds
+// writeMu.
 func (s *Store) insert(ctx context.Context, rows *rowBuffer) error {
-	batch, err := s.conn.PrepareBatch(ctx, "INSERT INTO reactions ("+reactionColumns+")")
+	conn, err := s.insertConn()
+	if err != nil {
+		return err
+	}
+	batch, err := conn.PrepareBatch(ctx, "INSERT INTO reactions ("+reactionColumns+")")
 	if err != nil {
 		return fmt.Errorf("prepare insert: %w", err)
 	}
