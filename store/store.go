@@ -36,8 +36,8 @@ type Store struct {
 	// of a write's CPU time.
 	inserter driver.Conn
 	opts     *clickhouse.Options
-	db      string
-	version string
+	db       string
+	version  string
 }
 
 // Options tune Open. The zero value is ready to use.
