@@ -251,6 +251,7 @@ func (a *Aggregator) parseBody(body io.Reader) ([]reaction.Reaction, reaction.In
 	}
 	maxLine := a.cfg.MaxLineBytes
 	label := a.labelNew()
+	var dec lineDecoder
 	for {
 		line = line[:0]
 		tooLong := false
@@ -281,7 +282,7 @@ func (a *Aggregator) parseBody(body io.Reader) ([]reaction.Reaction, reaction.In
 			} else if t := bytes.TrimSpace(line); len(t) > 0 {
 				received++
 				var rc reaction.Reaction
-				if e := decodeLine(t, &rc); e != nil {
+				if e := dec.decode(t, &rc); e != nil {
 					reject(e)
 				} else if e := a.check(&rc); e != nil {
 					reject(e)

@@ -126,40 +126,106 @@ func TestPseudonymShape(t *testing.T) {
 	}
 }
 
+// decodeBase is the start of a plain reaction line.
+const decodeBase = `"story":"teigen-loss","platform":"reddit","id":"reddit:t1_a","created_at":"2020-10-01T02:03:04Z"`
+
+// decodeCases are lines with encoding/json's quirks, for the fast decoder.
+var decodeCases = []string{
+	`{` + decodeBase + `,"text":"So sorry 💔","likes":3,"replies":0,"deleted":false}`,
+	`{` + decodeBase + `,"Text":"case-insensitive names","LIKES":2}`,
+	`{` + decodeBase + `,"text":"first","text":"repeated names: the last wins"}`,
+	`{` + decodeBase + `,"ID":"reddit:t1_b","_id":"reddit:t1_z","i_d":"reddit:t1_y"}`,
+	`{` + decodeBase + `,"parent_id":"reddit:t1_p","parentId":"reddit:t1_q","rootId":"reddit:t1_r","root-id":"reddit:t1_s"}`,
+	`{"story":"teigen-loss","platform":"reddit","id":"reddit:t1_a","createdAt":"2020-10-01T02:03:04Z","first-seen":"2020-10-01T02:03:04Z"}`,
+	`{` + decodeBase + `,"text":"lone surrogate \ud800 and pair \ud83d\udc94"}`,
+	`{` + decodeBase + `,"text":"escapes \"\\\/\b\f\n\r\t \u00e9"}`,
+	`{` + decodeBase + `,"likes":null,"text":null,"deleted":null,"first_seen":null}`,
+	`{` + decodeBase + `,"likes":1e2}`,
+	`{` + decodeBase + `,"likes":1.0}`,
+	`{` + decodeBase + `,"likes":-0}`,
+	`{` + decodeBase + `,"likes":99999999999999999999}`,
+	`{` + decodeBase + `,"deleted":"true"}`,
+	`{` + decodeBase + `,"extra":{"nested":[1,2,{"a":null}]},"stance":"support"}`,
+	`{` + decodeBase + `,"created_at":"2020-10-01T02:03:04\u002b02:00"}`,
+	`{` + decodeBase + `,"created_at":1601517784}`,
+	`{` + decodeBase + `} trailing`,
+	`{` + decodeBase + `,}`,
+	`null`,
+	`[]`,
+	`"a string"`,
+	`{"text":"invalid UTF-8 ` + "\xff" + `"}`,
+	`{"text":"NUL \u0000 and raw control ` + "\x01" + `"}`,
+}
+
 // TestDecodeLineAgreesWithEncodingJSON checks that the fast decoder accepts
 // and reads lines exactly as encoding/json does, including its quirks.
 func TestDecodeLineAgreesWithEncodingJSON(t *testing.T) {
-	const base = `"story":"teigen-loss","platform":"reddit","id":"reddit:t1_a","created_at":"2020-10-01T02:03:04Z"`
-	for _, line := range []string{
-		`{` + base + `,"text":"So sorry 💔","likes":3,"replies":0,"deleted":false}`,
-		`{` + base + `,"Text":"case-insensitive names","LIKES":2}`,
-		`{` + base + `,"text":"first","text":"repeated names: the last wins"}`,
-		`{` + base + `,"ID":"reddit:t1_b","_id":"reddit:t1_z","i_d":"reddit:t1_y"}`,
-		`{` + base + `,"parent_id":"reddit:t1_p","parentId":"reddit:t1_q","rootId":"reddit:t1_r","root-id":"reddit:t1_s"}`,
-		`{"story":"teigen-loss","platform":"reddit","id":"reddit:t1_a","createdAt":"2020-10-01T02:03:04Z","first-seen":"2020-10-01T02:03:04Z"}`,
-		`{` + base + `,"text":"lone surrogate \ud800 and pair \ud83d\udc94"}`,
-		`{` + base + `,"text":"escapes \"\\\/\b\f\n\r\t \u00e9"}`,
-		`{` + base + `,"likes":null,"text":null,"deleted":null,"first_seen":null}`,
-		`{` + base + `,"likes":1e2}`,
-		`{` + base + `,"likes":1.0}`,
-		`{` + base + `,"likes":-0}`,
-		`{` + base + `,"likes":99999999999999999999}`,
-		`{` + base + `,"deleted":"true"}`,
-		`{` + base + `,"extra":{"nested":[1,2,{"a":null}]},"stance":"support"}`,
-		`{` + base + `,"created_at":"2020-10-01T02:03:04\u002b02:00"}`,
-		`{` + base + `,"created_at":1601517784}`,
-		`{` + base + `} trailing`,
-		`{` + base + `,}`,
-		`null`,
-		`[]`,
-		`"a string"`,
-		`{"text":"invalid UTF-8 ` + "\xff" + `"}`,
-		`{"text":"NUL \u0000 and raw control ` + "\x01" + `"}`,
-	} {
+	for _, line := range decodeCases {
 		var fast, slow reaction.Reaction
 		errFast, errSlow := decodeLine([]byte(line), &fast), decodeLineV1([]byte(line), &slow)
 		if !reflect.DeepEqual(errFast, errSlow) || !reflect.DeepEqual(fast, slow) {
 			t.Errorf("%s:\n fast %+v (%v)\n encoding/json %+v (%v)", line, fast, errFast, slow, errSlow)
 		}
 	}
+}
+
+// FuzzDecodeLine checks the same on any line: go test -fuzz FuzzDecodeLine.
+func FuzzDecodeLine(f *testing.F) {
+	for _, line := range decodeCases {
+		f.Add([]byte(line))
+	}
+	f.Fuzz(func(t *testing.T, line []byte) {
+		var fast, slow reaction.Reaction
+		var d lineDecoder
+		errFast, errSlow := d.decode(line, &fast), decodeLineV1(line, &slow)
+		if !reflect.DeepEqual(errFast, errSlow) || !reflect.DeepEqual(fast, slow) {
+			t.Errorf("%q:\n fast %+v (%v)\n encoding/json %+v (%v)", line, fast, errFast, slow, errSlow)
+		}
+	})
+}
+
+// TestDecodeLineFastPath checks that lines of the usual form do not fall
+// back to encoding/json (which would be correct, only three times slower).
+func TestDecodeLineFastPath(t *testing.T) {
+	var d lineDecoder
+	for _, line := range []string{
+		`{` + decodeBase + `,"parent_id":"reddit:t3_x","root_id":"reddit:t3_x","url":"https://example.org/a","author":"a_0123456789abcdef","text":"So sorry 💔","lang":"en","likes":3,"replies":0,"deleted":false,"first_seen":"2020-10-01T03:00:00Z"}`,
+		`{` + decodeBase + `,"Text":"escapes \"\n\u00e9","LIKES":-2,"text":null,"deleted":true,"stance":"support","extra":[1,{"a":null}]}`,
+		` {` + decodeBase + `}  `,
+	} {
+		var w wire
+		var times [2]string
+		if !d.fast([]byte(line), &w, &times) {
+			t.Errorf("%s: fell back to encoding/json", line)
+		}
+	}
+}
+
+// BenchmarkDecodeLine compares the fast path with encoding/json on a line
+// of the usual size.
+func BenchmarkDecodeLine(b *testing.B) {
+	line := []byte(`{` + decodeBase + `,"parent_id":"reddit:t1_9","root_id":"reddit:t3_x","url":"https://www.reddit.com/r/news/comments/x/y/a/",` +
+		`"author":"a_0123456789abcdef","text":"Sending so much love to Chrissy and John. Nobody should have to go through this, and sharing it ` +
+		`takes courage.","lang":"en","likes":1234,"replies":5,"deleted":false,"first_seen":"2020-10-01T03:00:00Z"}`)
+	b.Run("fast", func(b *testing.B) {
+		var d lineDecoder
+		b.SetBytes(int64(len(line)))
+		b.ReportAllocs()
+		for b.Loop() {
+			var r reaction.Reaction
+			if e := d.decode(line, &r); e != nil {
+				b.Fatal(e)
+			}
+		}
+	})
+	b.Run("encoding-json", func(b *testing.B) {
+		b.SetBytes(int64(len(line)))
+		b.ReportAllocs()
+		for b.Loop() {
+			var r reaction.Reaction
+			if e := decodeLineV1(line, &r); e != nil {
+				b.Fatal(e)
+			}
+		}
+	})
 }
