@@ -104,6 +104,8 @@ type Aggregator struct {
 	rows  *semaphore    // reactions queued (QueueRows)
 	parse *semaphore    // request bodies being parsed (MaxParallelParse)
 
+	bodyRows atomic.Int64 // reactions in the last request body parsed: the next one's starting capacity
+
 	mu      sync.Mutex
 	running bool
 	closing bool

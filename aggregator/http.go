@@ -228,13 +228,19 @@ func (a *Aggregator) handleReactions(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, res)
 }
 
+// maxBodyRowsHint bounds the capacity a body's reactions start with.
+const maxBodyRowsHint = 20000
+
 // parseBody reads NDJSON lines: good lines become reactions, bad ones are
 // listed with their 1-based line number. Empty lines are skipped (and
 // counted). Only an error of the stream itself fails the whole body.
 func (a *Aggregator) parseBody(body io.Reader) ([]reaction.Reaction, reaction.IngestResult, error) {
 	res := reaction.IngestResult{Rejected: []reaction.Rejection{}}
 	br := bufio.NewReaderSize(body, 64<<10)
-	var rs []reaction.Reaction
+	// Senders send bodies of much the same size: start with room for as
+	// many reactions as the last one held, rather than grow the slice
+	// (copying every reaction again) from nothing.
+	rs := make([]reaction.Reaction, 0, min(a.bodyRows.Load(), maxBodyRowsHint))
 	var line []byte
 	lineNo, notListed, firstNotListed, received := 0, 0, 0, 0
 	reasons := map[string]int{} // counted once the whole body was read
@@ -296,6 +302,7 @@ func (a *Aggregator) parseBody(body io.Reader) ([]reaction.Reaction, reaction.In
 			break
 		}
 	}
+	a.bodyRows.Store(int64(len(rs)))
 	a.m.received.Add(float64(received))
 	for reason, n := range reasons {
 		a.m.rejected.WithLabelValues(reason).Add(float64(n))
