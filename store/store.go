@@ -29,13 +29,12 @@ type Store struct {
 	filter  IDFilter   // optional: skips lookups of ids certainly not stored (see SetIDFilter)
 	conn    driver.Conn
 	// inserter is a pool of one connection for the INSERTs of Write and
-	// Relabel (under writeMu), opened at the first one. clickhouse-go
+	// Relabel (under writeMu); it dials at the first one. clickhouse-go
 	// encodes a block into a buffer kept by its connection, and its pool
 	// hands connections out in turn: through one connection, that buffer
 	// grows once instead of once per connection, which cost about a tenth
 	// of a write's CPU time.
 	inserter driver.Conn
-	opts     *clickhouse.Options
 	db       string
 	version  string
 }
@@ -92,14 +91,21 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to ClickHouse at %s: %w", redact(dsn), err)
 	}
-	s := &Store{conn: conn, db: db, opts: o}
-	if err := conn.QueryRow(ctx, "SELECT version()").Scan(&s.version); err != nil {
+	one := *o
+	one.MaxOpenConns, one.MaxIdleConns = 1, 1
+	inserter, err := clickhouse.Open(&one)
+	if err != nil {
 		conn.Close()
+		return nil, fmt.Errorf("connect to ClickHouse at %s: %w", redact(dsn), err)
+	}
+	s := &Store{conn: conn, inserter: inserter, db: db}
+	if err := conn.QueryRow(ctx, "SELECT version()").Scan(&s.version); err != nil {
+		s.Close()
 		return nil, fmt.Errorf("connect to ClickHouse at %s: %w", redact(dsn), err)
 	}
 	if !opt.NoMigrate {
 		if _, err := s.Migrate(ctx); err != nil {
-			conn.Close()
+			s.Close()
 			return nil, err
 		}
 	}
@@ -120,29 +126,8 @@ func (s *Store) Ping(ctx context.Context) error { return s.conn.Ping(ctx) }
 
 // Close closes the connection pools.
 func (s *Store) Close() error {
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
-	if s.inserter != nil {
-		s.inserter.Close()
-		s.inserter = nil
-	}
+	s.inserter.Close()
 	return s.conn.Close()
-}
-
-// insertConn returns the connection of the reactions INSERTs, opening it
-// at the first call. The caller holds writeMu.
-func (s *Store) insertConn() (driver.Conn, error) {
-	if s.inserter != nil {
-		return s.inserter, nil
-	}
-	o := *s.opts
-	o.MaxOpenConns, o.MaxIdleConns = 1, 1
-	c, err := clickhouse.Open(&o)
-	if err != nil {
-		return nil, fmt.Errorf("connect to ClickHouse for inserts: %w", err)
-	}
-	s.inserter = c
-	return c, nil
 }
 
 func validIdent(s string) bool {

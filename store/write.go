@@ -182,11 +182,7 @@ type storyID struct{ story, id string }
 // insert writes rows into reactions in one INSERT. The caller holds
 // writeMu.
 func (s *Store) insert(ctx context.Context, rows *rowBuffer) error {
-	conn, err := s.insertConn()
-	if err != nil {
-		return err
-	}
-	batch, err := conn.PrepareBatch(ctx, "INSERT INTO reactions ("+reactionColumns+")")
+	batch, err := s.inserter.PrepareBatch(ctx, "INSERT INTO reactions ("+reactionColumns+")")
 	if err != nil {
 		return fmt.Errorf("prepare insert: %w", err)
 	}
