@@ -49,12 +49,6 @@ type wire struct {
 	Deleted   bool           `json:"deleted"`
 }
 
-// decodeLine decodes one NDJSON line into a reaction (see lineDecoder).
-func decodeLine(line []byte, r *reaction.Reaction) *lineError {
-	var d lineDecoder
-	return d.decode(line, r)
-}
-
 // lineDecoder decodes the NDJSON lines of one request into reactions. Its
 // fast path walks a line's tokens with jsontext (the tokenizer of
 // go-json-experiment/json, the coming encoding/json v2, which checks syntax

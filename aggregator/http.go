@@ -11,6 +11,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -237,10 +238,12 @@ const maxBodyRowsHint = 20000
 func (a *Aggregator) parseBody(body io.Reader) ([]reaction.Reaction, reaction.IngestResult, error) {
 	res := reaction.IngestResult{Rejected: []reaction.Rejection{}}
 	br := bufio.NewReaderSize(body, 64<<10)
-	// Senders send bodies of much the same size: start with room for as
-	// many reactions as the last one held, rather than grow the slice
-	// (copying every reaction again) from nothing.
-	rs := make([]reaction.Reaction, 0, min(a.bodyRows.Load(), maxBodyRowsHint))
+	// A sender sends bodies of much the same size: once a body outgrows a
+	// small start, its slice grows at once to as many reactions as the last
+	// body held, rather than double (copying every reaction again) from
+	// nothing; a small body after a large one stays small.
+	rs := make([]reaction.Reaction, 0, 64)
+	hint := int(min(a.bodyRows.Load(), maxBodyRowsHint))
 	var line []byte
 	lineNo, notListed, firstNotListed, received := 0, 0, 0, 0
 	reasons := map[string]int{} // counted once the whole body was read
@@ -294,6 +297,9 @@ func (a *Aggregator) parseBody(body io.Reader) ([]reaction.Reaction, reaction.In
 					reject(e)
 				} else {
 					label(&rc)
+					if len(rs) == cap(rs) && cap(rs) < hint {
+						rs = slices.Grow(rs, hint-len(rs))
+					}
 					rs = append(rs, rc)
 				}
 			}

@@ -126,6 +126,12 @@ func TestPseudonymShape(t *testing.T) {
 	}
 }
 
+// decodeLine decodes one line with a fresh lineDecoder.
+func decodeLine(line []byte, r *reaction.Reaction) *lineError {
+	var d lineDecoder
+	return d.decode(line, r)
+}
+
 // decodeBase is the start of a plain reaction line.
 const decodeBase = `"story":"teigen-loss","platform":"reddit","id":"reddit:t1_a","created_at":"2020-10-01T02:03:04Z"`
 

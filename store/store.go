@@ -41,7 +41,8 @@ type Store struct {
 
 // Options tune Open. The zero value is ready to use.
 type Options struct {
-	// MaxOpenConns bounds the connection pool. Default 8.
+	// MaxOpenConns bounds the connection pool of queries. Default 8. The
+	// INSERTs into reactions have one more connection of their own.
 	MaxOpenConns int
 	// DialTimeout bounds connecting. Default 10s.
 	DialTimeout time.Duration
@@ -126,8 +127,7 @@ func (s *Store) Ping(ctx context.Context) error { return s.conn.Ping(ctx) }
 
 // Close closes the connection pools.
 func (s *Store) Close() error {
-	s.inserter.Close()
-	return s.conn.Close()
+	return errors.Join(s.inserter.Close(), s.conn.Close())
 }
 
 func validIdent(s string) bool {
