@@ -229,7 +229,7 @@ func (a *Aggregator) handleReactions(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, res)
 }
 
-// maxBodyRowsHint bounds the capacity a body's reactions start with.
+// maxBodyRowsHint bounds the capacity a large body's reactions grow to at once.
 const maxBodyRowsHint = 20000
 
 // parseBody reads NDJSON lines: good lines become reactions, bad ones are
