@@ -135,9 +135,13 @@ type job struct {
 	res chan jobResult // buffered: the writer never blocks on it
 }
 
+// jobResult is what became of a job's reactions, or of a request's:
+// accepted counts those written or spooled, duplicates those found
+// identical to the stored state, spooled those of accepted that went to the
+// spool (not yet compared with the stored state).
 type jobResult struct {
-	accepted, duplicates int
-	err                  error
+	accepted, duplicates, spooled int
+	err                           error
 }
 
 // New builds an aggregator on st: it loads the classifier, opens the spool
@@ -382,9 +386,9 @@ func (a *Aggregator) storeOrSpool(ctx context.Context, kind byte, v any, direct 
 // their 1-based index, the others go to the writer or the spool. It returns
 // once they are safe (written or spooled); the error is nil only then.
 // Accepted counts reactions written or spooled, Duplicates those found
-// identical to the stored state when written at once (reactions that go
-// through the spool are deduplicated when they are drained, and counted as
-// accepted here).
+// identical to the stored state when written at once, and Spooled those of
+// Accepted that went through the spool: they are deduplicated when they are
+// drained, so a duplicate among them is counted as accepted here.
 func (a *Aggregator) Send(ctx context.Context, rs []reaction.Reaction) (reaction.IngestResult, error) {
 	res := reaction.IngestResult{Rejected: []reaction.Rejection{}}
 	arrived := a.arriving()
@@ -402,8 +406,8 @@ func (a *Aggregator) Send(ctx context.Context, rs []reaction.Reaction) (reaction
 		label(&r)
 		good = append(good, r)
 	}
-	acc, dup, err := a.submit(ctx, good, arrived, nil)
-	res.Accepted, res.Duplicates = acc, dup
+	r, err := a.submit(ctx, good, arrived, nil)
+	res.Accepted, res.Duplicates, res.Spooled = r.accepted, r.duplicates, r.spooled
 	return res, err
 }
 
@@ -430,8 +434,8 @@ func (a *Aggregator) arriving() (arrived func()) {
 // busy or the spool not empty (see Run), and returns once they are safe.
 // arrived is called once they are queued or spooled (or failed), and
 // release (if not nil) once the request no longer holds them in memory
-// outside the bounded queue.
-func (a *Aggregator) submit(ctx context.Context, rs []reaction.Reaction, arrived, release func()) (accepted, duplicates int, err error) {
+// outside the bounded queue. Its result's err is always nil: see err.
+func (a *Aggregator) submit(ctx context.Context, rs []reaction.Reaction, arrived, release func()) (res jobResult, err error) {
 	defer func() {
 		arrived()
 		if release != nil {
@@ -439,11 +443,11 @@ func (a *Aggregator) submit(ctx context.Context, rs []reaction.Reaction, arrived
 		}
 	}()
 	if len(rs) == 0 {
-		return 0, 0, nil
+		return res, nil
 	}
 	if a.SpoolFull() {
 		a.m.backpressure.Inc()
-		return 0, 0, ErrSpoolFull
+		return res, ErrSpoolFull
 	}
 	// Straight to the writer only when it can take this request at once and
 	// nothing else is under way: concurrent senders get their answer from
@@ -452,13 +456,13 @@ func (a *Aggregator) submit(ctx context.Context, rs []reaction.Reaction, arrived
 	if a.spool.Records() > 0 || a.writing.Load() || a.backingOff.Load() || a.incoming.Load() > 1 {
 		arrived() // the writer need not wait for this request
 		if err := a.waitSpoolBelow(ctx, a.cfg.SpoolBufferBytes); err != nil {
-			return 0, 0, err
+			return res, err
 		}
 		if err := a.spoolReactions(rs); err != nil {
-			return 0, 0, err
+			return res, err
 		}
 		a.m.accepted.Add(float64(len(rs)))
-		return len(rs), 0, nil
+		return jobResult{accepted: len(rs), spooled: len(rs)}, nil
 	}
 	var jobs []*job
 	for start := 0; start < len(rs) && err == nil; start += a.cfg.BatchSize {
@@ -490,15 +494,16 @@ func (a *Aggregator) submit(ctx context.Context, rs []reaction.Reaction, arrived
 		case <-ctx.Done():
 			// The writer still writes them; the sender will resend, and
 			// the resent ones are duplicates.
-			return accepted, duplicates, ctx.Err()
+			return res, ctx.Err()
 		}
 		if r.err != nil && err == nil {
 			err = r.err
 		}
-		accepted += r.accepted
-		duplicates += r.duplicates
+		res.accepted += r.accepted
+		res.duplicates += r.duplicates
+		res.spooled += r.spooled
 	}
-	return accepted, duplicates, err
+	return res, err
 }
 
 // SpoolFull reports whether the spool is over Config.SpoolMaxBytes.

@@ -213,8 +213,8 @@ func (a *Aggregator) handleReactions(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	acc, dup, err := a.submit(r.Context(), rs, arrived, release)
-	res.Accepted, res.Duplicates = acc, dup
+	sr, err := a.submit(r.Context(), rs, arrived, release)
+	res.Accepted, res.Duplicates, res.Spooled = sr.accepted, sr.duplicates, sr.spooled
 	if err != nil {
 		switch {
 		case r.Context().Err() != nil:

@@ -44,11 +44,12 @@ func TestInProcessSink(t *testing.T) {
 	}
 	// A resend that reaches an idle writer is answered with exact
 	// duplicates; one that finds the writer busy is spooled and answered
-	// as accepted (its duplicates are counted when the spool drains).
+	// as accepted and spooled (its duplicates are counted when the spool
+	// drains).
 	// Either way every reaction is answered once and nothing is counted
 	// twice: the counts below stay exactly 98.
 	res, err = a.Send(ctx, rs)
-	if err != nil || res.Duplicates+res.Accepted != 98 {
+	if err != nil || res.Duplicates+res.Accepted != 98 || res.Accepted != res.Spooled {
 		t.Fatalf("resend: %+v %v\n%s", res, err, h.logs.String())
 	}
 	run := reaction.CrawlRun{Story: s.ID, Source: "reddit", Platform: reaction.Reddit, RunID: "r1", Status: reaction.RunOK, Items: 98}

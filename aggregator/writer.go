@@ -199,7 +199,7 @@ func (a *Aggregator) flush(ctx context.Context, jobs []*job, rows int) (ok bool)
 		if err != nil {
 			a.answer(j, jobResult{err: err})
 		} else {
-			a.answer(j, jobResult{accepted: len(j.rs)})
+			a.answer(j, jobResult{accepted: len(j.rs), spooled: len(j.rs)})
 		}
 	}
 	return false

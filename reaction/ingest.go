@@ -5,10 +5,18 @@ import "time"
 // IngestResult is the aggregator's answer to a batch of reactions (the JSON
 // body of POST /api/v1/reactions).
 type IngestResult struct {
-	// Accepted counts reactions stored (new, or a newer version of one).
+	// Accepted counts reactions stored (new, or a newer version of one), or
+	// safe in the aggregator's spool: see Spooled.
 	Accepted int `json:"accepted"`
 	// Duplicates counts reactions identical to one already stored.
 	Duplicates int `json:"duplicates"`
+	// Spooled counts the reactions among Accepted that were acknowledged
+	// from the aggregator's spool (write-ahead log) because the writer was
+	// busy or ClickHouse down. They are safe and will be written, but were
+	// not yet compared with the stored reactions: a duplicate among them is
+	// counted as accepted here, and found (written once, counted in
+	// reactions_aggregator_duplicates_total) when the spool is drained.
+	Spooled int `json:"spooled"`
 	// Rejected lists the lines (1-based, in the body) that were not valid.
 	Rejected []Rejection `json:"rejected"`
 }
