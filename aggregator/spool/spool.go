@@ -114,7 +114,7 @@ type Spool struct {
 	headF   *os.File         // the head file
 	reader  *os.File         // open on head.seg for Peek
 	rdSeg   uint64           // segment reader is open on
-	peeked  []int64          // on-disk sizes of the records returned by the last PeekWhile
+	peeked  []int64          // on-disk sizes of the records peeked (PeekWhile, PeekMore) and not done
 	records int              // records not yet done
 	bytes   int64            // bytes not yet done
 	closed  bool
@@ -335,6 +335,39 @@ func (s *Spool) PeekWhile(more func(next Record) bool) ([]Record, error) {
 		return nil, ErrClosed
 	}
 	s.peeked = s.peeked[:0]
+	return s.peek(more, false)
+}
+
+// PeekMore returns the records that follow those already peeked and not
+// done, for as long as more returns true, so that a reader can take the
+// next records while it still works on the earlier ones (DoneN marks them
+// done in order). Unlike PeekWhile, it returns no record for which more
+// returned false: none at all (and a nil error) when the first one fails.
+// It returns ErrEmpty when no record follows in the head segment (the
+// next segment is reached once the head segment's records are done).
+func (s *Spool) PeekMore(more func(next Record) bool) ([]Record, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, ErrClosed
+	}
+	if len(s.peeked) == 0 {
+		return s.peek(more, true)
+	}
+	return s.peekFrom(s.head.off+s.peekedBytes(len(s.peeked)), more, true)
+}
+
+// peekedBytes returns the on-disk size of the first n peeked records.
+func (s *Spool) peekedBytes(n int) int64 {
+	var size int64
+	for _, sz := range s.peeked[:n] {
+		size += sz
+	}
+	return size
+}
+
+// peek reads records from the head on (s.peeked is empty): see peekFrom.
+func (s *Spool) peek(more func(next Record) bool, strict bool) ([]Record, error) {
 	for {
 		if s.head.off < s.sizes[s.head.seg] {
 			break
@@ -358,8 +391,18 @@ func (s *Spool) PeekWhile(more func(next Record) bool) ([]Record, error) {
 		}
 		s.reader, s.rdSeg = f, s.head.seg
 	}
+	return s.peekFrom(s.head.off, more, strict)
+}
+
+// peekFrom reads the records of the head segment from offset off on while
+// more returns true (not strict: the first one whatever it returns), and
+// appends their sizes to s.peeked.
+func (s *Spool) peekFrom(off int64, more func(next Record) bool, strict bool) ([]Record, error) {
 	var out []Record
-	off, end := s.head.off, s.sizes[s.head.seg]
+	end := s.sizes[s.head.seg]
+	if off >= end {
+		return nil, ErrEmpty
+	}
 	for off < end {
 		var h [headerSize]byte
 		if _, err := s.reader.ReadAt(h[:], off); err != nil {
@@ -377,7 +420,7 @@ func (s *Spool) PeekWhile(more func(next Record) bool) ([]Record, error) {
 			return nil, fmt.Errorf("spool record at %s:%d fails its checksum", segPath(s.dir, s.head.seg), off)
 		}
 		r := Record{Kind: body[0], Data: body[1:]}
-		if !more(r) && len(out) > 0 {
+		if !more(r) && (strict || len(out) > 0) {
 			break
 		}
 		out = append(out, r)
@@ -391,8 +434,9 @@ func (s *Spool) PeekWhile(more func(next Record) bool) ([]Record, error) {
 // returned again, also after a restart.
 func (s *Spool) Done() error { return s.DoneN(1) }
 
-// DoneN marks the first n records returned by the last PeekWhile as done, with
-// one write of the head file.
+// DoneN marks the first n peeked records (by PeekWhile and the PeekMore
+// calls after it) as done, with one write of the head file. The others
+// stay peeked.
 func (s *Spool) DoneN(n int) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -402,14 +446,11 @@ func (s *Spool) DoneN(n int) error {
 	if n <= 0 || n > len(s.peeked) {
 		return fmt.Errorf("spool: DoneN(%d) after peeking %d records", n, len(s.peeked))
 	}
-	var size int64
-	for _, sz := range s.peeked[:n] {
-		size += sz
-	}
+	size := s.peekedBytes(n)
 	s.head.off += size
 	s.records -= n
 	s.bytes -= size
-	s.peeked = s.peeked[:0]
+	s.peeked = append(s.peeked[:0], s.peeked[n:]...)
 	if err := s.writeHead(); err != nil {
 		return err
 	}
