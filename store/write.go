@@ -2,11 +2,13 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/reactions-research/reactions/internal/fnv1a"
 	"github.com/reactions-research/reactions/reaction"
 )
@@ -82,28 +84,145 @@ func (s *Store) WriteReactions(ctx context.Context, rs []reaction.Reaction) (Wri
 // Write calls are serialised within a Store. Exactness assumes one writing
 // process per database (the aggregator).
 func (s *Store) Write(ctx context.Context, rs []reaction.Reaction, label func(*reaction.Reaction)) (WriteResult, error) {
-	var res WriteResult
 	if len(rs) == 0 {
-		return res, nil
+		return WriteResult{}, nil
 	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
+	p, err := s.prepare(ctx, rs, label, nil)
+	if err != nil {
+		return WriteResult{}, err
+	}
+	if err := p.send(); err != nil {
+		return WriteResult{}, err
+	}
+	return p.res, nil
+}
 
+// WriteEach writes batches as Write does, one after another, but prepares
+// each (lookups, dedup, labelling, the INSERT's columns) while ClickHouse
+// inserts the one before, so that the writer's work and ClickHouse's
+// overlap. next returns the next batch, or none to end; done is called, in
+// order, once a batch is written (an error from done ends WriteEach with
+// it). Each batch gets timeout for its write.
+//
+// A batch is prepared against the states the batch before it writes, so
+// counts are exact as with Write. When a batch's insert fails, the batch
+// prepared after it is abandoned, never sent, and WriteEach returns the
+// error: done has then been called for exactly the batches that were
+// written, and the failed one is the first batch done was not called for.
+func (s *Store) WriteEach(ctx context.Context, timeout time.Duration, next func() []reaction.Reaction,
+	label func(*reaction.Reaction), done func(WriteResult) error) error {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	var (
+		flying *pendingWrite // being sent
+		sent   chan error
+	)
+	// land waits for the batch in flight and reports it done.
+	land := func() error {
+		if flying == nil {
+			return nil
+		}
+		p := flying
+		flying = nil
+		err := <-sent
+		p.cancel()
+		if err != nil {
+			return err
+		}
+		return done(p.res)
+	}
+	for {
+		rs := next()
+		if len(rs) == 0 {
+			return land()
+		}
+		var prev map[storyID]*stored
+		if flying != nil {
+			prev = flying.cur
+		}
+		bctx, cancel := context.WithTimeout(ctx, timeout)
+		p, err := s.prepare(bctx, rs, label, prev)
+		if err != nil {
+			cancel()
+			return errors.Join(land(), err)
+		}
+		p.cancel = cancel
+		if err := land(); err != nil {
+			p.abort()
+			return err
+		}
+		if p.batch == nil { // nothing to write
+			p.cancel()
+			if err := done(p.res); err != nil {
+				return err
+			}
+			continue
+		}
+		flying, sent = p, make(chan error, 1)
+		go func() { sent <- p.send() }()
+	}
+}
+
+// pendingWrite is a write prepared up to its INSERT's Send.
+type pendingWrite struct {
+	res    WriteResult
+	cur    map[storyID]*stored // the states of the batch's reactions once written
+	rows   int
+	batch  driver.Batch // nil when nothing is to be written
+	cancel context.CancelFunc
+}
+
+// send sends the prepared INSERT (when there is one).
+func (p *pendingWrite) send() error {
+	if p.batch == nil {
+		return nil
+	}
+	if err := p.batch.Send(); err != nil {
+		return fmt.Errorf("insert %d rows into reactions: %w", p.rows, err)
+	}
+	return nil
+}
+
+// abort abandons the prepared INSERT.
+func (p *pendingWrite) abort() {
+	if p.batch != nil {
+		_ = p.batch.Abort()
+	}
+	if p.cancel != nil {
+		p.cancel()
+	}
+}
+
+// prepare does a write's work up to sending its INSERT: it finds the
+// current state of each reaction (in prev, the states of a write prepared
+// before and not yet sent, else in the table), decides what to write and
+// prepares the INSERT. The caller holds writeMu.
+func (s *Store) prepare(ctx context.Context, rs []reaction.Reaction, label func(*reaction.Reaction),
+	prev map[storyID]*stored) (*pendingWrite, error) {
+	p := &pendingWrite{}
+	res := &p.res
+	cur := make(map[storyID]*stored, len(rs)) // current state, stored or written by this call
 	byStory := map[string][]string{}
 	for i := range rs {
+		key := storyID{rs[i].Story, rs[i].ID}
+		if v, ok := prev[key]; ok {
+			cur[key] = v
+			continue
+		}
 		byStory[rs[i].Story] = append(byStory[rs[i].Story], rs[i].ID)
 	}
-	cur := make(map[storyID]*stored, len(rs)) // current state, stored or written by this call
 	for st, ids := range byStory {
 		if s.filter != nil {
 			var err error
 			if ids, err = s.filter.MayBeStored(ctx, st, ids); err != nil {
-				return res, fmt.Errorf("look up stored reactions: %w", err)
+				return nil, fmt.Errorf("look up stored reactions: %w", err)
 			}
 		}
 		found, err := s.lookup(ctx, st, ids)
 		if err != nil {
-			return res, err
+			return nil, err
 		}
 		for id, v := range found {
 			cur[storyID{st, id}] = v
@@ -140,7 +259,7 @@ func (s *Store) Write(ctx context.Context, rs []reaction.Reaction, label func(*r
 			r.FirstSeen = time.Now().UTC().Truncate(time.Second)
 		}
 		if !r.Stance.Valid() {
-			return res, fmt.Errorf("reaction %s of story %s has no stance: label it before writing", r.ID, r.Story)
+			return nil, fmt.Errorf("reaction %s of story %s has no stance: label it before writing", r.ID, r.Story)
 		}
 		version := now
 		if old != nil {
@@ -156,8 +275,9 @@ func (s *Store) Write(ctx context.Context, rs []reaction.Reaction, label func(*r
 		states[i].digest, states[i].version = d, version
 		cur[key] = &states[i]
 	}
+	p.cur, p.rows = cur, rows.len()
 	if rows.len() == 0 {
-		return res, nil
+		return p, nil
 	}
 	if s.filter != nil {
 		written := map[string][]string{}
@@ -170,24 +290,36 @@ func (s *Store) Write(ctx context.Context, rs []reaction.Reaction, label func(*r
 			s.filter.Writing(st, ids)
 		}
 	}
-	if err := s.insert(ctx, rows); err != nil {
-		return WriteResult{}, err
+	batch, err := s.prepareInsert(ctx, rows)
+	if err != nil {
+		return nil, err
 	}
-	return res, nil
+	p.batch = batch
+	return p, nil
 }
 
 // storyID is the key of a reaction.
 type storyID struct{ story, id string }
 
+// prepareInsert prepares an INSERT of rows into reactions, to be sent. The
+// caller holds writeMu.
+func (s *Store) prepareInsert(ctx context.Context, rows *rowBuffer) (driver.Batch, error) {
+	batch, err := s.inserter.PrepareBatch(ctx, "INSERT INTO reactions ("+reactionColumns+")")
+	if err != nil {
+		return nil, fmt.Errorf("prepare insert: %w", err)
+	}
+	if err := rows.appendTo(batch); err != nil {
+		_ = batch.Abort()
+		return nil, err
+	}
+	return batch, nil
+}
+
 // insert writes rows into reactions in one INSERT. The caller holds
 // writeMu.
 func (s *Store) insert(ctx context.Context, rows *rowBuffer) error {
-	batch, err := s.inserter.PrepareBatch(ctx, "INSERT INTO reactions ("+reactionColumns+")")
+	batch, err := s.prepareInsert(ctx, rows)
 	if err != nil {
-		return fmt.Errorf("prepare insert: %w", err)
-	}
-	defer batch.Abort()
-	if err := rows.appendTo(batch); err != nil {
 		return err
 	}
 	if err := batch.Send(); err != nil {
