@@ -115,6 +115,7 @@ func BenchmarkIngest(b *testing.B) {
 			}()
 		}
 		wg.Wait()
+		acked := time.Since(t0)
 		// Acknowledged is not yet stored when it went through the spool.
 		for healthOf(b, p.url).SpoolRecords > 0 {
 			time.Sleep(5 * time.Millisecond)
@@ -144,7 +145,8 @@ GROUP BY id HAVING sum(sign) > 0)`, storyID).Scan(&stored); err != nil || stored
 			perRow(rawCPU.proc), perRow(rawCPU.server), perRow(rawSchemaCPU.proc), perRow(rawSchemaCPU.server),
 			perRow(e2eCPU.proc), perRow(e2eCPU.server))
 		if writes > 0 {
-			b.Logf("  aggregator: %d writes of %.0f reactions on average, %.0f ms each", writes, float64(n)/float64(writes), 1000*writeSecs/float64(writes))
+			b.Logf("  aggregator: %d writes of %.0f reactions on average, %.0f ms each; the last answer after %.2f s, the last write done after %.2f s",
+				writes, float64(n)/float64(writes), 1000*writeSecs/float64(writes), acked.Seconds(), float64(n)/e2e)
 		}
 		b.StartTimer()
 	}

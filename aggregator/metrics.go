@@ -59,7 +59,8 @@ func newMetrics(reg prometheus.Registerer, a *Aggregator) (*metrics, error) {
 		spooled: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "spooled_reactions_total",
 			Help: "Reactions appended to the spool because ClickHouse could not take them (or the spool was not empty)."}),
 		flush: prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: ns, Subsystem: sub, Name: "flush_duration_seconds",
-			Help:    "Time to write one batch to ClickHouse (lookup, labelling and insert), successful or not.",
+			Help: "Time to write one batch to ClickHouse, from preparing it (lookup, labelling) to the end of its insert, " +
+				"successful or not. Batches drained from the spool are prepared while the one before is inserted, so their times overlap.",
 			Buckets: prometheus.ExponentialBuckets(0.005, 2, 12)}),
 		chErrors: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "clickhouse_errors_total",
 			Help: "Failed ClickHouse operations, by kind (connection, timeout, server, other)."}, []string{"kind"}),

@@ -12,6 +12,7 @@ import (
 	"github.com/cenkalti/backoff/v5"
 	"github.com/reactions-research/reactions/aggregator/spool"
 	"github.com/reactions-research/reactions/reaction"
+	"github.com/reactions-research/reactions/store"
 	"github.com/reactions-research/reactions/story"
 )
 
@@ -31,7 +32,8 @@ var ready = func() chan struct{} { c := make(chan struct{}); close(c); return c 
 // other requests under way, or the spool not empty) a request is appended
 // to the spool by its own goroutine and answered at once, so that senders
 // go on while the writer writes; the writer drains the spool in order,
-// merging records into writes of up to BatchSize reactions. Requests wait
+// merging records into writes of up to BatchSize reactions, each prepared
+// while ClickHouse inserts the one before (store.WriteEach). Requests wait
 // while the spool holds more than SpoolBufferBytes, so a slow ClickHouse
 // slows ingest.
 //
@@ -121,6 +123,16 @@ func (a *Aggregator) Run(ctx context.Context) error {
 		case <-a.kick:
 			// Something was spooled: the next turn of the loop drains it.
 		}
+	}
+}
+
+// stopping reports whether Close was called.
+func (a *Aggregator) stopping() bool {
+	select {
+	case <-a.stop:
+		return true
+	default:
+		return false
 	}
 }
 
@@ -242,19 +254,117 @@ func (a *Aggregator) write(ctx context.Context, rs []reaction.Reaction) ([]bool,
 	defer cancel()
 	start := time.Now()
 	r, err := a.st.Write(wctx, rs, a.labelMissing())
-	a.m.flush.Observe(time.Since(start).Seconds())
 	a.lastWriteErr = err
 	if err != nil {
-		a.m.chErrors.WithLabelValues(errorKind(err)).Inc()
-		a.log.Warn("ClickHouse write failed", "reactions", len(rs), "kind", errorKind(err), "err", err)
+		a.writeFailed(err, len(rs), start)
 		return nil, err
 	}
+	a.wrote(len(rs), r, start)
+	return r.Duplicate, nil
+}
+
+// wrote counts a write of n reactions started at start.
+func (a *Aggregator) wrote(n int, r store.WriteResult, start time.Time) {
+	a.m.flush.Observe(time.Since(start).Seconds())
 	a.writeGen.Add(1)
 	a.m.duplicates.Add(float64(r.Duplicates))
 	a.m.rowsWritten.Add(float64(r.New + 2*r.Updated))
-	a.log.Debug("batch written", "reactions", len(rs), "new", r.New, "updated", r.Updated, "duplicates", r.Duplicates,
+	a.log.Debug("batch written", "reactions", n, "new", r.New, "updated", r.Updated, "duplicates", r.Duplicates,
 		"seconds", time.Since(start).Seconds())
-	return r.Duplicate, nil
+}
+
+// writeFailed counts a failed write of n reactions started at start.
+func (a *Aggregator) writeFailed(err error, n int, start time.Time) {
+	a.m.flush.Observe(time.Since(start).Seconds())
+	a.m.chErrors.WithLabelValues(errorKind(err)).Inc()
+	a.log.Warn("ClickHouse write failed", "reactions", n, "kind", errorKind(err), "err", err)
+}
+
+// maxPipelinedBatches bounds the batches one drain writes before the
+// writer's loop takes its other work again.
+const maxPipelinedBatches = 8
+
+// drainReactions writes reactions decoded from the first n spooled records,
+// then, while ClickHouse inserts them, the next reaction records (up to
+// BatchSize reactions a write, maxPipelinedBatches writes in all): see
+// store.WriteEach. Each write's records are marked done as soon as it is
+// stored.
+func (a *Aggregator) drainReactions(ctx context.Context, n int, rs []reaction.Reaction) error {
+	if len(rs) == 0 { // records without reactions: nothing to write
+		if err := a.spool.DoneN(n); err != nil {
+			a.log.Error("spool: cannot record progress", "err", err)
+			return err
+		}
+		a.signalDrained()
+		return nil
+	}
+	a.writing.Store(true)
+	defer a.writing.Store(false)
+	type taken struct {
+		records int
+		rs      []reaction.Reaction
+		start   time.Time
+	}
+	var queue []taken // handed to WriteEach and not done yet
+	next := func() []reaction.Reaction {
+		if n > 0 {
+			queue = append(queue, taken{n, rs, time.Now()})
+			n = 0
+			return rs
+		}
+		if len(queue) >= maxPipelinedBatches || a.backingOff.Load() || ctx.Err() != nil || a.stopping() {
+			return nil
+		}
+		rows := 0
+		recs, err := a.spool.PeekMore(func(r spool.Record) bool {
+			k := recordRows(r)
+			if r.Kind != kindReactions || k == 0 || rows+k > a.cfg.BatchSize {
+				return false
+			}
+			rows += k
+			return true
+		})
+		if err != nil || len(recs) == 0 {
+			// The end of what is spooled, or of the head segment, or
+			// another kind of record: the next drain takes it.
+			return nil
+		}
+		more := make([]reaction.Reaction, 0, rows)
+		for _, r := range recs {
+			if more, err = decodeReactions(r.Data, more); err != nil {
+				return nil // the next drain skips it, with a log line
+			}
+		}
+		queue = append(queue, taken{len(recs), more, time.Now()})
+		return more
+	}
+	done := func(r store.WriteResult) error {
+		t := queue[0]
+		queue = queue[1:]
+		a.wrote(len(t.rs), r, t.start)
+		if err := a.spool.DoneN(t.records); err != nil {
+			a.log.Error("spool: cannot record progress", "err", err)
+			return err
+		}
+		a.signalDrained()
+		return nil
+	}
+	err := a.st.WriteEach(ctx, a.cfg.WriteTimeout, next, a.labelMissing(), done)
+	a.lastWriteErr = err
+	if err != nil {
+		if len(queue) > 0 {
+			a.writeFailed(err, len(queue[0].rs), queue[0].start)
+			if !a.reconciled {
+				a.reconciled = a.afterFailedWrite(queue[0].rs)
+			}
+		}
+		return err
+	}
+	a.reconciled = false
+	if a.spool.Records() == 0 && a.outage.Swap(false) {
+		a.log.Info("spool drained into ClickHouse")
+	}
+	return nil
 }
 
 // spoolReactions appends reactions to the spool, one record per BatchSize
@@ -333,11 +443,7 @@ func (a *Aggregator) drain(ctx context.Context) error {
 			}
 		}
 		if derr == nil {
-			if _, err = a.write(ctx, rs); err != nil && !a.reconciled {
-				a.reconciled = a.afterFailedWrite(rs)
-			} else if err == nil {
-				a.reconciled = false
-			}
+			return a.drainReactions(ctx, len(recs), rs)
 		}
 	case kindReconcile:
 		var rr reconcileRecord
