@@ -204,7 +204,7 @@ func reconcileByTime(ctx context.Context, conn driver.Conn, story string, ids []
 	if len(add) == 0 {
 		return 0, nil
 	}
-	b, err := conn.PrepareBatch(ctx, "INSERT INTO reactions_by_time ("+rowColumns+")")
+	b, err := store.PrepareBatch(ctx, conn, "INSERT INTO reactions_by_time ("+rowColumns+")")
 	if err != nil {
 		return 0, fmt.Errorf("reconcile reactions_by_time: %w", err)
 	}
@@ -280,7 +280,7 @@ FROM reaction_minutes WHERE story = ? AND toUInt32(minute) IN ? GROUP BY m, plat
 	if len(fixes) == 0 {
 		return 0, nil
 	}
-	b, err := conn.PrepareBatch(ctx, "INSERT INTO reaction_minutes (story, minute, platform, stance, n)")
+	b, err := store.PrepareBatch(ctx, conn, "INSERT INTO reaction_minutes (story, minute, platform, stance, n)")
 	if err != nil {
 		return 0, fmt.Errorf("reconcile reaction_minutes: %w", err)
 	}

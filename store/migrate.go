@@ -119,7 +119,7 @@ func (s *Store) Migrate(ctx context.Context) ([]int, error) {
 				return done, fmt.Errorf("migration %04d_%s: %w", m.Version, m.Name, err)
 			}
 		}
-		b, err := s.conn.PrepareBatch(ctx, "INSERT INTO schema_migrations (version, name, applied_at)")
+		b, err := PrepareBatch(ctx, s.conn, "INSERT INTO schema_migrations (version, name, applied_at)")
 		if err != nil {
 			return done, fmt.Errorf("record migration %04d: %w", m.Version, err)
 		}

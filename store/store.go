@@ -1,8 +1,8 @@
 // Package store keeps reactions, stories and crawl runs in ClickHouse. It
 // owns the schema (embedded, numbered migrations applied by Migrate) and
 // works on ClickHouse 18.16 (Debian) and on the current LTS alike: every
-// INSERT goes through PrepareBatch with named columns, and the SQL stays in
-// the subset both accept.
+// INSERT goes through PrepareBatch (this package's, see its doc) with named
+// columns, and the SQL stays in the subset both accept.
 package store
 
 import (

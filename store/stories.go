@@ -29,7 +29,7 @@ func (s *Store) PutStory(ctx context.Context, st *story.Story) error {
 	if st.Window != nil {
 		from, to = st.Window.From, st.Window.To
 	}
-	b, err := s.conn.PrepareBatch(ctx, "INSERT INTO stories (id, title, subject, published, window_from, window_to, definition, updated)")
+	b, err := PrepareBatch(ctx, s.conn, "INSERT INTO stories (id, title, subject, published, window_from, window_to, definition, updated)")
 	if err != nil {
 		return fmt.Errorf("store story %s: %w", st.ID, err)
 	}
@@ -105,7 +105,7 @@ func (s *Store) stories(ctx context.Context, id string) ([]StoryRecord, error) {
 // PutCrawlRun stores the latest state of a crawl run (a run is written when
 // it starts and again when it ends; the newest write wins).
 func (s *Store) PutCrawlRun(ctx context.Context, r reaction.CrawlRun) error {
-	b, err := s.conn.PrepareBatch(ctx, `INSERT INTO crawl_runs (story, source, platform, run_id, started, finished,
+	b, err := PrepareBatch(ctx, s.conn, `INSERT INTO crawl_runs (story, source, platform, run_id, started, finished,
 requests, pages, items, new_items, errors, error_kinds, error_counts, blocked, status, message, updated)`)
 	if err != nil {
 		return fmt.Errorf("store crawl run: %w", err)

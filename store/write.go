@@ -304,7 +304,7 @@ type storyID struct{ story, id string }
 // prepareInsert prepares an INSERT of rows into reactions, to be sent. The
 // caller holds writeMu.
 func (s *Store) prepareInsert(ctx context.Context, rows *rowBuffer) (driver.Batch, error) {
-	batch, err := s.inserter.PrepareBatch(ctx, "INSERT INTO reactions ("+reactionColumns+")")
+	batch, err := PrepareBatch(ctx, s.inserter, "INSERT INTO reactions ("+reactionColumns+")")
 	if err != nil {
 		return nil, fmt.Errorf("prepare insert: %w", err)
 	}
