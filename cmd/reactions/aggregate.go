@@ -59,7 +59,7 @@ func runAggregate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs.Var(&spoolMax, "spool-max-bytes", "answer 503 with Retry-After beyond this much spool (`SIZE`, e.g. 1GiB, 500MB)")
 	maxBody := byteSize(32 << 20)
 	fs.Var(&maxBody, "max-body-bytes", "largest request body, after decompression (`SIZE`)")
-	batchSize := fs.Int("batch-size", 50000, "write to ClickHouse in batches of up to `N` reactions")
+	batchSize := fs.Int("batch-size", 25000, "write to ClickHouse in batches of up to `N` reactions")
 	batchWait := fs.Duration("batch-wait", time.Second, "write a batch at the latest this long after its first reaction")
 	storyLimit := fs.Int("story-limit", 100, "accept at most `N` stories (bounds the story label of reactions_total)")
 	if err := fs.Parse(args); err != nil {
