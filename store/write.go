@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync/atomic"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
@@ -104,7 +105,9 @@ func (s *Store) Write(ctx context.Context, rs []reaction.Reaction, label func(*r
 // inserts the one before, so that the writer's work and ClickHouse's
 // overlap. next returns the next batch, or none to end; done is called, in
 // order, once a batch is written (an error from done ends WriteEach with
-// it). Each batch gets timeout for its write.
+// it). Preparing a batch, and sending it, may each take up to timeout (the
+// wait for the batch before it does not count): beyond, the write fails
+// with context.DeadlineExceeded.
 //
 // A batch is prepared against the states the batch before it writes, so
 // counts are exact as with Write. When a batch's insert fails, the batch
@@ -142,8 +145,12 @@ func (s *Store) WriteEach(ctx context.Context, timeout time.Duration, next func(
 		if flying != nil {
 			prev = flying.cur
 		}
-		bctx, cancel := context.WithTimeout(ctx, timeout)
-		p, err := s.prepare(bctx, rs, label, prev)
+		bctx, cancel := context.WithCancel(ctx)
+		var p *pendingWrite
+		err := timed(timeout, cancel, func() (err error) {
+			p, err = s.prepare(bctx, rs, label, prev)
+			return err
+		})
 		if err != nil {
 			cancel()
 			return errors.Join(land(), err)
@@ -161,8 +168,24 @@ func (s *Store) WriteEach(ctx context.Context, timeout time.Duration, next func(
 			continue
 		}
 		flying, sent = p, make(chan error, 1)
-		go func() { sent <- p.send() }()
+		go func() { sent <- timed(timeout, p.cancel, p.send) }()
 	}
+}
+
+// timed runs f, calling cancel if f takes longer than timeout; an error of
+// f after that is reported as context.DeadlineExceeded (with f's error).
+func timed(timeout time.Duration, cancel context.CancelFunc, f func() error) error {
+	var fired atomic.Bool
+	t := time.AfterFunc(timeout, func() {
+		fired.Store(true)
+		cancel()
+	})
+	err := f()
+	t.Stop()
+	if err != nil && fired.Load() {
+		return fmt.Errorf("%w after %s: %w", context.DeadlineExceeded, timeout, err)
+	}
+	return err
 }
 
 // pendingWrite is a write prepared up to its INSERT's Send.

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -322,5 +323,36 @@ SELECT throwIf(text = 'boom') AS x FROM reactions`); err != nil {
 	if err := s.Conn().QueryRow(ctx, `SELECT count(), countIf(s != 1) FROM (SELECT id, sum(sign) AS s FROM reactions
 GROUP BY id)`).Scan(&ids, &bad); err != nil || ids != 300 || bad != 0 {
 		t.Fatalf("%d ids, %d whose rows do not sum to one (%v), want 300 and 0", ids, bad, err)
+	}
+}
+
+func TestWriteEachTimesEachPhase(t *testing.T) {
+	s := chtest.New(t)
+	ctx := context.Background()
+	// Every INSERT takes at least 0.4 s.
+	if err := s.Conn().Exec(ctx, "CREATE MATERIALIZED VIEW slow ENGINE = Memory AS SELECT sleep(0.4) AS x FROM reactions"); err != nil {
+		t.Fatal(err)
+	}
+	all := sample(300, reaction.Support)
+	each := func(timeout time.Duration, batches ...[]reaction.Reaction) (int, error) {
+		k, written := 0, 0
+		err := s.WriteEach(ctx, timeout, func() []reaction.Reaction {
+			if k == len(batches) {
+				return nil
+			}
+			k++
+			return batches[k-1]
+		}, nil, func(store.WriteResult) error { written++; return nil })
+		return written, err
+	}
+	// Each batch waits about 0.4 s for the one before, then sends for 0.4
+	// s: more than the timeout in all, less in each phase.
+	if n, err := each(600*time.Millisecond, all[:100], all[100:200], all[200:]); err != nil || n != 3 {
+		t.Fatalf("%d batches written, %v; want 3", n, err)
+	}
+	// An insert longer than the timeout fails as a deadline.
+	more := sample(310, reaction.Support)[300:]
+	if _, err := each(200*time.Millisecond, more); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("an insert longer than the timeout: %v, want context.DeadlineExceeded", err)
 	}
 }
