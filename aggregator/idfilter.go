@@ -44,7 +44,7 @@ func (f *idFilter) MayBeStored(ctx context.Context, story string, ids []string) 
 	f.mu.Lock()
 	b := f.stories[story]
 	f.mu.Unlock()
-	if b == nil {
+	if b == nil || !b.loaded.Load() {
 		if err := f.load(ctx, story); err != nil {
 			return nil, err
 		}
@@ -70,8 +70,8 @@ func (f *idFilter) Writing(story string, ids []string) {
 	b := f.stories[story]
 	f.mu.Unlock()
 	if b == nil {
-		// Not loaded (cannot happen: Write asks MayBeStored first). Load
-		// lazily next time, which then reads these ids from ClickHouse.
+		// Cannot happen: Write asks MayBeStored first, which registers the
+		// filter, and a filter is never dropped.
 		return
 	}
 	for _, id := range ids {
@@ -79,25 +79,26 @@ func (f *idFilter) Writing(story string, ids []string) {
 	}
 }
 
-// load reads every id ever written for story into a new filter. The filter
-// is registered before the read, so that ids written meanwhile (by a write
-// that runs while a preload reads) are added to it too; it is used once the
-// read is complete. If the read fails the filter is dropped, and the next
-// write loads it again.
+// load reads every id ever written for story into its filter, registered
+// (empty) at the first load, so that ids written meanwhile (by a write that
+// runs while a preload reads) are added to it too; it is used once a read
+// is complete. If the read fails, the filter stays registered, unused, with
+// what it holds, and the next write reads again into it: the ids of a write
+// still under way when the read failed are in it already, while a new read
+// of the table could miss them.
 func (f *idFilter) load(ctx context.Context, story string) error {
 	f.mu.Lock()
-	if f.stories[story] != nil {
-		f.mu.Unlock()
-		return nil
+	b := f.stories[story]
+	if b == nil {
+		b = newScalableBloom()
+		f.stories[story] = b
 	}
-	b := newScalableBloom()
-	f.stories[story] = b
 	f.mu.Unlock()
-	err := f.read(ctx, story, b)
-	if err != nil {
-		f.mu.Lock()
-		delete(f.stories, story)
-		f.mu.Unlock()
+	if b.loaded.Load() || !b.loading.CompareAndSwap(false, true) {
+		return nil // loaded, or being loaded by another goroutine
+	}
+	defer b.loading.Store(false)
+	if err := f.read(ctx, story, b); err != nil {
 		return fmt.Errorf("load stored ids of %s: %w", story, err)
 	}
 	b.loaded.Store(true)
@@ -124,9 +125,10 @@ func (f *idFilter) read(ctx context.Context, story string, b *scalableBloom) err
 // sized for a 1 % false-positive rate: it grows without knowing its final
 // size and without re-reading what it holds. Safe for concurrent use.
 type scalableBloom struct {
-	loaded atomic.Bool // every stored id has been added
-	mu     sync.RWMutex
-	layers []*bloom
+	loaded  atomic.Bool // every stored id has been added
+	loading atomic.Bool // a read of the stored ids is under way
+	mu      sync.RWMutex
+	layers  []*bloom
 }
 
 const (
