@@ -305,14 +305,18 @@ func (a *Aggregator) drainReactions(ctx context.Context, n int, rs []reaction.Re
 		rs      []reaction.Reaction
 		start   time.Time
 	}
-	var queue []taken // handed to WriteEach and not done yet
+	var (
+		queue    []taken // handed to WriteEach and not done yet
+		handed   int     // batches handed to WriteEach
+		spoolErr error   // marking records done failed
+	)
 	next := func() []reaction.Reaction {
 		if n > 0 {
 			queue = append(queue, taken{n, rs, time.Now()})
-			n = 0
+			n, handed = 0, 1
 			return rs
 		}
-		if len(queue) >= maxPipelinedBatches || a.backingOff.Load() || ctx.Err() != nil || a.stopping() {
+		if handed >= maxPipelinedBatches || a.backingOff.Load() || ctx.Err() != nil || a.stopping() {
 			return nil
 		}
 		rows := 0
@@ -336,20 +340,28 @@ func (a *Aggregator) drainReactions(ctx context.Context, n int, rs []reaction.Re
 			}
 		}
 		queue = append(queue, taken{len(recs), more, time.Now()})
+		handed++
 		return more
 	}
 	done := func(r store.WriteResult) error {
 		t := queue[0]
 		queue = queue[1:]
 		a.wrote(len(t.rs), r, t.start)
+		// A reconcile record, if one was spooled, covered an earlier
+		// failure of this batch: a later failure needs its own.
+		a.reconciled = false
 		if err := a.spool.DoneN(t.records); err != nil {
-			a.log.Error("spool: cannot record progress", "err", err)
+			a.log.Error("spool: cannot record progress; the written records will be written again, as duplicates", "err", err)
+			spoolErr = err
 			return err
 		}
 		a.signalDrained()
 		return nil
 	}
 	err := a.st.WriteEach(ctx, a.cfg.WriteTimeout, next, a.labelMissing(), done)
+	if spoolErr != nil {
+		return err // not a ClickHouse failure
+	}
 	a.lastWriteErr = err
 	if err != nil {
 		if len(queue) > 0 {
