@@ -56,6 +56,9 @@ func BenchmarkIngest(b *testing.B) {
 
 	var rounds []ingestRound
 	for i := 0; i < b.N; i++ {
+		// The raw inserts must not share the machine with the merges of
+		// the round before (or of anything else on the server).
+		waitMerges(b, st)
 		// Raw clickhouse-go batch inserts into a plain table.
 		table := fmt.Sprintf("raw_reactions_%d", i)
 		if err := st.Conn().Exec(ctx, "CREATE TABLE "+table+" AS reactions ENGINE = MergeTree ORDER BY (story, id)"); err != nil {
@@ -212,13 +215,16 @@ func rawInsert(b *testing.B, st *store.Store, table string, rs []reaction.Reacti
 // waitMerges waits (up to 60 s) until the server has no merge running, so
 // that the background work of one phase does not slow the next one.
 func waitMerges(t testing.TB, st *store.Store) {
-	for i := 0; i < 600; i++ {
+	idle := 0 // consecutive polls without a merge: the next may start a moment later
+	for i := 0; i < 600 && idle < 3; i++ {
 		var n uint64
 		if err := st.Conn().QueryRow(context.Background(), "SELECT count() FROM system.merges").Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		if n == 0 {
-			return
+			idle++
+		} else {
+			idle = 0
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
