@@ -17,7 +17,9 @@ import (
 // deferred cancel, an HTTP request that ends), it closes the connection that
 // is back in the pool by then, and the next query on it fails with "use of
 // closed network connection" (ClickHouse/clickhouse-go#2032). A context that
-// no longer ends once the batch is done avoids that.
+// no longer ends once the batch is done avoids that, except for a cancel
+// from another goroutine in the instant between the end of Send and the
+// detaching of the context.
 func PrepareBatch(ctx context.Context, conn driver.Conn, query string) (driver.Batch, error) {
 	bctx := newBatchContext(ctx)
 	b, err := conn.PrepareBatch(bctx, query)
