@@ -62,8 +62,6 @@ type Counts struct {
 
 func (c Counts) total() int64 { return c.Support + c.Criticism + c.Neutral }
 
-func (c Counts) array() [nClass]int64 { return [nClass]int64{c.Support, c.Criticism, c.Neutral} }
-
 func (c Counts) floats() [nClass]float64 {
 	return [nClass]float64{float64(c.Support), float64(c.Criticism), float64(c.Neutral)}
 }
@@ -77,8 +75,15 @@ const DefaultMinBucket = 10
 // gives the defaults.
 type Options struct {
 	// Replicates is the number of bootstrap replicates behind every
-	// interval. Default 1000.
+	// interval but the buckets'. Default 1000.
 	Replicates int
+	// BucketReplicates is the number of those replicates behind each
+	// bucket's interval in a series, fewer so that a year of hourly
+	// buckets stays cheap (a bucket costs about BucketReplicates × 50 ns).
+	// From one seed to another the endpoints then move by about 5 % of
+	// the interval's width (3 % with 1000). Default 400; at most
+	// Replicates.
+	BucketReplicates int
 	// Seed seeds every random draw, so the same codes give the same
 	// intervals. Default 0 (a valid seed).
 	Seed uint64
@@ -91,6 +96,9 @@ type Options struct {
 func (o Options) withDefaults() Options {
 	if o.Replicates <= 0 {
 		o.Replicates = 1000
+	}
+	if o.BucketReplicates <= 0 {
+		o.BucketReplicates = 400
 	}
 	if o.MinBucket <= 0 {
 		o.MinBucket = DefaultMinBucket

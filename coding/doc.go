@@ -16,9 +16,13 @@
 //     bootstrap intervals (Efron & Tibshirani 1993; Rao & Wu 1988).
 //   - Corrector: adjusted classify-and-count (Forman 2008), solved as
 //     constrained least squares on the simplex (Hopkins & King 2010;
-//     misclassification: Buonaccorsi 2010, ch. 3), with intervals that join
-//     a Jeffreys-Dirichlet posterior for the bucket's predicted shares with
-//     bootstrap replicates of the error rates.
+//     Buonaccorsi 2010 on misclassification), with intervals for the share
+//     among a bucket's reactions that join bootstrap replicates of the
+//     error rates, a Jeffreys–Dirichlet posterior for the bucket's
+//     predicted shares and a draw of its true counts (Gelman et al. 2013).
+//   - Fold: cross-fitting folds, so that error rates after a retraining
+//     come from items the model was not trained on.
+//   - Methods: a methods paragraph with its references.
 //
 // The code "unclear" (key 0) is not a stance: every statistic here treats
 // it as a missing value.

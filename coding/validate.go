@@ -81,11 +81,11 @@ var ErrNoCodes = errors.New("no coded item with a stance")
 // (ratio) estimate with weights 1/π, so a stratified sample estimates the
 // story's figures, not the sample's. Intervals are bootstrap percentile
 // intervals: each replicate draws, within each stratum, as many items as it
-// has, with replacement (the stratified bootstrap; Efron & Tibshirani 1993,
-// §3; Rao & Wu 1988). Days are collapsed into the predicted-class strata:
+// has, with replacement (the stratified bootstrap; Efron & Tibshirani 1993;
+// Rao & Wu 1988). Days are collapsed into the predicted-class strata:
 // a day × class stratum often holds one or two items, whose bootstrap
 // would show no variance, and collapsing strata errs on the wide side
-// (Wolter 2007, §2.5).
+// (Wolter 2007).
 func Validate(items []Item, o Options) (*Validation, error) {
 	o = o.withDefaults()
 	v := &Validation{opts: o}
