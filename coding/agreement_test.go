@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -261,5 +262,46 @@ func TestPercentileInterval(t *testing.T) {
 		if lo != q(0.025) || hi != q(0.975) {
 			t.Errorf("n %d: (%v, %v), want (%v, %v)", n, lo, hi, q(0.025), q(0.975))
 		}
+	}
+}
+
+// TestAlphaIntervalCoverage (-long) prints how often α's bootstrap
+// interval covers the α of the coders' process: two coders who each give
+// the true stance with probability 0.8 and a random one otherwise.
+func TestAlphaIntervalCoverage(t *testing.T) {
+	if !*long {
+		return
+	}
+	gen := func(rng *rand.Rand, n int) []Coding {
+		var cs []Coding
+		for i := range n {
+			truth := pick(rng, [nClass]float64{0.5, 0.3, 0.2})
+			for _, coder := range []string{"ann", "bob"} {
+				code := truth
+				if rng.Float64() > 0.8 {
+					code = rng.IntN(nClass)
+				}
+				cs = append(cs, Coding{ID: strconv.Itoa(i), Coder: coder, Code: reaction.Stances[code]})
+			}
+		}
+		return cs
+	}
+	big, err := Agree(gen(rand.New(rand.NewPCG(0, 0)), 200_000), Options{Replicates: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []int{30, 80, 200} {
+		const reps = 500
+		in := 0
+		for s := range uint64(reps) {
+			r, err := Agree(gen(rand.New(rand.NewPCG(s+1, 9)), n), Options{Seed: s})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.AlphaCI[0] <= *big.Alpha && *big.Alpha <= r.AlphaCI[1] {
+				in++
+			}
+		}
+		t.Logf("%d items coded twice, α %.3f: the 95 %% interval covers it in %.3f of %d samples", n, *big.Alpha, float64(in)/reps, reps)
 	}
 }

@@ -79,7 +79,8 @@ type Options struct {
 	Replicates int
 	// BucketReplicates is the number of those replicates behind each
 	// bucket's interval in a series, fewer so that a year of hourly
-	// buckets stays cheap (a bucket costs about BucketReplicates × 50 ns).
+	// buckets stays cheap (a bucket costs about BucketReplicates × 50–100
+	// ns).
 	// From one seed to another the endpoints then move by about 5 % of
 	// the interval's width (3 % with 1000). Default 400; at most
 	// Replicates.
