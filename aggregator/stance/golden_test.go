@@ -9,7 +9,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -37,7 +36,7 @@ func (g goldenInput) digest() string {
 }
 
 // goldenInputs returns every text the golden file covers: the built-in data,
-// the shared dev set, the benchmark texts, the hard patterns, the hand-written
+// the held-out set, the benchmark texts, the hard patterns, the hand-written
 // edge cases in testdata/golden_inputs.jsonl and generated texts that mix
 // every kind of token the tokenizer knows.
 func goldenInputs(t *testing.T) []goldenInput {
@@ -50,13 +49,8 @@ func goldenInputs(t *testing.T) []goldenInput {
 	for _, e := range builtin {
 		in = append(in, goldenInput{"builtin", e.ID, e.Text, e.Subject})
 	}
-	devPath := filepath.Join(moduleRoot(t), "..", "shared", "data", "stance", "dev.jsonl")
-	dev, err := ReadExamplesFile(devPath)
-	if err != nil {
-		t.Fatalf("the shared dev set is required for the golden test (expected at ../shared/data/stance/dev.jsonl beside the checkout): %v", err)
-	}
-	for _, e := range dev {
-		in = append(in, goldenInput{"dev", e.ID, e.Text, e.Subject})
+	for _, e := range heldoutExamples(t) {
+		in = append(in, goldenInput{"heldout", e.ID, e.Text, e.Subject})
 	}
 	for i, b := range benchTexts {
 		in = append(in, goldenInput{"bench", strconv.Itoa(i + 1), b.text, b.subject})

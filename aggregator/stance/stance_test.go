@@ -383,33 +383,137 @@ func moduleRoot(t *testing.T) string {
 	}
 }
 
-// TestLeaveOneStoryOut is the honest evaluation on the shared dev set: for
-// each of its stories, train on the built-in data plus the other dev stories
-// and classify the held-out story.
+// losoFolds is the number of folds of whole stories TestLeaveOneStoryOut
+// makes of the training data. True leave-one-story-out (one fold per story,
+// 78 stories) takes minutes without the race detector and far longer with it;
+// 4 folds train each model on three quarters of the stories, which is a little
+// harder than leaving out one (true leave-one-story-out measured accuracy
+// 0.888, macro-F1 0.891, hard accuracy 0.867 where 4 folds give 0.877, 0.880
+// and 0.845). The true figures are printed by
+//
+//	reactions classify eval --loso --no-builtin --data aggregator/stance/data/*.jsonl
+const losoFolds = 4
+
+// storyFolds returns a copy of examples whose Story is the fold of their
+// story: the sorted story keys are dealt round-robin into n folds, so that
+// LeaveOneStoryOut leaves whole stories out.
+func storyFolds(examples []Example, n int) []Example {
+	fold := map[string]string{}
+	for i, s := range storiesOf(examples) {
+		fold[s] = "fold-" + itoa(uint64(i%n+1))
+	}
+	out := make([]Example, len(examples))
+	for i, e := range examples {
+		e.Story = fold[e.Story]
+		out[i] = e
+	}
+	return out
+}
+
+// Thresholds for TestLeaveOneStoryOut, measured on the training data of the
+// default model stance-v1+lr-1d0c766b (data/*.jsonl: 1,783 items, 78 stories)
+// with DefaultTrainOptions:
+//
+//	                                accuracy  macro-F1  hard accuracy  lowest class recall
+//	training data, 4 story folds     0.877     0.880     0.845          0.838 (criticism)
+//	held-out set, trained on all     0.783     0.790     0.740          0.769 (criticism)
+//
+// Each threshold is the measured figure minus 0.02 (0.03 for hard accuracy,
+// 0.04 for the lowest class recall), rounded down. After changing the
+// training data, the features or the training options, print the figures with
+//
+//	go test -run 'TestLeaveOneStoryOut$' -v ./aggregator/stance/
+//
+// and set the thresholds to the new figures minus the same margins.
+var (
+	losoFloors   = floors{accuracy: 0.856, macroF1: 0.859, hard: 0.815, recall: 0.798}
+	unseenFloors = floors{accuracy: 0.762, macroF1: 0.769, hard: 0.709, recall: 0.728}
+)
+
+// TestLeaveOneStoryOut measures the training recipe on stories it has never
+// seen, with only what the repository holds: it trains with
+// DefaultTrainOptions on the package's own training data and classifies
+//   - the training data itself, grouped into losoFolds folds of whole stories,
+//     each fold by a model trained on the other folds; and
+//   - the held-out set (testdata/heldout), whose stories, subjects and texts
+//     are in no training file, by a model trained on all the training data.
+//
+// The held-out set is never trained on. These models, unlike the shipped one,
+// do not see ../shared's dev set: they are what "reactions classify train
+// --builtin" gives a researcher before adding labels of their own.
 func TestLeaveOneStoryOut(t *testing.T) {
-	path := filepath.Join(moduleRoot(t), "..", "shared", "data", "stance", "dev.jsonl")
+	builtin, err := BuiltinExamples()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("training data by story", func(t *testing.T) {
+		folded := storyFolds(builtin, losoFolds)
+		r, per, err := LeaveOneStoryOut(folded, nil, DefaultTrainOptions())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range storiesOf(folded) {
+			pr := per[f]
+			t.Logf("%s n %4d accuracy %.3f macro-F1 %.3f hard %.3f", f, pr.N, pr.Accuracy, pr.MacroF1, pr.HardAccuracy)
+		}
+		var b strings.Builder
+		if err := r.WriteText(&b); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%d stories in %d folds, each classified by a model trained without it:\n%s", len(storiesOf(builtin)), losoFolds, b.String())
+		checkFloors(t, r, losoFloors)
+	})
+	t.Run("held-out set", func(t *testing.T) {
+		m, err := Train(builtin, DefaultTrainOptions())
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkOnHeldout(t, New(m), "model trained on the training data only", unseenFloors)
+	})
+}
+
+// TestSharedDevCrossCheck is optional: it runs only where the shared
+// development set lies beside the checkout (../shared/data/stance/dev.jsonl,
+// or $REACTIONS_STANCE_DEV) and says in its output whether it ran; a fresh clone has no ../shared and
+// the other tests need none. Where the file exists, it checks that no
+// training or held-out text copies a dev text, and repeats the evaluation
+// the README reports: leave each dev story out of training in turn (training
+// on the package's data plus the other dev stories).
+func TestSharedDevCrossCheck(t *testing.T) {
+	path := os.Getenv("REACTIONS_STANCE_DEV") // as in the demo's test
+	if path == "" {
+		path = filepath.Join(moduleRoot(t), "..", "shared", "data", "stance", "dev.jsonl")
+	}
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		t.Logf("optional cross-check not run: %s is absent (as on a fresh clone; set REACTIONS_STANCE_DEV to point elsewhere); no other test needs it", path)
+		return
+	}
 	dev, err := ReadExamplesFile(path)
 	if err != nil {
-		t.Fatalf("the shared dev set is required for this test (expected at ../shared/data/stance/dev.jsonl beside the checkout): %v", err)
+		t.Fatal(err)
 	}
+	t.Logf("optional cross-check running on %s (%d items)", path, len(dev))
 	builtin, err := BuiltinExamples()
 	if err != nil {
 		t.Fatal(err)
 	}
 	devTexts := map[string]bool{}
 	for _, e := range dev {
-		devTexts[strings.ToLower(strings.TrimSpace(e.Text))] = true
+		devTexts[normText(e.Text)] = true
 	}
-	for _, e := range builtin {
-		if devTexts[strings.ToLower(strings.TrimSpace(e.Text))] {
-			t.Errorf("built-in example %s copies a dev text: %q", e.ID, e.Text)
+	for _, set := range [][]Example{builtin, heldoutExamples(t)} {
+		for _, e := range set {
+			if devTexts[normText(e.Text)] {
+				t.Errorf("%s copies a dev text: %q", e.ID, e.Text)
+			}
 		}
 	}
 	r, per, err := LeaveOneStoryOut(dev, builtin, DefaultTrainOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
-	for s, pr := range per {
+	for _, s := range storiesOf(dev) {
+		pr := per[s]
 		t.Logf("%-20s n %3d accuracy %.3f macro-F1 %.3f hard %.3f", s, pr.N, pr.Accuracy, pr.MacroF1, pr.HardAccuracy)
 	}
 	var b strings.Builder
