@@ -276,10 +276,13 @@ func TestTextsAreOwnAndVaried(t *testing.T) {
 	if dev == "" {
 		dev = "../../shared/data/stance/dev.jsonl"
 	}
+	// The shared development set is an optional cross-check: it lies beside
+	// the checkout only on the project's own machines, never on a fresh clone.
 	if _, err := os.Stat(dev); err == nil {
 		files = append(files, dev)
+		t.Logf("optional cross-check running: texts also compared with the shared development set at %s", dev)
 	} else {
-		t.Logf("the shared development set is not at %s (set REACTIONS_STANCE_DEV): checked the training data only", dev)
+		t.Logf("optional cross-check not run: the shared development set is not at %s (set REACTIONS_STANCE_DEV); compared with the training data only", dev)
 	}
 	if len(files) == 0 {
 		t.Fatal("no labelled data found to compare with")
