@@ -16,6 +16,7 @@ import (
 	"embed"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -27,6 +28,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/reactions-research/reactions/dashboard/export"
+	"github.com/reactions-research/reactions/internal/httpguard"
 	"github.com/reactions-research/reactions/store"
 )
 
@@ -69,6 +71,7 @@ type Server struct {
 	log     *slog.Logger
 	assets  fs.FS
 	mux     *http.ServeMux
+	handler http.Handler // mux, not waiting for request bodies (the dashboard reads none)
 	metrics *httpMetrics
 	exp     *export.Exporter
 	built   bool // the vendored assets exist
@@ -138,6 +141,7 @@ func New(opt Options) (*Server, error) {
 	s.route("GET /healthz", "/healthz", http.HandlerFunc(s.healthz))
 	s.route("GET /metrics", "/metrics", promhttp.HandlerFor(gather, promhttp.HandlerOpts{}))
 	s.route("/", "other", http.HandlerFunc(s.notFound))
+	s.handler = httpguard.DropUnreadBody(s.mux)
 	return s, nil
 }
 
@@ -153,7 +157,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Cross-Origin-Opener-Policy", "same-origin")
 	h.Set("Cross-Origin-Resource-Policy", "same-origin")
-	s.mux.ServeHTTP(w, r)
+	s.handler.ServeHTTP(w, r)
 }
 
 // route registers h under pattern, measured under the bounded label.
@@ -181,7 +185,18 @@ func (s *Server) vendor(static http.Handler) http.HandlerFunc {
 	}
 }
 
+// notFound answers what no route takes: 405 with Allow for another method
+// on a page that exists (every page answers GET and HEAD only), else 404.
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		get := r.Clone(r.Context())
+		get.Method = http.MethodGet
+		if _, pattern := s.mux.Handler(get); pattern != "/" {
+			w.Header().Set("Allow", "GET, HEAD")
+			writeJSON(w, http.StatusMethodNotAllowed, &apiError{Msg: fmt.Sprintf("method %s is not allowed here: the dashboard answers GET and HEAD only", truncate(r.Method, 20))})
+			return
+		}
+	}
 	writeJSON(w, http.StatusNotFound, &apiError{Msg: "no such page: see docs/api.md for the API"})
 }
 

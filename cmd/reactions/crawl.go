@@ -18,6 +18,7 @@ import (
 
 	"github.com/reactions-research/reactions/crawler"
 	_ "github.com/reactions-research/reactions/crawler/adapters" // every platform adapter
+	"github.com/reactions-research/reactions/internal/httpguard"
 	"github.com/reactions-research/reactions/reaction"
 	"github.com/reactions-research/reactions/store"
 	"github.com/reactions-research/reactions/story"
@@ -135,7 +136,7 @@ func serveMetrics(addr string, reg *prometheus.Registry) (stop func(), err error
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: httpguard.DropUnreadBody(mux), ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 	slog.Info("serving metrics", "addr", ln.Addr().String())
 	return func() {
