@@ -105,6 +105,7 @@ type Aggregator struct {
 	parse *semaphore    // request bodies being parsed (MaxParallelParse)
 
 	bodyRows atomic.Int64 // reactions in the last request body parsed: the next one's starting capacity
+	buffered atomic.Int64 // bytes of request bodies being received (MaxBufferedBytes)
 
 	mu      sync.Mutex
 	running bool

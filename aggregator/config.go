@@ -45,8 +45,28 @@ type Config struct {
 	MaxStoryBytes int64
 	// MaxParallelParse bounds the request bodies parsed at once (each
 	// holds up to MaxBodyBytes of decoded reactions until it is queued);
-	// further requests wait. Default GOMAXPROCS, at least 2.
+	// further requests wait. A request takes its slot only once its whole
+	// body has arrived, so a slow sender holds none. Default GOMAXPROCS,
+	// at least 2.
 	MaxParallelParse int
+	// BodyTimeout bounds reading one request body, from the first byte
+	// to the last; a body that takes longer is answered 408 and its
+	// connection closed. Default 5 min: 32 MiB at 1 Mbit/s takes 4.5 min.
+	BodyTimeout time.Duration
+	// BodyIdleTimeout bounds each wait for more of a body: a sender that
+	// stops sending is answered 408 after this long, whatever BodyTimeout
+	// allows. Default 30 s.
+	BodyIdleTimeout time.Duration
+	// MaxBufferedBytes bounds the memory of all request bodies being
+	// received at once (each is read whole before it is parsed); a
+	// request beyond it is answered 503 with Retry-After. Default
+	// 4 × MaxBodyBytes.
+	MaxBufferedBytes int64
+	// StallAfter is how long every parse slot may stay held with none
+	// given back before /healthz answers 503 "degraded": the requests
+	// holding them are stuck (a classifier that hangs, a writer that
+	// does not move). Default 30 s.
+	StallAfter time.Duration
 
 	// StateDir is the state directory. Default store.StateDir()
 	// (REACTIONS_HOME or ./.reactions).
@@ -158,6 +178,21 @@ func (c *Config) validate() error {
 	}
 	if c.MaxParallelParse <= 0 {
 		c.MaxParallelParse = max(2, runtime.GOMAXPROCS(0))
+	}
+	if c.BodyTimeout <= 0 {
+		c.BodyTimeout = 5 * time.Minute
+	}
+	if c.BodyIdleTimeout <= 0 {
+		c.BodyIdleTimeout = 30 * time.Second
+	}
+	if c.MaxBufferedBytes <= 0 {
+		c.MaxBufferedBytes = 4 * c.MaxBodyBytes
+	}
+	if c.MaxBufferedBytes < c.MaxBodyBytes {
+		return fmt.Errorf("max buffered bytes %d: must be at least the max body bytes (%d)", c.MaxBufferedBytes, c.MaxBodyBytes)
+	}
+	if c.StallAfter <= 0 {
+		c.StallAfter = 30 * time.Second
 	}
 	if c.StateDir == "" {
 		c.StateDir = store.StateDir()

@@ -381,8 +381,19 @@ func parseTimeString(s string) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, errNotRFC3339
 	}
+	if t.IsZero() {
+		// 0001-01-01T00:00:00Z was sent: a time out of range, which
+		// must not read as a missing one.
+		return time.Time{}, errOutOfRange(s)
+	}
 	return t, nil
 }
+
+// errOutOfRange is a time that was sent but lies outside every range the
+// record accepts.
+type errOutOfRange string
+
+func (e errOutOfRange) Error() string { return string(e) + " is out of range" }
 
 // maxTime is the last second a ClickHouse DateTime holds, rounded down to
 // a whole year; later times are rejected rather than stored wrong.

@@ -18,6 +18,7 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/reactions-research/reactions/internal/httpguard"
 	"github.com/reactions-research/reactions/reaction"
 	"github.com/reactions-research/reactions/story"
 )
@@ -32,7 +33,7 @@ const maxListedRejections = 1000
 //	PUT  /api/v1/stories/{id}     a story definition, YAML or JSON
 //	PUT  /api/v1/crawls           a reaction.CrawlRun as JSON
 //	POST /api/v1/stories/{id}/reclassify  relabel a story's stored reactions
-//	GET  /healthz                 ClickHouse reachability, spool and queue size
+//	GET  /healthz                 ClickHouse reachability, spool and queue size (503 while ingest is stalled)
 //	GET  /metrics                 Prometheus metrics
 //
 // With Config.Token set, /api/v1 requests need "Authorization: Bearer <token>".
@@ -44,17 +45,19 @@ func (a *Aggregator) Handler() http.Handler {
 	mux.Handle("PUT /api/v1/crawls", a.auth(http.HandlerFunc(a.handlePutCrawl)))
 	mux.HandleFunc("GET /healthz", a.handleHealth)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.cfg.Gatherer, promhttp.HandlerOpts{}))
-	return mux
+	return httpguard.DropUnreadBody(mux)
 }
 
 func (a *Aggregator) auth(next http.Handler) http.Handler {
 	if a.cfg.Token == "" {
 		return next
 	}
-	want := []byte("Bearer " + a.cfg.Token)
+	want := []byte(a.cfg.Token)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got := []byte(r.Header.Get("Authorization"))
-		if subtle.ConstantTimeCompare(got, want) != 1 {
+		// The scheme is case-insensitive (RFC 7235 §2.1): "bearer" is
+		// as good as "Bearer".
+		scheme, token, _ := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
+		if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(token)), want) != 1 {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="reactions"`)
 			httpError(w, http.StatusUnauthorized, "missing or wrong bearer token: send \"Authorization: Bearer <REACTIONS_INGEST_TOKEN>\"")
 			return
@@ -169,6 +172,15 @@ func (a *Aggregator) handleReactions(w http.ResponseWriter, r *http.Request) {
 		a.unavailable(w, ErrSpoolFull.Error())
 		return
 	}
+	// The whole body first, then a parse slot: a slow or stalled sender
+	// holds no slot (and does not hold up the writer, which waits for the
+	// requests on their way).
+	raw, err := a.readBody(w, r, limit)
+	if err != nil {
+		a.bodyError(w, err)
+		return
+	}
+	defer raw.release()
 	arrived := a.arriving()
 	defer arrived()
 	// Bounded parsing: requests beyond MaxParallelParse wait here.
@@ -184,15 +196,11 @@ func (a *Aggregator) handleReactions(w http.ResponseWriter, r *http.Request) {
 	}
 	defer release()
 
-	var body io.Reader = &limitReader{r: r.Body, n: limit, limit: limit}
+	body := raw.reader()
 	if enc == "gzip" || enc == "x-gzip" {
 		zr, err := gzip.NewReader(body)
 		if err != nil {
-			var tl errTooLarge
-			if errors.As(err, &tl) {
-				httpError(w, http.StatusRequestEntityTooLarge, tl.Error())
-				return
-			}
+			release()
 			httpError(w, http.StatusBadRequest, errBadGzip{err}.Error())
 			return
 		}
@@ -200,7 +208,9 @@ func (a *Aggregator) handleReactions(w http.ResponseWriter, r *http.Request) {
 		body = &limitReader{r: gzipReader{zr}, n: limit, limit: limit}
 	}
 	rs, res, err := a.parseBody(body)
+	raw.release()
 	if err != nil {
+		release() // answer without a slot: the client may be slow to read
 		var tl errTooLarge
 		var bg errBadGzip
 		switch {
@@ -288,7 +298,7 @@ func (a *Aggregator) parseBody(body io.Reader) ([]reaction.Reaction, reaction.In
 			if tooLong {
 				received++
 				reject(rejectf(reasonTooLong, "line is longer than %d bytes (%s)", maxLine, sizeText(int64(maxLine))))
-			} else if t := bytes.TrimSpace(line); len(t) > 0 {
+			} else if t := trimLine(line); len(t) > 0 {
 				received++
 				var rc reaction.Reaction
 				if e := dec.decode(t, &rc); e != nil {
@@ -320,20 +330,29 @@ func (a *Aggregator) parseBody(body io.Reader) ([]reaction.Reaction, reaction.In
 	return rs, res, nil
 }
 
+// utf8BOM is the UTF-8 byte-order mark that some tools write at the start
+// of a file: it carries no data, and a body or line may start with one.
+var utf8BOM = []byte("\xef\xbb\xbf")
+
+// trimLine returns line without surrounding white space and without a
+// byte-order mark at its start.
+func trimLine(line []byte) []byte {
+	return bytes.TrimSpace(bytes.TrimPrefix(bytes.TrimSpace(line), utf8BOM))
+}
+
 func (a *Aggregator) handlePutStory(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	if !reaction.ValidStoryID(id) {
 		httpError(w, http.StatusBadRequest, fmt.Sprintf("story id %q in the path is not a story id ([a-z0-9-]+, at most 64 bytes)", id))
 		return
 	}
-	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.cfg.MaxStoryBytes))
+	b, err := a.readSmallBody(w, r)
 	if err != nil {
-		var mb *http.MaxBytesError
-		if errors.As(err, &mb) {
+		if errors.As(err, new(errTooLarge)) {
 			httpError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("story definition is larger than %s", sizeText(a.cfg.MaxStoryBytes)))
 			return
 		}
-		httpError(w, http.StatusBadRequest, fmt.Sprintf("read request body: %v", err))
+		a.bodyError(w, err)
 		return
 	}
 	s, err := story.Parse(b)
@@ -357,10 +376,26 @@ func (a *Aggregator) handlePutStory(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"id": s.ID, "subject": s.SubjectText(), "stored": where})
 }
 
+// readSmallBody reads a story or crawl-run body (at most MaxStoryBytes) as
+// readBody does, without a byte-order mark at its start.
+func (a *Aggregator) readSmallBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	raw, err := a.readBody(w, r, a.cfg.MaxStoryBytes)
+	if err != nil {
+		return nil, err
+	}
+	defer raw.release()
+	b, err := io.ReadAll(raw.reader())
+	return bytes.TrimPrefix(b, utf8BOM), err
+}
+
 func (a *Aggregator) handlePutCrawl(w http.ResponseWriter, r *http.Request) {
 	var run reaction.CrawlRun
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, a.cfg.MaxStoryBytes))
-	if err := dec.Decode(&run); err != nil {
+	b, err := a.readSmallBody(w, r)
+	if err != nil {
+		a.bodyError(w, err)
+		return
+	}
+	if err := json.NewDecoder(bytes.NewReader(b)).Decode(&run); err != nil {
 		httpError(w, http.StatusBadRequest, fmt.Sprintf("crawl run is not valid JSON: %v", err))
 		return
 	}
@@ -393,10 +428,17 @@ func (a *Aggregator) handleReclassify(w http.ResponseWriter, r *http.Request) {
 // Health is the /healthz answer.
 type Health struct {
 	// Status is "ok", or "degraded" while ClickHouse is unreachable (the
-	// aggregator still acknowledges into the spool).
+	// aggregator still acknowledges into the spool, and /healthz answers
+	// 200) or while ingest is stalled (see Ingest; /healthz answers 503).
 	Status string `json:"status"`
 	// ClickHouse is "ok" or the error reaching it.
-	ClickHouse   string `json:"clickhouse"`
+	ClickHouse string `json:"clickhouse"`
+	// Ingest is "ok", or says that every parse slot has been held for
+	// longer than Config.StallAfter with none given back: new requests
+	// wait until one is.
+	Ingest       string `json:"ingest"`
+	ParseSlots   int64  `json:"parse_slots"`
+	ParseBusy    int64  `json:"parse_slots_busy"`
 	SpoolBytes   int64  `json:"spool_bytes"`
 	SpoolRecords int    `json:"spool_records"`
 	SpoolFull    bool   `json:"spool_full"`
@@ -408,7 +450,8 @@ type Health struct {
 
 // Health checks ClickHouse and reports the spool and queue.
 func (a *Aggregator) Health(ctx context.Context) Health {
-	h := Health{Status: "ok", ClickHouse: "ok", SpoolBytes: a.spool.Bytes(), SpoolRecords: a.spool.Records(),
+	h := Health{Status: "ok", ClickHouse: "ok", Ingest: "ok", ParseSlots: int64(a.cfg.MaxParallelParse), ParseBusy: a.parse.used(),
+		SpoolBytes: a.spool.Bytes(), SpoolRecords: a.spool.Records(),
 		SpoolFull: a.SpoolFull(), QueueRows: a.rows.used(), Stories: len(a.storyIDs()),
 		Classifier: a.labeler.Version(), Version: a.cfg.Version}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
@@ -416,9 +459,21 @@ func (a *Aggregator) Health(ctx context.Context) Health {
 	if err := a.st.Ping(ctx); err != nil {
 		h.Status, h.ClickHouse = "degraded", err.Error()
 	}
+	if d := a.parse.stalled(); d > a.cfg.StallAfter {
+		h.Status = "degraded"
+		h.Ingest = fmt.Sprintf("stalled: all %d parse slots have been held for %s with none given back; new requests wait",
+			a.cfg.MaxParallelParse, d.Round(100*time.Millisecond))
+	}
 	return h
 }
 
+// handleHealth answers the Health, with 503 while ingest is stalled (a
+// ClickHouse outage alone is 200: the spool still acknowledges).
 func (a *Aggregator) handleHealth(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, a.Health(r.Context()))
+	h := a.Health(r.Context())
+	code := http.StatusOK
+	if h.Ingest != "ok" {
+		code = http.StatusServiceUnavailable
+	}
+	writeJSON(w, code, h)
 }

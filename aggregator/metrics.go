@@ -41,6 +41,10 @@ type metrics struct {
 	flush        prometheus.Histogram
 	chErrors     *prometheus.CounterVec
 	backpressure prometheus.Counter
+	// bodiesRefused counts request bodies refused while they arrived, by
+	// reason: "timeout" (408: too slow, or stopped) or "memory" (503: the
+	// bodies being received hold MaxBufferedBytes).
+	bodiesRefused *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer, a *Aggregator) (*metrics, error) {
@@ -66,6 +70,12 @@ func newMetrics(reg prometheus.Registerer, a *Aggregator) (*metrics, error) {
 			Help: "Failed ClickHouse operations, by kind (connection, timeout, server, other)."}, []string{"kind"}),
 		backpressure: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "spool_full_total",
 			Help: "Requests answered 503 because the spool reached its size limit."}),
+		bodiesRefused: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "bodies_refused_total",
+			Help: "Request bodies refused while they arrived, by reason: timeout (408, the sender was too slow or stopped) " +
+				"or memory (503, the bodies being received held the buffer limit)."}, []string{"reason"}),
+	}
+	for _, r := range []string{"timeout", "memory"} {
+		m.bodiesRefused.WithLabelValues(r)
 	}
 	for _, r := range rejectReasons {
 		m.rejected.WithLabelValues(r)
@@ -79,8 +89,11 @@ func newMetrics(reg prometheus.Registerer, a *Aggregator) (*metrics, error) {
 	queueRows := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub, Name: "queue_rows",
 		Help: "Reactions accepted and waiting in memory to be written or spooled."},
 		func() float64 { return float64(a.rows.used()) })
+	bodyBytes := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub, Name: "body_buffer_bytes",
+		Help: "Bytes held by request bodies being received (each is read whole before it is parsed)."},
+		func() float64 { return float64(a.buffered.Load()) })
 	for _, c := range []prometheus.Collector{m.received, m.accepted, m.rejected, m.duplicates, m.rowsWritten,
-		m.spooled, m.flush, m.chErrors, m.backpressure, spoolBytes, queueRows, &countsCollector{a: a}} {
+		m.spooled, m.flush, m.chErrors, m.backpressure, m.bodiesRefused, spoolBytes, queueRows, bodyBytes, &countsCollector{a: a}} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

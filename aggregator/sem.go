@@ -4,6 +4,7 @@ import (
 	"container/list"
 	"context"
 	"sync"
+	"time"
 )
 
 // semaphore is a weighted FIFO semaphore: the bound on queued rows and on
@@ -14,6 +15,9 @@ type semaphore struct {
 	size    int64
 	cur     int64
 	waiters list.List // of *waiter
+	// full is when the semaphore last became full, or last gave something
+	// back while it stayed full; zero while there is room. See stalled.
+	full time.Time
 }
 
 type waiter struct {
@@ -29,6 +33,7 @@ func (s *semaphore) acquire(ctx context.Context, n int64) error {
 	s.mu.Lock()
 	if s.cur+n <= s.size && s.waiters.Len() == 0 {
 		s.cur += n
+		s.mark(false)
 		s.mu.Unlock()
 		return nil
 	}
@@ -45,11 +50,13 @@ func (s *semaphore) acquire(ctx context.Context, n int64) error {
 			// Granted meanwhile: give it back.
 			s.cur -= n
 			s.notify()
+			s.mark(true)
 		default:
 			front := s.waiters.Front() == e
 			s.waiters.Remove(e)
 			if front {
 				s.notify()
+				s.mark(false)
 			}
 		}
 		s.mu.Unlock()
@@ -67,7 +74,32 @@ func (s *semaphore) release(n int64) {
 		panic("aggregator: semaphore released more than held")
 	}
 	s.notify()
+	s.mark(true)
 	s.mu.Unlock()
+}
+
+// mark records, with mu held, when the semaphore became full: a release
+// that leaves it full (a waiter took what was given back) restarts the
+// clock, since the holders are making progress.
+func (s *semaphore) mark(released bool) {
+	switch {
+	case s.cur < s.size:
+		s.full = time.Time{}
+	case s.full.IsZero() || released:
+		s.full = time.Now()
+	}
+}
+
+// stalled returns how long the semaphore has been full with nothing given
+// back (0 while there is room): holders that keep it that long are stuck,
+// or are clients that stopped sending.
+func (s *semaphore) stalled() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.full.IsZero() {
+		return 0
+	}
+	return time.Since(s.full)
 }
 
 func (s *semaphore) notify() {

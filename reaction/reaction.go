@@ -153,8 +153,9 @@ func (r *Reaction) Validate() error {
 		return bad("parent_id", "%q is not a platform-prefixed id", r.ParentID)
 	case r.CreatedAt.IsZero():
 		return bad("created_at", "missing")
-	case r.CreatedAt.Year() < 1990 || r.CreatedAt.Year() > 2200:
-		return bad("created_at", "%s is out of range", r.CreatedAt.Format(time.RFC3339))
+	case r.CreatedAt.UTC().Year() < 1990 || r.CreatedAt.UTC().Year() > 2200:
+		// In UTC, as stored: 1990-01-01T00:00:00+14:00 is 1989.
+		return bad("created_at", "%s is out of range (1990 to 2200)", r.CreatedAt.UTC().Format(time.RFC3339))
 	case len(r.Text) > MaxTextBytes:
 		return bad("text", "%d bytes is more than %d", len(r.Text), MaxTextBytes)
 	case r.Likes < 0:
