@@ -109,7 +109,74 @@ var (
 	// (fmt.Errorf("…: %w", ErrParse)) or return a *ParseError, so that
 	// ErrorKind files the error as "parse".
 	ErrParse = errors.New("unexpected response shape")
+	// ErrTimeout is a request that got no whole answer within the
+	// crawler's per-request timeout, after the retries the policy allows.
+	// It is that request's failure, never the run's end: it does not wrap
+	// context.DeadlineExceeded.
+	ErrTimeout = errors.New("no answer in time")
+	// ErrRedirectLoop is a URL that redirects in a circle (or more than
+	// MaxRedirects times).
+	ErrRedirectLoop = errors.New("redirect loop")
+	// ErrThrottled is a platform that asks the crawler to wait longer than
+	// it waits (a Retry-After beyond Config.MaxRetryWait): the source
+	// stops at once, see *ThrottledError.
+	ErrThrottled = errors.New("throttled")
 )
+
+// ThrottledError is a platform's request to come back later than the
+// crawler waits; errors.Is(err, ErrThrottled) holds for it.
+type ThrottledError struct {
+	Host string
+	// Until is when the platform says requests may resume.
+	Until time.Time
+	// Reason says what asked for the wait, e.g. "HTTP 429 with
+	// Retry-After: 86400".
+	Reason string
+}
+
+// Error names the host, the time and the reason.
+func (e *ThrottledError) Error() string {
+	return fmt.Sprintf("%s asks us to wait until %s (%s)", e.Host, ResumeTime(e.Until), e.Reason)
+}
+
+// Is makes errors.Is(err, ErrThrottled) work.
+func (e *ThrottledError) Is(target error) bool { return target == ErrThrottled }
+
+// ResumeTime formats a time to resume for people: UTC, to the minute,
+// rounded up (never earlier than the platform asked), e.g.
+// "2026-12-08T09:00Z".
+func ResumeTime(t time.Time) string {
+	t = t.UTC()
+	if r := t.Truncate(time.Minute); r.Before(t) {
+		t = r.Add(time.Minute)
+	}
+	return t.Format("2006-01-02T15:04Z")
+}
+
+// MaxRedirects is how many redirects one request follows (Go's default).
+const MaxRedirects = 10
+
+// CheckRedirect is the crawler's redirect rule for one request (a colly
+// redirect handler): it returns an error wrapping ErrRedirectLoop when req
+// goes back to a URL of the chain via, or after MaxRedirects redirects. A
+// first return to the URL first asked for is allowed: sites that set a
+// cookie redirect back that way once.
+func CheckRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= MaxRedirects {
+		return fmt.Errorf("%s: %w: more than %d redirects", via[0].URL.Redacted(), ErrRedirectLoop, MaxRedirects)
+	}
+	to := req.URL.String()
+	n := 0
+	for _, v := range via {
+		if v.URL.String() == to {
+			n++
+		}
+	}
+	if n > 1 || n == 1 && to != via[0].URL.String() {
+		return fmt.Errorf("%s: %w: it redirects back to %s", via[0].URL.Redacted(), ErrRedirectLoop, req.URL.Redacted())
+	}
+	return nil
+}
 
 // ParseError is an answer from URL (or an API method) that could not be
 // decoded; errors.Is(err, ErrParse) holds for it.
@@ -136,10 +203,16 @@ func (e *ParseError) Is(target error) bool { return target == ErrParse }
 //	too_large     body over the size limit (ErrTooLarge)
 //	parse         an answer that cannot be read (ErrParse, *ParseError,
 //	              *json.SyntaxError, *json.UnmarshalTypeError)
+//	loop          a paging walk that came back to a page (ErrLoop, see Walk)
+//	truncated     a walk cut at a page cap (ErrTruncated)
+//	redirect_loop a URL that redirects in a circle (ErrRedirectLoop)
+//	timeout       no answer within the per-request timeout (ErrTimeout)
+//	throttled     the platform asks to wait longer than the crawler does
+//	              (ErrThrottled; the crawler then stops the source)
 //	rate_limited  429 after the retries
 //	http_5xx      5xx after the retries
 //	http_4xx      any other non-2xx *HTTPError
-//	network       anything else (connection, TLS, timeout)
+//	network       anything else (connection, TLS)
 //
 // A block (ErrBlocked) is not an error kind: it goes to Stats.Blocked (see
 // Report). Adapters that have kinds of their own ("truncated",
@@ -158,6 +231,16 @@ func ErrorKind(err error) string {
 		return "too_large"
 	case errors.Is(err, ErrParse), errors.As(err, &se), errors.As(err, &te):
 		return "parse"
+	case errors.Is(err, ErrLoop):
+		return "loop"
+	case errors.Is(err, ErrTruncated):
+		return "truncated"
+	case errors.Is(err, ErrRedirectLoop):
+		return "redirect_loop"
+	case errors.Is(err, ErrTimeout):
+		return "timeout"
+	case errors.Is(err, ErrThrottled):
+		return "throttled"
 	case errors.As(err, &he) && he.Status == http.StatusTooManyRequests:
 		return "rate_limited"
 	case errors.As(err, &he) && he.Status >= 500:

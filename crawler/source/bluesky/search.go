@@ -68,9 +68,13 @@ func (s *searcher) query(ctx context.Context, q string) (stop bool, err error) {
 	maxAt := newest
 	cursor := ""
 	emitted := 0
-	for page := 1; ; page++ {
-		if page > MaxSearchPages {
-			env.Stats.Error("truncated", fmt.Errorf("bluesky: search %q: stopped after %d pages", q, MaxSearchPages))
+	walk := source.Walk{What: fmt.Sprintf("bluesky: search %q", q), Max: MaxSearchPages}
+	for {
+		if err := walk.Next(cursor); err != nil {
+			env.Stats.Error(source.ErrorKind(err), err)
+			if errors.Is(err, source.ErrLoop) {
+				return false, nil // as after a failed request: the next run starts again from the last saved point
+			}
 			break
 		}
 		v := url.Values{"q": {q}, "sort": {"latest"}, "limit": {fmt.Sprint(SearchLimit)}}

@@ -57,6 +57,8 @@ const (
 	followFor = 14 * 24 * time.Hour
 	// storiesPerQuery is how many story tags one comment search ORs.
 	storiesPerQuery = 100
+	// maxDepth bounds the nesting of a comment tree that is read.
+	maxDepth = 10000
 )
 
 // State keys.
@@ -212,7 +214,9 @@ func (r *run) tree(ctx context.Context, id string) (newest int64, err error) {
 		if err := r.emit(re); err != nil {
 			return err
 		}
-		if depth > 10000 {
+		if depth > maxDepth {
+			r.env.Stats.Error("truncated", fmt.Errorf("hackernews: story %s: replies nested more than %d deep below item %d were not read: %w",
+				id, maxDepth, it.ID, source.ErrTruncated))
 			return nil
 		}
 		for _, raw := range it.Children {

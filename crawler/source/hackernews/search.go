@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/reactions-research/reactions/crawler/source"
 	"github.com/reactions-research/reactions/reaction"
 )
 
@@ -34,6 +35,15 @@ type searchPage struct {
 	Message string `json:"message"`
 }
 
+// Bounds of one search walk.
+const (
+	// maxWindowPages bounds the pages of one window: Algolia serves at
+	// most 1,000 hits of a query (5 pages), then the walk steps back.
+	maxWindowPages = 50
+	// maxWindows bounds the windows of one walk (10 million hits).
+	maxWindows = 10_000
+)
+
 // bounds are numericFilters on created_at_i; zero means none.
 type bounds struct {
 	above int64 // created_at_i > above
@@ -50,7 +60,14 @@ type bounds struct {
 func (r *run) walk(ctx context.Context, query, tags string, b bounds, fn func(hit) error) (complete bool, err error) {
 	seen := map[string]bool{}
 	upper, inclusive := b.below, false
-	for windows := 0; ; windows++ {
+	what := fmt.Sprintf("hackernews: search %q (%s)", query, tags)
+	// Each window must end earlier than the one before: a window asked
+	// again is a server that ignores the filter.
+	windows := source.Walk{What: what, Max: maxWindows}
+	for {
+		if err := windows.Next(fmt.Sprintf("created_at_i<%d inclusive=%v", upper, inclusive)); err != nil {
+			return false, r.fail("search", err)
+		}
 		var filters []string
 		if b.above > 0 {
 			filters = append(filters, "created_at_i>"+strconv.FormatInt(b.above, 10))
@@ -62,9 +79,13 @@ func (r *run) walk(ctx context.Context, query, tags string, b bounds, fn func(hi
 			filters = append(filters, "created_at_i<"+strconv.FormatInt(upper, 10))
 		}
 		oldest, got, fresh, total := int64(math.MaxInt64), 0, 0, 0
+		inWindow := map[string]bool{}
 		for page := 0; ; page++ {
 			if err := ctx.Err(); err != nil {
 				return false, err
+			}
+			if page >= maxWindowPages {
+				break // more than Algolia serves of one query: walk back from the oldest hit
 			}
 			q := url.Values{"query": {query}, "tags": {tags}, "hitsPerPage": {strconv.Itoa(hitsPerPage)}, "page": {strconv.Itoa(page)}}
 			if len(filters) > 0 {
@@ -76,6 +97,16 @@ func (r *run) walk(ctx context.Context, query, tags string, b bounds, fn func(hi
 			}
 			if page == 0 {
 				total = p.NbHits
+			}
+			repeats := page > 0 && len(p.Hits) > 0
+			for _, h := range p.Hits {
+				if !inWindow[h.ObjectID] {
+					inWindow[h.ObjectID] = true
+					repeats = false
+				}
+			}
+			if repeats {
+				return false, r.fail("search", windows.Repeats(fmt.Sprintf("page %d repeats hits of earlier pages (the server ignores page)", page)))
 			}
 			for _, h := range p.Hits {
 				got++

@@ -43,7 +43,12 @@ func FromHTML(s string) string {
 	}
 	ctx := &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div}
 	nodes, err := html.ParseFragment(strings.NewReader(s), ctx)
-	if err != nil { // only on reader errors, which strings.Reader has none of
+	if TooDeep(err) {
+		// What lies deeper than any reader follows is dropped; the rest
+		// is text as usual, never markup.
+		nodes, err = html.ParseFragment(strings.NewReader(string(CutDeep([]byte(s), KeepDepth))), ctx)
+	}
+	if err != nil {
 		return strings.TrimSpace(s)
 	}
 	return FromNodes(nodes)

@@ -239,9 +239,10 @@ func (c *crawl) post(ctx context.Context, id string) error {
 
 // listComments pages through the flat listing of the post's comments.
 func (c *crawl) listComments(ctx context.Context, run *postRun) error {
+	walk := source.Walk{What: fmt.Sprintf("lemmy: comments of post %s", run.id), Max: maxPages}
 	for page := 1; ; page++ {
-		if page > maxPages {
-			c.env.Stats.Error("paging", fmt.Errorf("lemmy: post %s: more than %d pages of comments, stopped", run.id, maxPages))
+		if err := walk.Next(strconv.Itoa(page)); err != nil {
+			c.env.Stats.Error(source.ErrorKind(err), err)
 			return nil
 		}
 		u := fmt.Sprintf("%s/comment/list?post_id=%s&sort=Old&type_=All&limit=%d&page=%d", c.api, run.id, PageSize, page)
@@ -256,7 +257,8 @@ func (c *crawl) listComments(ctx context.Context, run *postRun) error {
 			return nil
 		}
 		if c.add(run, res.Comments) == 0 {
-			c.env.Stats.Error("paging", fmt.Errorf("lemmy: post %s: page %d repeats earlier comments, stopped (the server ignores page)", run.id, page))
+			err := walk.Repeats(fmt.Sprintf("page %d holds only comments of earlier pages (the server ignores page)", page))
+			c.env.Stats.Error(source.ErrorKind(err), err)
 			return nil
 		}
 	}
@@ -311,7 +313,8 @@ func (c *crawl) requery(ctx context.Context, run *postRun) {
 			continue
 		}
 		if count == maxRequery {
-			c.env.Log.Warn("lemmy sub-tree re-queries capped", "post", run.id, "left", len(short)-count)
+			c.env.Stats.Error("truncated", fmt.Errorf("lemmy: post %s: %d comments count more replies than the listing holds, and only %d sub-trees are asked again per run: the others' missing replies were not read: %w",
+				run.id, len(short), maxRequery, source.ErrTruncated))
 			return
 		}
 		count++

@@ -126,7 +126,7 @@ func TestGolden(t *testing.T) {
 		kinds map[string]int
 	}{
 		{"requery", "500", map[string]int{"parse": 1}},
-		{"ignores_page", "600", map[string]int{"paging": 1, "not_found": 1}},
+		{"ignores_page", "600", map[string]int{"loop": 1, "not_found": 1}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -321,9 +321,21 @@ func (r *run) timeline(ctx context.Context, tag string, threads *watched) error 
 		from, to = w.From, w.To
 	}
 	newest, seen := cursor, 0
-	for pages := 0; u != "" && pages < maxPages; pages++ {
+	walk := source.Walk{What: "mastodon: #" + tag, Max: maxPages}
+	for u != "" {
 		if err := ctx.Err(); err != nil {
 			return err
+		}
+		if err := walk.Next(u); err != nil {
+			if errors.Is(err, source.ErrLoop) && cursor == "" {
+				// Walking back, the pages after the loop were not read:
+				// the cursor stays, and the next run walks again.
+				return r.fail("timeline", err)
+			}
+			if err := r.fail("timeline", err); err != nil {
+				return err
+			}
+			break
 		}
 		var statuses statusList
 		resp, err := r.get(ctx, u, &statuses)

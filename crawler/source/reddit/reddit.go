@@ -64,6 +64,9 @@ const (
 	moreBatch    = 100 // ids per morechildren call
 	pageLimit    = 100 // results per search page, posts per info call
 	listingCap   = 1000
+	// maxSearchPages bounds one search walk: ten times the pages Reddit
+	// lists (listingCap), so reaching it means the server never ends.
+	maxSearchPages = 10 * listingCap / pageLimit
 	// sortOrder is "old": earlier comments keep their place while new
 	// ones arrive during a crawl.
 	sortOrder = "old"

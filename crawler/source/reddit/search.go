@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/reactions-research/reactions/crawler/source"
 )
 
 // State keys.
@@ -89,9 +91,15 @@ func (r *run) search(ctx context.Context, q string, tr *tracked) ([]*post, error
 	var found []*post
 	after := ""
 	seen := 0
+	walk := source.Walk{What: fmt.Sprintf("reddit: search %q", q), Max: maxSearchPages}
+	capped := false
 	for {
 		if err := ctx.Err(); err != nil {
 			return nil, err
+		}
+		if err := walk.Next(after); err != nil {
+			// As after a failed request, the cursor stays where it was.
+			return found, r.fail("search", err)
 		}
 		params := url.Values{"q": {q}, "sort": {"new"}, "limit": {strconv.Itoa(pageLimit)}, "type": {"link"}, "t": {"all"}}
 		if after != "" {
@@ -142,8 +150,8 @@ func (r *run) search(ctx context.Context, q string, tr *tracked) ([]*post, error
 		if stop || l.Data.After == nil || *l.Data.After == "" {
 			break
 		}
-		if seen >= listingCap {
-			r.log.Warn("reddit search reached the listing cap; older results are not reachable", "results", seen)
+		if seen >= listingCap && !capped {
+			capped = true
 			r.env.Stats.Error("truncated", fmt.Errorf("reddit: search %q: Reddit lists at most about %d results; older ones were not reached", q, listingCap))
 		}
 		after = *l.Data.After

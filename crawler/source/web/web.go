@@ -93,12 +93,17 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/reactions-research/reactions/crawler/source"
+	"github.com/reactions-research/reactions/crawler/source/htmltext"
 	"github.com/reactions-research/reactions/reaction"
 )
 
 func init() {
 	source.Register(reaction.Web, func() source.Adapter { return &Adapter{} })
 }
+
+// maxPages bounds the pages of one article (its page and the pagination
+// followed from it).
+const maxPages = 1000
 
 // Adapter collects comments from web pages. The zero value is ready to use.
 type Adapter struct{}
@@ -108,8 +113,11 @@ type fetched struct {
 	status      int
 	contentType string
 	parsed      bool
-	page        page
-	err         error
+	// tooDeep: the page nests deeper than the parser accepts; only the
+	// part above htmltext.KeepDepth was read.
+	tooDeep bool
+	page    page
+	err     error
 	// canonURL is the article's canonical URL, for ids.
 	canonURL string
 }
@@ -164,9 +172,16 @@ func (a *Adapter) Collect(ctx context.Context, env *source.Env) error {
 		if r.cur.parsed || r.cur.status < 200 || r.cur.status > 299 || !isHTML(r.cur.contentType, resp.Body) {
 			return
 		}
-		doc, err := html.Parse(bytes.NewReader(toUTF8(resp.Body, r.cur.contentType)))
-		if err != nil { // only on reader errors, which bytes.Reader has none of
-			r.cur.err = fmt.Errorf("parse HTML: %w", err)
+		body := toUTF8(resp.Body, r.cur.contentType)
+		doc, err := html.Parse(bytes.NewReader(body))
+		if htmltext.TooDeep(err) {
+			// Read what lies above the deep part; the page is still
+			// reported, since comments nested deeper are lost.
+			r.cur.tooDeep = true
+			doc, err = html.Parse(bytes.NewReader(htmltext.CutDeep(body, htmltext.KeepDepth)))
+		}
+		if err != nil {
+			r.cur.err = &source.ParseError{URL: resp.Request.URL.String(), Err: pageError(r.cur.tooDeep, err)}
 			return
 		}
 		r.cur.parsed = true
@@ -200,6 +215,20 @@ func (a *Adapter) Collect(ctx context.Context, env *source.Env) error {
 	return nil
 }
 
+// pageError says why a page could not be read: err, or that it nests
+// deeper than the HTML parser accepts (then only the part above
+// htmltext.KeepDepth was read, when err is nil).
+func pageError(tooDeep bool, err error) error {
+	switch {
+	case tooDeep && err == nil:
+		return fmt.Errorf("page too deeply nested to parse (more than %d levels): only what lies less than %d levels deep was read; comments nested deeper are missing",
+			htmltext.MaxParseDepth, htmltext.KeepDepth)
+	case tooDeep:
+		return fmt.Errorf("page too deeply nested to parse (more than %d levels): %v", htmltext.MaxParseDepth, err)
+	}
+	return fmt.Errorf("parse HTML: %v", err)
+}
+
 // refusal is an article whose first page was refused (robots.txt, 401/403).
 type refusal struct{ err error }
 
@@ -218,15 +247,23 @@ func (r *run) article(ctx context.Context, start string) error {
 	queue := []string{visitKey(u)}
 	roots := map[string]bool{} // postings already emitted (later pages repeat them)
 	first := true
+	// Pages are fetched once per run (markVisited), so a pagination loop
+	// ends by itself; the walk bounds a site that makes up new pages.
+	walk := source.Walk{What: "web: " + start, Max: maxPages}
 	for len(queue) > 0 {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		pu := queue[0]
 		queue = queue[1:]
-		if !r.markVisited(pu) {
+		if r.isVisited(pu) {
 			continue
 		}
+		if err := walk.Next(pu); err != nil {
+			r.env.Stats.Error(source.ErrorKind(err), err)
+			return nil
+		}
+		r.markVisited(pu)
 		f := &fetched{canonURL: canon}
 		r.cur = f
 		err := r.c.Visit(pu)
@@ -249,6 +286,9 @@ func (r *run) article(ctx context.Context, start string) error {
 		if !f.parsed {
 			r.env.Stats.Error("not_html", fmt.Errorf("web: %s: not an HTML page (Content-Type %q)", pu, f.contentType))
 			continue
+		}
+		if f.tooDeep {
+			r.env.Stats.Error("parse", fmt.Errorf("web: %w", &source.ParseError{URL: pu, Err: pageError(true, nil)}))
 		}
 		r.env.Stats.Page()
 		if err := r.emit(pu, &f.page, roots); err != nil {
@@ -286,13 +326,17 @@ func (r *run) failed(u string, f *fetched, err error) error {
 	case errors.Is(err, source.ErrTooLarge):
 		r.env.Stats.Error("too_large", fmt.Errorf("web: %s: %w", u, err))
 		return nil
+	case errors.Is(err, source.ErrParse):
+		r.env.Stats.Error("parse", fmt.Errorf("web: %w", err))
+		return nil
 	case err != nil && f.status == 0:
 		var he *source.HTTPError
 		if errors.As(err, &he) {
 			f.status = he.Status
 			break
 		}
-		r.env.Stats.Error("network", fmt.Errorf("web: %s: %w", u, err))
+		// A redirect loop, a timeout, or the network.
+		r.env.Stats.Error(source.ErrorKind(err), fmt.Errorf("web: %s: %w", u, err))
 		return nil
 	}
 	he := &source.HTTPError{URL: u, Status: f.status}
@@ -339,7 +383,8 @@ func (r *run) emit(u string, p *page, roots map[string]bool) error {
 	return nil
 }
 
-// redirect is the collector's redirect policy: Go's limit of 10 redirects,
+// redirect is the collector's redirect policy: no redirect loop (see
+// source.CheckRedirect, which allows Go's 10 redirects),
 // no Authorization header sent on to another host (Colly's rules), no
 // redirect to a page robots.txt disallows (Colly checks the pages it is
 // asked for, not where they redirect), and no redirect to a page this run
@@ -347,8 +392,8 @@ func (r *run) emit(u string, p *page, roots map[string]bool) error {
 // cookie that way): a pagination loop through redirects ends, and the page
 // is reported as already visited.
 func (r *run) redirect(req *http.Request, via []*http.Request) error {
-	if len(via) >= 10 {
-		return http.ErrUseLastResponse
+	if err := source.CheckRedirect(req, via); err != nil {
+		return err
 	}
 	if !r.c.IgnoreRobotsTxt && req.URL.Path != "/robots.txt" {
 		if err := r.robotsAllow(req.URL); err != nil {
