@@ -42,6 +42,14 @@ type batcher struct {
 	queue  []pendingItem // the next batch, at most size items, in seq order
 	closed bool          // every source of the poll has returned
 	space  sync.Cond     // on mu: the loop took the queue
+	// sentSeq is the highest seq whose batch the sink answered (or
+	// failed); ended says the loop returned. Both on mu, signalled by sent.
+	sentSeq uint64
+	ended   bool
+	sent    sync.Cond
+	// flushNow asks the loop to send the queue at once (a source ended
+	// and waits for its last reactions).
+	flushNow bool
 
 	// watermark is the highest seq such that everything up to it was
 	// acknowledged (or rejected). After a failed batch it stops moving
@@ -57,6 +65,7 @@ type batcher struct {
 func newBatcher(c *crawl) *batcher {
 	b := &batcher{c: c, size: c.cfg.BatchSize, done: make(chan struct{}), wake: make(chan struct{}, 1)}
 	b.space.L = &b.mu
+	b.sent.L = &b.mu
 	b.queue = make([]pendingItem, 0, b.size)
 	return b
 }
@@ -100,6 +109,12 @@ func (b *batcher) close() {
 // grace context that ends Config.FlushTimeout after the cancel.
 func (b *batcher) loop(ctx context.Context) {
 	defer close(b.done)
+	defer func() {
+		b.mu.Lock()
+		b.ended = true
+		b.sent.Broadcast()
+		b.mu.Unlock()
+	}()
 	sendCtx, cancel := graceContext(ctx, b.c.cfg.FlushTimeout)
 	defer cancel()
 	timer := time.NewTimer(time.Hour)
@@ -120,9 +135,10 @@ func (b *batcher) loop(ctx context.Context) {
 		for {
 			b.mu.Lock()
 			n, closed := len(b.queue), b.closed
-			take := n > 0 && (n >= b.size || due || closed || stopping)
+			take := n > 0 && (n >= b.size || due || closed || stopping || b.flushNow)
 			if take {
 				batch, b.queue = b.queue, batch
+				b.flushNow = false
 				b.space.Broadcast()
 			}
 			b.mu.Unlock()
@@ -152,9 +168,36 @@ func (b *batcher) loop(ctx context.Context) {
 	}
 }
 
+// lastSeq returns the seq of the last reaction queued.
+func (b *batcher) lastSeq() uint64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.seq
+}
+
+// waitSent has what is queued sent at once, and waits until the sink has
+// answered (or failed) every batch up to seq.
+func (b *batcher) waitSent(seq uint64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.sentSeq < seq && !b.ended {
+		b.flushNow = true
+		b.signal()
+	}
+	for b.sentSeq < seq && !b.ended {
+		b.sent.Wait()
+	}
+}
+
 // send hands one batch to the sink (which retries until it acknowledges or
 // the context ends), then records what was acknowledged.
 func (b *batcher) send(ctx context.Context, items []pendingItem) {
+	defer func(seq uint64) {
+		b.mu.Lock()
+		b.sentSeq = max(b.sentSeq, seq)
+		b.sent.Broadcast()
+		b.mu.Unlock()
+	}(items[len(items)-1].seq)
 	c := b.c
 	rs := make([]reaction.Reaction, len(items))
 	for i := range items {

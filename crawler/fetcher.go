@@ -53,7 +53,21 @@ func (f *fetcher) newCollector(ctx context.Context, revisit bool) *colly.Collect
 	// The transport times each attempt; a client-wide timeout would cut
 	// short the waits between retries.
 	c.SetRequestTimeout(0)
+	c.SetRedirectHandler(redirect)
 	return c
+}
+
+// redirect is the collectors' redirect policy: no loop (a redirect loop is
+// reported as such, not as the last 3xx), and no Authorization header sent
+// on to another host (Colly's rule, which a handler of our own replaces).
+func redirect(req *http.Request, via []*http.Request) error {
+	if err := source.CheckRedirect(req, via); err != nil {
+		return err
+	}
+	if req.URL.Host != via[len(via)-1].URL.Host {
+		req.Header.Del("Authorization")
+	}
+	return nil
 }
 
 // Get implements source.Fetcher.

@@ -26,6 +26,7 @@ const (
 var statusCode = map[string]float64{
 	reaction.RunOK: 0, reaction.RunRunning: 1, reaction.RunWarning: 2,
 	reaction.RunBlocked: 3, reaction.RunFailed: 4, reaction.RunStopped: 5,
+	reaction.RunLoop: 6, reaction.RunTruncated: 7, reaction.RunThrottled: 8,
 }
 
 // metrics are the crawler's Prometheus metrics. story and source labels come
@@ -74,7 +75,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		lastItems: lastGauge("reactions_crawler_last_run_items", "Reactions seen by the last finished run of a source."),
 		lastErrs:  lastGauge("reactions_crawler_last_run_errors", "Errors of the last finished run of a source."),
 		lastBlock: lastGauge("reactions_crawler_last_run_blocked", "Blocked endpoints in the last finished run of a source."),
-		lastState: lastGauge("reactions_crawler_last_run_status", "Status of the last run of a source: 0 ok, 1 running, 2 warning, 3 blocked, 4 failed, 5 stopped."),
+		lastState: lastGauge("reactions_crawler_last_run_status", "Status of the last run of a source: 0 ok, 1 running, 2 warning, 3 blocked, 4 failed, 5 stopped, 6 loop, 7 truncated, 8 throttled."),
 		lastTime:  lastGauge("reactions_crawler_last_run_finished_timestamp_seconds", "When the last run of a source finished (Unix time)."),
 	}
 	m.requests = register(reg, m.requests)

@@ -92,22 +92,26 @@ func (c *crawl) poll(ctx context.Context) []reaction.CrawlRun {
 	b := newBatcher(c)
 	go b.loop(ctx)
 
-	runs := make([]*sourceRun, len(c.st.Sources))
+	out := make([]reaction.CrawlRun, len(c.st.Sources))
 	sem := make(chan struct{}, c.cfg.Parallel)
 	var wg sync.WaitGroup
 	for i := range c.st.Sources {
 		sr := c.newSourceRun(i, runID, b)
-		runs[i] = sr
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			select {
 			case sem <- struct{}{}:
-				defer func() { <-sem }()
-			case <-ctx.Done():
-				return // never started; finish() records it as stopped
+				sr.collect(ctx)
+				<-sem
+			case <-ctx.Done(): // never started: recorded as stopped
 			}
-			sr.collect(ctx)
+			// The run's final status is settled now, as the source ends
+			// (a later Ctrl-C does not change it), and recorded once what
+			// it sent has been acknowledged or refused.
+			sr.interrupted = ctx.Err() != nil
+			b.waitSent(b.lastSeq())
+			out[i] = sr.finish(ctx)
 		}()
 	}
 	wg.Wait()
@@ -117,11 +121,6 @@ func (c *crawl) poll(ctx context.Context) []reaction.CrawlRun {
 		c.state.dropPendingCursors()
 	} else if err := c.state.commitCursors(b.watermark.Load()); err != nil {
 		c.cfg.Log.Error("could not save the crawl cursors; the next run re-collects from the previous ones", "story", c.st.ID, "err", err)
-	}
-
-	out := make([]reaction.CrawlRun, len(runs))
-	for i, sr := range runs {
-		out[i] = sr.finish(ctx)
 	}
 	return out
 }
@@ -145,6 +144,14 @@ type sourceRun struct {
 	noAdapter  bool
 	collectErr error
 	panicked   bool
+	// interrupted: the run's context was done when the source ended
+	// (Ctrl-C before it could finish).
+	interrupted bool
+	// throttled is set when the platform asked for a longer wait than the
+	// crawler makes, which stopped the source.
+	throttled *source.ThrottledError
+	// warnings limits the source's repeated warnings in the log.
+	warnings *repeatLimiter
 
 	memMu sync.Mutex
 	mem   map[string]string // cursors set during this run
@@ -152,9 +159,10 @@ type sourceRun struct {
 
 func (c *crawl) newSourceRun(i int, runID string, b *batcher) *sourceRun {
 	src := &c.st.Sources[i]
+	warnings := newRepeatLimiter(c.cfg.Log.With("story", c.st.ID, "source", src.Name, "platform", string(src.Platform)).Handler())
 	return &sourceRun{
-		c: c, src: src, b: b, stats: newRunStats(), mem: map[string]string{},
-		log: c.cfg.Log.With("story", c.st.ID, "source", src.Name, "platform", string(src.Platform)),
+		c: c, src: src, b: b, stats: newRunStats(), mem: map[string]string{}, warnings: warnings,
+		log: slog.New(warnings.handler()),
 		run: reaction.CrawlRun{
 			Story: c.st.ID, Source: src.Name, Platform: src.Platform, RunID: runID,
 			Status: reaction.RunRunning,
@@ -162,8 +170,18 @@ func (c *crawl) newSourceRun(i int, runID string, b *batcher) *sourceRun {
 	}
 }
 
-// collect runs the source's adapter.
-func (sr *sourceRun) collect(ctx context.Context) {
+// collect runs the source's adapter, on a context of its own: a platform
+// that asks for a longer wait than the crawler makes stops this source
+// only (see transport.throttled).
+func (sr *sourceRun) collect(runCtx context.Context) {
+	ctx, stop := context.WithCancelCause(runCtx)
+	defer func() {
+		var te *source.ThrottledError
+		if errors.As(context.Cause(ctx), &te) {
+			sr.throttled = te
+		}
+		stop(nil)
+	}()
 	c := sr.c
 	sr.started = true
 	sr.run.Started = c.cfg.Now().UTC()
@@ -186,7 +204,7 @@ func (sr *sourceRun) collect(ctx context.Context) {
 	defer base.CloseIdleConnections()
 	t := &transport{
 		base: base, platform: sr.src.Platform, limit: limit,
-		hosts: c.hosts, cfg: c.cfg, m: c.m, stats: sr.stats, log: sr.log, ctx: ctx,
+		hosts: c.hosts, cfg: c.cfg, m: c.m, stats: sr.stats, log: sr.log, ctx: ctx, stop: stop,
 	}
 	env := &source.Env{
 		Story:   c.st,
@@ -274,12 +292,20 @@ func (sr *sourceRun) finish(ctx context.Context) reaction.CrawlRun {
 	r.ErrorKinds, r.Errors = s.errorKinds()
 	before := c.state.collectedBefore(sr.src.Name) - r.NewItems
 
-	stopped := ctx.Err() != nil && (sr.collectErr == nil || errors.Is(sr.collectErr, context.Canceled) ||
+	// Only the run's own end (Ctrl-C, the caller's context) stops a
+	// source; what its adapter returned then is that cancellation.
+	stopped := sr.interrupted && (sr.collectErr == nil || errors.Is(sr.collectErr, context.Canceled) ||
 		errors.Is(sr.collectErr, context.DeadlineExceeded) || errors.Is(sr.collectErr, ctx.Err()))
+	loop, truncated := s.firstError("loop"), s.firstError("truncated")
 	switch {
 	case sr.noAdapter:
 		r.Status = reaction.RunFailed
 		r.Message = fmt.Sprintf("No %s adapter is built into this binary, so nothing was collected.", sr.src.Platform)
+	case sr.throttled != nil:
+		te := sr.throttled
+		r.Status = reaction.RunThrottled
+		r.Message = fmt.Sprintf("%s asks us to wait until %s (%s), longer than the crawler waits (%s): stopped after %s (%d new or changed sent); what was collected is kept, the next run resumes from where this one stopped, and --follow polls this source again after that time.",
+			displayName(sr.src.Platform), source.ResumeTime(te.Until), te.Reason, c.cfg.MaxRetryWait, count(r.Items, "reaction"), r.NewItems)
 	case stopped:
 		r.Status = reaction.RunStopped
 		r.Message = fmt.Sprintf("Interrupted after %d reactions (%d new or changed sent); everything fetched was kept and the next run resumes from here.", r.Items, r.NewItems)
@@ -292,6 +318,14 @@ func (sr *sourceRun) finish(ctx context.Context) reaction.CrawlRun {
 	case sr.collectErr != nil:
 		r.Status = reaction.RunFailed
 		r.Message = fmt.Sprintf("Stopped mid-way after %d reactions: %s.", r.Items, strings.TrimSuffix(oneLine(sr.collectErr.Error()), "."))
+	case loop != nil:
+		r.Status = reaction.RunLoop
+		r.Message = fmt.Sprintf("The platform paged in a circle, so that listing was stopped and what lies beyond the loop is missing: %s%s. Collected %s (%d new or changed)%s.",
+			strings.TrimSuffix(oneLine(loop.Error()), "."), moreLikeIt(r.ErrorKinds["loop"]), count(r.Items, "reaction"), r.NewItems, otherErrors(r.ErrorKinds, "loop"))
+	case truncated != nil:
+		r.Status = reaction.RunTruncated
+		r.Message = fmt.Sprintf("Cut short, so reactions are missing: %s%s. Collected %s (%d new or changed)%s.",
+			strings.TrimSuffix(oneLine(truncated.Error()), "."), moreLikeIt(r.ErrorKinds["truncated"]), count(r.Items, "reaction"), r.NewItems, otherErrors(r.ErrorKinds, "truncated"))
 	case r.Items == 0 && before <= 0 && r.Errors > 0:
 		r.Status = reaction.RunWarning
 		r.Message = fmt.Sprintf("Found no reactions, with %d %s (%s): see the log, then check the ids, queries and base_url.", r.Errors, plural(r.Errors, "error", "errors"), kindList(r.ErrorKinds))
@@ -321,6 +355,7 @@ func (sr *sourceRun) finish(ctx context.Context) reaction.CrawlRun {
 	}
 	sr.putRun(ctx, *r)
 	c.m.observeRun(*r)
+	sr.warnings.flush()
 	level := slog.LevelInfo
 	if r.Status != reaction.RunOK {
 		level = slog.LevelWarn
@@ -362,6 +397,9 @@ func graceContext(ctx context.Context, d time.Duration) (context.Context, contex
 	return g, func() { once.Do(func() { close(stop); cancel() }) }
 }
 
+// count is "1 reaction", "2 reactions".
+func count(n int64, what string) string { return fmt.Sprintf("%d %s", n, plural(n, what, what+"s")) }
+
 func plural(n int64, one, many string) string {
 	if n == 1 {
 		return one
@@ -370,6 +408,53 @@ func plural(n int64, one, many string) string {
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// otherErrors names the errors besides those of kind except, as
+// ", and 3 other errors (http_5xx 2, parse 1)", or "" when there are none.
+func otherErrors(kinds map[string]int64, except string) string {
+	rest := map[string]int64{}
+	var n int64
+	for k, v := range kinds {
+		if k != except {
+			rest[k] = v
+			n += v
+		}
+	}
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", and %d other %s (%s)", n, plural(n, "error", "errors"), kindList(rest))
+}
+
+// moreLikeIt says how many more errors of a kind there were besides the
+// first: " (and 2 more like it)", or "".
+func moreLikeIt(n int64) string {
+	if n <= 1 {
+		return ""
+	}
+	return fmt.Sprintf(" (and %d more like it)", n-1)
+}
+
+// displayName is a platform's name as people write it.
+func displayName(p reaction.Platform) string {
+	switch p {
+	case reaction.Reddit:
+		return "Reddit"
+	case reaction.HackerNews:
+		return "Hacker News"
+	case reaction.Mastodon:
+		return "Mastodon"
+	case reaction.Bluesky:
+		return "Bluesky"
+	case reaction.Discourse:
+		return "Discourse"
+	case reaction.Lemmy:
+		return "Lemmy"
+	case reaction.Web:
+		return "The web site"
+	}
+	return string(p)
+}
 
 func kindList(kinds map[string]int64) string {
 	keys := make([]string, 0, len(kinds))
@@ -392,12 +477,14 @@ type runStats struct {
 
 	mu    sync.Mutex
 	kinds map[string]int64
+	// first is the first error of each kind, for the run's message.
+	first map[string]error
 	// blockedWhy is the first refusal an adapter reported, in its words
 	// (e.g. why Bluesky search needs a session): researchers need the reason.
 	blockedWhy string
 }
 
-func newRunStats() *runStats { return &runStats{kinds: map[string]int64{}} }
+func newRunStats() *runStats { return &runStats{kinds: map[string]int64{}, first: map[string]error{}} }
 
 func (s *runStats) error(sr *sourceRun, kind string, err error) {
 	if kind == "" {
@@ -405,8 +492,18 @@ func (s *runStats) error(sr *sourceRun, kind string, err error) {
 	}
 	s.mu.Lock()
 	s.kinds[kind]++
+	if _, ok := s.first[kind]; !ok && err != nil {
+		s.first[kind] = err
+	}
 	s.mu.Unlock()
 	sr.log.Warn("source error", "kind", kind, "err", err)
+}
+
+// firstError returns the first error of kind, or nil.
+func (s *runStats) firstError(kind string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.first[kind]
 }
 
 func (s *runStats) blockedReason() string {

@@ -35,6 +35,15 @@ const (
 	RunBlocked = "blocked" // the platform refused us (403, auth required)
 	RunFailed  = "failed"  // stopped mid-way
 	RunStopped = "stopped" // interrupted (Ctrl-C); everything fetched was kept
+	// RunLoop: the platform paged in a circle (a cursor or URL came back),
+	// so a listing was stopped there; what lies beyond it is missing.
+	RunLoop = "loop"
+	// RunTruncated: a page cap was reached; what lies beyond it is missing.
+	RunTruncated = "truncated"
+	// RunThrottled: the platform asked for a longer wait than the crawler
+	// makes (a day-long Retry-After), so the source stopped; the message
+	// says until when.
+	RunThrottled = "throttled"
 )
 
 // CrawlRun is one run of one source of a story: the completeness record that

@@ -20,11 +20,12 @@ import (
 	"github.com/reactions-research/reactions/story"
 )
 
-// memSink is an in-memory aggregator.
+// memSink is an in-memory aggregator, with every crawl-run record.
 type memSink struct {
 	mu       sync.Mutex
 	stored   map[string]reaction.Reaction
 	received int
+	runs     []reaction.CrawlRun
 }
 
 func (s *memSink) PutStory(context.Context, *story.Story) error { return nil }
@@ -39,7 +40,24 @@ func (s *memSink) Send(_ context.Context, rs []reaction.Reaction) (reaction.Inge
 	return reaction.IngestResult{Accepted: len(rs)}, nil
 }
 
-func (s *memSink) PutCrawlRun(context.Context, reaction.CrawlRun) error { return nil }
+func (s *memSink) PutCrawlRun(_ context.Context, r reaction.CrawlRun) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.runs = append(s.runs, r)
+	return nil
+}
+
+// recorded returns the last crawl-run record written for source.
+func (s *memSink) recorded(source string) (reaction.CrawlRun, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := len(s.runs) - 1; i >= 0; i-- {
+		if s.runs[i].Source == source {
+			return s.runs[i], true
+		}
+	}
+	return reaction.CrawlRun{}, false
+}
 
 // hnStories is how many Hacker News stories the end-to-end crawl names.
 const hnStories = 30

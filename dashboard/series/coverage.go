@@ -121,7 +121,8 @@ type Source struct {
 
 // Completeness groups runs by source (the story's sources first, in order,
 // then any other source with runs) and flags sources whose latest run was
-// blocked, failed, stopped, or returned nothing, and sources never crawled.
+// blocked, failed, stopped, looped, truncated, throttled, or returned
+// nothing, and sources never crawled.
 func Completeness(defined []Source, runs []reaction.CrawlRun) []SourceStatus {
 	bySource := map[string][]reaction.CrawlRun{}
 	for _, r := range runs {
@@ -180,6 +181,12 @@ func warning(r *reaction.CrawlRun) string {
 		return fmt.Sprintf("failed: the latest run stopped with %s%s", plural(r.Errors, "error"), msg)
 	case reaction.RunStopped:
 		return "stopped: the latest run was interrupted; what it fetched was kept" + msg
+	case reaction.RunLoop:
+		return "loop: the platform paged in a circle, so a listing was stopped and reactions beyond it are missing" + msg
+	case reaction.RunTruncated:
+		return "truncated: a page cap was reached, so reactions beyond it are missing" + msg
+	case reaction.RunThrottled:
+		return "throttled: the platform asked the crawler to wait longer than it waits, so the latest run stopped early" + msg
 	case reaction.RunRunning:
 		return ""
 	}
