@@ -523,12 +523,19 @@ func (c *crawl) hitThreads(ctx context.Context, listed map[string]bool) error {
 		env.State.Set("hit_threads", strings.Join(all, "\n"))
 	}
 	crawled := 0
-	for _, u := range all {
+	for i, u := range all {
 		if listed[u] {
 			continue
 		}
 		if crawled == MaxHitThreads {
-			env.Log.Warn("bluesky: threads of search hits capped", "crawled", crawled, "left", len(all)-crawled)
+			left := 0
+			for _, v := range all[i:] {
+				if !listed[v] {
+					left++
+				}
+			}
+			env.Stats.Error("truncated", fmt.Errorf("bluesky: search hits have more threads than the %d crawled per run: the replies in the other %d were not collected: %w",
+				MaxHitThreads, left, source.ErrTruncated))
 			break
 		}
 		if err := ctx.Err(); err != nil {
