@@ -576,7 +576,12 @@ func TestSlowItemIsThatItemsError(t *testing.T) {
 	if hostile.Status != reaction.RunWarning || hostile.Message != want || hostile.Items != 1 {
 		t.Errorf("status %s, %d items: %s\nwant warning, 1 item: %s", hostile.Status, hostile.Items, hostile.Message, want)
 	}
-	if !strings.Contains(p.logs.String(), "no answer within 1s") {
+	for _, l := range strings.Split(p.logs.String(), "\n") {
+		if strings.Contains(l, "source error") {
+			t.Logf("%s", l)
+		}
+	}
+	if !strings.Contains(p.logs.String(), "request timed out: no answer within 1s") {
 		t.Errorf("the log does not say which request timed out:\n%s", p.logs.String())
 	}
 	p.sink.mu.Lock()
@@ -668,6 +673,11 @@ func TestHonestPageErrors(t *testing.T) {
 		t.Errorf("status %s, kinds %v, %d items: %s", hostile.Status, hostile.ErrorKinds, hostile.Items, hostile.Message)
 	}
 	logs := p.logs.String()
+	for _, l := range strings.Split(logs, "\n") {
+		if strings.Contains(l, "source error") {
+			t.Logf("%s", l)
+		}
+	}
 	for _, want := range []string{
 		"/deep/: page too deeply nested to parse (more than 512 levels): only what lies less than 256 levels deep was read; comments nested deeper are missing",
 		"/a/: redirect loop: it redirects back to " + srv.URL + "/b/",

@@ -113,7 +113,7 @@ var (
 	// crawler's per-request timeout, after the retries the policy allows.
 	// It is that request's failure, never the run's end: it does not wrap
 	// context.DeadlineExceeded.
-	ErrTimeout = errors.New("no answer in time")
+	ErrTimeout = errors.New("request timed out")
 	// ErrRedirectLoop is a URL that redirects in a circle (or more than
 	// MaxRedirects times).
 	ErrRedirectLoop = errors.New("redirect loop")
