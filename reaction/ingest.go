@@ -17,8 +17,13 @@ type IngestResult struct {
 	// counted as accepted here, and found (written once, counted in
 	// reactions_aggregator_duplicates_total) when the spool is drained.
 	Spooled int `json:"spooled"`
-	// Rejected lists the lines (1-based, in the body) that were not valid.
+	// Rejected lists the lines (1-based, in the body) that were not valid:
+	// only a bad identifying field (story, platform, id, created_at), or a
+	// line that is not a JSON object, rejects a reaction.
 	Rejected []Rejection `json:"rejected"`
+	// Repaired counts, by field (see SideFields), the side fields that were
+	// cleared or fixed in reactions that were kept (Reaction.Repair).
+	Repaired map[string]int `json:"repaired,omitempty"`
 }
 
 // Rejection names one rejected line and why.
@@ -63,6 +68,10 @@ type CrawlRun struct {
 	Errors   int64     `json:"errors"`
 	// ErrorKinds counts errors by kind ("http_5xx", "parse", …).
 	ErrorKinds map[string]int64 `json:"error_kinds,omitempty"`
+	// Repaired counts, by field (see SideFields), the side fields of this
+	// run's reactions that were cleared or fixed (Reaction.Repair); the
+	// reactions themselves were kept.
+	Repaired map[string]int64 `json:"repaired,omitempty"`
 	Blocked    int64            `json:"blocked"`
 	Status     string           `json:"status"`
 	// Message says, in one sentence, what a researcher should know (why a

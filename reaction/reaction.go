@@ -9,6 +9,7 @@ package reaction
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -75,6 +76,13 @@ type Reaction struct {
 	ParentID string `json:"parent_id"`
 	// RootID is the ID of the thread's root post; equal to ID for a root.
 	RootID string `json:"root_id"`
+	// IsRoot is true for the post that starts a thread the crawler followed
+	// (a Hacker News story, a Reddit post, a Lemmy post, a Discourse topic's
+	// first post, a Mastodon status or Bluesky thread the story names): it
+	// is usually the news itself, so charts and counts leave it out by
+	// default. A post found by a search or on a hashtag timeline is a
+	// reaction, not a thread starter, even when others reply to it.
+	IsRoot bool `json:"is_root"`
 	// URL is the human permalink on the platform.
 	URL string `json:"url"`
 	// CreatedAt is when the platform says the reaction was published (UTC).
@@ -85,11 +93,17 @@ type Reaction struct {
 	// the raw handle only when the researcher opted in with --keep-authors.
 	// Empty when the platform gives no author (deleted items).
 	Author string `json:"author"`
+	// ContentWarning is the warning the author put before the text
+	// (Mastodon's spoiler_text), or "" when there is none; Text never
+	// includes it.
+	ContentWarning string `json:"content_warning"`
 	// Text is plain text, HTML removed and entities decoded exactly once.
 	Text string `json:"text"`
 	// Lang is the platform's language hint (BCP 47 code) or "" when unknown.
 	Lang string `json:"lang"`
-	// Likes is the platform's like/score/favourite count at collection time.
+	// Likes is the platform's score at collection time: likes, favourites,
+	// points, or upvotes minus downvotes, which can be negative (Reddit,
+	// Lemmy).
 	Likes int64 `json:"likes"`
 	// Replies is the platform's reply count at collection time.
 	Replies int64 `json:"replies"`
@@ -105,8 +119,8 @@ type Reaction struct {
 
 // Fields lists the record's field names in their stable export order.
 var Fields = []string{
-	"story", "platform", "id", "parent_id", "root_id", "url", "created_at", "first_seen",
-	"author", "text", "lang", "likes", "replies", "deleted", "stance", "stance_score", "classifier",
+	"story", "platform", "id", "parent_id", "root_id", "is_root", "url", "created_at", "first_seen",
+	"author", "content_warning", "text", "lang", "likes", "replies", "deleted", "stance", "stance_score", "classifier",
 }
 
 // MakeID returns the stable id of a native platform id: "<platform>:<native>".
@@ -129,13 +143,16 @@ func ValidStoryID(s string) bool {
 // ErrInvalid is wrapped by every error Validate returns.
 var ErrInvalid = errors.New("invalid reaction")
 
-// MaxTextBytes bounds the text of one reaction (longer text is an error, not
-// silently cut, so that nobody analyses a truncated message unknowingly).
+// MaxTextBytes bounds the text (and the content warning) of one reaction:
+// Repair cuts a longer one at a character boundary, and the cut is counted
+// wherever Repair's results are (the crawl run, the metrics, the ingest
+// answer), so that nobody analyses a truncated message unknowingly.
 const MaxTextBytes = 64 << 10
 
-// Validate checks the fields the crawler must fill and returns an error that
-// names the first bad field, e.g. "created_at: missing". It does not check the
-// stance fields, which the aggregator fills.
+// Validate checks the fields that identify a reaction (story, platform, id,
+// created_at) and returns an error naming the first bad one, e.g.
+// "created_at: missing". Only these may reject a reaction: a bad side field
+// is repaired instead (see Repair and Check).
 func (r *Reaction) Validate() error {
 	bad := func(field, msg string, args ...any) error {
 		return fmt.Errorf("%w: %s: %s", ErrInvalid, field, fmt.Sprintf(msg, args...))
@@ -149,32 +166,147 @@ func (r *Reaction) Validate() error {
 		return bad("id", "missing")
 	case !strings.HasPrefix(r.ID, string(r.Platform)+":"):
 		return bad("id", "%q does not start with %q", r.ID, string(r.Platform)+":")
-	case r.ParentID != "" && !strings.Contains(r.ParentID, ":"):
-		return bad("parent_id", "%q is not a platform-prefixed id", r.ParentID)
+	case !utf8.ValidString(r.ID):
+		return bad("id", "not valid UTF-8")
 	case r.CreatedAt.IsZero():
 		return bad("created_at", "missing")
 	case r.CreatedAt.UTC().Year() < 1990 || r.CreatedAt.UTC().Year() > 2200:
 		// In UTC, as stored: 1990-01-01T00:00:00+14:00 is 1989.
 		return bad("created_at", "%s is out of range (1990 to 2200)", r.CreatedAt.UTC().Format(time.RFC3339))
-	case len(r.Text) > MaxTextBytes:
-		return bad("text", "%d bytes is more than %d", len(r.Text), MaxTextBytes)
-	case r.Likes < 0:
-		return bad("likes", "negative")
-	case r.Replies < 0:
-		return bad("replies", "negative")
-	}
-	for _, f := range []struct{ name, v string }{
-		{"id", r.ID}, {"parent_id", r.ParentID}, {"root_id", r.RootID}, {"url", r.URL},
-		{"author", r.Author}, {"text", r.Text}, {"lang", r.Lang},
-	} {
-		if !utf8.ValidString(f.v) {
-			return bad(f.name, "not valid UTF-8")
-		}
-	}
-	if r.Stance != "" && !r.Stance.Valid() {
-		return bad("stance", "%q is not one of %v", r.Stance, Stances)
 	}
 	return nil
+}
+
+// SideFields are the fields Repair may change, by their export names: the
+// bounded vocabulary of the repaired counts (crawl runs, ingest answers) and
+// of the field label of the repaired metrics.
+var SideFields = []string{"parent_id", "root_id", "url", "first_seen", "author", "content_warning", "text", "lang", "replies", "stance"}
+
+// Range of a first_seen that Repair keeps: what a ClickHouse DateTime holds.
+var (
+	minFirstSeen = time.Unix(0, 0).UTC()
+	maxFirstSeen = time.Date(2106, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
+// Repair makes every side field storable, so that a reaction is never lost
+// for one: it clears what cannot be kept (an id-like field that is not
+// platform-prefixed or answers the reaction itself, a URL that is not an
+// absolute http(s) URL, a language that is not a language tag, a negative
+// reply count, a first_seen out of range, an unknown stance, any string
+// that is not UTF-8) and keeps what can be (text and content warning
+// with invalid bytes replaced by U+FFFD, cut to MaxTextBytes). It returns
+// the names (from SideFields) of the fields it changed, nil when none.
+func (r *Reaction) Repair() []string {
+	var fixed []string
+	fix := func(name string) { fixed = append(fixed, name) }
+	if r.ParentID != "" && (!validRef(r.ParentID) || r.ParentID == r.ID) {
+		r.ParentID = ""
+		fix("parent_id")
+	}
+	if r.RootID != "" && !validRef(r.RootID) {
+		r.RootID = ""
+		fix("root_id")
+	}
+	if r.URL != "" && !validURL(r.URL) {
+		r.URL = ""
+		fix("url")
+	}
+	if !r.FirstSeen.IsZero() && (r.FirstSeen.Before(minFirstSeen) || !r.FirstSeen.Before(maxFirstSeen)) {
+		r.FirstSeen = time.Time{}
+		fix("first_seen")
+	}
+	if !utf8.ValidString(r.Author) {
+		r.Author = ""
+		fix("author")
+	}
+	if s, ok := keepText(r.ContentWarning); !ok {
+		r.ContentWarning = s
+		fix("content_warning")
+	}
+	if s, ok := keepText(r.Text); !ok {
+		r.Text = s
+		fix("text")
+	}
+	if r.Lang != "" && !validLang(r.Lang) {
+		r.Lang = ""
+		fix("lang")
+	}
+	if r.Replies < 0 {
+		r.Replies = 0
+		fix("replies")
+	}
+	if r.Stance != "" && !r.Stance.Valid() {
+		r.Stance = ""
+		fix("stance")
+	}
+	return fixed
+}
+
+// Check is the one check every component applies to a reaction it is
+// handed (the crawler's Emit, the aggregator's ingest): it rejects the
+// reaction when an identifying field is bad (Validate's error), and
+// otherwise repairs its side fields, returning the names of those it
+// changed (Repair).
+func (r *Reaction) Check() (repaired []string, err error) {
+	if err := r.Validate(); err != nil {
+		return nil, err
+	}
+	return r.Repair(), nil
+}
+
+// validRef reports whether s can be a reaction id: platform-prefixed UTF-8.
+func validRef(s string) bool {
+	p, rest, ok := strings.Cut(s, ":")
+	return ok && p != "" && rest != "" && utf8.ValidString(s)
+}
+
+// validURL reports whether s is an absolute http(s) URL.
+func validURL(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+// validLang reports whether s has the form of a language tag (BCP 47:
+// letters, then subtags of letters and digits separated by "-", at most 35
+// bytes). Platforms send codes ("en", "pt-BR", "zh-Hant"); web pages also
+// names ("English"), which pass.
+func validLang(s string) bool {
+	if len(s) > 35 {
+		return false
+	}
+	for i, sub := range strings.Split(s, "-") {
+		if len(sub) == 0 || len(sub) > 8 {
+			return false
+		}
+		for j := 0; j < len(sub); j++ {
+			c := sub[j]
+			letter := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+			if !letter && !(i > 0 && c >= '0' && c <= '9') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// keepText returns s as stored: invalid UTF-8 replaced by U+FFFD, cut at a
+// character boundary to MaxTextBytes; ok is true when s needed neither.
+func keepText(s string) (string, bool) {
+	ok := true
+	if !utf8.ValidString(s) {
+		s, ok = strings.ToValidUTF8(s, "\uFFFD"), false
+	}
+	if len(s) > MaxTextBytes {
+		cut := MaxTextBytes
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s, ok = s[:cut], false
+	}
+	return s, ok
 }
 
 // Normalize puts times in UTC at second precision (what ClickHouse stores on

@@ -5,8 +5,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"slices"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 func valid() Reaction {
@@ -29,15 +31,16 @@ func TestValidate(t *testing.T) {
 		{"missing id", func(r *Reaction) { r.ID = "" }, "id: missing"},
 		{"id without prefix", func(r *Reaction) { r.ID = "41234567" }, "id:"},
 		{"id of another platform", func(r *Reaction) { r.ID = "reddit:t1_x" }, "id:"},
-		{"parent without prefix", func(r *Reaction) { r.ParentID = "123" }, "parent_id:"},
+		{"id not UTF-8", func(r *Reaction) { r.ID = "hackernews:\xff" }, "id: not valid UTF-8"},
 		{"missing created_at", func(r *Reaction) { r.CreatedAt = time.Time{} }, "created_at: missing"},
 		{"created_at out of range", func(r *Reaction) { r.CreatedAt = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC) }, "created_at:"},
-		{"text too long", func(r *Reaction) { r.Text = strings.Repeat("a", MaxTextBytes+1) }, "text:"},
-		{"invalid UTF-8", func(r *Reaction) { r.Text = "ok \xff" }, "text: not valid UTF-8"},
-		{"negative likes", func(r *Reaction) { r.Likes = -1 }, "likes:"},
-		{"negative replies", func(r *Reaction) { r.Replies = -1 }, "replies:"},
-		{"bad stance", func(r *Reaction) { r.Stance = "positive" }, "stance:"},
-		{"stance ok", func(r *Reaction) { r.Stance = Support }, ""},
+		// Side fields never reject a reaction (Repair deals with them).
+		{"parent without prefix", func(r *Reaction) { r.ParentID = "123" }, ""},
+		{"text too long", func(r *Reaction) { r.Text = strings.Repeat("a", MaxTextBytes+1) }, ""},
+		{"text not UTF-8", func(r *Reaction) { r.Text = "ok \xff" }, ""},
+		{"negative likes", func(r *Reaction) { r.Likes = -40 }, ""},
+		{"negative replies", func(r *Reaction) { r.Replies = -1 }, ""},
+		{"bad stance", func(r *Reaction) { r.Stance = "positive" }, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -54,6 +57,68 @@ func TestValidate(t *testing.T) {
 				t.Fatalf("want an ErrInvalid naming %q, got %v", tt.field, err)
 			}
 		})
+	}
+}
+
+// TestRepair: a bad side field is cleared or kept, named in the result,
+// and the reaction stays valid; good side fields are left alone.
+func TestRepair(t *testing.T) {
+	long := strings.Repeat("é", MaxTextBytes/2) + "x" // MaxTextBytes+1 bytes, the cut falls inside no character
+	tests := []struct {
+		name   string
+		change func(r *Reaction)
+		fixed  []string
+		check  func(r *Reaction) bool
+	}{
+		{"nothing to repair", func(r *Reaction) { r.Likes, r.Lang, r.URL = -40, "pt-BR", "https://example.org/a?b=c" }, nil,
+			func(r *Reaction) bool { return r.Likes == -40 && r.Lang == "pt-BR" && r.URL == "https://example.org/a?b=c" }},
+		{"a web page's language name", func(r *Reaction) { r.Lang = "English" }, nil, func(r *Reaction) bool { return r.Lang == "English" }},
+		{"parent without prefix", func(r *Reaction) { r.ParentID = "123" }, []string{"parent_id"}, func(r *Reaction) bool { return r.ParentID == "" }},
+		{"parent is itself", func(r *Reaction) { r.ParentID = r.ID }, []string{"parent_id"}, func(r *Reaction) bool { return r.ParentID == "" }},
+		{"root not UTF-8", func(r *Reaction) { r.RootID = "hackernews:\xff" }, []string{"root_id"}, func(r *Reaction) bool { return r.RootID == "" }},
+		{"relative url", func(r *Reaction) { r.URL = "/item?id=1" }, []string{"url"}, func(r *Reaction) bool { return r.URL == "" }},
+		{"javascript url", func(r *Reaction) { r.URL = "javascript:alert(1)" }, []string{"url"}, func(r *Reaction) bool { return r.URL == "" }},
+		{"first_seen before 1970", func(r *Reaction) { r.FirstSeen = time.Date(1969, 1, 1, 0, 0, 0, 0, time.UTC) }, []string{"first_seen"},
+			func(r *Reaction) bool { return r.FirstSeen.IsZero() }},
+		{"author not UTF-8", func(r *Reaction) { r.Author = "a_\xff" }, []string{"author"}, func(r *Reaction) bool { return r.Author == "" }},
+		{"text not UTF-8", func(r *Reaction) { r.Text = "ok \xff!" }, []string{"text"}, func(r *Reaction) bool { return r.Text == "ok \uFFFD!" }},
+		{"text too long", func(r *Reaction) { r.Text = long }, []string{"text"},
+			func(r *Reaction) bool { return len(r.Text) == MaxTextBytes && utf8.ValidString(r.Text) }},
+		{"content warning not UTF-8", func(r *Reaction) { r.ContentWarning = "loss\xfe" }, []string{"content_warning"},
+			func(r *Reaction) bool { return r.ContentWarning == "loss\uFFFD" }},
+		{"not a language", func(r *Reaction) { r.Lang = "en_US!" }, []string{"lang"}, func(r *Reaction) bool { return r.Lang == "" }},
+		{"negative replies", func(r *Reaction) { r.Replies = -3 }, []string{"replies"}, func(r *Reaction) bool { return r.Replies == 0 }},
+		{"unknown stance", func(r *Reaction) { r.Stance = "positive" }, []string{"stance"}, func(r *Reaction) bool { return r.Stance == "" }},
+		{"several", func(r *Reaction) { r.Lang, r.Replies = "??", -1 }, []string{"lang", "replies"}, func(r *Reaction) bool { return true }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := valid()
+			tt.change(&r)
+			fixed, err := r.Check()
+			if err != nil {
+				t.Fatalf("a side field rejected the reaction: %v", err)
+			}
+			if !slices.Equal(fixed, tt.fixed) {
+				t.Errorf("repaired %v, want %v", fixed, tt.fixed)
+			}
+			if !tt.check(&r) {
+				t.Errorf("after repair: %+v", r)
+			}
+			for _, f := range fixed {
+				if !slices.Contains(SideFields, f) {
+					t.Errorf("%q is not in SideFields", f)
+				}
+			}
+			if again := r.Repair(); again != nil {
+				t.Errorf("a second Repair changed %v", again)
+			}
+		})
+	}
+	r := valid()
+	r.ID = ""
+	if _, err := r.Check(); err == nil {
+		t.Error("Check accepted a reaction without id")
 	}
 }
 
