@@ -24,7 +24,7 @@ import (
 // added or cancelled, and reaction_minutes gets the difference of the
 // per-minute sums (a SummingMergeTree adds it up).
 //
-// This depends on the schema of store/migrations/0001_reactions.sql.
+// This depends on the schema of store/migrations (0001 and 0003).
 
 // reconcileRecord is the payload of a kindReconcile spool record.
 type reconcileRecord struct {
@@ -35,7 +35,7 @@ type reconcileRecord struct {
 // reconcileChunk bounds the ids per query (max_query_size is 256 KiB).
 const reconcileChunk = 2000
 
-const rowColumns = "story, platform, id, parent_id, root_id, url, created_at, first_seen, author, text, lang, " +
+const rowColumns = "story, platform, id, parent_id, root_id, is_root, url, created_at, first_seen, author, content_warning, text, lang, " +
 	"likes, replies, deleted, stance, stance_score, classifier, digest, version, sign"
 
 // spoolReconcile appends reconcile records for the reactions of rs.
@@ -57,8 +57,8 @@ type ReconcileResult struct {
 	// ByTimeRows counts rows added to reactions_by_time (copies of missing
 	// rows, or cancels of rows the table does not have).
 	ByTimeRows int
-	// MinuteRows counts (minute, platform, stance) sums of reaction_minutes
-	// corrected.
+	// MinuteRows counts (minute, platform, stance, is_root) sums of
+	// reaction_minutes corrected.
 	MinuteRows int
 }
 
@@ -148,14 +148,14 @@ type rowKey struct {
 
 // fullRow is one row of reactions or reactions_by_time.
 type fullRow struct {
-	key                                                        rowKey
-	story, platform, parentID, rootID, url, author, text, lang string
-	stance, classifier                                         string
-	createdAt, firstSeen                                       time.Time
-	likes, replies                                             int64
-	deleted                                                    uint8
-	score                                                      float64
-	digest                                                     uint64
+	key                                                rowKey
+	story, platform, parentID, rootID, url, author, cw string
+	text, lang, stance, classifier                     string
+	createdAt, firstSeen                               time.Time
+	likes, replies                                     int64
+	isRoot, deleted                                    uint8
+	score                                              float64
+	digest                                             uint64
 }
 
 func readRows(ctx context.Context, conn driver.Conn, table, story string, ids []string) (map[rowKey][]fullRow, error) {
@@ -167,8 +167,8 @@ func readRows(ctx context.Context, conn driver.Conn, table, story string, ids []
 	out := map[rowKey][]fullRow{}
 	for rows.Next() {
 		var r fullRow
-		if err := rows.Scan(&r.story, &r.platform, &r.key.id, &r.parentID, &r.rootID, &r.url, &r.createdAt, &r.firstSeen,
-			&r.author, &r.text, &r.lang, &r.likes, &r.replies, &r.deleted, &r.stance, &r.score, &r.classifier,
+		if err := rows.Scan(&r.story, &r.platform, &r.key.id, &r.parentID, &r.rootID, &r.isRoot, &r.url, &r.createdAt, &r.firstSeen,
+			&r.author, &r.cw, &r.text, &r.lang, &r.likes, &r.replies, &r.deleted, &r.stance, &r.score, &r.classifier,
 			&r.digest, &r.key.version, &r.key.sign); err != nil {
 			return nil, fmt.Errorf("reconcile: read %s: %w", table, err)
 		}
@@ -210,8 +210,8 @@ func reconcileByTime(ctx context.Context, conn driver.Conn, story string, ids []
 	}
 	defer b.Abort()
 	for _, r := range add {
-		if err := b.Append(r.story, r.platform, r.key.id, r.parentID, r.rootID, r.url, r.createdAt, r.firstSeen,
-			r.author, r.text, r.lang, r.likes, r.replies, r.deleted, r.stance, r.score, r.classifier,
+		if err := b.Append(r.story, r.platform, r.key.id, r.parentID, r.rootID, r.isRoot, r.url, r.createdAt, r.firstSeen,
+			r.author, r.cw, r.text, r.lang, r.likes, r.replies, r.deleted, r.stance, r.score, r.classifier,
 			r.digest, r.key.version, r.key.sign); err != nil {
 			return 0, fmt.Errorf("reconcile reactions_by_time: %w", err)
 		}
@@ -225,6 +225,7 @@ func reconcileByTime(ctx context.Context, conn driver.Conn, story string, ids []
 type minuteKey struct {
 	minute           uint32
 	platform, stance string
+	isRoot           uint8
 }
 
 func minuteSums(ctx context.Context, conn driver.Conn, query, story string, minutes []uint32) (map[minuteKey]int64, error) {
@@ -241,7 +242,7 @@ func minuteSums(ctx context.Context, conn driver.Conn, query, story string, minu
 	for rows.Next() {
 		var k minuteKey
 		var n int64
-		if err := rows.Scan(&k.minute, &k.platform, &k.stance, &n); err != nil {
+		if err := rows.Scan(&k.minute, &k.platform, &k.stance, &k.isRoot, &n); err != nil {
 			return nil, fmt.Errorf("reconcile reaction_minutes: %w", err)
 		}
 		out[k] += n
@@ -252,13 +253,13 @@ func minuteSums(ctx context.Context, conn driver.Conn, query, story string, minu
 // reconcileMinutes makes the per-minute sums of reaction_minutes equal to
 // those of reactions for the given minutes, by inserting the differences.
 func reconcileMinutes(ctx context.Context, conn driver.Conn, story string, minutes []uint32) (int, error) {
-	want, err := minuteSums(ctx, conn, `SELECT toUInt32(toStartOfMinute(created_at)) AS m, toString(platform), toString(stance),
-toInt64(sum(sign)) FROM reactions WHERE story = ? AND toUInt32(toStartOfMinute(created_at)) IN ? GROUP BY m, platform, stance`, story, minutes)
+	want, err := minuteSums(ctx, conn, `SELECT toUInt32(toStartOfMinute(created_at)) AS m, toString(platform), toString(stance), is_root,
+toInt64(sum(sign)) FROM reactions WHERE story = ? AND toUInt32(toStartOfMinute(created_at)) IN ? GROUP BY m, platform, stance, is_root`, story, minutes)
 	if err != nil {
 		return 0, err
 	}
-	have, err := minuteSums(ctx, conn, `SELECT toUInt32(minute) AS m, toString(platform), toString(stance), toInt64(sum(n))
-FROM reaction_minutes WHERE story = ? AND toUInt32(minute) IN ? GROUP BY m, platform, stance`, story, minutes)
+	have, err := minuteSums(ctx, conn, `SELECT toUInt32(minute) AS m, toString(platform), toString(stance), is_root, toInt64(sum(n))
+FROM reaction_minutes WHERE story = ? AND toUInt32(minute) IN ? GROUP BY m, platform, stance, is_root`, story, minutes)
 	if err != nil {
 		return 0, err
 	}
@@ -280,13 +281,13 @@ FROM reaction_minutes WHERE story = ? AND toUInt32(minute) IN ? GROUP BY m, plat
 	if len(fixes) == 0 {
 		return 0, nil
 	}
-	b, err := store.PrepareBatch(ctx, conn, "INSERT INTO reaction_minutes (story, minute, platform, stance, n)")
+	b, err := store.PrepareBatch(ctx, conn, "INSERT INTO reaction_minutes (story, minute, platform, stance, is_root, n)")
 	if err != nil {
 		return 0, fmt.Errorf("reconcile reaction_minutes: %w", err)
 	}
 	defer b.Abort()
 	for _, f := range fixes {
-		if err := b.Append(story, time.Unix(int64(f.k.minute), 0).UTC(), f.k.platform, f.k.stance, f.d); err != nil {
+		if err := b.Append(story, time.Unix(int64(f.k.minute), 0).UTC(), f.k.platform, f.k.stance, f.k.isRoot, f.d); err != nil {
 			return 0, fmt.Errorf("reconcile reaction_minutes: %w", err)
 		}
 	}

@@ -103,7 +103,7 @@ func loadBench(b *testing.B) (*store.Store, error) {
 	stances := []string{"support", "support", "criticism", "neutral", "support", "criticism", "neutral"}
 	for off := 0; off < benchRows; off += benchBatch {
 		n := min(benchBatch, benchRows-off)
-		batch, err := st.Conn().PrepareBatch(ctx, `INSERT INTO reactions (story, platform, id, parent_id, root_id, url,
+		batch, err := st.Conn().PrepareBatch(ctx, `INSERT INTO reactions (story, platform, id, parent_id, root_id, is_root, url,
 created_at, first_seen, author, text, lang, likes, replies, deleted, stance, stance_score, classifier, digest, version, sign)`)
 		if err != nil {
 			return nil, err
@@ -112,7 +112,7 @@ created_at, first_seen, author, text, lang, likes, replies, deleted, stance, sta
 			story, platform, id, parent, root, url, author, text, lang, stance, classifier []string
 			created, seen                                                                  []time.Time
 			likes, replies                                                                 []int64
-			deleted                                                                        []uint8
+			isRoot, deleted                                                                []uint8
 			score                                                                          []float64
 			digest, version                                                                []uint64
 			sign                                                                           []int8
@@ -134,6 +134,7 @@ created_at, first_seen, author, text, lang, likes, replies, deleted, stance, sta
 			cols.lang = append(cols.lang, "en")
 			cols.likes = append(cols.likes, int64(i%37))
 			cols.replies = append(cols.replies, int64(i%5))
+			cols.isRoot = append(cols.isRoot, 0)
 			cols.deleted = append(cols.deleted, 0)
 			cols.stance = append(cols.stance, stances[(i*7919)%len(stances)])
 			cols.score = append(cols.score, 0.5+float64(i%50)/100)
@@ -142,7 +143,7 @@ created_at, first_seen, author, text, lang, likes, replies, deleted, stance, sta
 			cols.version = append(cols.version, 1)
 			cols.sign = append(cols.sign, 1)
 		}
-		for i, c := range []any{cols.story, cols.platform, cols.id, cols.parent, cols.root, cols.url, cols.created, cols.seen,
+		for i, c := range []any{cols.story, cols.platform, cols.id, cols.parent, cols.root, cols.isRoot, cols.url, cols.created, cols.seen,
 			cols.author, cols.text, cols.lang, cols.likes, cols.replies, cols.deleted, cols.stance, cols.score, cols.classifier,
 			cols.digest, cols.version, cols.sign} {
 			if err := batch.Column(i).Append(c); err != nil {
@@ -274,7 +275,7 @@ func BenchmarkSeries10M(b *testing.B) {
 				rows, err := st.Conn().Query(ctx, `SELECT intDiv(toUInt32(minute), ?) * ? AS t,
     sumIf(n, stance = 'support'), sumIf(n, stance = 'criticism'), sumIf(n, stance = 'neutral')
 FROM reaction_minutes
-WHERE story = ? AND minute >= toDateTime(?) AND minute < toDateTime(?)
+WHERE story = ? AND minute >= toDateTime(?) AND minute < toDateTime(?) AND is_root = 0
 GROUP BY t ORDER BY t`, step, step, benchStory, c.from.Unix(), c.to.Unix())
 				if err != nil {
 					return err

@@ -76,11 +76,21 @@ func statements(sql string) []string {
 	return out
 }
 
+// addColumn matches "ALTER TABLE t ADD COLUMN c …" (table and column).
+var addColumn = regexp.MustCompile(`(?is)^\s*ALTER\s+TABLE\s+([A-Za-z_][A-Za-z0-9_]*)\s+ADD\s+COLUMN\s+([A-Za-z_][A-Za-z0-9_]*)\s`)
+
 // Migrate applies the migrations not yet recorded in schema_migrations, in
 // order, and returns the versions it applied. It is forward-only: a
-// migration is never undone. Statements use IF NOT EXISTS, so a migration
-// interrupted half-way is applied again safely.
+// migration is never undone. A migration interrupted half-way is applied
+// again safely: statements use IF NOT EXISTS, an ALTER TABLE t ADD COLUMN c
+// (ClickHouse 18.16 has no ADD COLUMN IF NOT EXISTS) is skipped when t
+// already has c, and a statement that could not run twice guards itself.
 func (s *Store) Migrate(ctx context.Context) ([]int, error) {
+	return s.migrate(ctx, 1<<30)
+}
+
+// migrate applies the pending migrations numbered up to last.
+func (s *Store) migrate(ctx context.Context, last int) ([]int, error) {
 	ms, err := Migrations()
 	if err != nil {
 		return nil, err
@@ -111,13 +121,11 @@ func (s *Store) Migrate(ctx context.Context) ([]int, error) {
 	}
 	var done []int
 	for _, m := range ms {
-		if applied[m.Version] {
+		if applied[m.Version] || m.Version > last {
 			continue
 		}
-		for _, st := range statements(m.SQL) {
-			if err := s.conn.Exec(ctx, st); err != nil {
-				return done, fmt.Errorf("migration %04d_%s: %w", m.Version, m.Name, err)
-			}
+		if err := s.apply(ctx, m); err != nil {
+			return done, err
 		}
 		b, err := PrepareBatch(ctx, s.conn, "INSERT INTO schema_migrations (version, name, applied_at)")
 		if err != nil {
@@ -132,6 +140,38 @@ func (s *Store) Migrate(ctx context.Context) ([]int, error) {
 		done = append(done, m.Version)
 	}
 	return done, nil
+}
+
+// apply runs the statements of m, skipping the ADD COLUMNs already done.
+func (s *Store) apply(ctx context.Context, m Migration) error {
+	for _, st := range statements(m.SQL) {
+		added, err := s.columnAdded(ctx, st)
+		if err != nil {
+			return fmt.Errorf("migration %04d_%s: %w", m.Version, m.Name, err)
+		}
+		if added {
+			continue
+		}
+		if err := s.conn.Exec(ctx, st); err != nil {
+			return fmt.Errorf("migration %04d_%s: %w", m.Version, m.Name, err)
+		}
+	}
+	return nil
+}
+
+// columnAdded reports whether st adds a column (ALTER TABLE t ADD COLUMN c)
+// that t already has.
+func (s *Store) columnAdded(ctx context.Context, st string) (bool, error) {
+	m := addColumn.FindStringSubmatch(st)
+	if m == nil || strings.EqualFold(m[2], "IF") {
+		return false, nil
+	}
+	var n uint64
+	if err := s.conn.QueryRow(ctx, "SELECT count() FROM system.columns WHERE database = currentDatabase() AND table = ? AND name = ?",
+		m[1], m[2]).Scan(&n); err != nil {
+		return false, fmt.Errorf("look up column %s.%s: %w", m[1], m[2], err)
+	}
+	return n > 0, nil
 }
 
 // AppliedMigrations returns the versions recorded in schema_migrations.

@@ -54,9 +54,9 @@ const streamBlockRows = 8192
 
 const stateColumns = `id,
     toString(argMax(platform, version)) AS p,
-    argMax(parent_id, version), argMax(root_id, version), argMax(url, version),
+    argMax(parent_id, version), argMax(root_id, version), argMax(is_root, version), argMax(url, version),
     argMax(created_at, version) AS c, argMax(first_seen, version), argMax(author, version),
-    argMax(text, version), argMax(lang, version), argMax(likes, version), argMax(replies, version),
+    argMax(content_warning, version), argMax(text, version), argMax(lang, version), argMax(likes, version), argMax(replies, version),
     argMax(deleted, version), toString(argMax(stance, version)), argMax(stance_score, version),
     argMax(classifier, version)`
 
@@ -255,18 +255,18 @@ func (s *Store) eachReaction(ctx context.Context, where string, args []any, limi
 	}
 	defer rows.Close()
 	var (
-		r        reaction.Reaction
-		p, st    string
-		deleted  uint8
-		story    = storyOf(args)
-		scanArgs = []any{&r.ID, &p, &r.ParentID, &r.RootID, &r.URL, &r.CreatedAt, &r.FirstSeen, &r.Author,
-			&r.Text, &r.Lang, &r.Likes, &r.Replies, &deleted, &st, &r.StanceScore, &r.Classifier}
+		r               reaction.Reaction
+		p, st           string
+		deleted, isRoot uint8
+		story           = storyOf(args)
+		scanArgs        = []any{&r.ID, &p, &r.ParentID, &r.RootID, &isRoot, &r.URL, &r.CreatedAt, &r.FirstSeen, &r.Author,
+			&r.ContentWarning, &r.Text, &r.Lang, &r.Likes, &r.Replies, &deleted, &st, &r.StanceScore, &r.Classifier}
 	)
 	for rows.Next() {
 		if err := rows.Scan(scanArgs...); err != nil {
 			return fmt.Errorf("read reactions: %w", err)
 		}
-		r.Story, r.Platform, r.Stance, r.Deleted = story, reaction.Platform(p), reaction.Stance(st), deleted != 0
+		r.Story, r.Platform, r.Stance, r.Deleted, r.IsRoot = story, reaction.Platform(p), reaction.Stance(st), deleted != 0, isRoot != 0
 		r.CreatedAt, r.FirstSeen = r.CreatedAt.UTC(), r.FirstSeen.UTC()
 		if err := fn(&r); err != nil {
 			return err

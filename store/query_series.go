@@ -34,6 +34,9 @@ type SeriesQuery struct {
 	// ByPlatform groups by platform too; otherwise SeriesCount.Platform is
 	// empty and every platform is counted together.
 	ByPlatform bool
+	// IncludeRoots counts thread starters too (reaction.Reaction.IsRoot);
+	// by default they are left out, as they are usually the news itself.
+	IncludeRoots bool
 	// Shifts gives the shift added to each minute before grouping: the
 	// shift of the first span whose Until is after the minute, or the last
 	// span's when none is (its Until is ignored). Empty means no shift.
@@ -84,6 +87,7 @@ WHERE story = ? AND minute >= toDateTime(?) AND minute < toDateTime(?)`
 		sql += " AND platform = ?"
 		args = append(args, string(q.Platform))
 	}
+	sql += rootFilter(q.IncludeRoots)
 	sql += "\nGROUP BY k, p HAVING s != 0 OR c != 0 OR u != 0 ORDER BY k, p"
 	rows, err := s.conn.Query(ctx, sql, args...)
 	if err != nil {

@@ -16,17 +16,20 @@ import (
 func insertRows(t testing.TB, s *store.Store, rs []reaction.Reaction, sign int8, version uint64) {
 	t.Helper()
 	ctx := context.Background()
-	b, err := s.Conn().PrepareBatch(ctx, `INSERT INTO reactions (story, platform, id, parent_id, root_id, url,
+	b, err := s.Conn().PrepareBatch(ctx, `INSERT INTO reactions (story, platform, id, parent_id, root_id, is_root, url,
 created_at, first_seen, author, text, lang, likes, replies, deleted, stance, stance_score, classifier, digest, version, sign)`)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, r := range rs {
-		var del uint8
+		var del, root uint8
 		if r.Deleted {
 			del = 1
 		}
-		if err := b.Append(r.Story, string(r.Platform), r.ID, r.ParentID, r.RootID, r.URL, r.CreatedAt, r.FirstSeen,
+		if r.IsRoot {
+			root = 1
+		}
+		if err := b.Append(r.Story, string(r.Platform), r.ID, r.ParentID, r.RootID, root, r.URL, r.CreatedAt, r.FirstSeen,
 			r.Author, r.Text, r.Lang, r.Likes, r.Replies, del, string(r.Stance), r.StanceScore, r.Classifier,
 			uint64(0), version, sign); err != nil {
 			t.Fatal(err)

@@ -106,19 +106,15 @@ func (s *Store) stories(ctx context.Context, id string) ([]StoryRecord, error) {
 // it starts and again when it ends; the newest write wins).
 func (s *Store) PutCrawlRun(ctx context.Context, r reaction.CrawlRun) error {
 	b, err := PrepareBatch(ctx, s.conn, `INSERT INTO crawl_runs (story, source, platform, run_id, started, finished,
-requests, pages, items, new_items, errors, error_kinds, error_counts, blocked, status, message, updated)`)
+requests, pages, items, new_items, errors, error_kinds, error_counts, repaired_fields, repaired_counts, blocked, status, message, updated)`)
 	if err != nil {
 		return fmt.Errorf("store crawl run: %w", err)
 	}
 	defer b.Abort()
-	kinds := make([]string, 0, len(r.ErrorKinds))
-	counts := make([]int64, 0, len(r.ErrorKinds))
-	for k, n := range r.ErrorKinds {
-		kinds = append(kinds, k)
-		counts = append(counts, n)
-	}
+	kinds, counts := splitCounts(r.ErrorKinds)
+	fields, fixed := splitCounts(r.Repaired)
 	if err := b.Append(r.Story, r.Source, string(r.Platform), r.RunID, clampTime(r.Started), clampTime(r.Finished),
-		r.Requests, r.Pages, r.Items, r.NewItems, r.Errors, kinds, counts, r.Blocked, r.Status, r.Message,
+		r.Requests, r.Pages, r.Items, r.NewItems, r.Errors, kinds, counts, fields, fixed, r.Blocked, r.Status, r.Message,
 		uint64(time.Now().UnixNano())); err != nil {
 		return fmt.Errorf("store crawl run: %w", err)
 	}
@@ -128,6 +124,32 @@ requests, pages, items, new_items, errors, error_kinds, error_counts, blocked, s
 	return nil
 }
 
+// splitCounts turns a count map into the key and value arrays of a row.
+func splitCounts(m map[string]int64) ([]string, []int64) {
+	keys := make([]string, 0, len(m))
+	counts := make([]int64, 0, len(m))
+	for k, n := range m {
+		keys = append(keys, k)
+		counts = append(counts, n)
+	}
+	return keys, counts
+}
+
+// joinCounts is the count map of a row's key and value arrays (nil when
+// empty).
+func joinCounts(keys []string, counts []int64) map[string]int64 {
+	if len(keys) == 0 {
+		return nil
+	}
+	m := make(map[string]int64, len(keys))
+	for i, k := range keys {
+		if i < len(counts) {
+			m[k] = counts[i]
+		}
+	}
+	return m
+}
+
 // CrawlRuns returns the latest state of every run of a story's sources,
 // newest first.
 func (s *Store) CrawlRuns(ctx context.Context, storyID string) ([]reaction.CrawlRun, error) {
@@ -135,7 +157,7 @@ func (s *Store) CrawlRuns(ctx context.Context, storyID string) ([]reaction.Crawl
     argMax(platform, updated), argMax(started, updated), argMax(finished, updated),
     argMax(requests, updated), argMax(pages, updated), argMax(items, updated), argMax(new_items, updated),
     argMax(errors, updated), argMax(error_kinds, updated), argMax(error_counts, updated),
-    argMax(blocked, updated), argMax(status, updated), argMax(message, updated)
+    argMax(repaired_fields, updated), argMax(repaired_counts, updated), argMax(blocked, updated), argMax(status, updated), argMax(message, updated)
 FROM crawl_runs WHERE story = ?
 GROUP BY source, run_id
 ORDER BY argMax(started, updated) DESC, source`, storyID)
@@ -147,10 +169,10 @@ ORDER BY argMax(started, updated) DESC, source`, storyID)
 	for rows.Next() {
 		r := reaction.CrawlRun{Story: storyID}
 		var platform string
-		var kinds []string
-		var counts []int64
+		var kinds, fields []string
+		var counts, fixed []int64
 		if err := rows.Scan(&r.Source, &r.RunID, &platform, &r.Started, &r.Finished, &r.Requests, &r.Pages,
-			&r.Items, &r.NewItems, &r.Errors, &kinds, &counts, &r.Blocked, &r.Status, &r.Message); err != nil {
+			&r.Items, &r.NewItems, &r.Errors, &kinds, &counts, &fields, &fixed, &r.Blocked, &r.Status, &r.Message); err != nil {
 			return nil, fmt.Errorf("read crawl runs: %w", err)
 		}
 		r.Platform = reaction.Platform(platform)
@@ -160,14 +182,7 @@ ORDER BY argMax(started, updated) DESC, source`, storyID)
 		} else {
 			r.Finished = r.Finished.UTC()
 		}
-		if len(kinds) > 0 {
-			r.ErrorKinds = map[string]int64{}
-			for i, k := range kinds {
-				if i < len(counts) {
-					r.ErrorKinds[k] = counts[i]
-				}
-			}
-		}
+		r.ErrorKinds, r.Repaired = joinCounts(kinds, counts), joinCounts(fields, fixed)
 		out = append(out, r)
 	}
 	return out, rows.Err()

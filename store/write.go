@@ -34,7 +34,7 @@ type WriteResult struct {
 const lookupChunk = 2000
 
 // reactionColumns is the column list of every INSERT into reactions.
-const reactionColumns = "story, platform, id, parent_id, root_id, url, created_at, first_seen, author, text, lang, " +
+const reactionColumns = "story, platform, id, parent_id, root_id, is_root, url, created_at, first_seen, author, content_warning, text, lang, " +
 	"likes, replies, deleted, stance, stance_score, classifier, digest, version, sign"
 
 // IDFilter lets Write skip looking up ids that are certainly not stored:
@@ -354,8 +354,9 @@ func (s *Store) insert(ctx context.Context, rows *rowBuffer) error {
 // selectCurrent selects the current state of reactions: one row per id
 // with sum(sign) > 0, every column from the row with the highest version.
 const selectCurrent = `SELECT story, id,
-    argMax(platform, version), argMax(parent_id, version), argMax(root_id, version), argMax(url, version),
-    argMax(created_at, version), argMax(first_seen, version), argMax(author, version), argMax(text, version),
+    argMax(platform, version), argMax(parent_id, version), argMax(root_id, version), argMax(is_root, version),
+    argMax(url, version), argMax(created_at, version), argMax(first_seen, version), argMax(author, version),
+    argMax(content_warning, version), argMax(text, version),
     argMax(lang, version), argMax(likes, version), argMax(replies, version), argMax(deleted, version),
     argMax(stance, version), argMax(stance_score, version), argMax(classifier, version),
     argMax(digest, version), max(version)`
@@ -400,21 +401,22 @@ type scanner interface{ Scan(dest ...any) error }
 
 func scanCurrent(rows scanner, v *stored) error {
 	var platform, stance string
-	var deleted uint8
+	var deleted, isRoot uint8
 	r := &v.r
-	if err := rows.Scan(&r.Story, &r.ID, &platform, &r.ParentID, &r.RootID, &r.URL, &r.CreatedAt, &r.FirstSeen,
-		&r.Author, &r.Text, &r.Lang, &r.Likes, &r.Replies, &deleted, &stance, &r.StanceScore, &r.Classifier,
+	if err := rows.Scan(&r.Story, &r.ID, &platform, &r.ParentID, &r.RootID, &isRoot, &r.URL, &r.CreatedAt, &r.FirstSeen,
+		&r.Author, &r.ContentWarning, &r.Text, &r.Lang, &r.Likes, &r.Replies, &deleted, &stance, &r.StanceScore, &r.Classifier,
 		&v.digest, &v.version); err != nil {
 		return err
 	}
-	r.Platform, r.Stance, r.Deleted = reaction.Platform(platform), reaction.Stance(stance), deleted == 1
+	r.Platform, r.Stance, r.Deleted, r.IsRoot = reaction.Platform(platform), reaction.Stance(stance), deleted == 1, isRoot == 1
 	r.CreatedAt, r.FirstSeen = r.CreatedAt.UTC(), r.FirstSeen.UTC()
 	return nil
 }
 
 // Digest hashes what a platform can change about a reaction (not first_seen,
 // and not the stance, which is derived): two versions with the same digest
-// are the same reaction state.
+// are the same reaction state. is_root and content_warning are hashed only
+// when set, so that the digests stored before they existed still match.
 func Digest(r *reaction.Reaction) uint64 {
 	h := fnv1a.Offset
 	h = fnv1a.Field(h, string(r.Platform))
@@ -431,7 +433,14 @@ func Digest(r *reaction.Reaction) uint64 {
 	if r.Deleted {
 		deleted = 1
 	}
-	return fnv1a.Uint64(h, deleted)
+	h = fnv1a.Uint64(h, deleted)
+	if r.IsRoot {
+		h = fnv1a.Field(h, "is_root")
+	}
+	if r.ContentWarning != "" {
+		h = fnv1a.Field(fnv1a.Field(h, "content_warning"), r.ContentWarning)
+	}
+	return h
 }
 
 // CurrentReactions calls fn for the current state of every reaction of a
@@ -511,10 +520,11 @@ func (s *Store) Relabel(ctx context.Context, story string, label func(*reaction.
 }
 
 // Counts returns the number of current reactions of a story by platform and
-// stance, from the per-minute table (what charts read).
-func (s *Store) Counts(ctx context.Context, story string) (map[reaction.Platform]map[reaction.Stance]int64, error) {
+// stance, from the per-minute table (what charts read), thread starters
+// left out unless includeRoots.
+func (s *Store) Counts(ctx context.Context, story string, includeRoots bool) (map[reaction.Platform]map[reaction.Stance]int64, error) {
 	rows, err := s.conn.Query(ctx, `SELECT platform, stance, sum(n) FROM reaction_minutes
-WHERE story = ? GROUP BY platform, stance HAVING sum(n) != 0`, story)
+WHERE story = ?`+rootFilter(includeRoots)+` GROUP BY platform, stance HAVING sum(n) != 0`, story)
 	if err != nil {
 		return nil, fmt.Errorf("count reactions: %w", err)
 	}
@@ -532,4 +542,13 @@ WHERE story = ? GROUP BY platform, stance HAVING sum(n) != 0`, story)
 		out[reaction.Platform(p)][reaction.Stance(st)] = n
 	}
 	return out, rows.Err()
+}
+
+// rootFilter is the condition on reaction_minutes that leaves thread
+// starters out, unless includeRoots.
+func rootFilter(includeRoots bool) string {
+	if includeRoots {
+		return ""
+	}
+	return " AND is_root = 0"
 }

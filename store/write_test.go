@@ -31,7 +31,7 @@ func sample(n int, st reaction.Stance) []reaction.Reaction {
 func total(t *testing.T, s *store.Store, storyID string) (minutes, items int64) {
 	t.Helper()
 	ctx := context.Background()
-	c, err := s.Counts(ctx, storyID)
+	c, err := s.Counts(ctx, storyID, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +90,7 @@ func TestWriteIsExactUnderReinsertion(t *testing.T) {
 	if res, err = s.WriteReactions(ctx, append(upd[:10:10], upd[:10]...)); err != nil || res.Duplicates != 20 {
 		t.Fatalf("duplicate update: %+v %v", res, err)
 	}
-	c, _ := s.Counts(ctx, "teigen-loss")
+	c, _ := s.Counts(ctx, "teigen-loss", true)
 	var sup, crit int64
 	for _, m := range c {
 		sup += m[reaction.Support]
@@ -136,7 +136,7 @@ func TestWriteIsExactUnderReinsertion(t *testing.T) {
 	if err != nil || read != 500 || changed != 499 { // the deleted one keeps its stance
 		t.Fatalf("relabel: read %d changed %d err %v", read, changed, err)
 	}
-	c, _ = s.Counts(ctx, "teigen-loss")
+	c, _ = s.Counts(ctx, "teigen-loss", true)
 	var neu int64
 	for _, m := range c {
 		neu += m[reaction.Neutral]
@@ -355,4 +355,59 @@ func TestWriteEachTimesEachPhase(t *testing.T) {
 	if _, err := each(200*time.Millisecond, more); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("an insert longer than the timeout: %v, want context.DeadlineExceeded", err)
 	}
+}
+
+// TestWriteKeepsSignedScoresRootsAndWarnings: a negative score, the thread
+// starter flag and a content warning are stored and read back as written,
+// and a changed content warning is a new state.
+func TestWriteKeepsSignedScoresRootsAndWarnings(t *testing.T) {
+	s := chtest.New(t)
+	ctx := context.Background()
+	rs := sample(2, reaction.Criticism)
+	rs[0].IsRoot, rs[0].Likes = true, 57
+	rs[1].ParentID, rs[1].Likes, rs[1].ContentWarning = rs[0].ID, -40, "loss, grief"
+	if _, err := s.WriteReactions(ctx, rs); err != nil {
+		t.Fatal(err)
+	}
+	read := func() map[string]reaction.Reaction {
+		got := map[string]reaction.Reaction{}
+		err := s.EachReaction(ctx, store.ReactionQuery{Story: "teigen-loss"}, func(r *reaction.Reaction) error { got[r.ID] = *r; return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	got := read()
+	if r := got[rs[0].ID]; !r.IsRoot || r.Likes != 57 || r.ContentWarning != "" {
+		t.Errorf("root: %+v", r)
+	}
+	if r := got[rs[1].ID]; r.IsRoot || r.Likes != -40 || r.ContentWarning != "loss, grief" {
+		t.Errorf("reply: %+v", r)
+	}
+	rs[1].ContentWarning = "loss"
+	res, err := s.WriteReactions(ctx, rs)
+	if err != nil || res.Updated != 1 || res.Duplicates != 1 {
+		t.Fatalf("a changed content warning: %+v %v, want 1 updated, 1 duplicate", res, err)
+	}
+	if r := read()[rs[1].ID]; r.ContentWarning != "loss" {
+		t.Errorf("after the change: %+v", r)
+	}
+	if all, roots := counts(t, s, true), counts(t, s, false); all != 2 || roots != 1 {
+		t.Errorf("counts %d with and %d without thread starters, want 2 and 1", all, roots)
+	}
+}
+
+func counts(t *testing.T, s *store.Store, includeRoots bool) int64 {
+	t.Helper()
+	c, err := s.Counts(context.Background(), "teigen-loss", includeRoots)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int64
+	for _, m := range c {
+		for _, v := range m {
+			n += v
+		}
+	}
+	return n
 }
