@@ -244,7 +244,7 @@ GROUP BY id HAVING sum(sign) > 0)`, storyID).Scan(&items); err != nil {
 	if err := st.Conn().QueryRow(ctx, "SELECT sum(n) FROM reaction_minutes WHERE story = ?", storyID).Scan(&c.minutes); err != nil {
 		t.Fatal(err)
 	}
-	m, err := st.Counts(ctx, storyID)
+	m, err := st.Counts(ctx, storyID, true)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -197,7 +197,7 @@ GROUP BY id)`).Scan(&ids, &bad); err != nil {
 GROUP BY id HAVING sum(sign) > 0)`).Scan(&byTime); err != nil {
 		h.t.Fatal(err)
 	}
-	c, err := h.st.Counts(ctx, h.story.ID)
+	c, err := h.st.Counts(ctx, h.story.ID, true)
 	if err != nil {
 		h.t.Fatal(err)
 	}

@@ -63,7 +63,7 @@ func TestInProcessSink(t *testing.T) {
 		t.Fatalf("counts %+v", c)
 	}
 	// reactions_total agrees with ClickHouse label by label.
-	counts, err := st.Counts(ctx, s.ID)
+	counts, err := st.Counts(ctx, s.ID, true)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -160,7 +160,7 @@ func TestPrometheusScrape(t *testing.T) {
 	}
 
 	// What ClickHouse holds, by stance.
-	counts, err := st.Counts(ctx, s.ID)
+	counts, err := st.Counts(ctx, s.ID, true)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -142,7 +142,7 @@ func TestLocalSink(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	counts, err := st.Counts(ctx, s.ID)
+	counts, err := st.Counts(ctx, s.ID, true)
 	if err != nil {
 		t.Fatal(err)
 	}

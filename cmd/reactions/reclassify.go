@@ -90,7 +90,7 @@ func runReclassify(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	fmt.Fprintf(stdout, "story %s: %d reactions read, %d relabelled with %s in %s\n",
 		*storyID, read, changed, lab.Version(), time.Since(start).Round(time.Millisecond))
-	counts, err := st.Counts(ctx, *storyID)
+	counts, err := st.Counts(ctx, *storyID, false)
 	if err != nil {
 		return err
 	}
