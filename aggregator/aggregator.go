@@ -399,17 +399,43 @@ func (a *Aggregator) Send(ctx context.Context, rs []reaction.Reaction) (reaction
 	label := a.labelNew()
 	for i := range rs {
 		r := rs[i]
-		if e := a.check(&r); e != nil {
+		fixed, e := a.check(&r, nil)
+		if e != nil {
 			a.m.rejected.WithLabelValues(e.reason).Inc()
 			res.Rejected = append(res.Rejected, reaction.Rejection{Line: i + 1, Error: e.msg})
 			continue
 		}
+		a.repaired(&res, fixed)
 		label(&r)
 		good = append(good, r)
 	}
 	r, err := a.submit(ctx, good, arrived, nil)
 	res.Accepted, res.Duplicates, res.Spooled = r.accepted, r.duplicates, r.spooled
+	if err == nil {
+		a.countRepaired(&res)
+	}
 	return res, err
+}
+
+// repaired counts in the answer the side fields repaired in one reaction.
+func (a *Aggregator) repaired(res *reaction.IngestResult, fields []string) {
+	if len(fields) == 0 {
+		return
+	}
+	if res.Repaired == nil {
+		res.Repaired = map[string]int{}
+	}
+	for _, f := range fields {
+		res.Repaired[f]++
+	}
+}
+
+// countRepaired adds the repaired fields of an acknowledged answer to the
+// metrics (an answer that fails is retried, and counted then).
+func (a *Aggregator) countRepaired(res *reaction.IngestResult) {
+	for f, n := range res.Repaired {
+		a.m.repaired.WithLabelValues(f).Add(float64(n))
+	}
 }
 
 // arriving counts a request on its way to the writer (which, rather than

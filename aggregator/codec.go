@@ -14,12 +14,16 @@ import (
 // decodes every spooled reaction on its single goroutine, where JSON would
 // cost several times more.
 //
-//	version byte (1), count uvarint, then per reaction:
+//	version byte (2), count uvarint, then per reaction:
 //	strings as uvarint length + bytes: story, platform, id, parent_id,
-//	root_id, url, author, text, lang, stance, classifier;
+//	root_id, url, author, text, lang, stance, classifier, content_warning;
 //	created_at, first_seen as varint Unix nanoseconds (0: zero time);
-//	likes, replies as varint; deleted as a byte; stance_score as float64 bits.
-const codecVersion = 1
+//	likes, replies as varint; deleted, is_root as a byte each;
+//	stance_score as float64 bits.
+//
+// Version 1 (without content_warning and is_root) is still read: a spool
+// written before an upgrade drains after it.
+const codecVersion = 2
 
 var errCodec = errors.New("spooled reactions do not decode")
 
@@ -27,8 +31,8 @@ func encodeReactions(rs []reaction.Reaction) []byte {
 	size := 16
 	for i := range rs {
 		r := &rs[i]
-		size += 11*2 + 40 + len(r.Story) + len(r.Platform) + len(r.ID) + len(r.ParentID) + len(r.RootID) + len(r.URL) +
-			len(r.Author) + len(r.Text) + len(r.Lang) + len(r.Stance) + len(r.Classifier)
+		size += 12*2 + 41 + len(r.Story) + len(r.Platform) + len(r.ID) + len(r.ParentID) + len(r.RootID) + len(r.URL) +
+			len(r.Author) + len(r.Text) + len(r.Lang) + len(r.Stance) + len(r.Classifier) + len(r.ContentWarning)
 	}
 	b := make([]byte, 0, size)
 	b = append(b, codecVersion)
@@ -57,18 +61,22 @@ func encodeReactions(rs []reaction.Reaction) []byte {
 		str(r.Lang)
 		str(string(r.Stance))
 		str(r.Classifier)
+		str(r.ContentWarning)
 		ts(r.CreatedAt)
 		ts(r.FirstSeen)
 		b = binary.AppendVarint(b, r.Likes)
 		b = binary.AppendVarint(b, r.Replies)
-		if r.Deleted {
-			b = append(b, 1)
-		} else {
-			b = append(b, 0)
-		}
+		b = append(b, flag(r.Deleted), flag(r.IsRoot))
 		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(r.StanceScore))
 	}
 	return b
+}
+
+func flag(v bool) byte {
+	if v {
+		return 1
+	}
+	return 0
 }
 
 // decodeReactions appends the reactions encoded in b to rs. Their strings
@@ -76,9 +84,10 @@ func encodeReactions(rs []reaction.Reaction) []byte {
 // per reaction (the reactions of a record are written, and dropped,
 // together).
 func decodeReactions(b []byte, rs []reaction.Reaction) ([]reaction.Reaction, error) {
-	if len(b) == 0 || b[0] != codecVersion {
+	if len(b) == 0 || b[0] < 1 || b[0] > codecVersion {
 		return rs, fmt.Errorf("%w: unknown format", errCodec)
 	}
+	v2 := b[0] >= 2
 	all := string(b)
 	off := 1 // of b in all
 	b = b[1:]
@@ -135,16 +144,24 @@ func decodeReactions(b []byte, rs []reaction.Reaction) ([]reaction.Reaction, err
 		r.Lang = str()
 		r.Stance = reaction.Stance(str())
 		r.Classifier = str()
+		if v2 {
+			r.ContentWarning = str()
+		}
 		r.CreatedAt = ts()
 		r.FirstSeen = ts()
 		r.Likes = sv()
 		r.Replies = sv()
-		if bad || len(b) < 9 {
+		flags := 1
+		if v2 {
+			flags = 2
+		}
+		if bad || len(b) < flags+8 {
 			return rs, fmt.Errorf("%w: truncated", errCodec)
 		}
 		r.Deleted = b[0] == 1
-		r.StanceScore = math.Float64frombits(binary.LittleEndian.Uint64(b[1:9]))
-		b, off = b[9:], off+9
+		r.IsRoot = v2 && b[1] == 1
+		r.StanceScore = math.Float64frombits(binary.LittleEndian.Uint64(b[flags : flags+8]))
+		b, off = b[flags+8:], off+flags+8
 		rs = append(rs, r)
 	}
 	if len(b) != 0 {

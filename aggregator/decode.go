@@ -42,11 +42,54 @@ type wire struct {
 	CreatedAt jsontext.Value `json:"created_at"`
 	FirstSeen jsontext.Value `json:"first_seen"`
 	Author    string         `json:"author"`
-	Text      string         `json:"text"`
-	Lang      string         `json:"lang"`
-	Likes     int64          `json:"likes"`
-	Replies   int64          `json:"replies"`
-	Deleted   bool           `json:"deleted"`
+	// ContentWarning and IsRoot come from crawlers that know them; an
+	// older sender's reactions get "" and false.
+	ContentWarning string `json:"content_warning"`
+	Text           string `json:"text"`
+	Lang           string `json:"lang"`
+	Likes          int64  `json:"likes"`
+	Replies        int64  `json:"replies"`
+	Deleted        bool   `json:"deleted"`
+	IsRoot         bool   `json:"is_root"`
+}
+
+// wireRaw holds the members of a line undecoded, to tell which of them
+// encoding/json could not decode into wire (it reports only the first).
+type wireRaw struct {
+	Story          jsontext.Value `json:"story"`
+	Platform       jsontext.Value `json:"platform"`
+	ID             jsontext.Value `json:"id"`
+	ParentID       jsontext.Value `json:"parent_id"`
+	RootID         jsontext.Value `json:"root_id"`
+	URL            jsontext.Value `json:"url"`
+	Author         jsontext.Value `json:"author"`
+	ContentWarning jsontext.Value `json:"content_warning"`
+	Text           jsontext.Value `json:"text"`
+	Lang           jsontext.Value `json:"lang"`
+	Likes          jsontext.Value `json:"likes"`
+	Replies        jsontext.Value `json:"replies"`
+	Deleted        jsontext.Value `json:"deleted"`
+	IsRoot         jsontext.Value `json:"is_root"`
+}
+
+// members pairs each member of raw with its name, its destination in w,
+// and whether it identifies the reaction (then a bad value rejects it).
+func (raw *wireRaw) members(w *wire) []wireMember {
+	return []wireMember{
+		{"story", raw.Story, &w.Story, true}, {"platform", raw.Platform, &w.Platform, true}, {"id", raw.ID, &w.ID, true},
+		{"parent_id", raw.ParentID, &w.ParentID, false}, {"root_id", raw.RootID, &w.RootID, false},
+		{"url", raw.URL, &w.URL, false}, {"author", raw.Author, &w.Author, false},
+		{"content_warning", raw.ContentWarning, &w.ContentWarning, false}, {"text", raw.Text, &w.Text, false},
+		{"lang", raw.Lang, &w.Lang, false}, {"likes", raw.Likes, &w.Likes, false}, {"replies", raw.Replies, &w.Replies, false},
+		{"deleted", raw.Deleted, &w.Deleted, false}, {"is_root", raw.IsRoot, &w.IsRoot, false},
+	}
+}
+
+type wireMember struct {
+	name     string
+	raw      jsontext.Value
+	dst      any
+	identity bool
 }
 
 // lineDecoder decodes the NDJSON lines of one request into reactions. Its
@@ -82,6 +125,7 @@ const (
 	fRootID
 	fURL
 	fAuthor
+	fContentWarning
 	fText
 	fLang
 	nStrings   // the members above are strings
@@ -90,15 +134,19 @@ const (
 	fLikes
 	fReplies
 	fDeleted
+	fIsRoot
 	nFields
 )
 
 // lineFields are the member names, as in wire's tags.
-var lineFields = [nFields]string{"story", "platform", "id", "parent_id", "root_id", "url", "author", "text", "lang",
-	"created_at", "first_seen", "likes", "replies", "deleted"}
+var lineFields = [nFields]string{"story", "platform", "id", "parent_id", "root_id", "url", "author", "content_warning", "text", "lang",
+	"created_at", "first_seen", "likes", "replies", "deleted", "is_root"}
 
-// decode decodes one line into r.
-func (d *lineDecoder) decode(line []byte, r *reaction.Reaction) *lineError {
+// decode decodes one line into r. A side member that cannot be decoded
+// (a string for likes, a first_seen that is not a time) is left empty and
+// its name returned in repaired; only the line's form (one JSON object) and
+// the members that identify a reaction can reject it.
+func (d *lineDecoder) decode(line []byte, r *reaction.Reaction) (repaired []string, e *lineError) {
 	var w wire
 	var times [2]string
 	if !d.fast(line, &w, &times) {
@@ -106,14 +154,14 @@ func (d *lineDecoder) decode(line []byte, r *reaction.Reaction) *lineError {
 	}
 	created, err := parseTimeString(times[0])
 	if err != nil {
-		return rejectf(reasonTime, "created_at: %v", err)
+		return nil, rejectf(reasonTime, "created_at: %v", err)
 	}
 	seen, err := parseTimeString(times[1])
 	if err != nil {
-		return rejectf(reasonTime, "first_seen: %v", err)
+		seen, repaired = time.Time{}, []string{"first_seen"}
 	}
 	w.set(r, created, seen)
-	return nil
+	return repaired, nil
 }
 
 // fast decodes line into w if it has the plain form (see lineDecoder),
@@ -181,12 +229,16 @@ func (d *lineDecoder) fast(line []byte, w *wire, times *[2]string) bool {
 				return false
 			}
 			ints[f-fLikes] = n
-		case f == fDeleted:
+		case f == fDeleted || f == fIsRoot:
 			tok, err := d.dec.ReadToken()
 			if err != nil || kind != 't' && kind != 'f' {
 				return false
 			}
-			w.Deleted = tok.Bool()
+			if f == fDeleted {
+				w.Deleted = tok.Bool()
+			} else {
+				w.IsRoot = tok.Bool()
+			}
 		}
 	}
 	// Nothing but white space may follow the object.
@@ -196,7 +248,7 @@ func (d *lineDecoder) fast(line []byte, w *wire, times *[2]string) bool {
 	all := string(d.str)
 	at := func(f int) string { return all[span[f][0]:span[f][1]] }
 	w.Story, w.Platform, w.ID, w.ParentID, w.RootID = at(fStory), at(fPlatform), at(fID), at(fParentID), at(fRootID)
-	w.URL, w.Author, w.Text, w.Lang = at(fURL), at(fAuthor), at(fText), at(fLang)
+	w.URL, w.Author, w.ContentWarning, w.Text, w.Lang = at(fURL), at(fAuthor), at(fContentWarning), at(fText), at(fLang)
 	w.Likes, w.Replies = ints[0], ints[1]
 	for k, f := range [2]int{fCreatedAt, fFirstSeen} {
 		if seen[f] {
@@ -246,6 +298,8 @@ func memberOf(raw []byte) (f int, ok bool) {
 		switch {
 		case name[0]|0x20 == 'd':
 			f = fDeleted
+		case name[0]|0x20 == 'i':
+			f = fIsRoot
 		case name[1]|0x20 == 'o':
 			f = fRootID
 		default:
@@ -262,6 +316,8 @@ func memberOf(raw []byte) (f int, ok bool) {
 		case 'f':
 			f = fFirstSeen
 		}
+	case 15:
+		f = fContentWarning
 	}
 	if f >= 0 && asciiEqualFold(name, lineFields[f]) {
 		return f, true
@@ -293,51 +349,79 @@ func parseInteger(v []byte) (int64, bool) {
 	return n, err == nil
 }
 
-// reaction converts w into r, parsing its times.
-func (w *wire) reaction(r *reaction.Reaction) *lineError {
+// reaction converts w into r, parsing its times: a bad created_at rejects
+// the reaction, a bad first_seen is left empty and named in repaired.
+func (w *wire) reaction(r *reaction.Reaction, repaired []string) ([]string, *lineError) {
 	created, err := parseTime(w.CreatedAt)
 	if err != nil {
-		return rejectf(reasonTime, "created_at: %v", err)
+		return nil, rejectf(reasonTime, "created_at: %v", err)
 	}
 	seen, err := parseTime(w.FirstSeen)
 	if err != nil {
-		return rejectf(reasonTime, "first_seen: %v", err)
+		seen, repaired = time.Time{}, append(repaired, "first_seen")
 	}
 	w.set(r, created, seen)
-	return nil
+	return repaired, nil
 }
 
 // set fills r from w and the parsed times.
 func (w *wire) set(r *reaction.Reaction, created, seen time.Time) {
 	*r = reaction.Reaction{
 		Story: w.Story, Platform: reaction.Platform(w.Platform), ID: w.ID, ParentID: w.ParentID, RootID: w.RootID,
-		URL: w.URL, CreatedAt: created, FirstSeen: seen, Author: w.Author, Text: w.Text, Lang: w.Lang,
-		Likes: w.Likes, Replies: w.Replies, Deleted: w.Deleted,
+		IsRoot: w.IsRoot, URL: w.URL, CreatedAt: created, FirstSeen: seen, Author: w.Author,
+		ContentWarning: w.ContentWarning, Text: w.Text, Lang: w.Lang, Likes: w.Likes, Replies: w.Replies, Deleted: w.Deleted,
 	}
 }
 
 // decodeLineV1 decodes one line with encoding/json and names what is wrong
-// with it.
-func decodeLineV1(line []byte, r *reaction.Reaction) *lineError {
-	if !utf8.Valid(line) {
-		return rejectf(reasonUTF8, "not valid UTF-8")
-	}
+// with it. A member of the wrong type, or with bytes that are not UTF-8
+// (encoding/json reads them as U+FFFD), rejects the line when it
+// identifies the reaction (story, platform, id) and is otherwise left
+// empty, or kept with U+FFFD, and named in repaired.
+func decodeLineV1(line []byte, r *reaction.Reaction) (repaired []string, e *lineError) {
 	var w wire // jsontext.Value decodes like json.RawMessage
-	if err := json.Unmarshal(line, &w); err != nil {
-		var te *json.UnmarshalTypeError
-		var se *json.SyntaxError
-		switch {
-		case errors.As(err, &te) && te.Field == "":
-			return rejectf(reasonJSON, "not a JSON object (got a JSON %s)", te.Value)
-		case errors.As(err, &te):
-			return rejectf(reasonJSON, "%s: got a JSON %s, want %s", te.Field, te.Value, jsonKind(te.Type.Kind().String()))
-		case errors.As(err, &se):
-			return rejectf(reasonJSON, "not valid JSON: %s (at byte %d)", se.Error(), se.Offset)
-		default:
-			return rejectf(reasonJSON, "not valid JSON: %v", err)
+	err := json.Unmarshal(line, &w)
+	var te *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	switch {
+	case err == nil && utf8.Valid(line):
+		return w.reaction(r, nil)
+	case errors.As(err, &te) && te.Field == "":
+		return nil, rejectf(reasonJSON, "not a JSON object (got a JSON %s)", te.Value)
+	case errors.As(err, &se):
+		return nil, rejectf(reasonJSON, "not valid JSON: %s (at byte %d)", se.Error(), se.Offset)
+	case err != nil && te == nil:
+		return nil, rejectf(reasonJSON, "not valid JSON: %v", err)
+	}
+	// Some members are of the wrong type, or not UTF-8: encoding/json
+	// decoded the others. Find them all.
+	var raw wireRaw
+	if err := json.Unmarshal(line, &raw); err != nil {
+		return nil, rejectf(reasonJSON, "not valid JSON: %v", err)
+	}
+	for _, m := range raw.members(&w) {
+		if len(m.raw) == 0 || string(m.raw) == "null" {
+			continue
+		}
+		if !utf8.Valid(m.raw) {
+			if m.identity {
+				return nil, rejectf(reasonUTF8, "%s: not valid UTF-8", m.name)
+			}
+			repaired = append(repaired, m.name)
+			continue
+		}
+		var mte *json.UnmarshalTypeError
+		if err := json.Unmarshal(m.raw, m.dst); errors.As(err, &mte) {
+			if m.identity {
+				return nil, rejectf(reasonJSON, "%s: got a JSON %s, want %s", m.name, mte.Value, jsonKind(mte.Type.Kind().String()))
+			}
+			repaired = append(repaired, m.name)
 		}
 	}
-	return w.reaction(r)
+	if !utf8.Valid(w.CreatedAt) {
+		return nil, rejectf(reasonUTF8, "created_at: not valid UTF-8")
+	}
+	return w.reaction(r, repaired)
 }
 
 func jsonKind(goKind string) string {
@@ -414,25 +498,27 @@ func isPseudonym(s string) bool {
 	return true
 }
 
-// check validates a decoded reaction against the record's rules, the
-// storage's ranges, the author policy and the registered stories.
-func (a *Aggregator) check(r *reaction.Reaction) *lineError {
-	if err := r.Validate(); err != nil {
-		return &lineError{reason: reasonInvalid, msg: strings.TrimPrefix(err.Error(), reaction.ErrInvalid.Error()+": ")}
+// check applies the record's rules (reaction.Check), the storage's range
+// of created_at, the author policy and the registered stories to a
+// decoded reaction. Only what identifies the reaction rejects it: a raw
+// author handle (without --keep-authors) is cleared, like any other bad
+// side field, and named in repaired with the others.
+func (a *Aggregator) check(r *reaction.Reaction, repaired []string) ([]string, *lineError) {
+	fixed, err := r.Check()
+	if err != nil {
+		return nil, &lineError{reason: reasonInvalid, msg: strings.TrimPrefix(err.Error(), reaction.ErrInvalid.Error()+": ")}
 	}
+	repaired = append(repaired, fixed...)
 	if !r.CreatedAt.Before(maxTime) {
-		return rejectf(reasonTime, "created_at: %s is out of range (ClickHouse stores times before 2106)", r.CreatedAt.Format(time.RFC3339))
-	}
-	if !r.FirstSeen.IsZero() && (r.FirstSeen.Before(time.Unix(0, 0)) || !r.FirstSeen.Before(maxTime)) {
-		return rejectf(reasonTime, "first_seen: %s is out of range (1970 to 2105)", r.FirstSeen.Format(time.RFC3339))
+		return nil, rejectf(reasonTime, "created_at: %s is out of range (ClickHouse stores times before 2106)", r.CreatedAt.Format(time.RFC3339))
 	}
 	if r.Author != "" && !a.cfg.KeepAuthors && !isPseudonym(r.Author) {
-		// The value is not repeated: it may be a raw handle.
-		return rejectf(reasonAuthor, "author: not pseudonymised (want \"a_\" and 16 hex digits, as the crawler's "+
-			"pseudonymiser writes; start the aggregator with --keep-authors to store raw handles)")
+		// Never stored, logged or repeated: it may be a raw handle.
+		r.Author = ""
+		repaired = append(repaired, "author")
 	}
 	if !a.hasStory(r.Story) {
-		return rejectf(reasonUnknownStory, "story %q is not registered: PUT /api/v1/stories/%s first", r.Story, r.Story)
+		return nil, rejectf(reasonUnknownStory, "story %q is not registered: PUT /api/v1/stories/%s first", r.Story, r.Story)
 	}
-	return nil
+	return repaired, nil
 }

@@ -18,8 +18,10 @@ import (
 var update = flag.Bool("update", false, "rewrite golden files")
 
 // TestBadInput sends malformed lines, invalid UTF-8, oversized and broken
-// bodies: each gets its documented answer, and the good lines around bad
-// ones are kept.
+// bodies: each gets its documented answer, the good lines around bad ones
+// are kept, and so are the reactions with a bad side field (repaired and
+// counted): only a bad identifying field or a line that is no reaction is
+// rejected.
 func TestBadInput(t *testing.T) {
 	st := chtest.New(t)
 	h := start(t, st, func(c *aggregator.Config) { c.MaxLineBytes = 4096 })
@@ -56,27 +58,27 @@ func TestBadInput(t *testing.T) {
 		wantStored  int    // reactions stored after this case (cumulative)
 	}{
 		{name: "malformed lines", contentType: "application/x-ndjson", body: malformed,
-			wantCode: 200, golden: "malformed.golden.json", wantStored: 4},
+			wantCode: 200, golden: "malformed.golden.json", wantStored: 8},
 		{name: "malformed lines gzip", contentType: "application/x-ndjson; charset=utf-8", encoding: "gzip", body: gzipBytes(malformed),
-			wantCode: 200, golden: "malformed-again.golden.json", wantStored: 4},
+			wantCode: 200, golden: "malformed-again.golden.json", wantStored: 8},
 		{name: "line too long", contentType: "application/x-ndjson", body: longLine,
-			wantCode: 200, golden: "long-line.golden.json", wantStored: 7},
+			wantCode: 200, golden: "long-line.golden.json", wantStored: 11},
 		{name: "wrong content type", contentType: "text/plain", body: good,
-			wantCode: 415, wantError: `Content-Type "text/plain" is not supported`, wantStored: 7},
+			wantCode: 415, wantError: `Content-Type "text/plain" is not supported`, wantStored: 11},
 		{name: "no content type", body: good,
-			wantCode: 415, wantError: "application/x-ndjson", wantStored: 7},
+			wantCode: 415, wantError: "application/x-ndjson", wantStored: 11},
 		{name: "unsupported encoding", contentType: "application/x-ndjson", encoding: "br", body: good,
-			wantCode: 415, wantError: `Content-Encoding "br" is not supported`, wantStored: 7},
+			wantCode: 415, wantError: `Content-Encoding "br" is not supported`, wantStored: 11},
 		{name: "50 MB body", contentType: "application/x-ndjson", body: big.Bytes(),
-			wantCode: 413, wantError: "larger than 33554432 bytes (32 MiB)", wantStored: 7},
+			wantCode: 413, wantError: "larger than 33554432 bytes (32 MiB)", wantStored: 11},
 		{name: "50 MB after decompression", contentType: "application/x-ndjson", encoding: "gzip", body: bigGz,
-			wantCode: 413, wantError: "larger than 33554432 bytes (32 MiB) after decompression", wantStored: 7},
+			wantCode: 413, wantError: "larger than 33554432 bytes (32 MiB) after decompression", wantStored: 11},
 		{name: "truncated gzip", contentType: "application/x-ndjson", encoding: "gzip", body: truncatedGz,
-			wantCode: 400, wantError: "not valid gzip", wantStored: 7},
+			wantCode: 400, wantError: "not valid gzip", wantStored: 11},
 		{name: "corrupt gzip", contentType: "application/x-ndjson", encoding: "gzip", body: corruptGz,
-			wantCode: 400, wantError: "not valid gzip", wantStored: 7},
+			wantCode: 400, wantError: "not valid gzip", wantStored: 11},
 		{name: "not gzip at all", contentType: "application/x-ndjson", encoding: "gzip", body: good,
-			wantCode: 400, wantError: "not valid gzip", wantStored: 7},
+			wantCode: 400, wantError: "not valid gzip", wantStored: 11},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -98,10 +100,30 @@ func TestBadInput(t *testing.T) {
 			}
 		})
 	}
-	// The rejections are counted by bounded reason.
-	for reason, want := range map[string]float64{"json": 8, "utf8": 2, "time": 6, "invalid": 8, "author": 2, "unknown_story": 2, "too_long": 1} {
+	// The rejections are counted by bounded reason, the repairs by field.
+	for reason, want := range map[string]float64{"json": 6, "utf8": 0, "time": 6, "invalid": 6, "unknown_story": 2, "too_long": 1} {
 		if v := metricSum(t, metrics, "reactions_aggregator_rejected_total", map[string]string{"reason": reason}); v != want {
 			t.Errorf("rejected_total{reason=%q} = %v, want %v", reason, v, want)
+		}
+	}
+	for field, want := range map[string]float64{"author": 2, "likes": 2, "text": 2, "lang": 0} {
+		if v := metricSum(t, metrics, "reactions_aggregator_repaired_total", map[string]string{"field": field}); v != want {
+			t.Errorf("repaired_total{field=%q} = %v, want %v", field, v, want)
+		}
+	}
+	// What the repaired and the signed reactions look like once stored.
+	stored := map[string]reaction.Reaction{}
+	if err := st.CurrentReactions(context.Background(), "teigen-loss", func(r *reaction.Reaction) error { stored[r.ID] = *r; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	for id, ok := range map[string]func(r reaction.Reaction) bool{
+		"reddit:t1_g5":  func(r reaction.Reaction) bool { return r.Text == "So sorry for your loss, Chrissy \uFFFD\uFFFD" },
+		"reddit:t1_g9":  func(r reaction.Reaction) bool { return r.Author == "" && r.Likes == 9 },
+		"reddit:t1_g12": func(r reaction.Reaction) bool { return r.Likes == 0 && r.Text != "" },
+		"reddit:t1_g16": func(r reaction.Reaction) bool { return r.Likes == -1 },
+	} {
+		if r, found := stored[id]; !found || !ok(r) {
+			t.Errorf("%s stored as %+v (found %v)", id, r, found)
 		}
 	}
 }

@@ -236,6 +236,7 @@ func (a *Aggregator) handleReactions(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
+	a.countRepaired(&res)
 	writeJSON(w, http.StatusOK, res)
 }
 
@@ -301,11 +302,14 @@ func (a *Aggregator) parseBody(body io.Reader) ([]reaction.Reaction, reaction.In
 			} else if t := trimLine(line); len(t) > 0 {
 				received++
 				var rc reaction.Reaction
-				if e := dec.decode(t, &rc); e != nil {
-					reject(e)
-				} else if e := a.check(&rc); e != nil {
+				fixed, e := dec.decode(t, &rc)
+				if e == nil {
+					fixed, e = a.check(&rc, fixed)
+				}
+				if e != nil {
 					reject(e)
 				} else {
+					a.repaired(&res, fixed)
 					label(&rc)
 					if len(rs) == cap(rs) && cap(rs) < hint {
 						rs = slices.Grow(rs, hint-len(rs))

@@ -2,7 +2,9 @@ package aggregator
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
+	"math"
 	"reflect"
 	"sync"
 	"testing"
@@ -17,8 +19,8 @@ func TestCodecRoundTrip(t *testing.T) {
 		{Story: "teigen-loss", Platform: reaction.Reddit, ID: "reddit:t1_a", ParentID: "reddit:t3_x", RootID: "reddit:t3_x",
 			URL: "https://example.org/a", CreatedAt: t0, FirstSeen: t0.Add(time.Hour), Author: "a_0123456789abcdef",
 			Text: "So sorry 💔 \x00 with a NUL", Lang: "en", Likes: 12, Replies: 3, Deleted: true,
-			Stance: reaction.Support, StanceScore: 0.8125, Classifier: "stance-v1+lr-1234"},
-		{Story: "teigen-loss", Platform: reaction.HackerNews, ID: "hackernews:1", Likes: -1},
+			Stance: reaction.Support, StanceScore: 0.8125, Classifier: "stance-v1+lr-1234", ContentWarning: "loss, grief"},
+		{Story: "teigen-loss", Platform: reaction.HackerNews, ID: "hackernews:1", Likes: -40, IsRoot: true},
 		{},
 	}
 	got, err := decodeReactions(encodeReactions(rs), nil)
@@ -33,6 +35,34 @@ func TestCodecRoundTrip(t *testing.T) {
 		if _, err := decodeReactions(bad, nil); err == nil {
 			t.Errorf("decoding %d damaged bytes: no error", len(bad))
 		}
+	}
+}
+
+// TestCodecReadsVersion1 decodes a spool record written before version 2
+// (no content_warning, no is_root).
+func TestCodecReadsVersion1(t *testing.T) {
+	b := []byte{1, 1}
+	for _, s := range []string{"teigen-loss", "reddit", "reddit:t1_a", "reddit:t3_x", "reddit:t3_x", "", "a_0123456789abcdef",
+		"So sorry", "en", "support", "v1"} {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
+	}
+	t0 := time.Date(2020, 10, 1, 2, 3, 4, 0, time.UTC)
+	b = binary.AppendVarint(b, t0.UnixNano())
+	b = binary.AppendVarint(b, 0)
+	b = binary.AppendVarint(b, -3)
+	b = binary.AppendVarint(b, 2)
+	b = append(b, 1)
+	b = binary.LittleEndian.AppendUint64(b, math.Float64bits(0.5))
+	got, err := decodeReactions(b, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []reaction.Reaction{{Story: "teigen-loss", Platform: reaction.Reddit, ID: "reddit:t1_a", ParentID: "reddit:t3_x",
+		RootID: "reddit:t3_x", Author: "a_0123456789abcdef", Text: "So sorry", Lang: "en", Stance: reaction.Support,
+		Classifier: "v1", CreatedAt: t0, Likes: -3, Replies: 2, Deleted: true, StanceScore: 0.5}}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("version 1:\n got %+v\nwant %+v", got, want)
 	}
 }
 
@@ -127,7 +157,7 @@ func TestPseudonymShape(t *testing.T) {
 }
 
 // decodeLine decodes one line with a fresh lineDecoder.
-func decodeLine(line []byte, r *reaction.Reaction) *lineError {
+func decodeLine(line []byte, r *reaction.Reaction) ([]string, *lineError) {
 	var d lineDecoder
 	return d.decode(line, r)
 }
@@ -161,6 +191,13 @@ var decodeCases = []string{
 	`"a string"`,
 	`{"text":"invalid UTF-8 ` + "\xff" + `"}`,
 	`{"text":"NUL \u0000 and raw control ` + "\x01" + `"}`,
+	`{` + decodeBase + `,"is_root":true,"content_warning":"loss, grief","IS_ROOT":false,"Content_Warning":"loss"}`,
+	`{` + decodeBase + `,"is_root":"yes","likes":"many","lang":5,"replies":-2}`,
+	`{` + decodeBase + `,"first_seen":"yesterday"}`,
+	`{` + decodeBase + `,"first_seen":5}`,
+	`{` + decodeBase + `,"id":5}`,
+	`{"story":"teigen-loss","platform":"reddit","id":"reddit:t1_` + "\xff" + `","created_at":"2020-10-01T02:03:04Z"}`,
+	`{` + decodeBase + `,"text":"` + "\xff" + `","author":"a_` + "\xfe" + `"}`,
 }
 
 // TestDecodeLineAgreesWithEncodingJSON checks that the fast decoder accepts
@@ -168,9 +205,10 @@ var decodeCases = []string{
 func TestDecodeLineAgreesWithEncodingJSON(t *testing.T) {
 	for _, line := range decodeCases {
 		var fast, slow reaction.Reaction
-		errFast, errSlow := decodeLine([]byte(line), &fast), decodeLineV1([]byte(line), &slow)
-		if !reflect.DeepEqual(errFast, errSlow) || !reflect.DeepEqual(fast, slow) {
-			t.Errorf("%s:\n fast %+v (%v)\n encoding/json %+v (%v)", line, fast, errFast, slow, errSlow)
+		fixedFast, errFast := decodeLine([]byte(line), &fast)
+		fixedSlow, errSlow := decodeLineV1([]byte(line), &slow)
+		if !reflect.DeepEqual(errFast, errSlow) || !reflect.DeepEqual(fast, slow) || !reflect.DeepEqual(fixedFast, fixedSlow) {
+			t.Errorf("%s:\n fast %+v (%v, repaired %v)\n encoding/json %+v (%v, repaired %v)", line, fast, errFast, fixedFast, slow, errSlow, fixedSlow)
 		}
 	}
 }
@@ -183,11 +221,50 @@ func FuzzDecodeLine(f *testing.F) {
 	f.Fuzz(func(t *testing.T, line []byte) {
 		var fast, slow reaction.Reaction
 		var d lineDecoder
-		errFast, errSlow := d.decode(line, &fast), decodeLineV1(line, &slow)
-		if !reflect.DeepEqual(errFast, errSlow) || !reflect.DeepEqual(fast, slow) {
-			t.Errorf("%q:\n fast %+v (%v)\n encoding/json %+v (%v)", line, fast, errFast, slow, errSlow)
+		fixedFast, errFast := d.decode(line, &fast)
+		fixedSlow, errSlow := decodeLineV1(line, &slow)
+		if !reflect.DeepEqual(errFast, errSlow) || !reflect.DeepEqual(fast, slow) || !reflect.DeepEqual(fixedFast, fixedSlow) {
+			t.Errorf("%q:\n fast %+v (%v, repaired %v)\n encoding/json %+v (%v, repaired %v)", line, fast, errFast, fixedFast, slow, errSlow, fixedSlow)
 		}
 	})
+}
+
+// TestDecodeLineRepairsSideFields: a side member of the wrong type or not
+// UTF-8 is left empty (or kept with U+FFFD) and named, and the others are
+// read; an identifying member of the wrong type or not UTF-8 rejects the
+// line.
+func TestDecodeLineRepairsSideFields(t *testing.T) {
+	for _, tt := range []struct {
+		line     string
+		repaired []string
+		reject   string
+		check    func(r *reaction.Reaction) bool
+	}{
+		{`{` + decodeBase + `,"likes":"many","text":"kept","replies":3}`, []string{"likes"}, "",
+			func(r *reaction.Reaction) bool { return r.Likes == 0 && r.Text == "kept" && r.Replies == 3 }},
+		{`{` + decodeBase + `,"is_root":"yes","lang":5,"deleted":1,"url":["x"]}`, []string{"url", "lang", "deleted", "is_root"}, "",
+			func(r *reaction.Reaction) bool { return !r.IsRoot && r.Lang == "" && !r.Deleted && r.URL == "" }},
+		{`{` + decodeBase + `,"text":"candle ` + "\xff" + `"}`, []string{"text"}, "",
+			func(r *reaction.Reaction) bool { return r.Text == "candle \uFFFD" }},
+		{`{` + decodeBase + `,"first_seen":"last week","likes":-40}`, []string{"first_seen"}, "",
+			func(r *reaction.Reaction) bool { return r.FirstSeen.IsZero() && r.Likes == -40 }},
+		{`{` + decodeBase + `,"platform":7}`, nil, "platform: got a JSON number, want a string", nil},
+		{`{"story":"teigen-loss","platform":"reddit","id":"reddit:t1_` + "\xff" + `","created_at":"2020-10-01T02:03:04Z"}`, nil, "id: not valid UTF-8", nil},
+		{`{` + decodeBase + `,"created_at":"yesterday"}`, nil, "created_at: not RFC 3339", nil},
+	} {
+		var r reaction.Reaction
+		fixed, e := decodeLine([]byte(tt.line), &r)
+		switch {
+		case tt.reject != "":
+			if e == nil || e.msg != tt.reject {
+				t.Errorf("%s: %v, want rejected with %q", tt.line, e, tt.reject)
+			}
+		case e != nil:
+			t.Errorf("%s: rejected: %v", tt.line, e)
+		case !reflect.DeepEqual(fixed, tt.repaired) || !tt.check(&r):
+			t.Errorf("%s: repaired %v, want %v; got %+v", tt.line, fixed, tt.repaired, r)
+		}
+	}
 }
 
 // TestDecodeLineFastPath checks that lines of the usual form do not fall
@@ -198,6 +275,7 @@ func TestDecodeLineFastPath(t *testing.T) {
 		`{` + decodeBase + `,"parent_id":"reddit:t3_x","root_id":"reddit:t3_x","url":"https://example.org/a","author":"a_0123456789abcdef","text":"So sorry 💔","lang":"en","likes":3,"replies":0,"deleted":false,"first_seen":"2020-10-01T03:00:00Z"}`,
 		`{` + decodeBase + `,"Text":"escapes \"\n\u00e9","LIKES":-2,"text":null,"deleted":true,"stance":"support","extra":[1,{"a":null}]}`,
 		` {` + decodeBase + `}  `,
+		`{` + decodeBase + `,"is_root":true,"content_warning":"loss, grief","likes":-40}`,
 	} {
 		var w wire
 		var times [2]string
@@ -219,7 +297,7 @@ func BenchmarkDecodeLine(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			var r reaction.Reaction
-			if e := d.decode(line, &r); e != nil {
+			if _, e := d.decode(line, &r); e != nil {
 				b.Fatal(e)
 			}
 		}
@@ -229,7 +307,7 @@ func BenchmarkDecodeLine(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			var r reaction.Reaction
-			if e := decodeLineV1(line, &r); e != nil {
+			if _, e := decodeLineV1(line, &r); e != nil {
 				b.Fatal(e)
 			}
 		}

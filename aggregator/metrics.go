@@ -12,21 +12,24 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/reactions-research/reactions/reaction"
 )
 
 // Rejection reasons: the bounded vocabulary of the reason label of
-// reactions_aggregator_rejected_total.
+// reactions_aggregator_rejected_total. Only a line that is not a reaction,
+// or a bad identifying field, rejects one; a bad side field is repaired
+// and counted in reactions_aggregator_repaired_total instead.
 const (
-	reasonJSON         = "json"          // not one JSON object, or a field of the wrong type
-	reasonUTF8         = "utf8"          // not valid UTF-8
+	reasonJSON         = "json"          // not one JSON object, or story, platform or id of the wrong type
+	reasonUTF8         = "utf8"          // story, platform, id or created_at not valid UTF-8
 	reasonTooLong      = "too_long"      // longer than MaxLineBytes
-	reasonTime         = "time"          // created_at or first_seen not RFC 3339 or out of range
+	reasonTime         = "time"          // created_at not RFC 3339 or out of range
 	reasonInvalid      = "invalid"       // fails reaction.Validate
-	reasonAuthor       = "author"        // author not pseudonymised
 	reasonUnknownStory = "unknown_story" // story not registered
 )
 
-var rejectReasons = []string{reasonJSON, reasonUTF8, reasonTooLong, reasonTime, reasonInvalid, reasonAuthor, reasonUnknownStory}
+var rejectReasons = []string{reasonJSON, reasonUTF8, reasonTooLong, reasonTime, reasonInvalid, reasonUnknownStory}
 
 // ClickHouse error kinds: the label of reactions_aggregator_clickhouse_errors_total.
 var errorKinds = []string{"connection", "timeout", "server", "other"}
@@ -35,6 +38,7 @@ type metrics struct {
 	received     prometheus.Counter
 	accepted     prometheus.Counter
 	rejected     *prometheus.CounterVec
+	repaired     *prometheus.CounterVec
 	duplicates   prometheus.Counter
 	rowsWritten  prometheus.Counter
 	spooled      prometheus.Counter
@@ -56,6 +60,9 @@ func newMetrics(reg prometheus.Registerer, a *Aggregator) (*metrics, error) {
 			Help: "Reactions acknowledged to their sender: written to ClickHouse or spooled."}),
 		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "rejected_total",
 			Help: "Reactions rejected, by reason."}, []string{"reason"}),
+		repaired: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "repaired_total",
+			Help: "Side fields of accepted reactions that were cleared or fixed (a raw author handle, likes of the wrong type, " +
+				"text that is not UTF-8, ...), by field; the reactions were kept."}, []string{"field"}),
 		duplicates: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "duplicates_total",
 			Help: "Reactions identical to the stored state: nothing was written for them."}),
 		rowsWritten: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "rows_written_total",
@@ -83,6 +90,9 @@ func newMetrics(reg prometheus.Registerer, a *Aggregator) (*metrics, error) {
 	for _, k := range errorKinds {
 		m.chErrors.WithLabelValues(k)
 	}
+	for _, f := range reaction.SideFields {
+		m.repaired.WithLabelValues(f)
+	}
 	spoolBytes := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub, Name: "spool_bytes",
 		Help: "Bytes in the spool waiting to be written to ClickHouse."},
 		func() float64 { return float64(a.spool.Bytes()) })
@@ -92,7 +102,7 @@ func newMetrics(reg prometheus.Registerer, a *Aggregator) (*metrics, error) {
 	bodyBytes := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub, Name: "body_buffer_bytes",
 		Help: "Bytes held by request bodies being received (each is read whole before it is parsed)."},
 		func() float64 { return float64(a.buffered.Load()) })
-	for _, c := range []prometheus.Collector{m.received, m.accepted, m.rejected, m.duplicates, m.rowsWritten,
+	for _, c := range []prometheus.Collector{m.received, m.accepted, m.rejected, m.repaired, m.duplicates, m.rowsWritten,
 		m.spooled, m.flush, m.chErrors, m.backpressure, m.bodiesRefused, spoolBytes, queueRows, bodyBytes, &countsCollector{a: a}} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
@@ -120,11 +130,13 @@ func errorKind(err error) string {
 }
 
 var reactionsTotalDesc = prometheus.NewDesc("reactions_total",
-	"Stored reactions (current state, exact) by story, platform and stance, read from ClickHouse at scrape time. "+
+	"Stored reactions (current state, exact) by story, platform and stance, thread starters left out as on the charts, "+
+		"read from ClickHouse at scrape time. "+
 		"Cardinality: at most the aggregator's story limit × 7 platforms × 3 stances.",
 	[]string{"story", "platform", "stance"}, nil)
 
-// countsCollector exports reactions_total from reaction_minutes. The counts
+// countsCollector exports reactions_total from reaction_minutes, without
+// the thread starters (reaction.Reaction.IsRoot), like the charts. The counts
 // are cached for at most CountsCacheTTL and only while the aggregator wrote
 // nothing, so a scrape always agrees with ClickHouse after a write.
 type countsCollector struct {
@@ -181,7 +193,7 @@ func (a *Aggregator) countRows(ctx context.Context, ids []string) ([]countRow, e
 		set[i] = id
 	}
 	rs, err := a.st.Conn().Query(ctx, `SELECT story, toString(platform), toString(stance), sum(n) FROM reaction_minutes
-WHERE story IN ? GROUP BY story, platform, stance HAVING sum(n) != 0 ORDER BY story, platform, stance`,
+WHERE story IN ? AND is_root = 0 GROUP BY story, platform, stance HAVING sum(n) != 0 ORDER BY story, platform, stance`,
 		clickhouse.GroupSet{Value: set})
 	if err != nil {
 		return nil, err

@@ -72,8 +72,8 @@ type CrawlRun struct {
 	// run's reactions that were cleared or fixed (Reaction.Repair); the
 	// reactions themselves were kept.
 	Repaired map[string]int64 `json:"repaired,omitempty"`
-	Blocked    int64            `json:"blocked"`
-	Status     string           `json:"status"`
+	Blocked  int64            `json:"blocked"`
+	Status   string           `json:"status"`
 	// Message says, in one sentence, what a researcher should know (why a
 	// source is blocked, that it returned nothing, …).
 	Message string `json:"message"`

@@ -177,10 +177,14 @@ func (r *Reaction) Validate() error {
 	return nil
 }
 
-// SideFields are the fields Repair may change, by their export names: the
-// bounded vocabulary of the repaired counts (crawl runs, ingest answers) and
-// of the field label of the repaired metrics.
-var SideFields = []string{"parent_id", "root_id", "url", "first_seen", "author", "content_warning", "text", "lang", "replies", "stance"}
+// SideFields are the fields that do not identify a reaction (all but story,
+// platform, id, created_at, and the classifier's stance_score and
+// classifier), by their export names: a bad one is repaired (by Repair, or
+// left empty by a decoder that cannot read it), never a reason to drop the
+// reaction. They are the bounded vocabulary of the repaired counts (crawl
+// runs, ingest answers) and of the field label of the repaired metrics.
+var SideFields = []string{"parent_id", "root_id", "is_root", "url", "first_seen", "author", "content_warning", "text",
+	"lang", "likes", "replies", "deleted", "stance"}
 
 // Range of a first_seen that Repair keeps: what a ClickHouse DateTime holds.
 var (

@@ -4,8 +4,8 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"strings"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -71,7 +71,9 @@ func TestRepair(t *testing.T) {
 		check  func(r *Reaction) bool
 	}{
 		{"nothing to repair", func(r *Reaction) { r.Likes, r.Lang, r.URL = -40, "pt-BR", "https://example.org/a?b=c" }, nil,
-			func(r *Reaction) bool { return r.Likes == -40 && r.Lang == "pt-BR" && r.URL == "https://example.org/a?b=c" }},
+			func(r *Reaction) bool {
+				return r.Likes == -40 && r.Lang == "pt-BR" && r.URL == "https://example.org/a?b=c"
+			}},
 		{"a web page's language name", func(r *Reaction) { r.Lang = "English" }, nil, func(r *Reaction) bool { return r.Lang == "English" }},
 		{"parent without prefix", func(r *Reaction) { r.ParentID = "123" }, []string{"parent_id"}, func(r *Reaction) bool { return r.ParentID == "" }},
 		{"parent is itself", func(r *Reaction) { r.ParentID = r.ID }, []string{"parent_id"}, func(r *Reaction) bool { return r.ParentID == "" }},
