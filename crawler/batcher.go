@@ -214,6 +214,12 @@ func (b *batcher) send(ctx context.Context, items []pendingItem) {
 			"story", c.st.ID, "reactions", len(items), "err", err)
 		return
 	}
+	if len(res.Repaired) > 0 {
+		// The crawler repairs what it can before sending: what is left is
+		// the aggregator's policy (e.g. raw authors it does not accept).
+		c.cfg.Log.Warn("the aggregator repaired side fields of a batch; the reactions were kept",
+			"story", c.st.ID, "repaired", res.Repaired)
+	}
 	var rejected map[int]string
 	if len(res.Rejected) > 0 {
 		rejected = make(map[int]string, len(res.Rejected))

@@ -37,6 +37,7 @@ type metrics struct {
 	reactions *prometheus.CounterVec   // platform
 	retries   *prometheus.CounterVec   // platform
 	robots    *prometheus.CounterVec   // platform
+	repaired  *prometheus.CounterVec   // platform, field
 	inFlight  prometheus.Gauge
 	lastItems *prometheus.GaugeVec // story, source, platform
 	lastErrs  *prometheus.GaugeVec
@@ -68,6 +69,10 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "reactions_crawler_robots_blocked_total",
 			Help: "URLs not fetched because robots.txt disallows them, by platform.",
 		}, []string{"platform"}),
+		repaired: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "reactions_crawler_repaired_total",
+			Help: "Side fields of collected reactions that were cleared or fixed (reaction.Repair), by platform and field; the reactions were kept.",
+		}, []string{"platform", "field"}),
 		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "reactions_crawler_in_flight",
 			Help: "HTTP requests in flight.",
@@ -83,6 +88,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	m.reactions = register(reg, m.reactions)
 	m.retries = register(reg, m.retries)
 	m.robots = register(reg, m.robots)
+	m.repaired = register(reg, m.repaired)
 	m.inFlight = register(reg, m.inFlight)
 	m.lastItems = register(reg, m.lastItems)
 	m.lastErrs = register(reg, m.lastErrs)

@@ -229,15 +229,26 @@ func (sr *sourceRun) collect(runCtx context.Context) {
 
 // emit is Env.Emit: fill, check, skip what was already sent unchanged, and
 // queue the rest for the sink. It returns an error only to say "stop" (the
-// context is done); the reaction handed over is kept even then.
+// context is done); the reaction handed over is kept even then. Only a bad
+// identifying field drops a reaction (an "invalid" error); a bad side field
+// is repaired (reaction.Check), counted in the run's Repaired and in
+// reactions_crawler_repaired_total, and the reaction is sent.
 func (sr *sourceRun) emit(ctx context.Context, r reaction.Reaction) error {
 	c := sr.c
 	r.Story = c.st.ID
 	r.FirstSeen = c.cfg.Now()
 	r.Normalize()
-	if err := r.Validate(); err != nil {
+	fixed, err := r.Check()
+	if err != nil {
 		sr.stats.error(sr, "invalid", err)
 		return ctx.Err()
+	}
+	if len(fixed) > 0 {
+		sr.stats.repaired(fixed)
+		for _, f := range fixed {
+			c.m.repaired.WithLabelValues(string(sr.src.Platform), f).Inc()
+		}
+		sr.log.Debug("side fields repaired", "id", r.ID, "fields", fixed)
 	}
 	if r.Platform != sr.src.Platform {
 		sr.stats.error(sr, "invalid", fmt.Errorf("%w: platform: %q from a %s source", reaction.ErrInvalid, r.Platform, sr.src.Platform))
@@ -290,6 +301,7 @@ func (sr *sourceRun) finish(ctx context.Context) reaction.CrawlRun {
 	r.NewItems = s.newItems.Load()
 	r.Blocked = max(s.blocked.Load(), s.fetchBlocked.Load())
 	r.ErrorKinds, r.Errors = s.errorKinds()
+	r.Repaired = s.repairedFields()
 	before := c.state.collectedBefore(sr.src.Name) - r.NewItems
 
 	// Only the run's own end (Ctrl-C, the caller's context) stops a
@@ -353,6 +365,9 @@ func (sr *sourceRun) finish(ctx context.Context) reaction.CrawlRun {
 		r.Status = reaction.RunOK
 		r.Message = fmt.Sprintf("Collected %d reactions, %d of them new or changed.", r.Items, r.NewItems)
 	}
+	if n := sum(r.Repaired); n > 0 {
+		r.Message += fmt.Sprintf(" %d side %s (%s) repaired; the reactions were kept.", n, plural(n, "field was", "fields were"), kindList(r.Repaired))
+	}
 	sr.putRun(ctx, *r)
 	c.m.observeRun(*r)
 	sr.warnings.flush()
@@ -405,6 +420,14 @@ func plural(n int64, one, many string) string {
 		return one
 	}
 	return many
+}
+
+func sum(m map[string]int64) int64 {
+	var n int64
+	for _, v := range m {
+		n += v
+	}
+	return n
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
@@ -479,12 +502,38 @@ type runStats struct {
 	kinds map[string]int64
 	// first is the first error of each kind, for the run's message.
 	first map[string]error
+	fixed map[string]int64 // side fields repaired, by field
 	// blockedWhy is the first refusal an adapter reported, in its words
 	// (e.g. why Bluesky search needs a session): researchers need the reason.
 	blockedWhy string
 }
 
-func newRunStats() *runStats { return &runStats{kinds: map[string]int64{}, first: map[string]error{}} }
+func newRunStats() *runStats {
+	return &runStats{kinds: map[string]int64{}, first: map[string]error{}, fixed: map[string]int64{}}
+}
+
+// repaired counts the side fields repaired in one reaction.
+func (s *runStats) repaired(fields []string) {
+	s.mu.Lock()
+	for _, f := range fields {
+		s.fixed[f]++
+	}
+	s.mu.Unlock()
+}
+
+// repairedFields returns the repaired counts (nil when none).
+func (s *runStats) repairedFields() map[string]int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.fixed) == 0 {
+		return nil
+	}
+	out := make(map[string]int64, len(s.fixed))
+	for k, v := range s.fixed {
+		out[k] = v
+	}
+	return out
+}
 
 func (s *runStats) error(sr *sourceRun, kind string, err error) {
 	if kind == "" {

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -103,7 +104,8 @@ func (f *fakePlatform) count() int {
 // fakeAdapter reads the fake platform with a cursor, like the real adapters.
 type fakeAdapter struct {
 	emitted atomic.Int64 // Emit calls made (each one handed a reaction over)
-	invalid int          // ids to emit with no created_at
+	invalid int          // id to emit with no created_at
+	sideBad int          // id to emit with bad side fields (lang, replies, url, parent)
 }
 
 func (a *fakeAdapter) Collect(ctx context.Context, env *source.Env) error {
@@ -141,6 +143,9 @@ func (a *fakeAdapter) Collect(ctx context.Context, env *source.Env) error {
 			}
 			if it.ID == a.invalid {
 				r.CreatedAt = time.Time{}
+			}
+			if it.ID == a.sideBad {
+				r.Lang, r.Replies, r.URL, r.ParentID = "not a language", -2, "comment/"+native, native
 			}
 			a.emitted.Add(1)
 			if err := env.Emit(r); err != nil {
@@ -577,6 +582,44 @@ func TestRejectedAndInvalidReactionsAreCounted(t *testing.T) {
 	if r.Status != reaction.RunWarning || r.ErrorKinds["invalid"] != 1 || r.ErrorKinds["rejected"] != 1 || r.Errors != 2 ||
 		r.Items != 19 || r.NewItems != 18 || len(sink.stored) != 18 {
 		t.Fatalf("run %+v, stored %d", r, len(sink.stored))
+	}
+}
+
+// TestBadSideFieldKeepsTheReaction: a reaction whose side fields are bad
+// is repaired, sent and stored; the run counts the repairs by field, says
+// so in its message, and stays ok; the metric counts them too.
+func TestBadSideFieldKeepsTheReaction(t *testing.T) {
+	f := newFakePlatform(t, 20, 10)
+	f.setLikes(3, -40) // a downvoted comment: a score, not a bad field
+	cfg := runConfig(t, &fakeAdapter{sideBad: 5})
+	reg := prometheus.NewRegistry()
+	cfg.Registerer = reg
+	sink := newMemSink()
+	runs, err := Run(context.Background(), cfg, fakeStory(t, f.srv.URL), sink, Once)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := runs[0]
+	want := map[string]int64{"lang": 1, "replies": 1, "url": 1, "parent_id": 1}
+	if r.Status != reaction.RunOK || r.Errors != 0 || r.Items != 20 || !maps.Equal(r.Repaired, want) ||
+		!strings.Contains(r.Message, "4 side fields were") {
+		t.Fatalf("run %+v, want ok, 20 items and repaired %v", r, want)
+	}
+	sink.mu.Lock()
+	got, bad := sink.stored["lemmy:5"], sink.stored["lemmy:3"]
+	n := len(sink.stored)
+	sink.mu.Unlock()
+	if n != 20 || got.Lang != "" || got.Replies != 0 || got.URL != "" || got.ParentID != "" || got.Text != "reaction 5" {
+		t.Errorf("stored %d reactions; the repaired one is %+v", n, got)
+	}
+	if bad.Likes != -40 {
+		t.Errorf("a negative score was stored as %d", bad.Likes)
+	}
+	m := newMetrics(reg)
+	for field, want := range map[string]float64{"lang": 1, "url": 1, "text": 0} {
+		if v := testutil.ToFloat64(m.repaired.WithLabelValues("lemmy", field)); v != want {
+			t.Errorf("reactions_crawler_repaired_total{field=%q} = %v, want %v", field, v, want)
+		}
 	}
 }
 

@@ -386,7 +386,7 @@ func idKey(id string) uint64 { return fnv1a.String(fnv1a.Offset, id) }
 
 // digest hashes the content of a reaction that, when it changes, makes it
 // worth sending again: text, deleted, likes, replies, parent, root,
-// created_at, url, lang and author. FirstSeen and the stance fields are not
+// created_at, url, lang, author, is_root and content_warning. FirstSeen and the stance fields are not
 // part of it. Each string is preceded by its length. The value is stored in
 // the sent log: changing how it is computed makes the next run re-send
 // everything once.
@@ -409,6 +409,15 @@ func digest(r *reaction.Reaction) uint64 {
 	str(r.URL)
 	str(r.Lang)
 	str(r.Author)
+	// Hashed only when set, so that the digests in logs written before
+	// these fields existed still match.
+	if r.IsRoot {
+		str("is_root")
+	}
+	if r.ContentWarning != "" {
+		str("content_warning")
+		str(r.ContentWarning)
+	}
 	return h
 }
 

@@ -88,5 +88,17 @@ func TestDigestAndKeyUnchanged(t *testing.T) {
 		if got, want := idKey(r.ID), h.Sum64(); got != want {
 			t.Errorf("reaction %d: idKey = %016x, want %016x", i, got, want)
 		}
+		// A thread starter flag or a content warning is a change worth
+		// sending (and two different ones differ).
+		root, cw, both := r, r, r
+		root.IsRoot, cw.ContentWarning, both.IsRoot, both.ContentWarning = true, "loss", true, "loss"
+		seen := map[uint64]bool{digest(&r): true}
+		for _, x := range []reaction.Reaction{root, cw, both} {
+			if d := digest(&x); seen[d] {
+				t.Errorf("reaction %d: is_root %v, content warning %q: digest unchanged", i, x.IsRoot, x.ContentWarning)
+			} else {
+				seen[d] = true
+			}
+		}
 	}
 }
