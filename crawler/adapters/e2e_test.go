@@ -237,8 +237,26 @@ func TestCrawlEveryReplica(t *testing.T) {
 			want[r.ID] = r
 		}
 	}
+	for i := range st.Sources {
+		for _, id := range replica.NamedStarters(d, st.Sources[i]) {
+			if r, ok := want[id]; ok {
+				r.IsRoot = true
+				want[id] = r
+			}
+		}
+	}
 	perPlatform := map[reaction.Platform][2]int{}
+	roots, warnings, negative := 0, 0, 0
 	for id, w := range want {
+		if w.IsRoot {
+			roots++
+		}
+		if w.ContentWarning != "" {
+			warnings++
+		}
+		if w.Likes < 0 {
+			negative++
+		}
 		c := perPlatform[w.Platform]
 		c[0]++
 		g, ok := sink.stored[id]
@@ -256,6 +274,10 @@ func TestCrawlEveryReplica(t *testing.T) {
 		if _, ok := want[id]; !ok {
 			t.Errorf("unexpected reaction %s", id)
 		}
+	}
+	// The fixtures hold what the checks above must have met.
+	if roots == 0 || warnings == 0 || negative == 0 {
+		t.Errorf("ground truth holds %d thread starters, %d content warnings, %d negative scores: want some of each", roots, warnings, negative)
 	}
 	var lines []string
 	for p, c := range perPlatform {
@@ -296,9 +318,11 @@ func diffReaction(want, got reaction.Reaction) string {
 	}
 	f("parent_id", want.ParentID, got.ParentID)
 	f("root_id", want.RootID, got.RootID)
+	f("is_root", want.IsRoot, got.IsRoot)
 	f("url", want.URL, got.URL)
 	f("created_at", want.CreatedAt.UTC().Format(time.RFC3339), got.CreatedAt.UTC().Format(time.RFC3339))
 	f("author", want.Author, got.Author)
+	f("content_warning", want.ContentWarning, got.ContentWarning)
 	f("text", want.Text, got.Text)
 	f("lang", want.Lang, got.Lang)
 	f("likes", want.Likes, got.Likes)

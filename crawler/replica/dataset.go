@@ -1,14 +1,16 @@
 // Package replica serves local copies of the platforms' public APIs, in their
-// exact real shapes (see docs/sources.md), from a deterministic data set, so
+// exact real shapes (see docs/platforms.md), from a deterministic data set, so
 // that tests and the demo crawl real HTTP without the internet.
 package replica
 
 import (
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/reactions-research/reactions/reaction"
+	"github.com/reactions-research/reactions/story"
 )
 
 // Item is one post or comment in the ground truth. Each platform's handler
@@ -26,11 +28,14 @@ type Item struct {
 	// Author is the raw handle (replicas serve it; the crawler pseudonymises).
 	Author string
 	// Text is the plain text the crawler must recover exactly.
-	Text      string
-	CreatedAt time.Time
-	Deleted   bool
-	Lang      string
-	Likes     int64
+	Text string
+	// ContentWarning is the warning shown before the text (Mastodon's
+	// spoiler_text); "" for none.
+	ContentWarning string
+	CreatedAt      time.Time
+	Deleted        bool
+	Lang           string
+	Likes          int64
 	// Tags are hashtags / search terms this item is found by (Mastodon
 	// hashtag timelines, search endpoints).
 	Tags []string
@@ -91,6 +96,35 @@ func (d *Dataset) Get(p reaction.Platform, native string) (Item, bool) {
 		return Item{}, false
 	}
 	return d.items[i], true
+}
+
+// NamedStarters returns the ids of the thread starters src names where
+// naming one is what makes it a thread starter: the Mastodon statuses and
+// Bluesky threads of a story (a status found on a hashtag timeline, or a
+// post found by search, is a reaction). The crawler flags them is_root;
+// Expect cannot, as they depend on the story, not on the data set. On the
+// other platforms Expect flags the thread starters itself.
+func NamedStarters(d *Dataset, src story.Source) []string {
+	var ids []string
+	switch src.Platform {
+	case reaction.Mastodon:
+		for _, id := range src.Statuses {
+			if it, ok := d.Get(reaction.Mastodon, strings.TrimSpace(id)); ok && !it.Deleted {
+				ids = append(ids, reaction.MakeID(reaction.Mastodon, MastodonURI(it)))
+			}
+		}
+	case reaction.Bluesky:
+		for _, uri := range src.Threads {
+			authority, rkey := bskyAuthority(uri), bskyRkey(uri)
+			for _, it := range d.Items(reaction.Bluesky) {
+				if !it.Deleted && bskyRkey(BlueskyURI(it)) == rkey &&
+					(authority == bskyDID(it.Author) || authority == bskyHandleOf(it.Author)) {
+					ids = append(ids, reaction.MakeID(reaction.Bluesky, BlueskyURI(it)))
+				}
+			}
+		}
+	}
+	return ids
 }
 
 // Platform is one platform's replica: its HTTP handler and how its items map

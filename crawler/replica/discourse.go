@@ -500,6 +500,7 @@ func discourseExpect(d *Dataset, it Item) reaction.Reaction {
 			r.Replies++
 		}
 	}
+	r.IsRoot = it.Thread == ""
 	if it.Thread != "" {
 		r.ParentID = id(root.Native)
 		if par, ok := d.Get(reaction.Discourse, it.Parent); ok && discourseVisible(par) && par.Thread == root.Native {

@@ -480,7 +480,7 @@ func hnExpect(d *Dataset, it Item) reaction.Reaction {
 		Deleted:   it.Deleted,
 	}
 	if it.Thread == "" {
-		r.RootID = r.ID
+		r.RootID, r.IsRoot = r.ID, true
 		title, text := hnTitle(it)
 		r.Text, r.Likes = title, it.Likes
 		if body := hnPlain(text); body != "" {

@@ -383,11 +383,16 @@ func lemmyPostView(t *lemmyThread) map[string]any {
 		"image_details": nil, "creator_banned_from_community": false, "banned_from_community": false,
 		"creator_is_moderator": false, "creator_is_admin": false,
 		"counts": map[string]any{"post_id": lemmyNum(p.Native), "comments": len(t.comments), "score": p.Likes,
-			"upvotes": p.Likes + 1, "downvotes": 1, "published": lemmyTime(p), "newest_comment_time": lemmyTime(p)},
+			"upvotes": lemmyUp(p.Likes), "downvotes": lemmyDown(p.Likes), "published": lemmyTime(p), "newest_comment_time": lemmyTime(p)},
 		"subscribed": "NotSubscribed", "saved": false, "read": false, "hidden": false,
 		"creator_blocked": false, "my_vote": nil, "unread_comments": len(t.comments),
 	}
 }
+
+// lemmyUp and lemmyDown split a score into the votes Lemmy counts (score
+// = upvotes - downvotes, both at least 0; one downvote at least).
+func lemmyUp(score int64) int64   { return max(score, 0) + 1 }
+func lemmyDown(score int64) int64 { return max(-score, 0) + 1 }
 
 func lemmyCommentView(t *lemmyThread, c Item) map[string]any {
 	removed := c.Deleted && lemmyHasTag(c, "replica:removed")
@@ -411,8 +416,8 @@ func lemmyCommentView(t *lemmyThread, c Item) map[string]any {
 		"creator":   lemmyCreator(c.Author),
 		"post":      post,
 		"community": lemmyCommunity(),
-		"counts": map[string]any{"comment_id": lemmyNum(c.Native), "score": c.Likes, "upvotes": c.Likes + 1,
-			"downvotes": 1, "published": lemmyTime(c), "child_count": t.descendants(path)},
+		"counts": map[string]any{"comment_id": lemmyNum(c.Native), "score": c.Likes, "upvotes": lemmyUp(c.Likes),
+			"downvotes": lemmyDown(c.Likes), "published": lemmyTime(c), "child_count": t.descendants(path)},
 		"creator_banned_from_community": false, "banned_from_community": false,
 		"creator_is_moderator": false, "creator_is_admin": false,
 		"subscribed": "NotSubscribed", "saved": false, "creator_blocked": false, "my_vote": nil,
@@ -545,7 +550,7 @@ func lemmyExpect(d *Dataset, it Item) reaction.Reaction {
 		Deleted:   it.Deleted,
 	}
 	if it.Thread == "" {
-		r.RootID = r.ID
+		r.RootID, r.IsRoot = r.ID, true
 		r.Replies = int64(len(lemmyCachedThread(d, it).comments))
 	} else {
 		post, ok := lemmyPost(d, it.Thread)
@@ -571,7 +576,8 @@ func lemmyExpect(d *Dataset, it Item) reaction.Reaction {
 
 // lemmyFixture is one post with 130 comments: more than two pages of 50, a
 // reply chain 12 deep (beyond max_depth 8), deleted and removed comments
-// with replies, comments from another instance, Markdown, entities, naive
+// with replies, comments from another instance, downvoted comments
+// (negative scores, a third of them), Markdown, entities, naive
 // timestamps, text in six languages; and a deleted post without comments.
 func lemmyFixture() []Item {
 	l := reaction.Lemmy
@@ -598,7 +604,7 @@ func lemmyFixture() []Item {
 		it := Item{Platform: l, Native: n, Thread: post.Native, Parent: post.Native,
 			Author:    fmt.Sprintf("user%d", i%17),
 			CreatedAt: t0.Add(time.Duration(i) * 7 * time.Minute).Add(time.Duration(i*1013) * time.Microsecond),
-			Text:      fmt.Sprintf("%s (%d)", tx.text, i), Lang: tx.lang, Likes: int64(i % 9)}
+			Text:      fmt.Sprintf("%s (%d)", tx.text, i), Lang: tx.lang, Likes: int64(i%9) - 3}
 		if i%5 == 0 {
 			it.Author = fmt.Sprintf("remote%d@other.example", i%4)
 		}

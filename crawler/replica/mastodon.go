@@ -288,7 +288,7 @@ func (x *mastodonIndex) status(it Item) map[string]any {
 		"id": it.Native, "uri": MastodonURI(it), "url": mastodonURL(it),
 		"created_at": it.CreatedAt.UTC().Format("2006-01-02T15:04:05.000Z"), "edited_at": nil,
 		"in_reply_to_id": inReplyTo, "in_reply_to_account_id": inReplyToAccount,
-		"sensitive": false, "spoiler_text": "", "visibility": "public", "language": lang,
+		"sensitive": it.ContentWarning != "", "spoiler_text": it.ContentWarning, "visibility": "public", "language": lang,
 		"replies_count": len(x.children[it.Native]), "reblogs_count": 0, "favourites_count": it.Likes,
 		"content": mastodonHTML(it.Text), "reblog": nil, "application": nil,
 		"account": mastodonAccount(it.Author), "media_attachments": []any{}, "mentions": mentions,
@@ -467,8 +467,9 @@ func mastodonJSON(w http.ResponseWriter, status int, v any) {
 // mastodonExpect is the reaction a correct crawler makes of it: the
 // ActivityPub uri as id, parent and root along the replies the server
 // still links (a deleted parent cuts the chain), the author as
-// user@domain, text as a reader sees it, and a zero Reaction for a
-// deleted status.
+// user@domain, text as a reader sees it and the content warning apart,
+// and a zero Reaction for a deleted status. It never flags a thread
+// starter: only the statuses a story names are (see NamedStarters).
 func mastodonExpect(d *Dataset, it Item) reaction.Reaction {
 	if it.Deleted {
 		return reaction.Reaction{}
@@ -476,15 +477,16 @@ func mastodonExpect(d *Dataset, it Item) reaction.Reaction {
 	x := mastodonBuild(d)
 	user, domain := mastodonUser(it.Author)
 	r := reaction.Reaction{
-		Platform:  reaction.Mastodon,
-		ID:        reaction.MakeID(reaction.Mastodon, MastodonURI(it)),
-		URL:       mastodonURL(it),
-		CreatedAt: it.CreatedAt.UTC().Truncate(time.Second),
-		Author:    user + "@" + domain,
-		Text:      mastodonPlain(it.Text),
-		Lang:      it.Lang,
-		Likes:     max(it.Likes, 0),
-		Replies:   int64(len(x.children[it.Native])),
+		Platform:       reaction.Mastodon,
+		ID:             reaction.MakeID(reaction.Mastodon, MastodonURI(it)),
+		URL:            mastodonURL(it),
+		CreatedAt:      it.CreatedAt.UTC().Truncate(time.Second),
+		Author:         user + "@" + domain,
+		Text:           mastodonPlain(it.Text),
+		ContentWarning: it.ContentWarning,
+		Lang:           it.Lang,
+		Likes:          max(it.Likes, 0),
+		Replies:        int64(len(x.children[it.Native])),
 	}
 	root := it
 	if p := x.parent(it); p != "" {
@@ -517,7 +519,8 @@ const (
 // context shows; a deleted tagged post whose tagged reply became a root; a
 // tagged reply to an untagged post; a remote author; Spanish, French,
 // German, Japanese and Arabic text; entities, a typed "&amp;", a long link,
-// local and remote mentions, line breaks and paragraphs; an untagged
+// local and remote mentions, line breaks and paragraphs; content
+// warnings (spoiler_text) on a tagged post and on a reply; an untagged
 // post with replies for a "statuses" source; and, under MastodonWideTag,
 // a post with 70 direct replies.
 func mastodonFixture() []Item {
@@ -589,6 +592,15 @@ func mastodonFixture() []Item {
 	// Filler for three pages of the timeline.
 	for i := 0; i < 95; i++ {
 		add("", fmt.Sprintf("fan%02d", i%30), fmt.Sprintf("Thinking of Chrissy and John today #ChrissyTeigen (%d)", i+1), "en", int64(i%9), tag)
+	}
+	// Content warnings: the post that breaks the story, and a reply.
+	for i := range items {
+		switch items[i].Author {
+		case "newsdesk":
+			items[i].ContentWarning = "pregnancy loss"
+		case "writer":
+			items[i].ContentWarning = "grief, long post"
+		}
 	}
 	// Thread is the conversation's first status, as written (deletions
 	// aside): parents come before their replies.

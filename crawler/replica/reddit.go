@@ -729,15 +729,16 @@ func redditError(w http.ResponseWriter, status int, msg string) {
 }
 
 // redditExpect is the reaction a correct crawler makes of it: fullname ids,
-// Markdown source as text (title, blank line, selftext for posts), empty
-// text for deleted and removed items, and a zero Reaction for a deleted
-// comment that Reddit no longer serves.
+// Markdown source as text (title, blank line, selftext for posts), the
+// score as served (negative for a downvoted comment), posts flagged as
+// thread starters, empty text for deleted and removed items, and a zero
+// Reaction for a deleted comment that Reddit no longer serves.
 func redditExpect(d *Dataset, it Item) reaction.Reaction {
 	r := reaction.Reaction{
 		Platform:  reaction.Reddit,
 		ID:        reaction.MakeID(reaction.Reddit, redditFullname(it)),
 		CreatedAt: it.CreatedAt.UTC().Truncate(time.Second),
-		Likes:     max(it.Likes, 0),
+		Likes:     it.Likes,
 		Deleted:   it.Deleted,
 	}
 	author, _, _ := redditShown(it)
@@ -745,7 +746,7 @@ func redditExpect(d *Dataset, it Item) reaction.Reaction {
 		r.Author = author
 	}
 	if it.Thread == "" {
-		r.RootID = r.ID
+		r.RootID, r.IsRoot = r.ID, true
 		r.URL = RedditWebOrigin + redditPostPermalink(it)
 		title, selftext := redditTitle(it)
 		r.Text = title
@@ -785,8 +786,10 @@ var redditFixtureBase = time.Date(2020, 10, 1, 4, 0, 0, 0, time.UTC)
 // appear, and a chain 25 deep), deleted and removed comments with and
 // without replies, an account-deleted author, entities that must be decoded
 // exactly once ("&amp;amp;"), Spanish, French, German, Japanese and Arabic
-// text, edited items, a removed post, a deleted post with a reply, a link
-// post, and 235 posts that the search "teigen" finds over three pages.
+// text, edited items, downvoted comments (negative scores, a whole
+// sub-thread of them in the chain), a removed post, a deleted post with a
+// reply, a link post, and 235 posts that the search "teigen" finds over
+// three pages.
 func redditFixture() []Item {
 	at := func(min int) time.Time { return redditFixtureBase.Add(time.Duration(min) * time.Minute) }
 	var items []Item
@@ -831,10 +834,11 @@ func redditFixture() []Item {
 	add(post, "typo_fixer", "Edit: fixed typo. Sending love.", "en", 15, 8, "replica:edited")
 	add(post, "para_writer", "First paragraph.\n\nSecond paragraph\nwith a line break.", "en", 16, 6)
 	add(post, "downvoted", "This is all for attention.", "en", 17, -12)
-	// A chain 25 deep: "continue this thread" at depth 10 and 20.
+	// A chain 25 deep: "continue this thread" at depth 10 and 20. Its
+	// scores fall as the argument goes on, below zero from reply 14.
 	parent := post
 	for i := 0; i < 25; i++ {
-		parent = add(parent, fmt.Sprintf("chain_%d", i%3), fmt.Sprintf("Reply %d in a long back-and-forth.", i+1), "en", 20+i, int64(25-i))
+		parent = add(parent, fmt.Sprintf("chain_%d", i%3), fmt.Sprintf("Reply %d in a long back-and-forth.", i+1), "en", 20+i, int64(12-i))
 	}
 	// One comment with 150 replies, and 300 more top-level comments with
 	// a reply each: more than the 500 one response holds.

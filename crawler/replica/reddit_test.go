@@ -352,8 +352,12 @@ func TestRedditExpect(t *testing.T) {
 			if !tt.visible {
 				return
 			}
-			if r.Text != tt.text || r.Deleted != tt.deleted || r.Author != tt.handle || r.Likes < 0 {
-				t.Errorf("got text %q deleted %v author %q likes %d", r.Text, r.Deleted, r.Author, r.Likes)
+			it := byAuthor[tt.author]
+			if r.Text != tt.text || r.Deleted != tt.deleted || r.Author != tt.handle || r.Likes != it.Likes {
+				t.Errorf("got text %q deleted %v author %q likes %d (want the score as served, %d)", r.Text, r.Deleted, r.Author, r.Likes, it.Likes)
+			}
+			if r.IsRoot != (it.Thread == "") {
+				t.Errorf("is_root %v for a %s", r.IsRoot, map[bool]string{true: "post", false: "comment"}[it.Thread == ""])
 			}
 			if !strings.HasPrefix(r.URL, RedditWebOrigin+"/r/") || r.CreatedAt.Location() != time.UTC {
 				t.Errorf("url %q, created %v", r.URL, r.CreatedAt)

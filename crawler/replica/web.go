@@ -181,7 +181,7 @@ func WebExpect(base string, d *Dataset, it Item) reaction.Reaction {
 	case "forum":
 		r.Likes, r.Replies, r.Lang = it.Likes, int64(children), it.Lang
 		if it.Native == it.Thread {
-			r.ID, r.ParentID, r.URL = root, "", page
+			r.ID, r.ParentID, r.URL, r.IsRoot = root, "", page, true
 			break
 		}
 		key := func(n string) string { return strings.TrimPrefix(n, it.Thread+"/") }

@@ -132,7 +132,8 @@ type record struct {
 type postView struct {
 	URI    string `json:"uri"`
 	Author struct {
-		DID string `json:"did"`
+		DID    string `json:"did"`
+		Handle string `json:"handle"`
 	} `json:"author"`
 	Record     record `json:"record"`
 	ReplyCount int64  `json:"replyCount"`
@@ -169,6 +170,11 @@ func (a *Adapter) Collect(ctx context.Context, env *source.Env) error {
 	if err != nil {
 		return err
 	}
+	for _, t := range env.Source.Threads {
+		if m := atURIRe.FindStringSubmatch(strings.TrimSpace(t)); m != nil {
+			c.named[strings.ToLower(m[1])+"/"+m[2]] = true
+		}
+	}
 	if len(env.Source.Search) > 0 {
 		if err := c.searches(ctx); err != nil {
 			return err
@@ -188,7 +194,7 @@ func (a *Adapter) Collect(ctx context.Context, env *source.Env) error {
 			continue
 		}
 		listed[uri] = true
-		if err := c.thread(ctx, uri); err != nil {
+		if err := c.thread(ctx, uri, true); err != nil {
 			return err
 		}
 	}
@@ -202,10 +208,14 @@ func (a *Adapter) Collect(ctx context.Context, env *source.Env) error {
 }
 
 type crawl struct {
-	env     *source.Env
-	base    string
-	pds     string
-	seen    map[string]bool // URIs emitted (or known) this run
+	env  *source.Env
+	base string
+	pds  string
+	seen map[string]bool // URIs emitted (or known) this run
+	// named holds the threads the source names, as "authority/rkey" (the
+	// authority a DID or a lower-case handle): search leaves their first
+	// posts to the thread walk, which flags them as thread starters.
+	named   map[string]bool
 	dids    map[string]string
 	hitURIs []string // roots with replies found by search this run
 	// searchBlocked is why search was refused, if it was.
@@ -234,7 +244,7 @@ func newCrawl(env *source.Env) (*crawl, error) {
 	if pds, err = check("pds_url", pds); err != nil {
 		return nil, err
 	}
-	return &crawl{env: env, base: base, pds: pds, seen: map[string]bool{}, dids: map[string]string{}}, nil
+	return &crawl{env: env, base: base, pds: pds, seen: map[string]bool{}, named: map[string]bool{}, dids: map[string]string{}}, nil
 }
 
 var atURIRe = regexp.MustCompile(`^at://([^/\s]+)/app\.bsky\.feed\.post/([A-Za-z0-9._:~-]{1,512})$`)
@@ -273,19 +283,24 @@ func (c *crawl) resolve(ctx context.Context, s string) (string, error) {
 
 // threadRun is one thread's crawl.
 type threadRun struct {
-	root     string
-	emitted  map[uint64]bool
-	deleted  map[uint64]bool
-	queued   map[string]bool
-	queue    []string
-	requests int
-	count    int
+	root string
+	// named is set for a thread the source names: its first post is the
+	// thread starter (is_root), and starter is set until it was emitted as
+	// one (a state written before is_root existed re-emits it once).
+	named, starter bool
+	emitted        map[uint64]bool
+	deleted        map[uint64]bool
+	queued         map[string]bool
+	queue          []string
+	requests       int
+	count          int
 }
 
-func (c *crawl) thread(ctx context.Context, uri string) error {
+func (c *crawl) thread(ctx context.Context, uri string, named bool) error {
 	env := c.env
 	key := "thread/" + uri
-	tr := &threadRun{root: uri, emitted: idset.Decode[uint64](env.State.Get(key + "/emitted")),
+	tr := &threadRun{root: uri, named: named, starter: named && env.State.Get(key+"/starter") == "",
+		emitted: idset.Decode[uint64](env.State.Get(key + "/emitted")),
 		deleted: idset.Decode[uint64](env.State.Get(key + "/deleted")), queued: map[string]bool{uri: true}, queue: []string{uri}}
 	for len(tr.queue) > 0 {
 		q := tr.queue[0]
@@ -317,6 +332,9 @@ func (c *crawl) thread(ctx context.Context, uri string) error {
 	}
 	env.State.Set(key+"/emitted", idset.Encode(tr.emitted))
 	env.State.Set(key+"/deleted", idset.Encode(tr.deleted))
+	if named && !tr.starter {
+		env.State.Set(key+"/starter", "1")
+	}
 	env.Log.Info("bluesky thread read", "posts", tr.count, "requests", tr.requests, "blocked_so_far", c.blocked, "unknown_types_so_far", c.unknownType)
 	return nil
 }
@@ -335,6 +353,8 @@ func (c *crawl) walk(ctx context.Context, tr *threadRun, raw json.RawMessage, pa
 		if !ok {
 			return nil
 		}
+		// The top of the answer for the thread itself (not a sub-thread).
+		r.IsRoot = tr.named && parentID == "" && asked == tr.root
 		tr.count++
 		if err := c.emitThreadPost(tr, r); err != nil {
 			return err
@@ -376,7 +396,10 @@ func (c *crawl) walk(ctx context.Context, tr *threadRun, raw json.RawMessage, pa
 	return nil
 }
 
-// emitThreadPost emits r unless it was emitted before unchanged.
+// emitThreadPost emits r unless it was emitted before unchanged. A named
+// thread's starter is emitted even when another thread's walk emitted it
+// this run (as a reply there), and once more when it was emitted before it
+// was flagged.
 func (c *crawl) emitThreadPost(tr *threadRun, r reaction.Reaction) error {
 	uri := strings.TrimPrefix(r.ID, "bluesky:")
 	h := hashURI(uri)
@@ -384,6 +407,14 @@ func (c *crawl) emitThreadPost(tr *threadRun, r reaction.Reaction) error {
 	tr.emitted[h] = true
 	if r.Deleted {
 		tr.deleted[h] = true
+	}
+	if r.IsRoot {
+		if tr.starter || !known {
+			tr.starter = false
+			c.seen[uri] = true
+			return c.emit(r)
+		}
+		return nil
 	}
 	if known || c.seen[uri] {
 		c.seen[uri] = true
@@ -504,6 +535,19 @@ func tidTime(rkey string) (time.Time, bool) {
 	return t, true
 }
 
+// isNamed reports whether p starts a thread the source names.
+func (c *crawl) isNamed(p *postView) bool {
+	if len(c.named) == 0 {
+		return false
+	}
+	m := atURIRe.FindStringSubmatch(p.URI)
+	if m == nil {
+		return false
+	}
+	return c.named[strings.ToLower(m[1])+"/"+m[2]] ||
+		(p.Author.Handle != "" && c.named[strings.ToLower(p.Author.Handle)+"/"+m[2]])
+}
+
 // hitThreads crawls the threads of search hits, this run's and remembered.
 func (c *crawl) hitThreads(ctx context.Context, listed map[string]bool) error {
 	env := c.env
@@ -542,7 +586,7 @@ func (c *crawl) hitThreads(ctx context.Context, listed map[string]bool) error {
 			return err
 		}
 		crawled++
-		if err := c.thread(ctx, u); err != nil {
+		if err := c.thread(ctx, u, false); err != nil {
 			return err
 		}
 	}

@@ -24,8 +24,9 @@ const storyID = "teigen-legend-loss"
 
 const query = "chrissy teigen"
 
-// expected maps Expect over items (all of d's when none are given).
-func expected(t *testing.T, d *replica.Dataset, authors *reaction.Pseudonymizer, items ...replica.Item) map[string]reaction.Reaction {
+// expected maps Expect over items (all of d's when none are given), with
+// the threads src names flagged as thread starters (src may be nil).
+func expected(t *testing.T, d *replica.Dataset, src *story.Source, authors *reaction.Pseudonymizer, items ...replica.Item) map[string]reaction.Reaction {
 	t.Helper()
 	p := replica.Platforms()[reaction.Bluesky]
 	if len(items) == 0 {
@@ -45,7 +46,7 @@ func expected(t *testing.T, d *replica.Dataset, authors *reaction.Pseudonymizer,
 		}
 		want[r.ID] = r
 	}
-	return want
+	return sourcetest.MarkStarters(want, d, src)
 }
 
 // roots returns the thread URIs of every root of d; the first in handle
@@ -83,7 +84,7 @@ func TestCrawlReplica(t *testing.T) {
 		Threads: roots(d), Search: []string{query}})
 
 	got, st := h.MustRun(&bluesky.Adapter{})
-	sourcetest.Compare(t, got, expected(t, d, h.Authors))
+	sourcetest.Compare(t, got, expected(t, d, h.Source, h.Authors))
 	if k := st.Kinds(); k["not_found"] != 1 || k["deleted_unknown_time"] != 1 || len(k) != 2 {
 		t.Errorf("error kinds = %v, want not_found (the deleted root) and deleted_unknown_time, once each: %v", k, st.Errors())
 	}
@@ -133,7 +134,7 @@ func TestCrawlReplica(t *testing.T) {
 		d.Add(added...)
 		d.Add(gone)
 		again, _ := h.MustRun(&bluesky.Adapter{})
-		sourcetest.Compare(t, again, expected(t, d, h.Authors, append(added, gone)...))
+		sourcetest.Compare(t, again, expected(t, d, h.Source, h.Authors, append(added, gone)...))
 	})
 }
 
@@ -166,7 +167,7 @@ func TestSearchHitThreads(t *testing.T) {
 			want = append(want, it)
 		}
 	}
-	sourcetest.Compare(t, got, expected(t, d, h.Authors, want...))
+	sourcetest.Compare(t, got, expected(t, d, h.Source, h.Authors, want...))
 }
 
 func hasTag(it replica.Item, q string) bool {
@@ -222,7 +223,7 @@ func TestSearchRefused(t *testing.T) {
 					threadItems = append(threadItems, it)
 				}
 			}
-			want := expected(t, d, h.Authors, threadItems...)
+			want := expected(t, d, h.Source, h.Authors, threadItems...)
 			for id, r := range want { // only what the thread reaches
 				if r.Text == "Answering a post that is gone now" {
 					delete(want, id)
@@ -253,7 +254,7 @@ func TestRateLimited(t *testing.T) {
 			items = append(items, it)
 		}
 	}
-	sourcetest.Compare(t, got, expected(t, d, h.Authors, items...))
+	sourcetest.Compare(t, got, expected(t, d, h.Source, h.Authors, items...))
 	if k := st.Kinds(); k["deleted_unknown_time"] != 1 || len(k) != 1 {
 		t.Errorf("error kinds = %v", k)
 	}

@@ -29,7 +29,7 @@ func TestThroughCrawler(t *testing.T) {
 	c := sourcetest.NewCrawler(t, reaction.Bluesky)
 	authors := c.Config.Authors
 	runs := c.Run(st)
-	sourcetest.Compare(t, c.Sink.Stored(), expected(t, d, authors))
+	sourcetest.Compare(t, c.Sink.Stored(), expected(t, d, &st.Sources[0], authors))
 	if len(runs) != 1 || runs[0].ErrorKinds["not_found"] != 1 || runs[0].ErrorKinds["deleted_unknown_time"] != 1 || runs[0].Blocked != 0 {
 		t.Errorf("runs = %+v", runs)
 	}

@@ -114,8 +114,8 @@ func (s *searcher) query(ctx context.Context, q string) (stop bool, err error) {
 			}
 			h := hashURI(p.URI)
 			scanned = append(scanned, hit{h: h, at: at})
-			if recent[h] || s.seen[p.URI] {
-				continue
+			if recent[h] || s.seen[p.URI] || s.isNamed(p) {
+				continue // a named thread's starter is the thread walk's to emit
 			}
 			r, ok := s.reaction(p, "", "")
 			if !ok {

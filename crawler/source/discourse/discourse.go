@@ -289,6 +289,7 @@ func (c *crawl) emit(ctx context.Context, ts *topicState, p post) error {
 		CreatedAt: created.UTC(),
 		Replies:   max(p.ReplyCount, 0),
 		Likes:     likes(p),
+		IsRoot:    p.ID == ts.rootID,
 	}
 	if p.ID != ts.rootID {
 		parent, err := c.parentOf(ctx, ts, p)

@@ -309,10 +309,10 @@ func (r *run) itemReaction(it *item, storyID int64) reaction.Reaction {
 		re.ParentID = reaction.MakeID(reaction.HackerNews, strconv.FormatInt(*it.ParentID, 10))
 	}
 	if re.ParentID == "" {
-		re.RootID = re.ID
+		re.RootID, re.IsRoot = re.ID, true
 	}
 	if it.Points != nil {
-		re.Likes = max(*it.Points, 0)
+		re.Likes = *it.Points
 	}
 	if it.ID == storyID {
 		re.Replies = descendants(it)

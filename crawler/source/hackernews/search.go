@@ -251,9 +251,9 @@ func (r *run) storyHit(h hit) reaction.Reaction {
 		Author:    r.env.Authors.Author(reaction.HackerNews, str(h.Author)),
 		Text:      storyText(str(h.Title), str(h.StoryText)),
 	}
-	re.RootID = re.ID
+	re.RootID, re.IsRoot = re.ID, true
 	if h.Points != nil {
-		re.Likes = max(*h.Points, 0)
+		re.Likes = *h.Points
 	}
 	if h.NumComments != nil {
 		re.Replies = max(*h.NumComments, 0)

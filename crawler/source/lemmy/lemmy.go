@@ -360,6 +360,7 @@ func (c *crawl) emitPost(p postView) error {
 		Lang:      c.langs[p.Post.LanguageID],
 		Likes:     p.Counts.Score,
 		Replies:   max(p.Counts.Comments, 0),
+		IsRoot:    true,
 	}
 	r.RootID = r.ID
 	if p.Post.Deleted || p.Post.Removed {

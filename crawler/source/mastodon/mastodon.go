@@ -97,7 +97,7 @@ type Adapter struct {
 func (a *Adapter) Collect(ctx context.Context, env *source.Env) error {
 	r := &run{
 		env: env, log: env.Log, known: map[string]*status{}, asked: map[string]bool{},
-		emitted: map[string]bool{}, seeds: map[string]bool{}, contextCap: contextCapAnonymous,
+		emitted: map[string]bool{}, seeds: map[string]bool{}, named: map[string]bool{}, contextCap: contextCapAnonymous,
 	}
 	if r.log == nil {
 		r.log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -217,6 +217,7 @@ type run struct {
 	asked   map[string]bool    // local ids whose context was asked this run
 	emitted map[string]bool    // reaction ids emitted this run
 	seeds   map[string]bool    // local ids found as tagged or named statuses this run
+	named   map[string]bool    // local ids of the statuses the source names: its thread starters
 	// children maps a local id to the ids of the replies seen to it.
 	children map[string]map[string]bool
 	hdr      http.Header // the Authorization of a user token, or nil
@@ -235,6 +236,9 @@ func (r *run) now() time.Time {
 
 func (r *run) collect(ctx context.Context) error {
 	threads := parseThreads(r.env.State.Get(stateThreads))
+	for _, id := range r.env.Source.Statuses {
+		r.named[strings.TrimSpace(id)] = true // before any is emitted: one may answer another
+	}
 	for _, id := range r.env.Source.Statuses {
 		id = strings.TrimSpace(id)
 		var s status

@@ -72,7 +72,9 @@ func reachable(d *replica.Dataset, tag string, named ...string) map[string]bool 
 	return out
 }
 
-func expected(authors *reaction.Pseudonymizer, d *replica.Dataset, natives map[string]bool) map[string]reaction.Reaction {
+// expected is Expect of the given statuses, with the statuses src names
+// flagged as thread starters (src may be nil).
+func expected(src *story.Source, authors *reaction.Pseudonymizer, d *replica.Dataset, natives map[string]bool) map[string]reaction.Reaction {
 	p := replica.Platforms()[reaction.Mastodon]
 	want := map[string]reaction.Reaction{}
 	for _, it := range d.Items(reaction.Mastodon) {
@@ -88,7 +90,7 @@ func expected(authors *reaction.Pseudonymizer, d *replica.Dataset, natives map[s
 		}
 		want[r.ID] = r
 	}
-	return want
+	return sourcetest.MarkStarters(want, d, src)
 }
 
 func noErrors(t *testing.T, res sourcetest.Result) {
@@ -116,7 +118,7 @@ func TestCrawlReplica(t *testing.T) {
 
 	res := h.Run(a, fixtureNow)
 	noErrors(t, res)
-	want := expected(h.Authors, d, reachable(d, replica.MastodonFixtureTag, column))
+	want := expected(h.Source, h.Authors, d, reachable(d, replica.MastodonFixtureTag, column))
 	sourcetest.Compare(t, res.Emitted, want)
 	if len(want) < 150 {
 		t.Fatalf("fixture too small: %d reactions", len(want))
@@ -198,7 +200,7 @@ func TestCrawlReplica(t *testing.T) {
 	if len(wantFresh) > 0 {
 		t.Errorf("third run missed %d new statuses", len(wantFresh))
 	}
-	all := expected(h.Authors, d, reachable(d, replica.MastodonFixtureTag, column))
+	all := expected(h.Source, h.Authors, d, reachable(d, replica.MastodonFixtureTag, column))
 	for _, r := range res.Fresh {
 		sourcetest.Compare(t, []reaction.Reaction{r}, map[string]reaction.Reaction{r.ID: all[r.ID]})
 	}
@@ -229,7 +231,7 @@ func TestGoneStatus(t *testing.T) {
 	if len(res.Stats.Errors()) != 1 || !strings.HasPrefix(res.Stats.Errors()[0], "not_found: ") {
 		t.Errorf("errors = %v, want one not_found", res.Stats.Errors())
 	}
-	sourcetest.Compare(t, res.Emitted, expected(h.Authors, d, reachable(d, "no-such-tag", column)))
+	sourcetest.Compare(t, res.Emitted, expected(h.Source, h.Authors, d, reachable(d, "no-such-tag", column)))
 }
 
 // TestThroughCrawler runs the adapter in the real crawler while the
@@ -247,7 +249,7 @@ func TestThroughCrawler(t *testing.T) {
 	if len(runs) != 1 || runs[0].Status != reaction.RunOK {
 		t.Fatalf("runs = %+v", runs)
 	}
-	sourcetest.Compare(t, c.Sink.Stored(), expected(authors, d, reachable(d, replica.MastodonFixtureTag, column)))
+	sourcetest.Compare(t, c.Sink.Stored(), expected(&st.Sources[0], authors, d, reachable(d, replica.MastodonFixtureTag, column)))
 	n429 := 0
 	for _, rq := range srv.Requests() {
 		if rq.Status == 429 {
@@ -266,7 +268,7 @@ func TestThroughCrawler(t *testing.T) {
 func TestWideThread(t *testing.T) {
 	d := replica.NewDataset(sourcetest.Fixture(t, reaction.Mastodon)...)
 	ts := sourcetest.StartReplica(t, replica.New(d, replica.Options{}))
-	all := expected(nil, d, reachable(d, replica.MastodonWideTag))
+	all := expected(nil, nil, d, reachable(d, replica.MastodonWideTag))
 	tests := []struct {
 		name      string
 		token     string

@@ -271,25 +271,24 @@ func (r *run) reaction(ctx context.Context, s *status) (reaction.Reaction, error
 		return reaction.Reaction{}, err
 	}
 	re := reaction.Reaction{
-		Platform:  reaction.Mastodon,
-		ID:        reaction.MakeID(reaction.Mastodon, s.URI),
-		ParentID:  parent,
-		RootID:    root,
-		URL:       s.URI,
-		CreatedAt: parseTime(s.CreatedAt),
-		Author:    r.env.Authors.Author(reaction.Mastodon, r.handle(s)),
-		Text:      htmltext.FromHTML(s.Content),
-		Likes:     max(s.FavouritesCount, 0),
-		Replies:   max(s.RepliesCount, 0),
+		Platform:       reaction.Mastodon,
+		ID:             reaction.MakeID(reaction.Mastodon, s.URI),
+		ParentID:       parent,
+		RootID:         root,
+		URL:            s.URI,
+		CreatedAt:      parseTime(s.CreatedAt),
+		Author:         r.env.Authors.Author(reaction.Mastodon, r.handle(s)),
+		Text:           htmltext.FromHTML(s.Content),
+		ContentWarning: strings.TrimSpace(s.SpoilerText),
+		Likes:          max(s.FavouritesCount, 0),
+		Replies:        max(s.RepliesCount, 0),
+		IsRoot:         r.named[string(s.ID)],
 	}
 	if s.URL != nil && *s.URL != "" {
 		re.URL = *s.URL
 	}
 	if s.Language != nil {
 		re.Lang = *s.Language
-	}
-	if cw := strings.TrimSpace(s.SpoilerText); cw != "" {
-		re.Text = strings.TrimSpace(cw + "\n\n" + re.Text)
 	}
 	return re, nil
 }

@@ -82,6 +82,11 @@ func TestCannedPayloads(t *testing.T) {
 				got[strings.TrimPrefix(r.ID, "reddit:")] = r
 				ids = append(ids, strings.TrimPrefix(r.ID, "reddit:"))
 			}
+			for id, r := range got {
+				if r.IsRoot != strings.HasPrefix(id, "t3_") {
+					t.Errorf("%s: is_root %v", id, r.IsRoot)
+				}
+			}
 			if strings.Join(ids, " ") != strings.Join(tt.wantIDs, " ") {
 				t.Fatalf("emitted %v, want %v", ids, tt.wantIDs)
 			}
@@ -91,13 +96,14 @@ func TestCannedPayloads(t *testing.T) {
 				c.URL != "https://www.reddit.com/r/worldnews/comments/1ce9f0a/port_strike_enters_third_day/l1x9a01/" {
 				t.Errorf("l1x9a01 = %+v", c)
 			}
-			if d := got["t1_l1x9b77"]; !d.Deleted || d.Text != "" || d.Author != "" || d.Likes != 0 {
+			// Its score was -4: a score is signed, even on a deleted comment.
+			if d := got["t1_l1x9b77"]; !d.Deleted || d.Text != "" || d.Author != "" || d.Likes != -4 {
 				t.Errorf("deleted l1x9b77 = %+v", d)
 			}
 			if d := got["t1_l1xa3bb"]; !d.Deleted || d.ParentID != "reddit:t1_l1xa2aa" {
 				t.Errorf("removed l1xa3bb = %+v", d)
 			}
-			if p := got["t3_1ce9f0a"]; p.Text != "Port strike enters third day" || p.Replies != 412 || p.RootID != p.ID || p.ParentID != "" {
+			if p := got["t3_1ce9f0a"]; p.Text != "Port strike enters third day" || p.Replies != 412 || p.RootID != p.ID || p.ParentID != "" || !p.IsRoot {
 				t.Errorf("post = %+v", p)
 			}
 		})

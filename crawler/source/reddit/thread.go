@@ -307,9 +307,10 @@ func (r *run) postReaction(p *post) reaction.Reaction {
 		URL:       permalink(p.Permalink),
 		CreatedAt: unix(p.CreatedUTC),
 		Author:    r.env.Authors.Author(reaction.Reddit, p.Author),
-		Likes:     max(p.Score, 0),
+		Likes:     p.Score,
 		Replies:   max(p.NumComments, 0),
 		Deleted:   deletedText(p.Selftext) || (p.RemovedByCategory != nil && *p.RemovedByCategory != ""),
+		IsRoot:    true,
 	}
 	re.RootID = re.ID
 	if !re.Deleted {
@@ -334,7 +335,7 @@ func (r *run) commentReaction(c *comment, article string, replies int64) reactio
 		URL:       permalink(c.Permalink),
 		CreatedAt: unix(c.CreatedUTC),
 		Author:    r.env.Authors.Author(reaction.Reddit, c.Author),
-		Likes:     max(c.Score, 0),
+		Likes:     c.Score,
 		Replies:   replies,
 		Deleted:   deletedText(c.Body),
 	}

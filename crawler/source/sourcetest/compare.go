@@ -14,8 +14,10 @@ var fields = []struct {
 }{
 	{"parent_id", func(r *reaction.Reaction) any { return r.ParentID }},
 	{"root_id", func(r *reaction.Reaction) any { return r.RootID }},
+	{"is_root", func(r *reaction.Reaction) any { return r.IsRoot }},
 	{"url", func(r *reaction.Reaction) any { return r.URL }},
 	{"created_at", func(r *reaction.Reaction) any { return r.CreatedAt }},
+	{"content_warning", func(r *reaction.Reaction) any { return r.ContentWarning }},
 	{"text", func(r *reaction.Reaction) any { return r.Text }},
 	{"lang", func(r *reaction.Reaction) any { return r.Lang }},
 	{"likes", func(r *reaction.Reaction) any { return r.Likes }},

@@ -6,6 +6,7 @@ import (
 
 	"github.com/reactions-research/reactions/crawler/replica"
 	"github.com/reactions-research/reactions/reaction"
+	"github.com/reactions-research/reactions/story"
 )
 
 // Fixture returns the edge-case items of platform p's replica, failing the
@@ -25,4 +26,20 @@ func StartReplica(t testing.TB, s *replica.Server) *httptest.Server {
 	ts := httptest.NewServer(s)
 	t.Cleanup(ts.Close)
 	return ts
+}
+
+// MarkStarters flags in want (expected reactions by id) the thread starters
+// that src names on the platforms where naming one makes it a thread
+// starter (replica.NamedStarters); src may be nil. It returns want.
+func MarkStarters(want map[string]reaction.Reaction, d *replica.Dataset, src *story.Source) map[string]reaction.Reaction {
+	if src == nil {
+		return want
+	}
+	for _, id := range replica.NamedStarters(d, *src) {
+		if r, ok := want[id]; ok {
+			r.IsRoot = true
+			want[id] = r
+		}
+	}
+	return want
 }

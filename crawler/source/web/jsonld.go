@@ -148,7 +148,7 @@ func (x *extractor) posting(t ldNode) string {
 	if !ok {
 		return id
 	}
-	r.RootID = id
+	r.RootID, r.IsRoot = id, true
 	if r.URL == "" {
 		r.URL = x.canon
 	}
