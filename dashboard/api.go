@@ -121,10 +121,13 @@ type SeriesJSON struct {
 	FromLocal       string            `json:"from_local"`
 	ToLocal         string            `json:"to_local"`
 	Platform        reaction.Platform `json:"platform,omitempty"`
-	Buckets         []BucketJSON      `json:"buckets"`
-	Totals          BucketTotals      `json:"totals"`
-	Platforms       []PlatformJSON    `json:"platforms,omitempty"`
-	Spikes          []SpikeJSON       `json:"spikes"`
+	// IncludeRoots says whether thread starters are counted (include_roots=1);
+	// by default they are left out.
+	IncludeRoots bool           `json:"include_roots"`
+	Buckets      []BucketJSON   `json:"buckets"`
+	Totals       BucketTotals   `json:"totals"`
+	Platforms    []PlatformJSON `json:"platforms,omitempty"`
+	Spikes       []SpikeJSON    `json:"spikes"`
 }
 
 // BucketTotals sums the buckets.
@@ -135,8 +138,9 @@ type BucketTotals struct {
 
 const localLayout = "2006-01-02T15:04:05-07:00"
 
-// seriesRequest reads the series parameters shared by /series, /figure and
-// /export: story, from, to, interval, tz, platform (and by when allowed).
+// seriesRequest reads the series parameters shared by /series and /figure:
+// story, from, to, interval, tz, platform, include_roots (and by when
+// allowed).
 func (s *Server) seriesRequest(ctx context.Context, p *params) (series.Request, *store.StoryRecord, bool, error) {
 	var req series.Request
 	var e *apiError
@@ -153,6 +157,9 @@ func (s *Server) seriesRequest(ctx context.Context, p *params) (series.Request, 
 		return req, nil, false, e
 	}
 	if req.Platform, e = p.platform(); e != nil {
+		return req, nil, false, e
+	}
+	if req.IncludeRoots, e = p.boolean("include_roots"); e != nil {
 		return req, nil, false, e
 	}
 	rec, err := s.loadStory(ctx, req.Story)
@@ -212,7 +219,7 @@ func (s *Server) computeSeries(ctx context.Context, req series.Request) (*series
 }
 
 func (s *Server) series(r *http.Request) (any, error) {
-	p, e := newParams(r, "story", "from", "to", "interval", "tz", "platform", "by")
+	p, e := newParams(r, "story", "from", "to", "interval", "tz", "platform", "by", "include_roots")
 	if e != nil {
 		return nil, e
 	}
@@ -239,7 +246,7 @@ func seriesJSON(sr *series.Series, auto bool) *SeriesJSON {
 	out := &SeriesJSON{Story: sr.Story, Interval: sr.Interval.Name, IntervalAuto: auto, TZ: loc.String(),
 		BucketAlignment: export.Alignment(sr.Interval, loc), From: sr.From, To: sr.To,
 		FromLocal: sr.From.In(loc).Format(localLayout), ToLocal: sr.To.In(loc).Format(localLayout),
-		Platform: sr.Platform, Buckets: make([]BucketJSON, len(sr.Buckets)), Spikes: []SpikeJSON{}}
+		Platform: sr.Platform, IncludeRoots: sr.IncludeRoots, Buckets: make([]BucketJSON, len(sr.Buckets)), Spikes: []SpikeJSON{}}
 	for i, b := range sr.Buckets {
 		out.Buckets[i] = BucketJSON{Start: b.Start, StartLocal: b.Start.In(loc).Format(localLayout), Support: b.Support,
 			Criticism: b.Criticism, Neutral: b.Neutral, Total: b.Total, CriticismShare: b.Share()}
@@ -278,6 +285,11 @@ type ReactionJSON struct {
 	Replies     int64             `json:"replies"`
 	Deleted     bool              `json:"deleted"`
 	ParentID    string            `json:"parent_id"`
+	// IsRoot flags a thread starter: the list keeps them, the series leave
+	// them out by default.
+	IsRoot bool `json:"is_root"`
+	// ContentWarning is shown before Text (Mastodon's spoiler_text).
+	ContentWarning string `json:"content_warning"`
 }
 
 // ReactionsJSON is the answer of GET /api/v1/reactions.
@@ -344,7 +356,7 @@ func (s *Server) reactions(r *http.Request) (any, error) {
 	for i, x := range rs {
 		out.Reactions[i] = ReactionJSON{ID: x.ID, Platform: x.Platform, CreatedAt: x.CreatedAt, Stance: x.Stance,
 			StanceScore: x.StanceScore, Text: x.Text, URL: x.URL, Lang: x.Lang, Likes: x.Likes, Replies: x.Replies,
-			Deleted: x.Deleted, ParentID: x.ParentID}
+			Deleted: x.Deleted, ParentID: x.ParentID, IsRoot: x.IsRoot, ContentWarning: x.ContentWarning}
 	}
 	if more {
 		last := rs[len(rs)-1]

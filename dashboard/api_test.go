@@ -133,6 +133,73 @@ func firstDiff(a, b string) string {
 	return fmt.Sprintf("lengths %d and %d lines", len(al), len(bl))
 }
 
+// TestThreadStarters: a thread starter is listed (flagged) with the
+// reactions, left out of the series, spikes, shares and series exports by
+// default, and counted with include_roots=1.
+func TestThreadStarters(t *testing.T) {
+	e := setup(t)
+	at := fixture.Published.Add(5 * time.Minute)
+	starter := reaction.Reaction{Story: fixture.StoryID, Platform: reaction.HackerNews, ID: "hackernews:news", RootID: "hackernews:news",
+		IsRoot: true, URL: "https://news.ycombinator.com/item?id=1", CreatedAt: at, Text: "Chrissy Teigen and John Legend lose their son",
+		Stance: reaction.Criticism, StanceScore: 0.7, Classifier: "stance-test-1"}
+	if _, err := e.st.WriteReactions(context.Background(), []reaction.Reaction{starter}); err != nil {
+		t.Fatal(err)
+	}
+	q := "story=jack-test&interval=1h&from=2020-10-01T02:00:00Z&to=2020-10-01T03:00:00Z"
+	series := func(extra string) dashboard.SeriesJSON {
+		res, b := e.get(t, "/api/v1/series?"+q+extra)
+		if res.StatusCode != 200 {
+			t.Fatalf("%d %s", res.StatusCode, b)
+		}
+		var sj dashboard.SeriesJSON
+		if err := json.Unmarshal(b, &sj); err != nil {
+			t.Fatal(err)
+		}
+		return sj
+	}
+	without, with := series(""), series("&include_roots=1")
+	if with.Totals.Criticism != without.Totals.Criticism+1 || with.Totals.Total != without.Totals.Total+1 ||
+		without.IncludeRoots || !with.IncludeRoots {
+		t.Errorf("totals %+v without and %+v with the thread starter", without.Totals, with.Totals)
+	}
+	if *with.Totals.CriticismShare == *without.Totals.CriticismShare {
+		t.Error("the criticism share did not change with the thread starter counted")
+	}
+	sup, _, _ := fixture.Count(e.rs, fixture.Published, fixture.Published.Add(time.Hour), "")
+	if without.Totals.Support != sup {
+		t.Errorf("support %d, fixture %d", without.Totals.Support, sup)
+	}
+	csvTotal := func(extra string) string {
+		res, b := e.get(t, "/api/v1/export?what=series&format=csv&"+q+extra)
+		if res.StatusCode != 200 {
+			t.Fatalf("%d %s", res.StatusCode, b)
+		}
+		recs, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(b, []byte("\ufeff")))).ReadAll()
+		if err != nil || len(recs) != 2 {
+			t.Fatalf("csv %q %v", recs, err)
+		}
+		return recs[1][4]
+	}
+	if a, b := csvTotal(""), csvTotal("&include_roots=1"); a != fmt.Sprint(without.Totals.Total) || b != fmt.Sprint(with.Totals.Total) {
+		t.Errorf("series export totals %s and %s, API %d and %d", a, b, without.Totals.Total, with.Totals.Total)
+	}
+	res, b := e.get(t, "/api/v1/reactions?story=jack-test&from=2020-10-01T02:05:00Z&to=2020-10-01T02:06:00Z&platform=hackernews")
+	var rj dashboard.ReactionsJSON
+	if err := json.Unmarshal(b, &rj); err != nil || res.StatusCode != 200 {
+		t.Fatalf("%d %s", res.StatusCode, b)
+	}
+	flagged := false
+	for _, r := range rj.Reactions {
+		flagged = flagged || (r.ID == starter.ID && r.IsRoot)
+	}
+	if !flagged {
+		t.Errorf("the thread starter is not listed, flagged: %s", b)
+	}
+	if res, b := e.get(t, "/api/v1/figure.svg?"+q+"&include_roots=1"); res.StatusCode != 200 {
+		t.Errorf("figure with include_roots: %d %s", res.StatusCode, b)
+	}
+}
+
 // TestSeriesIsExact checks every bucket of several series against counts
 // made in Go from the fixture (the edited reaction counted once, as edited).
 func TestSeriesIsExact(t *testing.T) {
@@ -225,6 +292,8 @@ func TestBadParameters(t *testing.T) {
 		{"/api/v1/export?story=jack-test&what=series&stance=support", "stance", 400},
 		{"/api/v1/export?story=jack-test&what=reactions&tidy=true", "tidy", 400},
 		{"/api/v1/export?story=jack-test&bom=yes", "bom", 400},
+		{"/api/v1/export?story=jack-test&what=reactions&include_roots=1", "include_roots", 400},
+		{"/api/v1/series?story=jack-test&include_roots=yes", "include_roots", 400},
 		{"/api/v1/figure.svg?story=jack-test&mode=pie", "mode", 400},
 		{"/api/v1/figure.png?story=jack-test&interval=5s", "interval", 400},
 		{"/api/v1/series?story=" + strings.Repeat("a", 600), "story", 400},

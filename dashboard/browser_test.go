@@ -355,10 +355,14 @@ for (const f of ['alert', 'confirm', 'prompt']) { window[f] = function () { wind
 			URL: "https://mastodon.example/" + id, CreatedAt: at, FirstSeen: at, Text: "live " + id,
 			Stance: reaction.Support, StanceScore: 0.9, Classifier: "stance-test-1"})
 	}
+	fresh[0].IsRoot = true // a thread starter: off the chart until counted
 	if _, err := e.st.WriteReactions(ctx2, fresh); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(fmt.Sprintf(`window.reactionsDashboard.series().totals.total === %d`, len(e.rs)+len(fresh)))
+	waitFor(fmt.Sprintf(`window.reactionsDashboard.series().totals.total === %d`, len(e.rs)+len(fresh)-1))
+	run(chromedp.Click(chromedp.CSS(`#include-roots`)))
+	waitFor(fmt.Sprintf(`window.reactionsDashboard.series().include_roots && window.reactionsDashboard.series().totals.total === %d`, len(e.rs)+len(fresh)))
+	waitFor(`location.search.includes('include_roots=1') && document.getElementById('x-series-csv').href.includes('include_roots=1')`)
 
 	// 7. A screenshot for people.
 	tctx, tcancel := context.WithTimeout(ctx, 30*time.Second)

@@ -18,9 +18,9 @@ const exportTimeout = 30 * time.Minute
 
 // export answers GET /api/v1/export: the data file of a series or of the
 // reactions (what, format, tidy, story, from, to, interval, tz, platform,
-// stance, bom), or with meta=true its metadata sidecar.
+// stance, include_roots, bom), or with meta=true its metadata sidecar.
 func (s *Server) export(w http.ResponseWriter, r *http.Request) {
-	p, e := newParams(r, "what", "format", "tidy", "story", "from", "to", "interval", "tz", "platform", "stance", "meta", "bom")
+	p, e := newParams(r, "what", "format", "tidy", "story", "from", "to", "interval", "tz", "platform", "stance", "include_roots", "meta", "bom")
 	if e != nil {
 		s.fail(w, r, e)
 		return
@@ -116,6 +116,12 @@ func (s *Server) exportRequest(ctx context.Context, p *params) (export.Request, 
 	if req.Stances, e = p.stances(); e != nil {
 		return req, e
 	}
+	if req.IncludeRoots, e = p.boolean("include_roots"); e != nil {
+		return req, e
+	}
+	if req.What == "reactions" && req.IncludeRoots {
+		return req, badParam("include_roots", "applies to what=series only (a reactions export always holds the thread starters, flagged in is_root)")
+	}
 	if req.What == "series" && (len(req.Stances) > 0) {
 		return req, badParam("stance", "applies to what=reactions only (a series has every stance)")
 	}
@@ -150,7 +156,7 @@ func (s *Server) figure(w http.ResponseWriter, r *http.Request) {
 	if strings.HasSuffix(r.URL.Path, ".png") {
 		format = "png"
 	}
-	p, e := newParams(r, "story", "from", "to", "interval", "tz", "platform", "mode")
+	p, e := newParams(r, "story", "from", "to", "interval", "tz", "platform", "include_roots", "mode")
 	if e != nil {
 		s.fail(w, r, e)
 		return

@@ -25,6 +25,9 @@ type ReactionQuery struct {
 	Stances []reaction.Stance
 	// Platforms keeps only these platforms; empty keeps all.
 	Platforms []reaction.Platform
+	// NoRoots leaves thread starters out (reaction.Reaction.IsRoot), as the
+	// series do by default; item reads keep them, flagged.
+	NoRoots bool
 	// After, when set, keeps only reactions after it in (created_at, id)
 	// order: the keyset cursor of paged reads.
 	After *ReactionKey
@@ -108,6 +111,9 @@ func (q *ReactionQuery) where() (string, []any, error) {
 			args = append(args, string(p))
 		}
 		b.WriteString(")")
+	}
+	if q.NoRoots {
+		b.WriteString(" AND is_root = 0")
 	}
 	if q.After != nil {
 		b.WriteString(" AND (created_at > toDateTime(?) OR (created_at = toDateTime(?) AND id > ?))")

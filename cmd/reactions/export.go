@@ -38,6 +38,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	platform := fs.String("platform", "", "keep one platform: "+strings.Join(platformStrings(), ", "))
 	stance := fs.String("stance", "", "reactions: keep these stances (comma-separated: support, criticism, neutral)")
 	tidy := fs.Bool("tidy", false, "series: one row per bucket, platform and stance (bucket_start,platform,stance,count)")
+	includeRoots := fs.Bool("include-roots", false, "series, figure: count thread starters too (the post opening each thread the crawler followed, usually the news itself; left out by default)")
 	noBOM := fs.Bool("no-bom", false, "CSV: leave out the UTF-8 byte-order mark (it lets Excel read UTF-8)")
 	mode := fs.String("mode", "stacked", "figure: stacked or lines")
 	if err := fs.Parse(args); err != nil {
@@ -46,7 +47,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if fs.NArg() != 0 {
 		return usageErrorf("unexpected argument %q", fs.Arg(0))
 	}
-	req := export.Request{Story: *storyID, What: *what, Tidy: *tidy, NoBOM: *noBOM,
+	req := export.Request{Story: *storyID, What: *what, Tidy: *tidy, NoBOM: *noBOM, IncludeRoots: *includeRoots,
 		Command: "reactions export " + strings.Join(args, " ")}
 	switch {
 	case *storyID == "":
@@ -59,6 +60,8 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return usageErrorf("--tidy applies to --what series only")
 	case *stance != "" && *what != "reactions":
 		return usageErrorf("--stance applies to --what reactions only")
+	case *includeRoots && *what == "reactions":
+		return usageErrorf("--include-roots applies to series and figures: a reactions export always holds the thread starters, flagged in is_root")
 	case *mode != "stacked" && *mode != "lines":
 		return usageErrorf("--mode %q: use stacked or lines", *mode)
 	}
@@ -167,7 +170,7 @@ func exportFigure(ctx context.Context, exp *export.Exporter, req export.Request,
 		return err
 	}
 	iv, _ := series.ParseInterval(m.Interval)
-	sreq := series.Request{Story: req.Story, From: m.From, To: m.To, Interval: iv, Loc: req.Loc, Platform: req.Platform}
+	sreq := series.Request{Story: req.Story, From: m.From, To: m.To, Interval: iv, Loc: req.Loc, Platform: req.Platform, IncludeRoots: req.IncludeRoots}
 	p, opt, err := figure.Build(ctx, exp.Store, sreq, rec, stacked, time.Now())
 	if err != nil {
 		return err

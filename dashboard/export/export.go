@@ -116,6 +116,10 @@ type Request struct {
 	Loc *time.Location
 	// Platform keeps one platform ("" = all).
 	Platform reaction.Platform
+	// IncludeRoots counts thread starters in a series (by default they are
+	// left out, as on the dashboard); a reactions export always holds
+	// them, flagged in is_root.
+	IncludeRoots bool
 	// Stances keeps these stances (reactions only; empty = all).
 	Stances []reaction.Stance
 	// ChunkRows bounds the reactions grouped per store query (memory on the
@@ -223,7 +227,7 @@ func (e *Exporter) Series(ctx context.Context, req Request, w io.Writer) (*Meta,
 		return nil, err
 	}
 	s, err := series.Compute(ctx, e.Store, series.Request{Story: req.Story, From: req.From, To: req.To,
-		Interval: req.Interval, Loc: req.Loc, Platform: req.Platform, ByPlatform: req.Tidy})
+		Interval: req.Interval, Loc: req.Loc, Platform: req.Platform, ByPlatform: req.Tidy, IncludeRoots: req.IncludeRoots})
 	if err != nil {
 		return nil, err
 	}
@@ -236,7 +240,8 @@ func (e *Exporter) Series(ctx context.Context, req Request, w io.Writer) (*Meta,
 	if req.Platform != "" {
 		m.Platform = string(req.Platform)
 	}
-	cnt, err := e.Store.CountReactions(ctx, store.ReactionQuery{Story: req.Story, From: s.From, To: s.To, Platforms: platformList(req.Platform)})
+	cnt, err := e.Store.CountReactions(ctx, store.ReactionQuery{Story: req.Story, From: s.From, To: s.To, Platforms: platformList(req.Platform),
+		NoRoots: !req.IncludeRoots})
 	if err != nil {
 		return nil, err
 	}
@@ -253,7 +258,12 @@ func (e *Exporter) Series(ctx context.Context, req Request, w io.Writer) (*Meta,
 		m.Columns = wideColumns
 		m.RowCount = int64(len(s.Buckets))
 	}
-	m.Notes = append(m.Notes,
+	m.Parameters["include_roots"] = strconv.FormatBool(req.IncludeRoots)
+	roots := "Thread starters (is_root: the post that opens a thread the crawler followed, usually the news itself) are left out; include_roots counts them."
+	if req.IncludeRoots {
+		roots = "Thread starters (is_root: the post that opens a thread the crawler followed, usually the news itself) are counted (include_roots)."
+	}
+	m.Notes = append(m.Notes, roots,
 		"bucket_start is the bucket's first instant in UTC; buckets are zero-filled and cover [from, to).",
 		"criticism_share = criticism / (support + criticism), empty (null) when both are 0.",
 		"Counts are exact: current reaction states, duplicates and superseded versions excluded.")
@@ -350,13 +360,15 @@ var ReactionColumns = []Column{
 	{"id", "string", "stable platform-prefixed id"},
 	{"parent_id", "string", "id of the reaction or post it answers; empty for a top-level post"},
 	{"root_id", "string", "id of the thread's root post"},
+	{"is_root", "bool", "the post that starts a thread the crawler followed (usually the news itself); series leave these out by default"},
 	{"url", "string", "permalink on the platform"},
 	{"created_at", "timestamp (UTC)", "when the platform says it was published"},
 	{"first_seen", "timestamp (UTC)", "when reactions first collected it"},
 	{"author", "string", "pseudonymised author (keyed hash), or the handle when kept by opt-in"},
-	{"text", "string", "plain text"},
+	{"content_warning", "string", "the warning shown before the text (Mastodon's spoiler_text), or empty"},
+	{"text", "string", "plain text, without the content warning"},
 	{"lang", "string", "platform language hint (BCP 47) or empty"},
-	{"likes", "int64", "likes/score at collection time"},
+	{"likes", "int64", "score at collection time: likes, favourites, points, or up minus down votes; can be negative"},
 	{"replies", "int64", "replies at collection time"},
 	{"deleted", "bool", "deleted or removed on the platform"},
 	{"stance", "string", "support, criticism or neutral toward the subject"},
@@ -478,6 +490,7 @@ func (e *Exporter) Reactions(ctx context.Context, req Request, w io.Writer) (*Me
 	}
 	m.ClassifierVersions, m.Reactions, m.RowCount = cnt.Classifiers, cnt.Total, cnt.Total
 	m.Notes = append(m.Notes, "One row per reaction in its current state (the newest version), ordered by created_at then id; timestamps are UTC.",
+		"Thread starters are included, flagged in is_root (the series leave them out by default).",
 		"author is a keyed pseudonym unless the researcher opted in to keep handles.")
 	if req.MetaOnly {
 		return m, nil

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/format"
 	"github.com/reactions-research/reactions/dashboard/export"
 	"github.com/reactions-research/reactions/dashboard/internal/fixture"
 	"github.com/reactions-research/reactions/dashboard/series"
@@ -204,8 +205,8 @@ func TestReactionsExportFormatsAgree(t *testing.T) {
 	// CSV cells match the fixture exactly (hostile text verbatim).
 	for i, r := range rs {
 		got := recs[i+1]
-		want := []string{r.Story, string(r.Platform), r.ID, r.ParentID, r.RootID, r.URL,
-			r.CreatedAt.Format("2006-01-02T15:04:05Z"), r.FirstSeen.Format("2006-01-02T15:04:05Z"), r.Author, r.Text, r.Lang,
+		want := []string{r.Story, string(r.Platform), r.ID, r.ParentID, r.RootID, strconv.FormatBool(r.IsRoot), r.URL,
+			r.CreatedAt.Format("2006-01-02T15:04:05Z"), r.FirstSeen.Format("2006-01-02T15:04:05Z"), r.Author, r.ContentWarning, r.Text, r.Lang,
 			fmt.Sprint(r.Likes), fmt.Sprint(r.Replies), "false", string(r.Stance), strconv.FormatFloat(r.StanceScore, 'g', -1, 64), r.Classifier}
 		if strings.Join(got, "\x00") != strings.Join(want, "\x00") {
 			t.Fatalf("row %d\n got %q\nwant %q", i, got, want)
@@ -221,8 +222,8 @@ func TestReactionsExportFormatsAgree(t *testing.T) {
 		t.Fatalf("parquet %d rows", len(rows))
 	}
 	for i, r := range rows {
-		got := []string{r.Story, r.Platform, r.ID, r.ParentID, r.RootID, r.URL, r.CreatedAt.UTC().Format("2006-01-02T15:04:05Z"),
-			r.FirstSeen.UTC().Format("2006-01-02T15:04:05Z"), r.Author, r.Text, r.Lang, fmt.Sprint(r.Likes), fmt.Sprint(r.Replies),
+		got := []string{r.Story, r.Platform, r.ID, r.ParentID, r.RootID, strconv.FormatBool(r.IsRoot), r.URL, r.CreatedAt.UTC().Format("2006-01-02T15:04:05Z"),
+			r.FirstSeen.UTC().Format("2006-01-02T15:04:05Z"), r.Author, r.ContentWarning, r.Text, r.Lang, fmt.Sprint(r.Likes), fmt.Sprint(r.Replies),
 			strconv.FormatBool(r.Deleted), r.Stance, strconv.FormatFloat(r.StanceScore, 'g', -1, 64), r.Classifier}
 		if strings.Join(got, "\x00") != strings.Join(recs[i+1], "\x00") {
 			t.Fatalf("parquet row %d\n got %q\n csv %q", i, got, recs[i+1])
@@ -251,6 +252,129 @@ func TestReactionsExportFormatsAgree(t *testing.T) {
 			t.Errorf("ndjson row lacks %s", f)
 		}
 	}
+}
+
+// TestExportSignedScoresRootsAndWarnings: a negative score, a thread
+// starter and a content warning come out of every format as stored (likes
+// a signed INT64 in Parquet); a series leaves the thread starter out
+// unless IncludeRoots.
+func TestExportSignedScoresRootsAndWarnings(t *testing.T) {
+	e, _ := setup(t)
+	ctx := context.Background()
+	at := fixture.Published.Add(5 * time.Minute)
+	extra := []reaction.Reaction{
+		{Story: fixture.StoryID, Platform: reaction.Reddit, ID: "reddit:t3_news", RootID: "reddit:t3_news", IsRoot: true,
+			URL: "https://www.reddit.com/r/x/comments/news/", CreatedAt: at, Text: "The news", Likes: 900,
+			Stance: reaction.Neutral, StanceScore: 0.9, Classifier: "stance-test-1"},
+		{Story: fixture.StoryID, Platform: reaction.Reddit, ID: "reddit:t1_down", ParentID: "reddit:t3_news", RootID: "reddit:t3_news",
+			URL: "https://www.reddit.com/r/x/comments/news/_/down/", CreatedAt: at, Text: "Attention seeking", Likes: -40,
+			Stance: reaction.Criticism, StanceScore: 0.8, Classifier: "stance-test-1"},
+		{Story: fixture.StoryID, Platform: reaction.Mastodon, ID: "mastodon:https://m.example/1", RootID: "mastodon:https://m.example/1",
+			URL: "https://m.example/@a/1", CreatedAt: at, ContentWarning: "loss, grief", Text: "I lit a candle",
+			Stance: reaction.Support, StanceScore: 0.8, Classifier: "stance-test-1"},
+	}
+	if _, err := e.Store.WriteReactions(ctx, extra); err != nil {
+		t.Fatal(err)
+	}
+	from, to := at.Truncate(time.Hour), at.Truncate(time.Hour).Add(time.Hour)
+	byID := map[string][]string{}
+	var buf bytes.Buffer
+	if _, err := e.Reactions(ctx, export.Request{Story: fixture.StoryID, Format: export.CSV, From: from, To: to}, &buf); err != nil {
+		t.Fatal(err)
+	}
+	recs := readCSV(t, buf.Bytes())
+	col := map[string]int{}
+	for i, c := range recs[0] {
+		col[c] = i
+	}
+	for _, r := range recs[1:] {
+		byID[r[col["id"]]] = r
+	}
+	for id, want := range map[string][3]string{
+		"reddit:t3_news": {"true", "900", ""}, "reddit:t1_down": {"false", "-40", ""},
+		"mastodon:https://m.example/1": {"false", "0", "loss, grief"},
+	} {
+		r := byID[id]
+		if r == nil || r[col["is_root"]] != want[0] || r[col["likes"]] != want[1] || r[col["content_warning"]] != want[2] {
+			t.Errorf("csv %s = %q, want is_root %s, likes %s, content_warning %q", id, r, want[0], want[1], want[2])
+		}
+	}
+	if r := byID["mastodon:https://m.example/1"]; r != nil && r[col["text"]] != "I lit a candle" {
+		t.Errorf("text %q: the content warning must stay apart", r[col["text"]])
+	}
+	buf.Reset()
+	if _, err := e.Reactions(ctx, export.Request{Story: fixture.StoryID, Format: export.Parquet, From: from, To: to}, &buf); err != nil {
+		t.Fatal(err)
+	}
+	f, err := parquet.OpenFile(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	likes, ok := f.Schema().Lookup("likes")
+	if !ok || likes.Node.Type().Kind() != parquet.Int64 {
+		t.Errorf("parquet likes: %v, want INT64", likes.Node.Type())
+	} else if lt := likes.Node.Type().LogicalType(); lt != nil {
+		if it, ok := lt.Value.(*format.IntType); ok && !it.IsSigned {
+			t.Errorf("parquet likes: %v, want signed", lt)
+		}
+	}
+	rows, err := parquet.Read[export.ReactionRow](bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := 0
+	for _, r := range rows {
+		switch r.ID {
+		case "reddit:t1_down":
+			found++
+			if r.Likes != -40 || r.IsRoot {
+				t.Errorf("parquet %s: %+v", r.ID, r)
+			}
+		case "reddit:t3_news":
+			found++
+			if !r.IsRoot {
+				t.Errorf("parquet %s: not flagged", r.ID)
+			}
+		case "mastodon:https://m.example/1":
+			found++
+			if r.ContentWarning != "loss, grief" || r.Text != "I lit a candle" {
+				t.Errorf("parquet %s: %+v", r.ID, r)
+			}
+		}
+	}
+	if found != 3 {
+		t.Errorf("parquet: %d of the 3 reactions", found)
+	}
+	total := func(include bool) int64 {
+		m, err := e.Series(ctx, export.Request{Story: fixture.StoryID, Format: export.CSV, From: from, To: to,
+			Interval: mustInterval(t, "1h"), IncludeRoots: include}, &bytes.Buffer{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Parameters["include_roots"] != strconv.FormatBool(include) {
+			t.Errorf("meta parameters %v", m.Parameters)
+		}
+		var sum int64
+		for _, n := range m.ClassifierVersions {
+			sum += n
+		}
+		if sum != m.Reactions {
+			t.Errorf("include_roots=%v: classifier counts %v, series %d", include, m.ClassifierVersions, m.Reactions)
+		}
+		return m.Reactions
+	}
+	if without, with := total(false), total(true); with != without+1 {
+		t.Errorf("series: %d reactions without the thread starter, %d with it: want one more", without, with)
+	}
+}
+
+func mustInterval(t *testing.T, s string) series.Interval {
+	t.Helper()
+	iv, err := series.ParseInterval(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return iv
 }
 
 func TestReactionsExportFilters(t *testing.T) {

@@ -230,23 +230,27 @@ func (p *parquetWriter[T]) end(meta *Meta) error {
 // their data-dictionary names, with proper types (timestamps in UTC
 // milliseconds, booleans, 64-bit integers and floats).
 type ReactionRow struct {
-	Story       string    `parquet:"story,dict"`
-	Platform    string    `parquet:"platform,dict"`
-	ID          string    `parquet:"id"`
-	ParentID    string    `parquet:"parent_id"`
-	RootID      string    `parquet:"root_id"`
-	URL         string    `parquet:"url"`
-	CreatedAt   time.Time `parquet:"created_at,timestamp(millisecond)"`
-	FirstSeen   time.Time `parquet:"first_seen,timestamp(millisecond)"`
-	Author      string    `parquet:"author"`
-	Text        string    `parquet:"text"`
-	Lang        string    `parquet:"lang,dict"`
-	Likes       int64     `parquet:"likes"`
-	Replies     int64     `parquet:"replies"`
-	Deleted     bool      `parquet:"deleted"`
-	Stance      string    `parquet:"stance,dict"`
-	StanceScore float64   `parquet:"stance_score"`
-	Classifier  string    `parquet:"classifier,dict"`
+	Story     string    `parquet:"story,dict"`
+	Platform  string    `parquet:"platform,dict"`
+	ID        string    `parquet:"id"`
+	ParentID  string    `parquet:"parent_id"`
+	RootID    string    `parquet:"root_id"`
+	IsRoot    bool      `parquet:"is_root"`
+	URL       string    `parquet:"url"`
+	CreatedAt time.Time `parquet:"created_at,timestamp(millisecond)"`
+	FirstSeen time.Time `parquet:"first_seen,timestamp(millisecond)"`
+	Author    string    `parquet:"author"`
+	// ContentWarning is Mastodon's spoiler_text, or "".
+	ContentWarning string `parquet:"content_warning"`
+	Text           string `parquet:"text"`
+	Lang           string `parquet:"lang,dict"`
+	// Likes is a signed score (INT64): negative when downvoted.
+	Likes       int64   `parquet:"likes"`
+	Replies     int64   `parquet:"replies"`
+	Deleted     bool    `parquet:"deleted"`
+	Stance      string  `parquet:"stance,dict"`
+	StanceScore float64 `parquet:"stance_score"`
+	Classifier  string  `parquet:"classifier,dict"`
 }
 
 // SeriesRow is the Parquet row of a wide series.
@@ -269,15 +273,16 @@ type TidyRow struct {
 
 func toRow(r *reaction.Reaction) ReactionRow {
 	return ReactionRow{Story: r.Story, Platform: string(r.Platform), ID: r.ID, ParentID: r.ParentID, RootID: r.RootID,
-		URL: r.URL, CreatedAt: r.CreatedAt.UTC(), FirstSeen: r.FirstSeen.UTC(), Author: r.Author, Text: r.Text, Lang: r.Lang,
+		IsRoot: r.IsRoot, URL: r.URL, CreatedAt: r.CreatedAt.UTC(), FirstSeen: r.FirstSeen.UTC(), Author: r.Author,
+		ContentWarning: r.ContentWarning, Text: r.Text, Lang: r.Lang,
 		Likes: r.Likes, Replies: r.Replies, Deleted: r.Deleted, Stance: string(r.Stance), StanceScore: r.StanceScore,
 		Classifier: r.Classifier}
 }
 
 // reactionCells renders a reaction as CSV cells in reaction.Fields order.
 func reactionCells(r *reaction.Reaction, cells []string) []string {
-	return append(cells[:0], r.Story, string(r.Platform), r.ID, r.ParentID, r.RootID, r.URL,
-		formatTime(r.CreatedAt), formatTime(r.FirstSeen), r.Author, r.Text, r.Lang,
+	return append(cells[:0], r.Story, string(r.Platform), r.ID, r.ParentID, r.RootID, strconv.FormatBool(r.IsRoot), r.URL,
+		formatTime(r.CreatedAt), formatTime(r.FirstSeen), r.Author, r.ContentWarning, r.Text, r.Lang,
 		strconv.FormatInt(r.Likes, 10), strconv.FormatInt(r.Replies, 10), strconv.FormatBool(r.Deleted),
 		string(r.Stance), formatFloat(r.StanceScore), r.Classifier)
 }

@@ -75,6 +75,9 @@ type Request struct {
 	Platform reaction.Platform
 	// ByPlatform adds per-platform series.
 	ByPlatform bool
+	// IncludeRoots counts thread starters (reaction.Reaction.IsRoot) too;
+	// by default they are left out, as they are usually the news itself.
+	IncludeRoots bool
 }
 
 // Series is a computed series.
@@ -83,6 +86,8 @@ type Series struct {
 	Interval Interval
 	Loc      *time.Location
 	Platform reaction.Platform
+	// IncludeRoots says whether thread starters were counted.
+	IncludeRoots bool
 	// From and To are the aligned range: the first bucket's start and the
 	// last bucket's end.
 	From, To time.Time
@@ -115,7 +120,7 @@ func Compute(ctx context.Context, st *store.Store, req Request) (*Series, error)
 		return nil, err
 	}
 	q := plan.Query
-	q.Story, q.Platform, q.ByPlatform = req.Story, req.Platform, req.ByPlatform
+	q.Story, q.Platform, q.ByPlatform, q.IncludeRoots = req.Story, req.Platform, req.ByPlatform, req.IncludeRoots
 	counts, err := st.SeriesCounts(ctx, q)
 	if err != nil {
 		return nil, err
@@ -125,7 +130,7 @@ func Compute(ctx context.Context, st *store.Store, req Request) (*Series, error)
 
 // Fold puts store counts into the plan's buckets.
 func Fold(req Request, plan *Plan, counts []store.SeriesCount) *Series {
-	s := &Series{Story: req.Story, Interval: plan.Interval, Loc: plan.Loc, Platform: req.Platform,
+	s := &Series{Story: req.Story, Interval: plan.Interval, Loc: plan.Loc, Platform: req.Platform, IncludeRoots: req.IncludeRoots,
 		From: plan.From(), To: plan.To(), Buckets: make([]Bucket, plan.Len())}
 	for i := range s.Buckets {
 		s.Buckets[i].Start, s.Buckets[i].End = plan.Starts[i], plan.Starts[i+1]

@@ -19,7 +19,7 @@
   };
 
   const state = {
-    story: '', from: '', to: '', interval: 'auto', tz: 'UTC', mode: 'stacked', platform: '', byPlatform: false,
+    story: '', from: '', to: '', interval: 'auto', tz: 'UTC', mode: 'stacked', platform: '', byPlatform: false, includeRoots: false,
     stories: [], series: null, crawls: null,
     drill: null, // {from, to, pages: [cursor...], page}
     timer: null,
@@ -165,6 +165,7 @@
     state.mode = q.get('mode') === 'lines' ? 'lines' : 'stacked';
     state.platform = q.get('platform') || '';
     state.byPlatform = q.get('by') === 'platform';
+    state.includeRoots = q.get('include_roots') === '1';
   }
 
   function writeURL() {
@@ -177,6 +178,7 @@
     if (state.mode !== 'stacked') q.set('mode', state.mode);
     if (state.platform) q.set('platform', state.platform);
     if (state.byPlatform) q.set('by', 'platform');
+    if (state.includeRoots) q.set('include_roots', '1');
     history.replaceState(null, '', '?' + q.toString());
   }
 
@@ -211,6 +213,7 @@
     $('tz').value = state.tz;
     $('platform').value = state.platform;
     $('by-platform').checked = state.byPlatform;
+    $('include-roots').checked = state.includeRoots;
     for (const r of document.querySelectorAll('input[name=mode]')) r.checked = r.value === state.mode;
     const s = state.series;
     $('from').value = toInput(state.from || (s && s.from));
@@ -233,6 +236,7 @@
     });
     $('platform').addEventListener('change', () => { state.platform = $('platform').value; load(); });
     $('by-platform').addEventListener('change', () => { state.byPlatform = $('by-platform').checked; load(); });
+    $('include-roots').addEventListener('change', () => { state.includeRoots = $('include-roots').checked; load(); });
     for (const r of document.querySelectorAll('input[name=mode]')) {
       r.addEventListener('change', () => { state.mode = r.value; render(); writeURL(); updateExports(); });
     }
@@ -260,6 +264,7 @@
     return {
       story: state.story, from: state.from, to: state.to, interval: state.interval === 'auto' ? '' : state.interval,
       tz: state.tz === 'UTC' ? '' : state.tz, platform: state.platform,
+      include_roots: state.includeRoots ? '1' : '',
     };
   }
 
@@ -735,8 +740,15 @@
     meta.appendChild(el('span', 'stance', r.stance));
     meta.appendChild(document.createTextNode(' · score ' + Number(r.stance_score).toFixed(2) +
       ' · ♥ ' + r.likes + (r.deleted ? ' · deleted' : '') + ' · '));
+    if (r.is_root) {
+      const tag = el('span', 'starter', 'thread starter');
+      tag.title = 'The post that opens a thread the crawler followed: left out of the chart unless "count thread starters" is on';
+      meta.appendChild(tag);
+      meta.appendChild(document.createTextNode(' · '));
+    }
     meta.appendChild(safeLink(r.url, 'original'));
     li.appendChild(meta);
+    if (r.content_warning) li.appendChild(el('p', 'cw', 'CW: ' + r.content_warning));
     li.appendChild(el('p', 'text', r.text));
     return li;
   }
@@ -749,6 +761,7 @@
     const base = {
       story: state.story, from: s.from, to: s.to, interval: s.interval,
       tz: s.tz === 'UTC' ? '' : s.tz, platform: state.platform,
+      include_roots: state.includeRoots ? '1' : '',
     };
     const href = (path, extra) => {
       const q = new URLSearchParams();
@@ -760,7 +773,7 @@
     $('x-series-parquet').href = href('export', { what: 'series', format: 'parquet' });
     $('x-series-json').href = href('export', { what: 'series', format: 'json' });
     $('x-series-meta').href = href('export', { what: 'series', format: 'csv', meta: 'true' });
-    const r = { what: 'reactions', interval: '' };
+    const r = { what: 'reactions', interval: '', include_roots: '' };
     $('x-reactions-csv').href = href('export', Object.assign({ format: 'csv' }, r));
     $('x-reactions-parquet').href = href('export', Object.assign({ format: 'parquet' }, r));
     $('x-reactions-ndjson').href = href('export', Object.assign({ format: 'ndjson' }, r));
