@@ -328,18 +328,32 @@ func TestWholePath(t *testing.T) {
 	}
 
 	// Ground truth: what a correct crawler makes of every item the story
-	// reaches, counted per platform and hour.
-	truth := map[key]int64{}
-	perPlatform := map[reaction.Platform]int64{}
+	// reaches (the thread starters the story names flagged), counted per
+	// platform and hour, without and with the thread starters.
+	starters := map[string]bool{}
+	for _, src := range s.Sources {
+		for _, id := range replica.NamedStarters(d, src) {
+			starters[id] = true
+		}
+	}
+	truth, truthAll := map[key]int64{}, map[key]int64{}
+	perPlatform, perPlatformAll := map[reaction.Platform]int64{}, map[reaction.Platform]int64{}
+	byID := map[string]reaction.Reaction{}
 	var first, last time.Time
 	for _, tr := range demo.GroundTruthItems(d, repSrv.URL) {
 		r := tr.Reaction
 		if !covered[r.Platform] || !inStory(s, tr.Item) {
 			continue
 		}
+		r.IsRoot = r.IsRoot || starters[r.ID]
+		byID[r.ID] = r
 		h := r.CreatedAt.UTC().Truncate(time.Hour)
-		truth[key{r.Platform, h}]++
-		perPlatform[r.Platform]++
+		truthAll[key{r.Platform, h}]++
+		perPlatformAll[r.Platform]++
+		if !r.IsRoot {
+			truth[key{r.Platform, h}]++
+			perPlatform[r.Platform]++
+		}
 		if first.IsZero() || h.Before(first) {
 			first = h
 		}
@@ -353,9 +367,10 @@ func TestWholePath(t *testing.T) {
 	t.Logf("ground truth per platform: %v", perPlatform)
 	ws := windows(first, last.Add(time.Hour))
 
-	got := checkSeries(t, e, ws, truth, perPlatform)
+	got := checkSeries(t, e, ws, truth, perPlatform, "")
+	checkSeries(t, e, ws, truthAll, perPlatformAll, "include_roots=1")
 	checkStancesAgainstClickHouse(t, e, got)
-	checkExports(t, e, ws, perPlatform)
+	checkExports(t, e, ws, perPlatformAll, byID)
 
 	// Re-running the crawl changes nothing: no new items in any run, the
 	// same counts in every bucket.
@@ -385,7 +400,7 @@ func TestWholePath(t *testing.T) {
 	if n != len(runs2) {
 		t.Errorf("%d crawl runs of the second crawl stored, want %d", n, len(runs2))
 	}
-	got2 := checkSeries(t, e, ws, truth, perPlatform)
+	got2 := checkSeries(t, e, ws, truth, perPlatform, "")
 	for k, v := range got {
 		if got2[k] != v {
 			t.Errorf("%s %s: %v after the first crawl, %v after the second", k.p, k.h.Format(time.RFC3339), v, got2[k])
@@ -397,14 +412,19 @@ func TestWholePath(t *testing.T) {
 type stanceCounts [3]int64 // support, criticism, neutral
 
 // checkSeries compares the API's 1h series, per platform and bucket, with
-// the ground truth, and returns the per-stance counts it answered.
-func checkSeries(t *testing.T, e *env, ws [][2]time.Time, truth map[key]int64, perPlatform map[reaction.Platform]int64) map[key]stanceCounts {
+// the ground truth, and returns the per-stance counts it answered. extra
+// is added to the query ("include_roots=1" counts thread starters).
+func checkSeries(t *testing.T, e *env, ws [][2]time.Time, truth map[key]int64, perPlatform map[reaction.Platform]int64, extra string) map[key]stanceCounts {
 	t.Helper()
 	got := map[key]stanceCounts{}
 	totals := map[reaction.Platform]int64{}
+	q := "by=platform"
+	if extra != "" {
+		q += "&" + extra
+	}
 	for _, w := range ws {
 		var sj dashboard.SeriesJSON
-		if err := json.Unmarshal(e.get("/api/v1/series?"+seriesQuery(w, "by=platform")), &sj); err != nil {
+		if err := json.Unmarshal(e.get("/api/v1/series?"+seriesQuery(w, q)), &sj); err != nil {
 			t.Fatal(err)
 		}
 		for _, pj := range sj.Platforms {
@@ -417,7 +437,7 @@ func checkSeries(t *testing.T, e *env, ws [][2]time.Time, truth map[key]int64, p
 					t.Errorf("%s %s: total %d is not the sum of the stances", k.p, k.h.Format(time.RFC3339), pj.Total[i])
 				}
 				if pj.Total[i] != truth[k] {
-					t.Errorf("%s %s: %d reactions on the dashboard, ground truth %d", k.p, k.h.Format(time.RFC3339), pj.Total[i], truth[k])
+					t.Errorf("%s %s %s: %d reactions on the dashboard, ground truth %d", extra, k.p, k.h.Format(time.RFC3339), pj.Total[i], truth[k])
 				}
 				if pj.Total[i] > 0 {
 					got[k] = stanceCounts{pj.Support[i], pj.Criticism[i], pj.Neutral[i]}
@@ -441,7 +461,7 @@ func checkSeries(t *testing.T, e *env, ws [][2]time.Time, truth map[key]int64, p
 
 // checkStancesAgainstClickHouse compares the dashboard's per-stance counts
 // (read from the summing view) with a direct query of the current state of
-// the reactions table.
+// the reactions table, thread starters left out as on the dashboard.
 func checkStancesAgainstClickHouse(t *testing.T, e *env, got map[key]stanceCounts) {
 	t.Helper()
 	ctx := context.Background()
@@ -449,7 +469,7 @@ func checkStancesAgainstClickHouse(t *testing.T, e *env, got map[key]stanceCount
 FROM (
     SELECT id, argMax(platform, version) AS platform, argMax(created_at, version) AS created_at, argMax(stance, version) AS stance
     FROM reactions WHERE story = ?
-    GROUP BY id HAVING sum(sign) > 0
+    GROUP BY id HAVING sum(sign) > 0 AND argMax(is_root, version) = 0
 )
 GROUP BY platform, h, stance`, storyID)
 	if err != nil {
@@ -501,8 +521,10 @@ GROUP BY platform, h, stance`, storyID)
 }
 
 // checkExports: the series CSV export equals the API's JSON, for the whole
-// story and per platform, and the reactions export holds every reaction.
-func checkExports(t *testing.T, e *env, ws [][2]time.Time, perPlatform map[reaction.Platform]int64) {
+// story and per platform, and the reactions export holds every reaction
+// (thread starters included), each with the ground truth's is_root, score
+// (negative ones too) and content warning.
+func checkExports(t *testing.T, e *env, ws [][2]time.Time, perPlatform map[reaction.Platform]int64, truth map[string]reaction.Reaction) {
 	t.Helper()
 	filters := []string{""}
 	for _, p := range reaction.Platforms {
@@ -539,7 +561,8 @@ func checkExports(t *testing.T, e *env, ws [][2]time.Time, perPlatform map[react
 		}
 	}
 	body := e.get("/api/v1/export?what=reactions&format=ndjson&story=" + storyID)
-	count := map[reaction.Platform]int64{}
+	count, negative, roots := map[reaction.Platform]int64{}, map[reaction.Platform]int64{}, map[reaction.Platform]int64{}
+	warnings := 0
 	sc := bufio.NewScanner(bytes.NewReader(body))
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
@@ -553,8 +576,39 @@ func checkExports(t *testing.T, e *env, ws [][2]time.Time, perPlatform map[react
 		if r.Author != "" && !strings.HasPrefix(r.Author, "a_") {
 			t.Errorf("exported reaction %s has a raw author", r.ID)
 		}
+		if w, ok := truth[r.ID]; !ok {
+			t.Errorf("exported reaction %s is not in the ground truth", r.ID)
+		} else if r.IsRoot != w.IsRoot || r.Likes != w.Likes || r.ContentWarning != w.ContentWarning || r.Text != w.Text {
+			t.Errorf("exported reaction %s: is_root %v, likes %d, content warning %q, text %q; ground truth %v, %d, %q, %q",
+				r.ID, r.IsRoot, r.Likes, r.ContentWarning, r.Text, w.IsRoot, w.Likes, w.ContentWarning, w.Text)
+		}
 		count[r.Platform]++
+		if r.Likes < 0 {
+			negative[r.Platform]++
+		}
+		if r.IsRoot {
+			roots[r.Platform]++
+		}
+		if r.ContentWarning != "" {
+			warnings++
+		}
 	}
+	// Downvoted threads come out whole with their scores; every platform's
+	// thread starters are flagged; content warnings are kept apart.
+	for _, p := range []reaction.Platform{reaction.Reddit, reaction.Lemmy} {
+		if negative[p] == 0 {
+			t.Errorf("reactions export: no negative score on %s", p)
+		}
+	}
+	for _, p := range reaction.Platforms {
+		if perPlatform[p] > 0 && roots[p] == 0 {
+			t.Errorf("reactions export: no thread starter flagged on %s", p)
+		}
+	}
+	if warnings == 0 {
+		t.Error("reactions export: no content warning")
+	}
+	t.Logf("reactions export: negative scores %v, thread starters %v, content warnings %d", negative, roots, warnings)
 	var ps []string
 	for p, n := range perPlatform {
 		if count[p] != n {
