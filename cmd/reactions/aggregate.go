@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -46,12 +45,7 @@ Flags:
 `
 
 func runAggregate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("aggregate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, aggregateUsage)
-		fs.PrintDefaults()
-	}
+	fs := newFlags("aggregate", aggregateUsage)
 	listen := fs.String("listen", "127.0.0.1:8081", "serve the API on `ADDR`")
 	model := fs.String("model", "", "stance model `FILE` (reactions classify train); default: the built-in model")
 	keepAuthors := fs.Bool("keep-authors", false, "accept raw author handles (opt-in); without it every author must be a pseudonym")
@@ -62,11 +56,8 @@ func runAggregate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	batchSize := fs.Int("batch-size", 25000, "write to ClickHouse in batches of up to `N` reactions")
 	batchWait := fs.Duration("batch-wait", time.Second, "write a batch at the latest this long after its first reaction")
 	storyLimit := fs.Int("story-limit", 100, "accept at most `N` stories (bounds the story label of reactions_total)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return usageErrorf("%v", err)
+	if err := parseFlags(fs, args, stdout, stderr); err != nil {
+		return err
 	}
 	switch {
 	case fs.NArg() != 0:

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -45,11 +44,11 @@ func (l *stringList) Set(s string) error {
 }
 
 // parseInterspersed parses flags that may come before or after positional
-// arguments and returns the positional arguments.
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+// arguments (as parseFlags does) and returns the positional arguments.
+func parseInterspersed(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) ([]string, error) {
 	var pos []string
 	for {
-		if err := fs.Parse(args); err != nil {
+		if err := parseFlags(fs, args, stdout, stderr); err != nil {
 			return nil, err
 		}
 		if fs.NArg() == 0 {
@@ -81,22 +80,8 @@ func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 }
 
 // newClassifyFlags returns a flag set that prints the classify usage.
-func newClassifyFlags(name string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet("classify "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, classifyUsage, "\nFlags of classify ", name, ":\n")
-		fs.PrintDefaults()
-	}
-	return fs
-}
-
-// parseErr maps a flag parsing error: -h is not a failure.
-func parseErr(err error) error {
-	if errors.Is(err, flag.ErrHelp) {
-		return nil
-	}
-	return usageErrorf("%v", err)
+func newClassifyFlags(name string) *flag.FlagSet {
+	return newFlags("classify "+name, classifyUsage+"\nFlags of classify "+name+":\n")
 }
 
 // loadClassifier returns the classifier of a model file, or the default one.
@@ -108,13 +93,13 @@ func loadClassifier(path string) (*stance.Classifier, error) {
 }
 
 func classifyText(args []string, stdout, stderr io.Writer) error {
-	fs := newClassifyFlags("text", stderr)
+	fs := newClassifyFlags("text")
 	subject := fs.String("subject", "", "who the stance is about, e.g. \"Kiara Dunmore (Olympic gymnast)\"; required")
 	model := fs.String("model", "", "model `FILE` written by classify train (default: the built-in model)")
 	asJSON := fs.Bool("json", false, "print a JSON object {stance, score, classifier}")
-	pos, err := parseInterspersed(fs, args)
+	pos, err := parseInterspersed(fs, args, stdout, stderr)
 	if err != nil {
-		return parseErr(err)
+		return err
 	}
 	switch {
 	case len(pos) == 0:
@@ -141,16 +126,16 @@ func classifyText(args []string, stdout, stderr io.Writer) error {
 }
 
 func classifyEval(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newClassifyFlags("eval", stderr)
+	fs := newClassifyFlags("eval")
 	var data stringList
 	fs.Var(&data, "data", "labelled JSONL `FILE` to evaluate on (repeatable); required")
 	asJSON := fs.Bool("json", false, "print one JSON object {n, accuracy, macro_f1, per_class, confusion, hard_accuracy}")
 	loso := fs.Bool("loso", false, "leave one story out: train on the built-in data plus the other stories, test on each story")
 	noBuiltin := fs.Bool("no-builtin", false, "with --loso: train on the other stories only, without the built-in data")
 	model := fs.String("model", "", "model `FILE` to evaluate (default: the built-in model; ignored with --loso)")
-	pos, err := parseInterspersed(fs, args)
+	pos, err := parseInterspersed(fs, args, stdout, stderr)
 	if err != nil {
-		return parseErr(err)
+		return err
 	}
 	data = append(data, pos...)
 	if len(data) == 0 {
@@ -225,7 +210,7 @@ func classifyEval(ctx context.Context, args []string, stdout, stderr io.Writer) 
 }
 
 func classifyTrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newClassifyFlags("train", stderr)
+	fs := newClassifyFlags("train")
 	var data stringList
 	fs.Var(&data, "data", "labelled JSONL `FILE` (repeatable; further files may follow the flags); required")
 	out := fs.String("out", "", "model `FILE` to write; required")
@@ -233,9 +218,9 @@ func classifyTrain(ctx context.Context, args []string, stdout, stderr io.Writer)
 	d := stance.DefaultTrainOptions()
 	epochs := fs.Int("epochs", d.Epochs, "training epochs")
 	l2 := fs.Float64("l2", d.L2, "L2 regularisation")
-	pos, err := parseInterspersed(fs, args)
+	pos, err := parseInterspersed(fs, args, stdout, stderr)
 	if err != nil {
-		return parseErr(err)
+		return err
 	}
 	data = append(data, pos...)
 	switch {

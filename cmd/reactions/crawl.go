@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -33,8 +32,7 @@ func init() {
 }
 
 func runCrawl(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("crawl", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("crawl", "")
 	storyPath := fs.String("story", "", "the story file (YAML) `FILE`; required")
 	once := fs.Bool("once", false, "collect everything currently reachable and exit (the default)")
 	follow := fs.Bool("follow", false, "keep polling every story poll period until interrupted")
@@ -42,8 +40,8 @@ func runCrawl(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	metricsListen := fs.String("metrics-listen", "", "serve /metrics and /healthz on `ADDR` (e.g. 127.0.0.1:9101) while crawling")
 	keepAuthors := fs.Bool("keep-authors", false, "store raw author handles instead of pseudonyms (opt-in; think twice for sensitive stories)")
 	contact := fs.String("contact", os.Getenv(crawler.ContactEnv), "`EMAIL_OR_URL` added to the User-Agent so that platforms can reach you (default $"+crawler.ContactEnv+")")
-	if err := fs.Parse(args); err != nil {
-		return usageErrorf("%v", err)
+	if err := parseFlags(fs, args, stdout, stderr); err != nil {
+		return err
 	}
 	switch {
 	case fs.NArg() != 0:

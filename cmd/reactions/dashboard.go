@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -28,13 +27,12 @@ func init() {
 }
 
 func runDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("dashboard", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("dashboard", "")
 	listen := fs.String("listen", "127.0.0.1:8080", "serve on `ADDR` (host:port)")
 	refresh := fs.Duration("refresh", 5*time.Second, "how often the app polls while a crawl runs")
 	assets := fs.String("assets", "", "serve the web app from `DIR` (e.g. dashboard/web) instead of the embedded copy (development)")
-	if err := fs.Parse(args); err != nil {
-		return usageErrorf("%v", err)
+	if err := parseFlags(fs, args, stdout, stderr); err != nil {
+		return err
 	}
 	if fs.NArg() != 0 {
 		return usageErrorf("unexpected argument %q", fs.Arg(0))

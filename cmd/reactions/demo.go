@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -27,24 +25,19 @@ func init() {
 }
 
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: reactions demo [flags]")
-		fmt.Fprintln(stderr, "\nStarts the local ClickHouse (database "+demo.Database+"), replicas of the platforms serving a")
-		fmt.Fprintln(stderr, "generated data set about the seed story, the aggregator and the dashboard; crawls the")
-		fmt.Fprintln(stderr, "replicas with the real adapters over HTTP; prints the dashboard's URL, the crawl summary")
-		fmt.Fprintln(stderr, "and how often the classifier agrees with the stance the generator intended.")
-		fmt.Fprintln(stderr, "\nFlags:")
-		fs.PrintDefaults()
-	}
+	fs := newFlags("demo", "Usage: reactions demo [flags]\n"+
+		"\nStarts the local ClickHouse (database "+demo.Database+"), replicas of the platforms serving a\n"+
+		"generated data set about the seed story, the aggregator and the dashboard; crawls the\n"+
+		"replicas with the real adapters over HTTP; prints the dashboard's URL, the crawl summary,\n"+
+		"how often the classifier agrees with the stance the generator intended, and an export\n"+
+		"command to run on the demo's data.\n\nFlags:\n")
 	listen := fs.String("listen", "127.0.0.1:8080", "serve the dashboard on `ADDR`")
 	follow := fs.Bool("follow", false, "keep the replicas adding reactions and the crawler polling; the chart updates live")
 	reset := fs.Bool("reset", false, "start over: drop the "+demo.Database+" database and the demo's crawl state first")
 	seed := fs.Int64("seed", demo.DefaultSeed, "the data set's `SEED` (the same seed always gives the same data)")
 	scale := fs.Float64("scale", 1, "multiply the number of generated reactions by `F` (about 4,600 items at 1)")
-	if err := fs.Parse(args); err != nil {
-		return usageErrorf("%v", err)
+	if err := parseFlags(fs, args, stdout, stderr); err != nil {
+		return err
 	}
 	switch {
 	case fs.NArg() != 0:

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -25,8 +24,7 @@ func init() {
 }
 
 func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("export", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("export", "")
 	storyID := fs.String("story", "", "the story `ID`; required")
 	what := fs.String("what", "series", "what to export: series, reactions or figure")
 	format := fs.String("format", "", "csv, json, ndjson or parquet (figure: svg or png); default csv (figure: svg)")
@@ -41,8 +39,8 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	includeRoots := fs.Bool("include-roots", false, "series, figure: count thread starters too (the post opening each thread the crawler followed, usually the news itself; left out by default)")
 	noBOM := fs.Bool("no-bom", false, "CSV: leave out the UTF-8 byte-order mark (it lets Excel read UTF-8)")
 	mode := fs.String("mode", "stacked", "figure: stacked or lines")
-	if err := fs.Parse(args); err != nil {
-		return usageErrorf("%v", err)
+	if err := parseFlags(fs, args, stdout, stderr); err != nil {
+		return err
 	}
 	if fs.NArg() != 0 {
 		return usageErrorf("unexpected argument %q", fs.Arg(0))

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -18,11 +17,10 @@ func init() {
 }
 
 func runHealthcheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("healthcheck", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("healthcheck", "")
 	timeout := fs.Duration("timeout", 5*time.Second, "how long to wait for an answer")
-	if err := fs.Parse(args); err != nil {
-		return usageErrorf("%v", err)
+	if err := parseFlags(fs, args, stdout, stderr); err != nil {
+		return err
 	}
 	if fs.NArg() != 1 {
 		return usageErrorf("want one URL, e.g. http://127.0.0.1:8081/healthz")

@@ -6,6 +6,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -68,6 +69,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch {
 	case err == nil:
 		return 0
+	case errors.Is(err, errHelp):
+		return 0
 	case errors.Is(err, errUsage):
 		fmt.Fprintf(stderr, "reactions %s: %v\n", name, err)
 		return 2
@@ -81,6 +84,64 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 // errQuiet is a failure that the command already reported in full.
 var errQuiet = errors.New("failed")
+
+// errHelp ends a command whose usage -h, -help or --help printed to
+// stdout: main exits 0.
+var errHelp = errors.New("help requested")
+
+// newFlags returns the flag set of command name. Its usage, printed to the
+// flag set's output, is about (default "Usage: reactions NAME [flags]" and
+// the command's summary) followed by the flags.
+func newFlags(name, about string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	if about == "" {
+		about = fmt.Sprintf("Usage: reactions %s [flags]\n\n%s.\n", name, strings.TrimSuffix(commands[name].summary, "."))
+	}
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), about)
+		n := 0
+		fs.VisitAll(func(*flag.Flag) { n++ })
+		if n > 0 && !strings.HasSuffix(about, ":\n") {
+			fmt.Fprint(fs.Output(), "\nFlags:\n")
+		}
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses args into fs: -h, -help or --help prints the usage to
+// stdout and returns errHelp; a mistake prints the usage to stderr and
+// returns a usage error naming it.
+func parseFlags(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) error {
+	fs.SetOutput(io.Discard) // the flag package's own messages
+	err := fs.Parse(args)
+	switch {
+	case err == nil:
+		fs.SetOutput(stderr)
+		return nil
+	case errors.Is(err, flag.ErrHelp):
+		fs.SetOutput(stdout)
+		fs.Usage()
+		return errHelp
+	}
+	fs.SetOutput(stderr)
+	fs.Usage()
+	fmt.Fprintln(stderr)
+	return usageErrorf("%v", err)
+}
+
+// helpAsked reports whether args ask for help alone (-h, -help, --help,
+// help), for commands without flags of their own.
+func helpAsked(args []string) bool {
+	if len(args) != 1 {
+		return false
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		return true
+	}
+	return false
+}
 
 func printHelp(w io.Writer) {
 	fmt.Fprintf(w, "reactions %s: collect, label and chart public reactions to a news story\n\n", Version)

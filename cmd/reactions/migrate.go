@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 
@@ -24,10 +23,9 @@ func init() {
 }
 
 func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	if err := fs.Parse(args); err != nil {
-		return usageErrorf("%v", err)
+	fs := newFlags("migrate", "")
+	if err := parseFlags(fs, args, stdout, stderr); err != nil {
+		return err
 	}
 	if fs.NArg() != 0 {
 		return usageErrorf("unexpected argument %q", fs.Arg(0))
@@ -46,6 +44,12 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 }
 
 func runClickHouse(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if helpAsked(args) {
+		fmt.Fprint(stdout, "Usage: reactions clickhouse status | stop\n\n"+
+			"status: whether the ClickHouse server every command uses answers, and its version.\n"+
+			"stop: stop the local server under the state directory (its data stays).\n")
+		return errHelp
+	}
 	if len(args) != 1 {
 		return usageErrorf("want one of: status, stop")
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -31,13 +30,12 @@ func init() {
 }
 
 func runReclassify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("reclassify", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("reclassify", "")
 	storyID := fs.String("story", "", "the story `ID`; required")
 	model := fs.String("model", "", "stance model `FILE`; default: the built-in model")
 	aggURL := fs.String("aggregator", "", "ask the running aggregator at `URL` to reclassify with its classifier (token from "+ingestTokenEnv+")")
-	if err := fs.Parse(args); err != nil {
-		return usageErrorf("%v", err)
+	if err := parseFlags(fs, args, stdout, stderr); err != nil {
+		return err
 	}
 	switch {
 	case fs.NArg() != 0:

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -28,16 +27,15 @@ func init() {
 var demoDataset func() (*replica.Dataset, error)
 
 func runReplica(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("replica", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("replica", "")
 	listen := fs.String("listen", "127.0.0.1:9000", "listen on `ADDR`")
 	data := fs.String("data", "test", "data set: test (every platform's edge cases) or demo")
 	every := fs.Int("rate-limit-every", 0, "answer every `N`th request to a platform with HTTP 429 and Retry-After (0: never)")
 	retryAfter := fs.Duration("retry-after", time.Second, "the wait the 429 answers ask for")
 	forbidden := fs.String("forbidden", "", "comma-separated `PLATFORMS` that answer 403 to everything")
 	latency := fs.Duration("latency", 0, "delay every platform response by this much")
-	if err := fs.Parse(args); err != nil {
-		return usageErrorf("%v", err)
+	if err := parseFlags(fs, args, stdout, stderr); err != nil {
+		return err
 	}
 	if fs.NArg() != 0 {
 		return usageErrorf("unexpected argument %q", fs.Arg(0))
