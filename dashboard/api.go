@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/reactions-research/reactions/dashboard/export"
@@ -179,7 +180,14 @@ func (s *Server) seriesRequest(ctx context.Context, p *params) (series.Request, 
 func (s *Server) loadStory(ctx context.Context, id string) (*store.StoryRecord, error) {
 	rec, err := series.LoadStory(ctx, s.st, id)
 	if errors.Is(err, series.ErrNoStory) {
-		return nil, &apiError{Status: http.StatusNotFound, Param: "story", Msg: fmt.Sprintf("story: no story %q is stored", id)}
+		msg := fmt.Sprintf("story: no story %q is stored", id)
+		// Another database of the server may hold it (the demo keeps its
+		// story in one of its own): say where.
+		if others, err := s.st.DatabasesWithStory(ctx, id); err == nil && len(others) > 0 {
+			msg += fmt.Sprintf(" in database %s; the same server holds it in database %s: start the dashboard with --database %s",
+				s.st.Database(), strings.Join(others, " and "), others[0])
+		}
+		return nil, &apiError{Status: http.StatusNotFound, Param: "story", Msg: msg}
 	}
 	return rec, err
 }

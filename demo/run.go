@@ -71,6 +71,10 @@ type Config struct {
 	Log *slog.Logger
 	// Version is the binary's version (User-Agent, /healthz). Default "dev".
 	Version string
+	// Invocation is how the researcher runs this binary, environment
+	// included, e.g. "REACTIONS_HOME=/tmp/x bin/reactions": the demo
+	// prints a ready-to-run export command with it. Default "reactions".
+	Invocation string
 	// Ready, when set, is called with the dashboard's URL as soon as it
 	// serves (before the crawl).
 	Ready func(url string)
@@ -110,7 +114,21 @@ func (c *Config) defaults() error {
 	if c.Version == "" {
 		c.Version = "dev"
 	}
+	if c.Invocation == "" {
+		c.Invocation = "reactions"
+	}
 	return nil
+}
+
+// SpoolDir is the spool of the demo's aggregator under stateDir: a
+// command that writes to the demo database checks it is not locked.
+func SpoolDir(stateDir string) string { return filepath.Join(stateDir, "demo", "spool") }
+
+// ExportCommand is a ready-to-run command that exports the demo story's
+// daily series as CSV to stdout, with invocation (see Config.Invocation).
+// The command line finds the demo's database by itself.
+func ExportCommand(invocation string) string {
+	return invocation + " export --story " + StoryID + " --what series --interval 1d --out -"
 }
 
 // DSN returns the DSN of the demo database: the server of
@@ -121,12 +139,7 @@ func DSN(ctx context.Context, stateDir string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	u, err := url.Parse(dsn)
-	if err != nil {
-		return "", fmt.Errorf("ClickHouse DSN: %w", err)
-	}
-	u.Path = "/" + Database
-	return u.String(), nil
+	return store.WithDatabase(dsn, Database)
 }
 
 // Reset drops the demo database and removes the demo's crawl state and
@@ -148,7 +161,7 @@ func Reset(ctx context.Context, dsn, stateDir string) error {
 	if err := s.Conn().Exec(ctx, "DROP DATABASE IF EXISTS "+Database); err != nil {
 		return fmt.Errorf("reset: drop database %s: %w", Database, err)
 	}
-	for _, dir := range []string{filepath.Join(stateDir, "crawl", StoryID), filepath.Join(stateDir, "demo", "spool")} {
+	for _, dir := range []string{filepath.Join(stateDir, "crawl", StoryID), SpoolDir(stateDir)} {
 		if err := os.RemoveAll(dir); err != nil {
 			return fmt.Errorf("reset: %w", err)
 		}
@@ -251,7 +264,7 @@ func Run(ctx context.Context, cfg Config) error {
 	defer stopReplica()
 
 	agg, err := aggregator.New(ctx, aggregator.Config{
-		StateDir: cfg.StateDir, SpoolDir: filepath.Join(cfg.StateDir, "demo", "spool"),
+		StateDir: cfg.StateDir, SpoolDir: SpoolDir(cfg.StateDir),
 		Registerer: reg, Gatherer: reg, Logger: log, Version: cfg.Version, StoryLimit: 1000,
 	}, st)
 	if err != nil {
@@ -347,6 +360,7 @@ func Run(ctx context.Context, cfg Config) error {
 			cfg.OnReport(runs, a)
 		}
 		if final {
+			fmt.Fprintf(out, "\nThe same data from the command line (export, reclassify and classify work on %s):\n  %s\n", StoryID, ExportCommand(cfg.Invocation))
 			fmt.Fprintf(out, "\nDashboard: %s\nReady in %s. Press Ctrl-C to stop.\n", dashURL, time.Since(start).Round(100*time.Millisecond))
 		}
 	}
@@ -378,6 +392,7 @@ func Run(ctx context.Context, cfg Config) error {
 				log.Error("crawl", "err", err)
 			}
 		}()
+		fmt.Fprintf(out, "\nThe same data from the command line: %s\n", ExportCommand(cfg.Invocation))
 		fmt.Fprintf(out, "\nDashboard: %s (updates live). Press Ctrl-C to stop.\n", dashURL)
 	}
 	select {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"time"
 
 	"github.com/reactions-research/reactions/reaction"
@@ -186,4 +187,69 @@ ORDER BY argMax(started, updated) DESC, source`, storyID)
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// HasStory reports whether the database holds a story: its definition or
+// any of its reactions.
+func (s *Store) HasStory(ctx context.Context, id string) (bool, error) {
+	var n uint64
+	if err := s.conn.QueryRow(ctx, `SELECT (SELECT count() FROM stories WHERE id = ?) +
+    (SELECT count() FROM reaction_minutes WHERE story = ?)`, id, id).Scan(&n); err != nil {
+		return false, fmt.Errorf("look up story %s: %w", id, err)
+	}
+	return n > 0, nil
+}
+
+// DatabasesWithStory returns the other databases of the server that hold a
+// story (its definition or reactions), by name: where to look when this
+// one does not have it.
+func (s *Store) DatabasesWithStory(ctx context.Context, id string) ([]string, error) {
+	rows, err := s.conn.Query(ctx, `SELECT database FROM system.tables
+WHERE name = 'stories' AND database != currentDatabase() AND database IN
+    (SELECT database FROM system.tables WHERE name = 'reaction_minutes')
+ORDER BY database`)
+	if err != nil {
+		return nil, fmt.Errorf("list databases: %w", err)
+	}
+	var dbs []string
+	for rows.Next() {
+		var db string
+		if err := rows.Scan(&db); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("list databases: %w", err)
+		}
+		if validIdent(db) {
+			dbs = append(dbs, db)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list databases: %w", err)
+	}
+	var out []string
+	for _, db := range dbs {
+		var n uint64
+		err := s.conn.QueryRow(ctx, `SELECT (SELECT count() FROM `+db+`.stories WHERE id = ?) +
+    (SELECT count() FROM `+db+`.reaction_minutes WHERE story = ?)`, id, id).Scan(&n)
+		if err != nil {
+			continue // a database we may not read, or of another schema
+		}
+		if n > 0 {
+			out = append(out, db)
+		}
+	}
+	return out, nil
+}
+
+// WithDatabase returns dsn with its database replaced by db.
+func WithDatabase(dsn, db string) (string, error) {
+	if !validIdent(db) {
+		return "", fmt.Errorf("ClickHouse database name %q: use letters, digits and _ only", db)
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "", fmt.Errorf("parse ClickHouse DSN %s: %w", redact(dsn), err)
+	}
+	u.Path = "/" + db
+	return u.String(), nil
 }

@@ -31,6 +31,7 @@ func runDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	listen := fs.String("listen", "127.0.0.1:8080", "serve on `ADDR` (host:port)")
 	refresh := fs.Duration("refresh", 5*time.Second, "how often the app polls while a crawl runs")
 	assets := fs.String("assets", "", "serve the web app from `DIR` (e.g. dashboard/web) instead of the embedded copy (development)")
+	database := databaseFlag(fs)
 	if err := parseFlags(fs, args, stdout, stderr); err != nil {
 		return err
 	}
@@ -40,7 +41,7 @@ func runDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if *refresh < time.Second {
 		return usageErrorf("--refresh %s: use at least 1s", *refresh)
 	}
-	st, err := store.OpenDefault(ctx, store.StateDir())
+	st, err := openDatabase(ctx, store.StateDir(), *database)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -53,7 +55,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	return demo.Run(ctx, demo.Config{
 		Listen: *listen, Follow: *follow, Reset: *reset, Seed: *seed, Scale: *scale,
-		StateDir: store.StateDir(), Stdout: stdout, Log: slog.Default(), Version: Version,
+		StateDir: store.StateDir(), Stdout: stdout, Log: slog.Default(), Version: Version, Invocation: invocation(),
 		Dashboard: func(ctx context.Context, st *store.Store, reg prometheus.Registerer) (http.Handler, error) {
 			srv, err := dashboard.New(dashboard.Options{Store: st, Registerer: reg, Version: Version, Refresh: refresh, Logger: slog.Default()})
 			if err != nil {
@@ -65,4 +67,26 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return srv, nil
 		},
 	})
+}
+
+// invocation is how the researcher ran this binary, with REACTIONS_HOME
+// when it is set, for the commands the demo prints: "bin/reactions" as
+// make demo runs it, "reactions" when it came from PATH (or go test).
+func invocation() string {
+	bin := "reactions"
+	if a := os.Args[0]; strings.Contains(a, "/") && !strings.Contains(a, "go-build") {
+		bin = a
+	}
+	if h := os.Getenv("REACTIONS_HOME"); h != "" {
+		return "REACTIONS_HOME=" + shellWord(h) + " " + bin
+	}
+	return bin
+}
+
+// shellWord quotes s for a POSIX shell when it needs quoting.
+func shellWord(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+:,@") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -3,19 +3,24 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/reactions-research/reactions/demo"
+	"github.com/reactions-research/reactions/reaction"
+	"github.com/reactions-research/reactions/store"
 	"github.com/reactions-research/reactions/store/chtest"
+	"github.com/reactions-research/reactions/story"
 )
 
 func TestDemoUsageErrors(t *testing.T) {
@@ -53,7 +58,9 @@ func (l *lockedBuffer) String() string {
 // TestDemoPopulatesTheDashboard runs "reactions demo" as a researcher
 // would, with the real dashboard, and checks that its API answers non-zero
 // support and criticism series within 60 seconds, that the story is marked
-// as demo data with the agreement report, and that Ctrl-C stops it.
+// as demo data with the agreement report, that the command line works on
+// the demo's data as the demo says (checkCommandsOnDemoData), and that
+// Ctrl-C stops it.
 func TestDemoPopulatesTheDashboard(t *testing.T) {
 	base, err := url.Parse(chtest.DSN(t))
 	if err != nil {
@@ -132,6 +139,8 @@ func TestDemoPopulatesTheDashboard(t *testing.T) {
 		}
 	}
 
+	checkCommandsOnDemoData(t, out.String(), addr)
+
 	cancel()
 	select {
 	case code := <-done:
@@ -140,5 +149,118 @@ func TestDemoPopulatesTheDashboard(t *testing.T) {
 		}
 	case <-time.After(40 * time.Second):
 		t.Fatal("the demo did not stop after Ctrl-C")
+	}
+
+	// Once the demo has stopped, reclassify rewrites its story.
+	var rout, rerr bytes.Buffer
+	if code := run(context.Background(), []string{"reclassify", "--story", demo.StoryID}, &rout, &rerr); code != 0 ||
+		!strings.Contains(rout.String(), "reactions read") {
+		t.Errorf("reclassify after the demo: exit %d\n%s\n%s", code, rout.String(), rerr.String())
+	}
+}
+
+// checkCommandsOnDemoData runs, with the demo's REACTIONS_HOME and
+// ClickHouse, the export command the demo printed and the README's other
+// commands on the demo story: the export answers the dashboard's daily
+// series, reactions export as NDJSON with their thread starters flagged,
+// classify needs no database, reclassify says the demo is running; and a
+// story kept in another database is reported with where it is.
+func checkCommandsOnDemoData(t *testing.T, out, addr string) {
+	t.Helper()
+	ctx := context.Background()
+	var line string
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, " export --story "+demo.StoryID) {
+			line = l
+		}
+	}
+	_, cmd, ok := strings.Cut(line, "reactions export ")
+	if !ok {
+		t.Fatalf("the demo printed no export command:\n%s", out)
+	}
+	args := append([]string{"export"}, strings.Fields(cmd)...)
+	var eout, eerr bytes.Buffer
+	if code := run(ctx, args, &eout, &eerr); code != 0 {
+		t.Fatalf("%q: exit %d\n%s", args, code, eerr.String())
+	}
+	recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(eout.String(), "\ufeff"))).ReadAll()
+	if err != nil || len(recs) < 2 || strings.Join(recs[0], ",") != "bucket_start,support,criticism,neutral,total,criticism_share" {
+		t.Fatalf("%q printed no daily series (%v):\n%s", args, err, eout.String())
+	}
+	var csvTotal int64
+	for _, r := range recs[1:] {
+		n, _ := strconv.ParseInt(r[4], 10, 64)
+		csvTotal += n
+	}
+	resp, err := http.Get("http://" + addr + "/api/v1/series?interval=1d&story=" + demo.StoryID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sj struct {
+		Totals struct{ Total int64 } `json:"totals"`
+	}
+	json.NewDecoder(resp.Body).Decode(&sj)
+	resp.Body.Close()
+	if csvTotal == 0 || csvTotal != sj.Totals.Total {
+		t.Errorf("the printed export counts %d reactions, the dashboard's daily series %d", csvTotal, sj.Totals.Total)
+	}
+
+	eout.Reset()
+	eerr.Reset()
+	if code := run(ctx, []string{"export", "--story", demo.StoryID, "--what", "reactions", "--format", "ndjson", "--out", "-"}, &eout, &eerr); code != 0 {
+		t.Fatalf("reactions export: exit %d\n%s", code, eerr.String())
+	}
+	roots, n := 0, 0
+	for _, l := range strings.Split(strings.TrimSpace(eout.String()), "\n") {
+		var r struct {
+			IsRoot bool `json:"is_root"`
+		}
+		if err := json.Unmarshal([]byte(l), &r); err != nil {
+			t.Fatalf("reactions export line %q: %v", l, err)
+		}
+		n++
+		if r.IsRoot {
+			roots++
+		}
+	}
+	if roots == 0 || int64(n) <= csvTotal {
+		t.Errorf("reactions export: %d reactions, %d of them thread starters; the series counts %d without them", n, roots, csvTotal)
+	}
+
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"classify", "text", "With respect, this should have stayed private.", "--subject", "Chrissy Teigen"}, 0, "criticism"},
+		{[]string{"reclassify", "--story", demo.StoryID}, 1, "the demo is running"},
+		{[]string{"export", "--story", "no-such-story", "--out", "-"}, 1, "nor in any other database"},
+	} {
+		var cout, cerr bytes.Buffer
+		code := run(ctx, c.args, &cout, &cerr)
+		if code != c.code || !strings.Contains(cout.String()+cerr.String(), c.want) {
+			t.Errorf("%q: exit %d, want %d and %q:\n%s\n%s", c.args, code, c.code, c.want, cout.String(), cerr.String())
+		}
+	}
+
+	// A story kept in another database of the server: the error says where.
+	other, err := store.Open(ctx, chtest.DSN(t), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	elsewhere := &story.Story{ID: "kept-elsewhere", Subject: []string{"Chrissy Teigen"},
+		Sources: []story.Source{{Platform: reaction.HackerNews, Stories: []string{"1"}}}}
+	if err := other.PutStory(ctx, elsewhere); err != nil {
+		t.Fatal(err)
+	}
+	var xout, xerr bytes.Buffer
+	code := run(ctx, []string{"export", "--story", elsewhere.ID, "--out", "-"}, &xout, &xerr)
+	if want := "--database " + other.Database(); code != 1 || !strings.Contains(xerr.String(), want) {
+		t.Errorf("a story in database %s: exit %d, want 1 and %q:\n%s", other.Database(), code, want, xerr.String())
+	}
+	xout.Reset()
+	if code := run(ctx, []string{"export", "--story", elsewhere.ID, "--database", other.Database(), "--out", "-"}, &xout, &xerr); code != 0 {
+		t.Errorf("with --database %s: exit %d\n%s", other.Database(), code, xerr.String())
 	}
 }

@@ -39,6 +39,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	includeRoots := fs.Bool("include-roots", false, "series, figure: count thread starters too (the post opening each thread the crawler followed, usually the news itself; left out by default)")
 	noBOM := fs.Bool("no-bom", false, "CSV: leave out the UTF-8 byte-order mark (it lets Excel read UTF-8)")
 	mode := fs.String("mode", "stacked", "figure: stacked or lines")
+	database := databaseFlag(fs)
 	if err := parseFlags(fs, args, stdout, stderr); err != nil {
 		return err
 	}
@@ -113,7 +114,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 	}
 
-	st, err := store.OpenDefault(ctx, store.StateDir())
+	st, err := openStory(ctx, store.StateDir(), req.Story, *database, stderr)
 	if err != nil {
 		return err
 	}

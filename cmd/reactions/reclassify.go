@@ -17,6 +17,7 @@ import (
 	"github.com/reactions-research/reactions/aggregator"
 	"github.com/reactions-research/reactions/aggregator/spool"
 	"github.com/reactions-research/reactions/aggregator/stance"
+	"github.com/reactions-research/reactions/demo"
 	"github.com/reactions-research/reactions/reaction"
 	"github.com/reactions-research/reactions/store"
 )
@@ -34,6 +35,7 @@ func runReclassify(ctx context.Context, args []string, stdout, stderr io.Writer)
 	storyID := fs.String("story", "", "the story `ID`; required")
 	model := fs.String("model", "", "stance model `FILE`; default: the built-in model")
 	aggURL := fs.String("aggregator", "", "ask the running aggregator at `URL` to reclassify with its classifier (token from "+ingestTokenEnv+")")
+	database := databaseFlag(fs)
 	if err := parseFlags(fs, args, stdout, stderr); err != nil {
 		return err
 	}
@@ -51,29 +53,35 @@ func runReclassify(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return reclassifyRemote(ctx, *aggURL, *storyID, stdout)
 	}
 
-	// Exact counts need one writer: refuse while an aggregator (or an
-	// in-process crawl) holds this state directory's spool.
+	lab := stance.Default()
+	if *model != "" {
+		var err error
+		if lab, err = stance.Load(*model); err != nil {
+			return err
+		}
+	}
 	stateDir := store.StateDir()
-	unlock, err := spool.Lock(filepath.Join(stateDir, "spool"))
+	st, err := openStory(ctx, stateDir, *storyID, *database, stderr)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	// Exact counts need one writer: refuse while an aggregator (or an
+	// in-process crawl, or the demo for its database) holds the spool of
+	// this state directory that writes to this database.
+	spoolDir, who := filepath.Join(stateDir, "spool"), "an aggregator"
+	if st.Database() == demo.Database {
+		spoolDir, who = demo.SpoolDir(stateDir), "the demo"
+	}
+	unlock, err := spool.Lock(spoolDir)
 	if errors.Is(err, spool.ErrLocked) {
-		return fmt.Errorf("an aggregator is running on this state directory (%s): stop it first, "+
-			"or pass --aggregator URL to have it reclassify", stateDir)
+		return fmt.Errorf("%s is running on this state directory (%s): stop it first, "+
+			"or pass --aggregator URL to have its aggregator reclassify", who, stateDir)
 	}
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	lab := stance.Default()
-	if *model != "" {
-		if lab, err = stance.Load(*model); err != nil {
-			return err
-		}
-	}
-	st, err := store.OpenDefault(ctx, stateDir)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
 	rec, err := st.GetStory(ctx, *storyID)
 	if errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("story %q is not stored: crawl it first (reactions crawl --story FILE)", *storyID)
