@@ -35,7 +35,7 @@ func DefaultUserAgent(contact string) string {
 }
 
 // DefaultRates are the request rates per host, sized to each platform's
-// documented limit (docs/sources.md):
+// documented limit (docs/platforms.md):
 //
 //	reddit      100/min per OAuth client           → 100/1m
 //	hackernews  Algolia 10,000/h per IP             → 10000/1h

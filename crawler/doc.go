@@ -32,7 +32,7 @@
 // endpoints are governed by the platforms' API terms and documented rate
 // limits, not by robots.txt, which addresses web crawlers. Reddit says so
 // explicitly (its robots.txt "is for search engines, not Data API users",
-// docs/sources.md §1.2), and Discourse's generated robots.txt disallows
+// see docs/platforms.md), and Discourse's generated robots.txt disallows
 // /search although /search.json is its documented API. We keep to the API
 // limits above instead.
 //

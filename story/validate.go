@@ -32,7 +32,7 @@ func DefaultBaseURL(p reaction.Platform) string {
 }
 
 // Refused explains, in one honest sentence, why a platform that people often
-// ask for cannot be crawled publicly (docs/sources.md §8). It returns "" for
+// ask for cannot be crawled publicly (docs/platforms.md, "Platforms that cannot be crawled"). It returns "" for
 // any other name.
 func Refused(platform string) string {
 	switch strings.ToLower(strings.TrimSpace(platform)) {

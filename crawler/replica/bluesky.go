@@ -18,7 +18,7 @@ import (
 	"github.com/reactions-research/reactions/reaction"
 )
 
-// Bluesky items (AT Protocol AppView XRPC; sources.md §4):
+// Bluesky items (AT Protocol AppView XRPC; docs/platforms.md, "Bluesky"):
 //
 //   - Native is the post's record key (a TID, see BlueskyTID), or a whole
 //     at:// URI. Author is a handle ("alice.example.com") or a DID; the

@@ -18,7 +18,7 @@ import (
 	"github.com/reactions-research/reactions/reaction"
 )
 
-// Discourse items (sources.md §6):
+// Discourse items (docs/platforms.md, "Discourse"):
 //
 //   - A root item (Thread == "") is the first post of a topic; its Native is
 //     that post's id. The topic id is the number in a "topic:<n>" tag, else

@@ -15,7 +15,7 @@ import (
 )
 
 // Hacker News items, served in the shapes of the Algolia HN Search API
-// (sources.md §2.1):
+// (docs/platforms.md, "Hacker News"):
 //
 //   - A root item (Thread == "") is a story; the first line of its Text is
 //     the title, the rest (after the blank line) its text (an "Ask HN"

@@ -14,7 +14,7 @@ import (
 	"github.com/reactions-research/reactions/reaction"
 )
 
-// Lemmy items (API v3, Lemmy 0.19; sources.md §5):
+// Lemmy items (API v3, Lemmy 0.19; docs/platforms.md, "Lemmy"):
 //
 //   - A root item (Thread == "") is a post; its Native is the post id. Its
 //     Text is the post's name (title), then, after a blank line, its body:

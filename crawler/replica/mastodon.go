@@ -16,7 +16,7 @@ import (
 )
 
 // Mastodon items, served as one Mastodon server's public API
-// (sources.md §3):
+// (docs/platforms.md, "Mastodon"):
 //
 //   - Natives are the server's numeric status ids (compared as numbers);
 //     Parent is the Native of the status answered ("" for none); Thread is

@@ -18,7 +18,7 @@ import (
 	"github.com/reactions-research/reactions/reaction"
 )
 
-// Reddit items (sources.md §1):
+// Reddit items (docs/platforms.md, "Reddit"):
 //
 //   - A root item (Thread == "") is a post (t3). The first line of its Text is
 //     the title, the rest (after the blank line) the selftext; a post without

@@ -14,7 +14,7 @@ import (
 	"github.com/reactions-research/reactions/reaction"
 )
 
-// Web items (sources.md §7) are comments on article pages:
+// Web items (docs/platforms.md, "Web pages") are comments on article pages:
 //
 //   - Thread is the page's path under /web/ without slashes at the ends
 //     ("2020/10/01/teigen-jack"); the page is served at /web/<Thread>/ and
@@ -31,7 +31,7 @@ import (
 //     HTML); "human/…" WordPress markup whose <time> elements carry only a
 //     printed date, no datetime attribute; "world/…" WordPress markup whose
 //     paragraphs are <br>-only; anything else WordPress's default threaded
-//     comments exactly as sources.md 7.1 shows them, dates in the site's
+//     comments as WordPress core renders them, dates in the site's
 //     zone (UTC-7), five top-level threads per page (?cpage=N, with an
 //     "a.next" link; /comment-page-N/ is served too).
 //   - Deleted items are served as moderation placeholders ("This comment

@@ -1,58 +1,11 @@
-// Package bluesky collects Bluesky posts (AT Protocol AppView XRPC;
-// sources.md §4): whole reply threads, which are public, and search
-// results, which need an account since January 2025.
-//
-// Threads: GET {base}/xrpc/app.bsky.feed.getPostThread?uri=<at-uri>&depth=1000&parentHeight=0
-// answers a tree of union members told apart by $type:
-//   - threadViewPost: a post and its replies, walked depth first;
-//   - notFoundPost (deleted): a Deleted reaction whose parent and root are
-//     known from its position. Its time is not in the answer; a post's
-//     record key is a TID, which encodes the creation time the client
-//     asserted (the same client clock as createdAt), so that time is used.
-//     A deleted post whose record key is not a TID has no knowable time and
-//     cannot be placed on a time chart: it is skipped and counted as the
-//     error kind "deleted_unknown_time".
-//   - blockedPost: skipped, counted in the log.
-//
-// Neither notFoundPost nor blockedPost carries replies: what lies below
-// them is not reachable from the thread (search may still find it). A
-// thread whose root is deleted answers HTTP 400 {"error":"NotFound"}: the
-// error kind "not_found". An AppView may trim a very large thread: a post
-// with replyCount > 0 but no replies array was cut at depth, and its
-// sub-thread is asked for by its own URI (at most MaxRequeries per thread
-// per run).
-//
-// Search: POST {pds}/xrpc/com.atproto.server.createSession with
-// BLUESKY_HANDLE and BLUESKY_APP_PASSWORD from the environment gives a
-// session (cached per process and refreshed with refreshSession, as
-// createSession is limited to 30 per 5 minutes), then
-// GET {pds}/xrpc/app.bsky.feed.searchPosts?q=…&sort=latest&limit=100&cursor=…
-// until the cursor is absent or a page is empty. Without credentials search
-// is not called: the source records Stats.Blocked("search", …) and goes on
-// with its threads (a source with no threads then ends with that error, as
-// nothing else can be done). The threads of search hits that are roots with replies
-// are crawled too (at most MaxHitThreads per run; remembered in State so
-// that later runs follow their new replies).
-//
-// Mapping: ID "bluesky:<at-uri>"; parent and root from record.reply
-// (position in the tree when absent); text record.text, plain text as typed
-// (Bluesky has no HTML, so nothing is decoded); lang record.langs[0];
-// Likes likeCount; Replies replyCount. The author handed to the
-// Pseudonymizer is the DID (stable across handle changes). The permalink
-// is https://bsky.app/profile/<did>/post/<rkey>: with the DID, which the id
-// already holds, rather than the handle, so that no raw handle is stored.
-//
-// CreatedAt is record.createdAt, which the client asserts, unless it is
-// missing, unparseable or later than indexedAt (a clock ahead: a post
-// cannot be created after it was indexed); then indexedAt. A back-dated
-// createdAt is kept: it is what the author's client claims, and indexedAt
-// would date old imported posts at import time.
-//
-// Incremental: per thread, the posts already emitted (64-bit hashes of
-// their URIs) and those emitted as deleted are kept in State, so a later
-// run emits only new posts and posts deleted since. Per search query, the
-// newest indexedAt seen is kept: a later run pages back only to ten minutes
-// before it, and skips the hits of that overlap already emitted.
+// Package bluesky collects Bluesky posts through the AT Protocol AppView:
+// whole reply threads (getPostThread, public; sub-threads an AppView cut
+// are asked for by their own URI) and search results (searchPosts, which
+// needs a session at a PDS since January 2025), whose root posts' threads
+// are crawled too. The first post of a thread the story names is its
+// thread starter; a post found by search is a reaction. Deleted posts take
+// their time from their TID record key. The endpoints, credentials,
+// limits and mapping are in docs/platforms.md, "Bluesky".
 package bluesky
 
 import (

@@ -1,37 +1,9 @@
-// Package discourse collects the posts of Discourse topics (sources.md §6).
-//
-// A topic is read from GET {base}/t/<id>.json, which embeds the first 20
-// posts and lists every post id in post_stream.stream; the other posts are
-// fetched by GET {base}/t/<id>/posts.json?post_ids[]=… in batches of 20 ids
-// taken from the stream, in stream order, so a topic of any length is read
-// to its end.
-//
-// Mapping:
-//   - ID "discourse:<host>:<post id>", where host is the host of base_url
-//     without port: Discourse post ids are unique per forum, and a forum is
-//     named by its host (the id must not change when the same forum is
-//     reached through another port or scheme).
-//   - Post #1 is the root. reply_to_post_number null means an answer to the
-//     topic (parent = root); otherwise the parent is the post with that
-//     number, looked up by GET {base}/posts/by_number/<topic>/<n>.json when
-//     it is not among the posts fetched this run. A parent that anonymous
-//     readers cannot see (deleted by staff) leaves the topic as parent.
-//   - Only regular posts (post_type 1) are reactions: moderator actions,
-//     small actions and whispers are skipped and counted in the log.
-//   - user_deleted or deleted_at set: Deleted, with empty text and author
-//     (the author withdrew it; the placeholder text is not theirs).
-//   - hidden (flagged) posts are kept; anonymous readers get no cooked
-//     HTML for them, so their text is empty.
-//   - cooked HTML becomes plain text once, without quoted posts (aside.quote:
-//     another author's words); likes are the actions_summary
-//     entry with id 2 (like_count when a forum sends that instead).
-//   - The author handle given to the Pseudonymizer is "username@host", as
-//     usernames are unique per forum only.
-//
-// Incremental: the set of post ids already read per topic is kept in State
-// (sorted, delta-encoded); a later run fetches the topic page and only the
-// stream ids not read before, so an unchanged topic costs one request and
-// emits nothing. Edits and deletions of posts already read are not re-checked.
+// Package discourse collects the posts of Discourse topics: t/<id>.json
+// and its post stream, the other posts fetched 20 ids at a time in stream
+// order, later runs reading only the ids not read before. Post #1 is the
+// thread starter; only regular posts are reactions; quoted posts are left
+// out of the text. The endpoints, limits and edge cases are in
+// docs/platforms.md, "Discourse".
 package discourse
 
 import (

@@ -14,8 +14,8 @@ import (
 	"github.com/reactions-research/reactions/story"
 )
 
-// TestGolden crawls a recorded items/<id> payload (the shape of sources.md
-// §2.1: a deleted comment with author and text null that still has a
+// TestGolden crawls a recorded items/<id> payload (the shape Algolia
+// sends, see docs/platforms.md: a deleted comment with author and text null that still has a
 // reply, a timestamp without created_at_i, <p> paragraphs, <pre>, entities,
 // a cut link) and compares the reactions with a golden file.
 func TestGolden(t *testing.T) {

@@ -1,29 +1,9 @@
 // Package hackernews collects Hacker News stories and their comment trees
-// through the Algolia HN Search API (sources.md §2.1).
-//
-// What it does, per run:
-//
-//   - each named story: GET items/<id>, the whole nested tree, every run
-//     (so that deletions and points are refreshed);
-//   - each search: search_by_date?tags=story, newest first, paged by page
-//     and nbPages; because Algolia serves only the first 1,000 hits of a
-//     query, a query with more hits is walked back in time with
-//     numericFilters=created_at_i<=<oldest second seen> (not "<", so that
-//     stories sharing that second are not lost; repeats are skipped);
-//     a found story with comments is then fetched with items/<id>;
-//   - on later runs, a search asks only for stories newer than the newest
-//     seen (minus a margin for Algolia's indexing lag), and one comment
-//     search over the followed stories (tags=comment,(story_1,story_2,…),
-//     created_at_i above the newest comment seen) tells which trees to
-//     fetch again.
-//
-// Mapping: ids "hackernews:<id>"; parent and root from the tree (parent_id,
-// story_id); created_at_i (created_at when absent); text from HN's HTML
-// with htmltext (paragraphs, links as their URL, entities decoded once),
-// a story's text being its title, a blank line and its text; a comment
-// with neither author nor text is deleted; likes are a story's points (HN
-// shows no comment points); replies are a comment's direct replies and a
-// story's comments; the URL is news.ycombinator.com/item?id=<id>.
+// through the Algolia HN Search API: items/<id> for whole trees, and
+// search_by_date walked back in time past Algolia's 1,000-hit cap, with
+// later runs asking one comment search per 100 followed stories which
+// trees to read again. The story is the thread starter. The endpoints,
+// limits and mapping are in docs/platforms.md, "Hacker News".
 package hackernews
 
 import (

@@ -1,43 +1,9 @@
-// Package lemmy collects Lemmy posts and their comments through the API v3
-// of Lemmy 0.19 (sources.md §5).
-//
-// For each post: GET {base}/api/v3/post?id=<id> gives the post (a root
-// reaction: its name, then its body), and the comments come from
-// GET {base}/api/v3/comment/list?post_id=<id>&sort=Old&type_=All&limit=50&page=N,
-// page after page until an empty page. That listing has no max_depth on
-// purpose: in Lemmy 0.19 a max_depth request is a "tree fetch" that ignores
-// page and limit and returns at most 300 comments, so paging it returns the
-// same comments again and a large thread is never complete. Without
-// max_depth, comments of every depth come in publication order. Should a
-// comment still have fewer descendants than its counts.child_count says
-// (comments deleted or added while paging shift the pages), its sub-tree is
-// read again with parent_id=<comment id>&max_depth=8 (a bounded number of
-// times per post). Paging also stops, with an error, when a page brings no
-// comment not seen before (a server that ignores page).
-//
-// Mapping:
-//   - ID "lemmy:<ap_id>": the ActivityPub id is global, the numeric id only
-//     local to the instance asked. The permalink is the ap_id too.
-//   - Threading from comment.path "0.<ancestors>.<id>": the parent is the
-//     next to last element, "0" meaning the post. Parents map to their
-//     ap_id from the comments of the post; a parent not among them is
-//     looked up with GET {base}/api/v3/comment?id=<id>.
-//   - deleted or removed: Deleted, text and author empty.
-//   - content is Markdown and becomes plain text (see markdownText).
-//   - published: ISO 8601 with "Z" (0.19) or without a zone (older
-//     versions): read as UTC.
-//   - language_id maps to a code through all_languages of
-//     GET {base}/api/v3/site, read once per run; 0 ("und") is "". When the
-//     site cannot be read, languages stay "" (recorded as an error).
-//   - Likes = counts.score; Replies = counts.child_count (all descendants)
-//     for comments, counts.comments for posts.
-//   - The author handle given to the Pseudonymizer is "name@instance",
-//     taken from the creator's actor_id.
-//
-// Incremental: every run reads the whole listing (comments federated late
-// land anywhere in publication order), but emits only comments not emitted
-// before and comments deleted or removed since; the emitted ids and the
-// deleted ids per post are kept in State.
+// Package lemmy collects Lemmy posts and their comments through API v3
+// (Lemmy 0.19): the post, then its comments in publication order page by
+// page (without max_depth, whose tree fetch ignores paging), sub-trees
+// read again where child_count says comments are missing. Ids are
+// ActivityPub ids; the post is the thread starter; scores are signed.
+// The endpoints, limits and mapping are in docs/platforms.md, "Lemmy".
 package lemmy
 
 import (

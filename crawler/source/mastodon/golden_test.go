@@ -14,7 +14,7 @@ import (
 	"github.com/reactions-research/reactions/story"
 )
 
-// TestGolden crawls recorded payloads in the shapes of sources.md §3.3 (a
+// TestGolden crawls recorded payloads in the shapes Mastodon sends (a
 // remote status with an ellipsis link, a reply with a content warning and
 // a local account, a reply from a server that sends numeric ids and a
 // null url) and compares the reactions with a golden file.

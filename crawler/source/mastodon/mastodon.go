@@ -1,35 +1,11 @@
-// Package mastodon collects public statuses and their replies from a
-// server that speaks the Mastodon API (sources.md §3), without a token.
-//
-// What it does, per run:
-//
-//   - each hashtag: timelines/tag/<tag>?limit=40, following the Link
-//     header's rel="next" (absolute URLs) until it is absent or a page is
-//     empty; on later runs it pages forward from the newest status seen
-//     with min_id, following rel="prev", so that only new statuses come;
-//   - each named status: statuses/<id> (a 404 means deleted);
-//   - for every such status that has replies, or whose parent is not
-//     known yet: statuses/<id>/context. An anonymous context shows at most
-//     60 descendants, 20 levels deep, so every descendant whose
-//     replies_count exceeds the replies seen gets its own context asked,
-//     until nothing is missing;
-//   - on later runs the contexts of the statuses found earlier (at most
-//     100 a run, least recently asked first, for a week) are asked again
-//     for new replies.
-//
-// Mapping: the id is "mastodon:" + the status uri (its ActivityPub id, the
-// same on every server); parent and root are the uris of the status
-// answered and of the conversation's first status, from the context
-// (when the parent cannot be read, e.g. it is not public, the parent id is
-// "mastodon:<base_url>/api/v1/statuses/<in_reply_to_id>"); a reply whose
-// parent was deleted has no parent (Mastodon sets in_reply_to_id to null);
-// the author is account.acct with the server's domain added for local
-// accounts (user@domain, stable across servers); text is the content HTML
-// as plain text (htmltext), after the content warning (spoiler_text) and a
-// blank line when there is one; likes are favourites_count, replies
-// replies_count; lang is language; the URL is url (uri when null). A boost
-// is not a reaction: the boosted status is taken instead. Deleted statuses
-// are simply absent.
+// Package mastodon collects public statuses and their replies from a server
+// that speaks the Mastodon API, without a token: hashtag timelines paged by
+// their Link headers, the statuses a story names, and every reply below
+// them through statuses/<id>/context, asked again for each reply that has
+// more replies than an anonymous context shows. Ids are ActivityPub uris;
+// the named statuses are the thread starters; spoiler_text is the content
+// warning, kept apart from the text. The endpoints, limits and edge cases
+// are in docs/platforms.md, "Mastodon".
 package mastodon
 
 import (

@@ -12,8 +12,8 @@ import (
 	"github.com/reactions-research/reactions/story"
 )
 
-// cannedReddit serves the payloads in testdata (the shapes of sources.md
-// §1.4, as Reddit sends them with raw_json=1). With fallback set, the
+// cannedReddit serves the payloads in testdata (the shapes Reddit
+// sends with raw_json=1, see docs/platforms.md). With fallback set, the
 // sub-thread request gets the whole thread, as Reddit answers for a
 // comment that no longer exists.
 func cannedReddit(t *testing.T, fallback bool) *httptest.Server {

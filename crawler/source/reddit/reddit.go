@@ -1,32 +1,10 @@
 // Package reddit collects the comments of Reddit threads, and the threads a
-// search finds, through Reddit's Data API with app-only OAuth (sources.md §1).
-//
-// What it does, per run:
-//
-//   - obtains an app-only token from the source's token_url (client
-//     credentials from the Adapter or from REDDIT_CLIENT_ID and
-//     REDDIT_CLIENT_SECRET), through the polite Fetcher, and sends it as
-//     "Authorization: bearer <token>" to base_url;
-//   - walks each search (search.json, sort=new, 100 a page) by data.after
-//     until it is null, stopping early at results older than the newest one
-//     an earlier run saw;
-//   - crawls each thread (comments/<id>.json, raw_json=1, limit=500) and
-//     expands both kinds of "more" stub, one request at a time: "load more
-//     comments" through api/morechildren (at most 100 ids a call, whose
-//     answer may hold more stubs again) and "continue this thread" through
-//     comments/<id>/_/<comment>.json;
-//   - on later runs re-crawls only the threads whose num_comments changed
-//     (api/info.json, 100 posts a call), since Reddit has no "comments
-//     since" cursor.
-//
-// Mapping: ids are fullnames ("reddit:t1_…", "reddit:t3_…"); root_id is the
-// post; text is the Markdown source exactly as Reddit stores it (raw_json=1
-// turns off Reddit's legacy HTML escaping, so nothing needs decoding), and
-// a post's text is its title, a blank line and its selftext; "[deleted]" and
-// "[removed]" bodies (or a post's removed_by_category) mark the reaction
-// deleted with empty text; an author "[deleted]" alone (a deleted account)
-// keeps the text; negative scores count as 0 likes; the URL is the
-// permalink on https://www.reddit.com, whatever base_url is.
+// search finds, through Reddit's Data API with app-only OAuth: it walks
+// searches by data.after, reads each thread with both kinds of "more" stub
+// expanded, re-reads on later runs only the threads whose num_comments
+// changed, and maps posts and comments to reactions (fullname ids, the
+// post as thread starter, Markdown text, signed scores). The endpoints,
+// limits, credentials and edge cases are in docs/platforms.md, "Reddit".
 package reddit
 
 import (

@@ -96,7 +96,7 @@ func sameDoc(a, b string) bool {
 // pageID is the id of an article or forum thread: "web:" + canonical URL.
 func pageID(canon string) string { return reaction.MakeID(reaction.Web, canon) }
 
-// commentID is "web:<canonical page URL>#<comment id>" (sources.md 0.6).
+// commentID is "web:<canonical page URL>#<comment id>" (docs/platforms.md, "Web pages").
 func commentID(canon, key string) string {
 	// reaction.MakeID(reaction.Web, canon+"#"+key), in one concatenation.
 	return string(reaction.Web) + ":" + canon + "#" + key

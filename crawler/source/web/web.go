@@ -1,80 +1,15 @@
-// Package web collects the comments of web pages: news articles with a
-// comment section, blog posts, forum threads (docs/sources.md §7).
-//
-// A source names its pages and, optionally, how to read them:
-//
-//	sources:
-//	  - platform: web
-//	    pages: [https://news.example.com/2020/10/01/teigen/]
-//	    item: li.comment                  # CSS selector of one comment
-//	    fields: {id: "@id", author: ".comment-author .fn", time: "time@datetime",
-//	             text: ".comment-content", parent: "ancestor"}
-//	    next: "a.next@href"               # pagination link(s), followed to the end
-//	    jsonld: true                      # read schema.org JSON-LD first
-//
-// Without item and fields the adapter reads WordPress's default comment
-// markup (see WordPress). Field selectors are relative to one comment
-// element: "sel" reads the text of the first match, "sel@attr" an attribute,
-// "@attr" the comment element's own attribute; matches inside a nested reply
-// are never taken for its parent's. parent "ancestor" threads comments by
-// nesting (the closest enclosing comment element, WordPress's ol.children);
-// any other parent selector reads the id of the comment answered.
-//
-// With jsonld, every <script type="application/ld+json"> block is read first
-// (an object, an array or an @graph); comments nested under any work's
-// "comment" property are taken recursively, a reply's parent being the
-// enclosing Comment. A DiscussionForumPosting or SocialMediaPosting is a
-// reaction too (the thread's root); an Article or NewsArticle is not: it is
-// what the comments react to. creativeWorkStatus "Deleted" marks a deleted
-// comment. The CSS selectors are used only when JSON-LD yields no comment.
-//
-// # Ids
-//
-// A comment's id is "web:<article URL>#<comment id>" (docs/sources.md 0.6),
-// where the article URL is the page named in the story without fragment,
-// comment paging (?cpage=N, /comment-page-N/, ?replytocom=) and utm_*
-// parameters, so that comments found on ?cpage=2 belong to the article. The
-// article itself, "web:<article URL>", is every comment's RootID and the
-// ParentID of top-level comments, but is never emitted: an article is not a
-// reaction. A comment without id is named by a digest of its author, time
-// and text. The permalink (URL) is the page the comment was found on,
-// anchored at its id, unless a url field is configured.
-//
-// # Time
-//
-// Machine times come first (a datetime attribute, JSON-LD datePublished):
-// RFC 3339 with any offset, converted to UTC. A selector whose element lacks
-// the attribute falls back to the element's text, for sites that print only
-// human dates ("June 10, 2024 at 9:37 am", "10 de junio de 2024 a las
-// 9:37"): these carry no zone and are read as UTC, which is off by the
-// site's UTC offset for sites that print local time. A comment with no
-// parseable time ("2 hours ago", nothing at all) cannot be placed on a time
-// chart: it is skipped and counted as an error of kind "no_time" (the raw
-// string goes to the debug log). It is never given the article's time or the
-// crawl time, which would put it at a moment it was not written.
-//
-// # Deleted comments
-//
-// A comment is Deleted (text and author emptied) when JSON-LD says so, when
-// its element has a class such as "deleted" or "comment-removed", or when
-// its whole text is a known moderation placeholder ("This comment was
-// removed"). A comment that merely mentions removal keeps its text.
-//
-// # Politeness and failures
-//
-// Pages are fetched with the crawler's Colly collector: robots.txt is obeyed
-// (a disallowed page is never requested and is reported as an error of kind
-// "robots"), and so are the crawler's rate limits and retries. A page
-// answering 401 or 403 is reported with Stats.Blocked. When every page of a
-// source is refused, Collect returns an error wrapping source.ErrRobots or
-// source.ErrBlocked.
-// Pagination links are followed breadth-first on the same host; a page is
-// fetched at most once per run, so pagination loops end. A page that yields
-// no comment but has the hallmarks of a JavaScript comment system (Disqus,
-// Coral, OpenWeb, Viafoura, the Facebook comments plugin, …) is reported as
-// an error of kind "js_only" naming the system, since its comments are not
-// in the HTML. Pages are fetched again on every run (they are cheap); the
-// crawler skips reactions it already sent unchanged.
+// Package web collects the comments of web pages (news articles with a
+// comment section, blog posts, forum threads) with the crawler's Colly
+// collector, robots.txt obeyed: JSON-LD comments and forum postings first
+// when the source asks (a posting is the thread's starter, an article is
+// never a reaction), else the source's CSS selectors (item, fields, next)
+// or WordPress's default markup, following pagination on the same host.
+// A comment's id is "web:<article URL>#<comment id>", the article URL
+// cleaned of comment paging, so that every page's comments belong to it.
+// Comments without a readable time are skipped and counted ("no_time");
+// pages whose comments a JavaScript system loads are reported ("js_only").
+// The configuration, mapping and edge cases are in docs/platforms.md,
+// "Web pages".
 package web
 
 import (
