@@ -476,16 +476,23 @@ type RunJSON struct {
 	NewItems   int64            `json:"new_items"`
 	Errors     int64            `json:"errors"`
 	ErrorKinds map[string]int64 `json:"error_kinds"`
-	Blocked    int64            `json:"blocked"`
-	Status     string           `json:"status"`
-	Message    string           `json:"message"`
+	// Repaired counts the side fields cleared or fixed, by field; the
+	// reactions were kept.
+	Repaired map[string]int64 `json:"repaired"`
+	Blocked  int64            `json:"blocked"`
+	Status   string           `json:"status"`
+	Message  string           `json:"message"`
 }
 
 func runJSON(r reaction.CrawlRun) RunJSON {
 	out := RunJSON{RunID: r.RunID, Started: r.Started, Requests: r.Requests, Pages: r.Pages, Items: r.Items,
-		NewItems: r.NewItems, Errors: r.Errors, ErrorKinds: r.ErrorKinds, Blocked: r.Blocked, Status: r.Status, Message: r.Message}
+		NewItems: r.NewItems, Errors: r.Errors, ErrorKinds: r.ErrorKinds, Repaired: r.Repaired, Blocked: r.Blocked,
+		Status: r.Status, Message: r.Message}
 	if out.ErrorKinds == nil {
 		out.ErrorKinds = map[string]int64{}
+	}
+	if out.Repaired == nil {
+		out.Repaired = map[string]int64{}
 	}
 	if !r.Finished.IsZero() {
 		f := r.Finished
