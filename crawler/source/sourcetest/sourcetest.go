@@ -330,6 +330,11 @@ func (h *Harness) collect(a source.Adapter, now func() time.Time) Result {
 			if err := r.Validate(); err != nil {
 				return fmt.Errorf("invalid reaction %s: %w", r.ID, err)
 			}
+			// The crawler would repair these and keep the reaction; an
+			// adapter under test should not need it.
+			if fixed := r.Repair(); fixed != nil {
+				return fmt.Errorf("reaction %s has side fields the crawler would have to repair: %v", r.ID, fixed)
+			}
 			res.Emitted = append(res.Emitted, r)
 			old, ok := h.sent[r.ID]
 			switch {
