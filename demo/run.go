@@ -124,6 +124,21 @@ func (c *Config) defaults() error {
 // command that writes to the demo database checks it is not locked.
 func SpoolDir(stateDir string) string { return filepath.Join(stateDir, "demo", "spool") }
 
+// aggregatorFile records the running demo's aggregator address.
+func aggregatorFile(stateDir string) string { return filepath.Join(stateDir, "demo", "aggregator.addr") }
+
+// RunningAggregator returns the URL of the aggregator of the demo running
+// on stateDir, as the demo recorded it (ok is false when it recorded none):
+// a command that rewrites the demo's data while the demo runs asks it.
+func RunningAggregator(stateDir string) (url string, ok bool) {
+	b, err := os.ReadFile(aggregatorFile(stateDir))
+	addr := strings.TrimSpace(string(b))
+	if err != nil || addr == "" {
+		return "", false
+	}
+	return "http://" + addr, true
+}
+
 // ExportCommand is a ready-to-run command that exports the demo story's
 // daily series as CSV to stdout, with invocation (see Config.Invocation).
 // The command line finds the demo's database by itself.
@@ -290,6 +305,13 @@ func Run(ctx context.Context, cfg Config) error {
 	stopAgg := serve(aggLn, agg.Handler(), log, "aggregator")
 	defer stopAgg()
 	aggURL := "http://" + aggLn.Addr().String()
+	if err := os.MkdirAll(filepath.Dir(aggregatorFile(cfg.StateDir)), 0o700); err != nil {
+		return fmt.Errorf("aggregator: %w", err)
+	}
+	if err := os.WriteFile(aggregatorFile(cfg.StateDir), []byte(aggLn.Addr().String()+"\n"), 0o600); err != nil {
+		return fmt.Errorf("aggregator: %w", err)
+	}
+	defer os.Remove(aggregatorFile(cfg.StateDir))
 
 	dash, err := cfg.Dashboard(ctx, st, reg)
 	if err != nil {

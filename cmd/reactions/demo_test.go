@@ -163,8 +163,9 @@ func TestDemoPopulatesTheDashboard(t *testing.T) {
 // ClickHouse, the export command the demo printed and the README's other
 // commands on the demo story: the export answers the dashboard's daily
 // series, reactions export as NDJSON with their thread starters flagged,
-// classify needs no database, reclassify says the demo is running; and a
-// story kept in another database is reported with where it is.
+// classify needs no database, reclassify asks the running demo's
+// aggregator; and a story kept in another database is reported with where
+// it is.
 func checkCommandsOnDemoData(t *testing.T, out, addr string) {
 	t.Helper()
 	ctx := context.Background()
@@ -233,7 +234,9 @@ func checkCommandsOnDemoData(t *testing.T, out, addr string) {
 		want string
 	}{
 		{[]string{"classify", "text", "With respect, this should have stayed private.", "--subject", "Chrissy Teigen"}, 0, "criticism"},
-		{[]string{"reclassify", "--story", demo.StoryID}, 1, "the demo is running"},
+		// While the demo runs, its aggregator (the one writer) does it.
+		{[]string{"reclassify", "--story", demo.StoryID}, 0, "asking its aggregator"},
+		{[]string{"reclassify", "--story", demo.StoryID, "--model", "no-such.model"}, 1, "no-such.model"},
 		{[]string{"export", "--story", "no-such-story", "--out", "-"}, 1, "nor in any other database"},
 	} {
 		var cout, cerr bytes.Buffer

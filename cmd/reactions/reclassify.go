@@ -74,6 +74,12 @@ func runReclassify(ctx context.Context, args []string, stdout, stderr io.Writer)
 		spoolDir, who = demo.SpoolDir(stateDir), "the demo"
 	}
 	unlock, err := spool.Lock(spoolDir)
+	if errors.Is(err, spool.ErrLocked) && who == "the demo" && *model == "" {
+		if u, ok := demo.RunningAggregator(stateDir); ok {
+			fmt.Fprintf(stderr, "reactions reclassify: the demo is running: asking its aggregator at %s\n", u)
+			return reclassifyRemote(ctx, u, *storyID, stdout)
+		}
+	}
 	if errors.Is(err, spool.ErrLocked) {
 		return fmt.Errorf("%s is running on this state directory (%s): stop it first, "+
 			"or pass --aggregator URL to have its aggregator reclassify", who, stateDir)
