@@ -125,7 +125,9 @@ func (c *Config) defaults() error {
 func SpoolDir(stateDir string) string { return filepath.Join(stateDir, "demo", "spool") }
 
 // aggregatorFile records the running demo's aggregator address.
-func aggregatorFile(stateDir string) string { return filepath.Join(stateDir, "demo", "aggregator.addr") }
+func aggregatorFile(stateDir string) string {
+	return filepath.Join(stateDir, "demo", "aggregator.addr")
+}
 
 // RunningAggregator returns the URL of the aggregator of the demo running
 // on stateDir, as the demo recorded it (ok is false when it recorded none):
