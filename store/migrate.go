@@ -153,6 +153,11 @@ func (s *Store) apply(ctx context.Context, m Migration) error {
 			continue
 		}
 		if err := s.conn.Exec(ctx, st); err != nil {
+			// Another process migrating at the same time may have added
+			// the column between the look-up and the ALTER.
+			if added, _ := s.columnAdded(ctx, st); added {
+				continue
+			}
 			return fmt.Errorf("migration %04d_%s: %w", m.Version, m.Name, err)
 		}
 	}
