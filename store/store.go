@@ -72,6 +72,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		return nil, fmt.Errorf("ClickHouse database name %q: use letters, digits and _ only", db)
 	}
 	o.Compression = &clickhouse.Compression{Method: clickhouse.CompressionLZ4}
+	pinSettings(o)
 	o.MaxOpenConns = opt.MaxOpenConns
 	o.MaxIdleConns = opt.MaxOpenConns
 	o.DialTimeout = opt.DialTimeout
