@@ -2,7 +2,8 @@
 # Installs what reactions needs on a Debian machine that has Go, git and npm,
 # skipping what is already there. Usage: scripts/setup.sh [demo|test|bench]
 #   demo  : ClickHouse server, dashboard assets (npm)
-#   test  : the above, plus Chromium (browser test), Prometheus (scrape test), staticcheck
+#   test  : the above, plus Chromium (browser test), Prometheus (scrape test), staticcheck,
+#           and chDB's libchdb.so (ClickHouse 26.7 as a library, from npm) for the SQL test
 set -euo pipefail
 what="${1:-demo}"
 cd "$(dirname "$0")/.."
@@ -45,5 +46,24 @@ if [ "$what" = test ] || [ "$what" = bench ]; then
   if [ ! -x "$gobin/staticcheck" ]; then
     echo "setup: installing staticcheck (Go module proxy)"
     go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
+  fi
+fi
+
+# chDB: ClickHouse 26.7 as a library, on which the store's SQL is tested
+# (store/chtest/chdb). Its libchdb.so (566 MB) comes from the npm package named
+# in store/chtest/chdb/npm-package and is kept where the tests look for it:
+# the user's cache directory, as Go's os.UserCacheDir names it.
+if [ "$what" = test ] && [ -z "${REACTIONS_LIBCHDB:-}" ]; then
+  chdb_pkg="$(tr -d '[:space:]' < store/chtest/chdb/npm-package)"
+  chdb_dir="${XDG_CACHE_HOME:-$HOME/.cache}/reactions/chdb/${chdb_pkg##*@}"
+  if [ ! -f "$chdb_dir/libchdb.so" ]; then
+    echo "setup: installing $chdb_pkg (npm pack, about 180 MB) into $chdb_dir"
+    chdb_tmp="$(mktemp -d)"
+    (cd "$chdb_tmp" && npm pack --silent --cache "$chdb_tmp/npm-cache" "$chdb_pkg" >/dev/null)
+    tar -xzf "$chdb_tmp"/*.tgz -C "$chdb_tmp" package/libchdb.so
+    mkdir -p "$chdb_dir"
+    mv "$chdb_tmp/package/libchdb.so" "$chdb_dir/libchdb.so.part"
+    mv "$chdb_dir/libchdb.so.part" "$chdb_dir/libchdb.so"
+    rm -rf "$chdb_tmp"
   fi
 fi
