@@ -2,13 +2,16 @@
 // owns the schema (embedded, numbered migrations applied by Migrate) and
 // works on ClickHouse 18.16 (Debian) and on the current LTS alike: every
 // INSERT goes through PrepareBatch (this package's, see its doc) with named
-// columns, and the SQL stays in the subset both accept.
+// columns, the SQL stays in the subset both accept (tested on both, see
+// store/chtest/replay), and each connection pins the insert settings its
+// server knows (see settings.go).
 package store
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"sync"
 	"time"
@@ -49,6 +52,15 @@ type Options struct {
 	DialTimeout time.Duration
 	// NoMigrate skips applying migrations on open.
 	NoMigrate bool
+	// Logger receives clickhouse-go's own log records, at debug level
+	// each statement as sent to the server ("sending query", its text
+	// after binding in the attribute "query"). Default: none.
+	Logger *slog.Logger
+	// OnInsert, when set, is called with every INSERT that the store's
+	// connections sent and the server acknowledged, from the goroutine
+	// that sent it. It is for tests (store/chtest/replay records what a
+	// workload writes); it copies every batch. Default: none.
+	OnInsert func(Insert)
 }
 
 // Open connects to the database named in dsn (creating it if missing) and
@@ -72,6 +84,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		return nil, fmt.Errorf("ClickHouse database name %q: use letters, digits and _ only", db)
 	}
 	o.Compression = &clickhouse.Compression{Method: clickhouse.CompressionLZ4}
+	o.Logger = opt.Logger
 	pinSettings(o)
 	o.MaxOpenConns = opt.MaxOpenConns
 	o.MaxIdleConns = opt.MaxOpenConns
@@ -102,6 +115,10 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		return nil, fmt.Errorf("connect to ClickHouse at %s: %w", redact(dsn), err)
 	}
 	s := &Store{conn: conn, inserter: inserter, db: db}
+	if opt.OnInsert != nil {
+		s.conn = observedConn{conn, opt.OnInsert}
+		s.inserter = observedConn{inserter, opt.OnInsert}
+	}
 	if err := conn.QueryRow(ctx, "SELECT version()").Scan(&s.version); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("connect to ClickHouse at %s: %w", redact(dsn), err)

@@ -91,10 +91,17 @@ func DSN(t testing.TB) string {
 // New returns a Store on a fresh database with every migration applied.
 func New(t testing.TB) *store.Store {
 	t.Helper()
+	return Open(t, store.Options{})
+}
+
+// Open returns a Store opened with opt on a fresh database (with every
+// migration applied, unless opt.NoMigrate).
+func Open(t testing.TB, opt store.Options) *store.Store {
+	t.Helper()
 	dsn := DSN(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	s, err := store.Open(ctx, dsn, store.Options{})
+	s, err := store.Open(ctx, dsn, opt)
 	if err != nil {
 		t.Fatalf("open test database: %v", err)
 	}
