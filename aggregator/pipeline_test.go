@@ -56,8 +56,12 @@ func TestEachFailedWriteGetsAReconcileRecord(t *testing.T) {
 		rs[50].Text, rs[250].Text = "boom1", "boom2" // in the first and the third record
 	})
 	// A view that fails every INSERT holding "boom1" or "boom2", after the
-	// table has stored its rows.
-	h.exec(`CREATE MATERIALIZED VIEW aaa_boom ENGINE = Memory AS
+	// table has stored its rows. Which of the schema's views have the rows
+	// by then depends on the server: 18.16 runs views in name order, and
+	// "boom" comes before both; 26.7 runs them in no order of name, and
+	// kept the rows of none when one failed. The counts end exact either
+	// way.
+	h.exec(`CREATE MATERIALIZED VIEW boom ENGINE = Memory AS
 SELECT throwIf(text IN ('boom1', 'boom2')) AS x FROM reactions`)
 	h.run()
 	// The first write fails; its retry finds its rows stored (duplicates:
@@ -67,7 +71,7 @@ SELECT throwIf(text IN ('boom1', 'boom2')) AS x FROM reactions`)
 		r, c := spooledKinds(t, h.a)
 		return r == 2 && c >= 2 // more if a passing failure came on top
 	})
-	h.exec("DROP TABLE aaa_boom")
+	h.exec("DROP TABLE boom")
 	h.waitFor("spool not drained", func() bool { return h.a.spool.Records() == 0 })
 	h.checkCounts(n)
 }

@@ -13,15 +13,17 @@ import (
 
 // Why reconcile. An INSERT into reactions is one part, so it lands whole or
 // not at all; but ClickHouse writes the materialized views (reactions_by_time
-// and reaction_minutes) after the table, not atomically with it. When the
-// server dies in between (kill -9, power loss), the reactions are stored and
-// the views miss them. The retried write then finds them stored (duplicates:
+// and reaction_minutes) after the table, not atomically with it, one view
+// after the other in no order this code relies on (by name on 18.16; on 26.7
+// by neither name nor creation). When the server dies in between (kill -9,
+// power loss), or a view fails, the reactions are stored and the views, one
+// or both, miss them. The retried write then finds them stored (duplicates:
 // nothing is written), and the charts, which read reaction_minutes, would
 // count them never. So after a write whose outcome is unknown, the writer
 // spools a reconcile record naming the batch's reactions; when it is drained
-// (ClickHouse is back), the views are compared with the table for those
-// reactions and corrected: missing or extra rows of reactions_by_time are
-// added or cancelled, and reaction_minutes gets the difference of the
+// (ClickHouse is back), each view is compared with the table on its own for
+// those reactions and corrected: missing or extra rows of reactions_by_time
+// are added or cancelled, and reaction_minutes gets the difference of the
 // per-minute sums (a SummingMergeTree adds it up).
 //
 // This depends on the schema of store/migrations (0001 and 0003).
