@@ -85,12 +85,13 @@ var (
 	sharedErr error
 	once      sync.Once
 
-	chdbConnect       func(argc int32, argv **byte) *uintptr
-	chdbQueryN        func(conn uintptr, query *byte, queryLen uintptr, format *byte, formatLen uintptr) uintptr
-	chdbResultError   func(res uintptr) string
-	chdbResultBuffer  func(res uintptr) unsafe.Pointer
-	chdbResultLength  func(res uintptr) uintptr
-	chdbDestroyResult func(res uintptr)
+	chdbSetSignalHandlersEnabled func(enabled int32)
+	chdbConnect                  func(argc int32, argv **byte) *uintptr
+	chdbQueryN                   func(conn uintptr, query *byte, queryLen uintptr, format *byte, formatLen uintptr) uintptr
+	chdbResultError              func(res uintptr) string
+	chdbResultBuffer             func(res uintptr) unsafe.Pointer
+	chdbResultLength             func(res uintptr) uintptr
+	chdbDestroyResult            func(res uintptr)
 )
 
 // Shared returns the process's session, loading the library and connecting
@@ -110,12 +111,13 @@ func open() (*Session, error) {
 		return nil, fmt.Errorf("load %s: %w", path, err)
 	}
 	for name, fn := range map[string]any{
-		"chdb_connect":              &chdbConnect,
-		"chdb_query_n":              &chdbQueryN,
-		"chdb_result_error":         &chdbResultError,
-		"chdb_result_buffer":        &chdbResultBuffer,
-		"chdb_result_length":        &chdbResultLength,
-		"chdb_destroy_query_result": &chdbDestroyResult,
+		"chdb_set_signal_handlers_enabled": &chdbSetSignalHandlersEnabled, // chDB 26.3 and later
+		"chdb_connect":                     &chdbConnect,
+		"chdb_query_n":                     &chdbQueryN,
+		"chdb_result_error":                &chdbResultError,
+		"chdb_result_buffer":               &chdbResultBuffer,
+		"chdb_result_length":               &chdbResultLength,
+		"chdb_destroy_query_result":        &chdbDestroyResult,
 	} {
 		if _, err := purego.Dlsym(lib, name); err != nil {
 			return nil, fmt.Errorf("%s: no %s: %w", path, name, err)
@@ -123,12 +125,18 @@ func open() (*Session, error) {
 		purego.RegisterLibFunc(fn, lib, name)
 	}
 	// No --path: the engine keeps its databases in memory.
-	arg := []byte("clickhouse\x00")
-	argv := []*byte{&arg[0]}
-	p := chdbConnect(1, &argv[0])
-	runtime.KeepAlive(arg)
-	if p == nil || *p == 0 {
-		return nil, fmt.Errorf("%s: chdb_connect failed", path)
+	var p *uintptr
+	if err := keepSignals(func() error {
+		arg := []byte("clickhouse\x00")
+		argv := []*byte{&arg[0]}
+		p = chdbConnect(1, &argv[0])
+		runtime.KeepAlive(arg)
+		if p == nil || *p == 0 {
+			return errors.New("chdb_connect failed")
+		}
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	s := &Session{conn: *p}
 	out, err := s.Query("SELECT version()", "TSV")

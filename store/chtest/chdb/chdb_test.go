@@ -51,3 +51,18 @@ func TestMissingLibrarySaysHowToInstall(t *testing.T) {
 		t.Fatalf("a missing %s: %v", chdb.Env, err)
 	}
 }
+
+// TestGoKeepsItsSignals: once the engine runs, a nil dereference still
+// panics (chDB's own handler would crash the process after a long sleep).
+func TestGoKeepsItsSignals(t *testing.T) {
+	if _, err := chdb.Shared(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if r := recover(); r == nil {
+			t.Fatal("no panic")
+		}
+	}()
+	var p *int
+	t.Log(*p)
+}
