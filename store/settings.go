@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
@@ -135,9 +136,9 @@ func dialRaw(ctx context.Context, addr string, o *clickhouse.Options, dialContex
 // handshake, until version has read them.
 type helloConn struct {
 	net.Conn
+	done atomic.Bool // version has read the bytes: keep no more
 	mu   sync.Mutex
 	buf  []byte
-	done bool
 }
 
 // helloBytes bounds what helloConn keeps: the version comes within the
@@ -146,8 +147,11 @@ const helloBytes = 256
 
 func (c *helloConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
+	if c.done.Load() {
+		return n, err
+	}
 	c.mu.Lock()
-	if !c.done && len(c.buf) < helloBytes {
+	if !c.done.Load() && len(c.buf) < helloBytes {
 		c.buf = append(c.buf, p[:min(n, helloBytes-len(c.buf))]...)
 	}
 	c.mu.Unlock()
@@ -162,7 +166,8 @@ func (c *helloConn) Read(p []byte) (int, error) {
 func (c *helloConn) version() (major, minor uint64, err error) {
 	c.mu.Lock()
 	b := c.buf
-	c.buf, c.done = nil, true
+	c.buf = nil
+	c.done.Store(true)
 	c.mu.Unlock()
 	bad := func() error { return fmt.Errorf("not a ClickHouse server hello: % x", b[:min(len(b), 32)]) }
 	if len(b) == 0 || b[0] != 0 {

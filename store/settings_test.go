@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"fmt"
 	"io"
 	"net"
 	"net/url"
@@ -18,6 +19,7 @@ import (
 	"github.com/reactions-research/reactions/reaction"
 	"github.com/reactions-research/reactions/store"
 	"github.com/reactions-research/reactions/store/chtest"
+	"github.com/reactions-research/reactions/store/chtest/chdb"
 )
 
 // TestPinnedSettingsByVersion: each setting is sent from the first version
@@ -214,4 +216,58 @@ func (p *helloProxy) forwardHello(client, server net.Conn) {
 		}
 	}
 	io.Copy(client, r)
+}
+
+// TestPinnedSettingsOn26: ClickHouse 26.7 knows every setting the store
+// pins for it, and with them a block equal to the one before is written
+// again on a table that deduplicates, which insert_deduplicate=0 alone
+// does not do since 26.2 (deduplicate_insert overrides it).
+func TestPinnedSettingsOn26(t *testing.T) {
+	eng, err := chdb.Shared()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pinned, err := store.PinnedSettings(eng.Version())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names, set []string
+	for k, v := range pinned {
+		names = append(names, "'"+k+"'")
+		if s, ok := v.(string); ok {
+			v = "'" + s + "'"
+		}
+		set = append(set, fmt.Sprintf("%s = %v", k, v))
+	}
+	out, err := eng.Query("SELECT count() FROM system.settings WHERE name IN ("+strings.Join(names, ", ")+")", "TSV")
+	if err != nil || strings.TrimSpace(string(out)) != fmt.Sprint(len(pinned)) {
+		t.Fatalf("ClickHouse %s knows %q of %d pinned settings (%v)", eng.Version(), out, len(pinned), err)
+	}
+	count := func(settings string) string {
+		t.Helper()
+		for _, q := range []string{
+			"DROP TABLE IF EXISTS default.pinned_dedup",
+			"CREATE TABLE default.pinned_dedup (x UInt8) ENGINE = MergeTree ORDER BY x SETTINGS non_replicated_deduplication_window = 100",
+			"INSERT INTO default.pinned_dedup SETTINGS " + settings + " VALUES (1)",
+			"INSERT INTO default.pinned_dedup SETTINGS " + settings + " VALUES (1)",
+		} {
+			if err := eng.Exec(q); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		out, err := eng.Query("SELECT count() FROM default.pinned_dedup", "TSV")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	if n := count(strings.Join(set, ", ")); n != "2" {
+		t.Errorf("with the pinned settings %s rows, want 2", n)
+	}
+	if n := count("async_insert = 0, insert_deduplicate = 0"); n != "1" {
+		t.Errorf("with insert_deduplicate = 0 alone %s rows: does 26.7 no longer deduplicate there?", n)
+	}
+	if err := eng.Exec("DROP TABLE default.pinned_dedup"); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -79,31 +79,36 @@ func Check(t testing.TB, st *store.Store, r *Recorder) Summary {
 	if err != nil {
 		t.Fatalf("time zone of the test server: %v", err)
 	}
-	db := st.Database()
-	setup := []string{
-		"CREATE DATABASE " + db,
-		"USE " + db,
-		"SET session_timezone = '" + tz + "'",
-		"SET output_format_json_quote_64bit_integers = 0",
-		"SET output_format_json_quote_64bit_floats = 0",
-	}
-	pinned, err := store.PinnedSettings(eng.Version())
+	// The session's settings: the test server's time zone, JSON numbers
+	// unquoted, and the settings the store pins on a connection to 26.7.
+	// They are set back to their defaults at the end, as the session is
+	// shared.
+	settings, err := store.PinnedSettings(eng.Version())
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range slices.Sorted(maps.Keys(pinned)) {
-		setup = append(setup, fmt.Sprintf("SET %s = %s", k, literal(pinned[k])))
+	settings["session_timezone"] = tz
+	settings["output_format_json_quote_64bit_integers"] = 0
+	settings["output_format_json_quote_64bit_floats"] = 0
+	db := st.Database()
+	setup := []string{"CREATE DATABASE " + db, "USE " + db}
+	cleanup := []string{"USE default", "DROP DATABASE " + db}
+	for _, k := range slices.Sorted(maps.Keys(settings)) {
+		setup = append(setup, fmt.Sprintf("SET %s = %s", k, literal(settings[k])))
+		cleanup = append(cleanup, fmt.Sprintf("SET %s = DEFAULT", k))
 	}
+	defer func() {
+		for _, q := range cleanup {
+			if err := eng.Exec(q); err != nil {
+				t.Errorf("chDB: %s: %v", q, err)
+			}
+		}
+	}()
 	for _, q := range setup {
 		if err := eng.Exec(q); err != nil {
 			t.Fatalf("chDB: %s: %v", q, err)
 		}
 	}
-	defer func() {
-		if err := eng.Exec("DROP DATABASE " + db); err != nil {
-			t.Errorf("chDB: drop database %s: %v", db, err)
-		}
-	}()
 
 	var queries []string
 	seen := map[string]bool{}
