@@ -120,6 +120,12 @@ func TestSQLOnClickHouse26(t *testing.T) {
 	if _, err := s.GetStory(ctx, "no-such-story"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("GetStory of a missing story: %v", err)
 	}
+	for _, id := range []string{st.ID, "no-such-story"} {
+		_, err = s.HasStory(ctx, id)
+		must("HasStory", err)
+	}
+	_, err = s.DatabasesWithStory(ctx, st.ID)
+	must("DatabasesWithStory", err)
 	_, err = s.CrawlRuns(ctx, st.ID)
 	must("CrawlRuns", err)
 	berlin := []store.ShiftSpan{{Until: t0.Add(25*24*time.Hour + 2*time.Hour), Seconds: 7200}, {Seconds: 3600}}
@@ -127,6 +133,7 @@ func TestSQLOnClickHouse26(t *testing.T) {
 		{Step: 3600},
 		{Step: 86400, ByPlatform: true, Shifts: berlin},
 		{Step: 900, Platform: reaction.Lemmy, Shifts: []store.ShiftSpan{{Seconds: -18000}}},
+		{Step: 3600, IncludeRoots: true},
 	} {
 		q.Story, q.From, q.To = st.ID, t0.Add(-time.Hour), t0.Add(10*24*time.Hour)
 		_, err = s.SeriesCounts(ctx, q)
@@ -157,8 +164,10 @@ func TestSQLOnClickHouse26(t *testing.T) {
 	_, err = s.CountReactions(ctx, store.ReactionQuery{Story: st.ID, Platforms: []reaction.Platform{reaction.Bluesky}, To: t0.Add(48 * time.Hour)})
 	must("CountReactions", err)
 	must("CurrentReactions", s.CurrentReactions(ctx, st.ID, func(*reaction.Reaction) error { return nil }))
-	_, err = s.Counts(ctx, st.ID)
-	must("Counts", err)
+	for _, roots := range []bool{false, true} {
+		_, err = s.Counts(ctx, st.ID, roots)
+		must("Counts", err)
+	}
 	_, err = s.AppliedMigrations(ctx)
 	must("AppliedMigrations", err)
 	must("Ping", s.Ping(ctx))

@@ -92,6 +92,7 @@ const (
 	kindBatch kind = iota // a batch INSERT: replayed from its recorded rows
 	kindQuery             // run on both engines at the end, results compared
 	kindOther             // DDL, INSERT … SELECT and the like: replayed in order
+	kindSkip              // about another database of the server: not replayed
 )
 
 // batchSuffix ends the statement clickhouse-go sends for a batch INSERT
@@ -100,6 +101,9 @@ const batchSuffix = " FORMAT Native"
 
 // classify tells a statement's kind from its first word.
 func classify(sql string) kind {
+	if strings.HasPrefix(sql, store.OtherDatabase) {
+		return kindSkip
+	}
 	switch strings.ToUpper(firstWord(sql)) {
 	case "INSERT":
 		if strings.HasSuffix(strings.TrimSpace(sql), batchSuffix) {

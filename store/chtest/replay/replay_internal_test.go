@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/reactions-research/reactions/store"
 	"github.com/reactions-research/reactions/store/chtest/chdb"
 )
 
@@ -14,12 +15,13 @@ func TestClassify(t *testing.T) {
 	for sql, want := range map[string]kind{
 		"INSERT INTO reactions (a, b) FORMAT Native":                                                     kindBatch,
 		"INSERT INTO reaction_minutes (story, n)\nSELECT story, sum(sign) FROM reactions GROUP BY story": kindOther,
-		"  select 1":                                             kindQuery,
-		"WITH x AS (SELECT 1) SELECT * FROM x":                   kindQuery,
-		"(SELECT 1) UNION ALL (SELECT 2)":                        kindQuery,
-		"CREATE TABLE IF NOT EXISTS t (x UInt8) ENGINE = Memory": kindOther,
-		"ALTER TABLE reactions ADD COLUMN is_root UInt8":         kindOther,
-		"DETACH TABLE reaction_minutes_mv":                       kindOther,
+		"  select 1": kindQuery,
+		store.OtherDatabase + "SELECT count() FROM other.stories": kindSkip,
+		"WITH x AS (SELECT 1) SELECT * FROM x":                    kindQuery,
+		"(SELECT 1) UNION ALL (SELECT 2)":                         kindQuery,
+		"CREATE TABLE IF NOT EXISTS t (x UInt8) ENGINE = Memory":  kindOther,
+		"ALTER TABLE reactions ADD COLUMN is_root UInt8":          kindOther,
+		"DETACH TABLE reaction_minutes_mv":                        kindOther,
 	} {
 		if got := classify(sql); got != want {
 			t.Errorf("%q: %v, want %v", sql, got, want)
