@@ -10,8 +10,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/reactions-research/reactions/crawler/replica"
 	"github.com/reactions-research/reactions/reaction"
+	"github.com/reactions-research/reactions/replica"
 	"github.com/reactions-research/reactions/store"
 )
 

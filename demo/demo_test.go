@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/reactions-research/reactions/aggregator/stance"
-	"github.com/reactions-research/reactions/crawler/replica"
 	"github.com/reactions-research/reactions/reaction"
+	"github.com/reactions-research/reactions/replica"
 )
 
 func TestGenerateIsDeterministic(t *testing.T) {

@@ -10,8 +10,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/reactions-research/reactions/crawler/replica"
 	"github.com/reactions-research/reactions/reaction"
+	"github.com/reactions-research/reactions/replica"
 )
 
 // Published is when the seed story broke: Chrissy Teigen and John Legend's

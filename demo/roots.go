@@ -3,8 +3,8 @@ package demo
 import (
 	"time"
 
-	"github.com/reactions-research/reactions/crawler/replica"
 	"github.com/reactions-research/reactions/reaction"
+	"github.com/reactions-research/reactions/replica"
 )
 
 // rootSpec is one thread of the demo data set: a news post (or, on the web,

@@ -22,9 +22,9 @@ import (
 	"github.com/reactions-research/reactions/aggregator"
 	"github.com/reactions-research/reactions/crawler"
 	_ "github.com/reactions-research/reactions/crawler/adapters" // every platform adapter
-	"github.com/reactions-research/reactions/crawler/replica"
 	"github.com/reactions-research/reactions/crawler/source"
 	"github.com/reactions-research/reactions/reaction"
+	"github.com/reactions-research/reactions/replica"
 	"github.com/reactions-research/reactions/store"
 	"github.com/reactions-research/reactions/story"
 )

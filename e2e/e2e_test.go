@@ -23,11 +23,11 @@ import (
 	"github.com/reactions-research/reactions/aggregator"
 	"github.com/reactions-research/reactions/crawler"
 	_ "github.com/reactions-research/reactions/crawler/adapters" // every platform adapter
-	"github.com/reactions-research/reactions/crawler/replica"
 	"github.com/reactions-research/reactions/crawler/source"
 	"github.com/reactions-research/reactions/dashboard"
 	"github.com/reactions-research/reactions/demo"
 	"github.com/reactions-research/reactions/reaction"
+	"github.com/reactions-research/reactions/replica"
 	"github.com/reactions-research/reactions/store"
 	"github.com/reactions-research/reactions/store/chtest"
 	"github.com/reactions-research/reactions/story"

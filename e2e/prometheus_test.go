@@ -24,10 +24,10 @@ import (
 
 	"github.com/reactions-research/reactions/aggregator"
 	"github.com/reactions-research/reactions/crawler"
-	"github.com/reactions-research/reactions/crawler/replica"
 	"github.com/reactions-research/reactions/dashboard"
 	"github.com/reactions-research/reactions/demo"
 	"github.com/reactions-research/reactions/reaction"
+	"github.com/reactions-research/reactions/replica"
 	"github.com/reactions-research/reactions/store/chtest"
 )
 

@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/reactions-research/reactions/crawler/replica"
 	"github.com/reactions-research/reactions/reaction"
+	"github.com/reactions-research/reactions/replica"
 )
 
 // testAggregator is a minimal ingest API for the crawl command's tests.

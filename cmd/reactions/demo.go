@@ -11,9 +11,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/reactions-research/reactions/crawler/replica"
 	"github.com/reactions-research/reactions/dashboard"
 	"github.com/reactions-research/reactions/demo"
+	"github.com/reactions-research/reactions/replica"
 	"github.com/reactions-research/reactions/store"
 )
 

@@ -11,8 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/reactions-research/reactions/crawler/replica"
 	"github.com/reactions-research/reactions/reaction"
+	"github.com/reactions-research/reactions/replica"
 )
 
 func init() {

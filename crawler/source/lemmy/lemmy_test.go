@@ -10,11 +10,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/reactions-research/reactions/crawler/replica"
 	"github.com/reactions-research/reactions/crawler/source"
 	"github.com/reactions-research/reactions/crawler/source/lemmy"
 	"github.com/reactions-research/reactions/crawler/source/sourcetest"
 	"github.com/reactions-research/reactions/reaction"
+	"github.com/reactions-research/reactions/replica"
 	"github.com/reactions-research/reactions/story"
 )
 

@@ -4,9 +4,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/reactions-research/reactions/crawler/replica"
 	"github.com/reactions-research/reactions/crawler/source/sourcetest"
 	"github.com/reactions-research/reactions/reaction"
+	"github.com/reactions-research/reactions/replica"
 )
 
 // An untagged reply between two tagged statuses is learnt as an ancestor of

@@ -4,8 +4,8 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/reactions-research/reactions/crawler/replica"
 	"github.com/reactions-research/reactions/reaction"
+	"github.com/reactions-research/reactions/replica"
 	"github.com/reactions-research/reactions/story"
 )
 

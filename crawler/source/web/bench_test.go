@@ -41,9 +41,9 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/reactions-research/reactions/crawler"
-	"github.com/reactions-research/reactions/crawler/replica"
 	"github.com/reactions-research/reactions/crawler/source"
 	"github.com/reactions-research/reactions/reaction"
+	"github.com/reactions-research/reactions/replica"
 	"github.com/reactions-research/reactions/story"
 )
 

@@ -11,9 +11,9 @@ import (
 
 	"github.com/gocolly/colly/v2"
 
-	"github.com/reactions-research/reactions/crawler/replica"
 	_ "github.com/reactions-research/reactions/crawler/source/web"
 	"github.com/reactions-research/reactions/reaction"
+	"github.com/reactions-research/reactions/replica"
 	"github.com/reactions-research/reactions/story"
 )
 
