@@ -240,16 +240,80 @@ func sentBin(c float32) uint64 {
 
 var hBOS = hashString("<s>")
 
-// extract analyses text and fills sc.feats/sc.vals, or sc.z when sc.w is set.
+// extract analyses text and fills sc.feats/sc.vals, or sc.z when sc.weights
+// is set. The analysis passes run first, each over the tokens; the feature
+// groups are then emitted in a fixed order, which the scoring paths and the
+// golden file depend on (a float32 sum depends on its order).
 func (sc *scratch) extract(text string, subj *subjectInfo, fc *FeatureConfig) {
 	sc.tokenize(text, subj)
-	toks := sc.toks
+	var st textStats
+	sc.markScopes(&st)
+	sc.countCues(&st)
+	sc.countTokens(&st)
+	sc.sentenceSentiment(&st)
 
-	// Pass 1: phrases, negation scope, contrast.
-	var cueCnt, cueNeg, cueFinal, cuePre [numCues]uint16
-	lastContrast, firstContent := -1, -1
+	sc.add(mix(nsBias, 0), 1)
+	if sc.debug {
+		sc.name("bias")
+	}
+	if fc.Words {
+		sc.wordFeatures(fc.WordScale)
+	}
+	if fc.Chars {
+		sc.charFeatures(fc.CharScale)
+	}
+	if fc.Cues {
+		sc.cueFeatures(&st, fc.CueScale)
+	}
+	if fc.Sentiment {
+		sc.sentimentFeatures(&st, fc.CueScale)
+	}
+	sc.flush()
+}
+
+// textStats is what the analysis passes of extract find in a text.
+type textStats struct {
+	// firstContent is the first token that is not a sentence bound (-1 if
+	// none); lastContrast is the contrast marker that starts the final
+	// clause (-1 if none), and hasContrast tells whether there is one.
+	firstContent, lastContrast int
+	hasContrast                bool
+
+	// counted has the bit of every cue with a count in cnt, neg, final or
+	// pre; the other cues add no feature.
+	counted uint32
+	// Cue counts outside negation, inside it, in the final clause and
+	// before the contrast.
+	cnt, neg, final, pre [numCues]uint16
+	// critWords counts blame, motive and attack words in sentences about
+	// the subject's critics; quoted counts cue words in quotation marks.
+	critWords, quoted [numCues]uint16
+
+	// Token counts: subject mentions, third-person pronouns, second person,
+	// role words, links, other handles, words in capitals, "!", quotation
+	// marks, "?" and first-person words.
+	nSubj, nPron, nYou, nRole, nURL, nUser, nCaps, nExcl, nQuote, nQ, nFirst int
+	// refFinal tells whether the final clause refers to the subject.
+	refFinal bool
+
+	// Sentiment (VADER scale): of the whole text, of the final clause (the
+	// whole text without a contrast) and before the contrast.
+	sAll, sFinal, sPre float32
+	// Sentiment of the sentences about the critics and of the others.
+	sCritic, sOther float32
+	// Positive and negative sentiment of the sentences that refer to the
+	// subject and not to the critics.
+	posSubj, negSubj float32
+}
+
+// markScopes is the first pass: it records each token's cues (phrases at
+// their first token) in sc.hits, marks quotation spans and negation scopes,
+// and finds the contrast that starts the final clause, whose tokens it marks.
+func (sc *scratch) markScopes(st *textStats) {
+	toks := sc.toks
+	st.firstContent, st.lastContrast = -1, -1
 	negLeft := 0
-	hits := sc.hits[:0] // cue bits per token, phrases at their first token
+	hits := sc.hits[:0]
 	inQuote := false
 	for i := range toks {
 		t := &toks[i]
@@ -257,8 +321,8 @@ func (sc *scratch) extract(text string, subj *subjectInfo, fc *FeatureConfig) {
 			negLeft = 0
 			continue
 		}
-		if firstContent < 0 {
-			firstContent = i
+		if st.firstContent < 0 {
+			st.firstContent = i
 		}
 		if t.kind == kPunct && sc.norm[t.s] == '"' {
 			inQuote = !inQuote
@@ -278,26 +342,13 @@ func (sc *scratch) extract(text string, subj *subjectInfo, fc *FeatureConfig) {
 			t.flags |= fNeg
 			negLeft--
 		}
-		if bits&(1<<cueWeakContrast) != 0 && i > firstContent {
-			// "Still, ..." or ", though ..." start a final clause; "..., though."
-			// at a clause end makes that clause the final one.
-			prev := &toks[i-1]
-			if prev.kind == kBound || prev.flags&fCommaAfter != 0 {
-				bits |= 1 << cueContrast
-			} else if t.flags&fCommaAfter != 0 || i+1 == len(toks) || toks[i+1].kind == kBound || toks[i+1].kind == kPunct {
-				j := i - 1
-				for j > firstContent && toks[j].kind != kBound && toks[j].flags&fCommaAfter == 0 {
-					j--
-				}
-				if j > firstContent {
-					lastContrast = j
-				}
-			}
+		if bits&(1<<cueWeakContrast) != 0 && i > st.firstContent {
+			bits |= sc.weakContrast(st, i)
 		}
 		if bits&(1<<cueContrast) != 0 {
 			negLeft = 0
-			if firstContent >= 0 && i > firstContent {
-				lastContrast = i
+			if i > st.firstContent {
+				st.lastContrast = i
 			}
 		}
 		if bits&(1<<cueNegator) != 0 {
@@ -311,139 +362,148 @@ func (sc *scratch) extract(text string, subj *subjectInfo, fc *FeatureConfig) {
 		}
 	}
 	sc.hits = hits
-	hasContrast := lastContrast > 0
-	if hasContrast {
-		for i := lastContrast + 1; i < len(toks); i++ {
+	st.hasContrast = st.lastContrast > 0
+	if st.hasContrast {
+		for i := st.lastContrast + 1; i < len(toks); i++ {
 			toks[i].flags |= fFinal
 		}
 	}
+}
 
-	// Sentences.
+// weakContrast handles a weak contrast marker at token i: "Still, ..." or
+// ", though ..." start a final clause (it returns the contrast cue bit);
+// "..., though." at a clause end makes that clause the final one.
+func (sc *scratch) weakContrast(st *textStats, i int) uint32 {
+	toks := sc.toks
+	if prev := &toks[i-1]; prev.kind == kBound || prev.flags&fCommaAfter != 0 {
+		return 1 << cueContrast
+	}
+	if toks[i].flags&fCommaAfter != 0 || i+1 == len(toks) || toks[i+1].kind == kBound || toks[i+1].kind == kPunct {
+		j := i - 1
+		for j > st.firstContent && toks[j].kind != kBound && toks[j].flags&fCommaAfter == 0 {
+			j--
+		}
+		if j > st.firstContent {
+			st.lastContrast = j
+		}
+	}
+	return 0
+}
+
+// countCues is the second pass, over the cue hits: it marks the sentences
+// about the critics and those with an attack, and counts each cue by
+// position. Praise, condolence, blame and motive words in quotation marks,
+// and blame, motive and attack words in sentences about the critics, are
+// counted apart: they are not the writer's own stance toward the subject.
+func (sc *scratch) countCues(st *textStats) {
+	toks := sc.toks
 	nSent := int(sc.sent) + 1
-	for i := 0; i < nSent; i++ {
+	for range nSent {
 		sc.sentInfo = append(sc.sentInfo, sentStat{})
 	}
-
-	// Pass 2: cue counts and sentiment.
-	var sAll, sFinal, sPre float32
-	var nSubj, nPron, nYou, nRole, nURL, nUser, nCaps, nExcl, nQuote, nQ, nFirst int
-	var refFinal bool
-	var posSubjSent, negSubjSent float32
-	// Which sentences talk about the subject's critics.
-	for _, h := range hits {
+	for _, h := range sc.hits {
 		if h.bits&(1<<cueCritic) != 0 {
 			sc.sentInfo[toks[h.i].sent].critic = true
 		}
 	}
-	var counted uint32            // the cues with a count in cueCnt, cueNeg, cueFinal or cuePre
-	var critWords [numCues]uint16 // blame/motive/attack words inside critic sentences
-	var quoted [numCues]uint16    // cue words inside quotation marks
-	for _, h := range hits {
+	for _, h := range sc.hits {
 		t := &toks[h.i]
 		inCritic := sc.sentInfo[t.sent].critic
 		for set := h.bits; set != 0; set &= set - 1 {
 			c := cue(bits.TrailingZeros32(set))
 			if t.flags&fQuoted != 0 && (c == cuePraise || c == cueCondolence || c == cueBlame || c == cueMotive) {
-				// "real" and "relatable": scare quotes; "attention seeker": a
-				// quoted accusation. Either way not the writer's own words.
-				quoted[c]++
+				// "real" and "relatable": scare quotes; "attention seeker":
+				// a quoted accusation.
+				st.quoted[c]++
 				continue
 			}
 			if inCritic && (c == cueBlame || c == cueMotive || c == cueAttack) {
 				// "everyone calling her a quitter": the critics' words, or
-				// words aimed at the critics; not blame of the subject.
-				critWords[c]++
+				// words aimed at the critics.
+				st.critWords[c]++
 				continue
 			}
-			counted |= 1 << c
+			st.counted |= 1 << c
 			if t.flags&fNeg != 0 {
-				cueNeg[c]++
+				st.neg[c]++
 			} else {
-				cueCnt[c]++
+				st.cnt[c]++
 			}
-			if hasContrast {
+			if st.hasContrast {
 				if t.flags&fFinal != 0 {
-					cueFinal[c]++
-				} else if h.i < lastContrast {
-					cuePre[c]++
+					st.final[c]++
+				} else if h.i < st.lastContrast {
+					st.pre[c]++
 				}
 			}
 		}
-		st := &sc.sentInfo[t.sent]
 		if h.bits&(1<<cueAttack) != 0 && t.flags&fNeg == 0 {
-			st.attack = true
+			sc.sentInfo[t.sent].attack = true
 		}
 	}
+}
+
+// countTokens is the third pass, over all tokens: it counts token kinds and
+// references to the subject, and sums the sentiment of the text, of its
+// clauses and of each sentence, with VADER's rules for negation, boosters
+// and capitals.
+func (sc *scratch) countTokens(st *textStats) {
+	toks := sc.toks
+	var sAll, sFinal, sPre float32
 	for i := range toks {
 		t := &toks[i]
 		switch t.kind {
 		case kBound:
 			continue
 		case kSubj:
-			nSubj++
+			st.nSubj++
 			if t.flags&fFinal != 0 {
-				refFinal = true
+				st.refFinal = true
 			}
 		case kRole:
-			nRole++
+			st.nRole++
 		case kURL:
-			nURL++
+			st.nURL++
 		case kUser:
-			nUser++
+			st.nUser++
 		case kPunct:
 			switch sc.norm[t.s] {
 			case '?':
-				nQ++
+				st.nQ++
 			case '!':
-				nExcl++
+				st.nExcl++
 			case '"':
-				nQuote++
+				st.nQuote++
 			}
 		}
 		if t.flags&fCaps != 0 && t.e-t.s >= 3 {
-			nCaps++
+			st.nCaps++
 		}
 		if t.info == nil {
 			continue
 		}
 		if t.info.cues&(1<<cuePronoun) != 0 {
-			nPron++
+			st.nPron++
 			if t.flags&fFinal != 0 {
-				refFinal = true
+				st.refFinal = true
 			}
 		}
 		if t.info.cues&(1<<cueYou) != 0 {
-			nYou++
+			st.nYou++
 			if t.flags&fFinal != 0 {
-				refFinal = true
+				st.refFinal = true
 			}
 		}
 		if w := sc.norm[t.s:t.e]; len(w) <= 2 && (string(w) == "i" || string(w) == "my" || string(w) == "me") {
-			nFirst++
+			st.nFirst++
 		}
 		v := t.info.val
 		if v == 0 {
 			continue
 		}
-		if t.flags&fNeg != 0 {
-			v *= -0.74
-		}
-		if i > 0 && toks[i-1].info != nil && toks[i-1].info.cues&(1<<cueBooster) != 0 {
-			if v > 0 {
-				v += 0.293
-			} else {
-				v -= 0.293
-			}
-		}
-		if t.flags&fCaps != 0 {
-			if v > 0 {
-				v += 0.733
-			} else {
-				v -= 0.733
-			}
-		}
+		v = sc.adjustValence(i, v)
 		sAll += v
-		if hasContrast {
+		if st.hasContrast {
 			if t.flags&fFinal != 0 {
 				sFinal += v
 			} else {
@@ -452,278 +512,284 @@ func (sc *scratch) extract(text string, subj *subjectInfo, fc *FeatureConfig) {
 		}
 		sc.sentInfo[t.sent].val += v
 	}
-	if !hasContrast {
+	if !st.hasContrast {
 		sFinal = sAll
 	}
-	var sCritic, sOther float32
-	for _, st := range sc.sentInfo[:nSent] {
-		if st.critic {
-			sCritic += st.val
+	st.sAll, st.sFinal, st.sPre = sAll, sFinal, sPre
+}
+
+// adjustValence applies VADER's rules to the valence v of token i: negation
+// flips and damps it, a booster before it and capitals strengthen it.
+func (sc *scratch) adjustValence(i int, v float32) float32 {
+	t := &sc.toks[i]
+	if t.flags&fNeg != 0 {
+		v *= -0.74
+	}
+	if i > 0 && sc.toks[i-1].info != nil && sc.toks[i-1].info.cues&(1<<cueBooster) != 0 {
+		if v > 0 {
+			v += 0.293
 		} else {
-			sOther += st.val
+			v -= 0.293
 		}
 	}
-	// Sentences that mention the subject (once each): their own sentiment.
+	if t.flags&fCaps != 0 {
+		if v > 0 {
+			v += 0.733
+		} else {
+			v -= 0.733
+		}
+	}
+	return v
+}
+
+// sentenceSentiment sums the sentiment of the sentences about the critics
+// and of the others, and, once per sentence that refers to the subject (and
+// not to the critics), its sentiment by sign.
+func (sc *scratch) sentenceSentiment(st *textStats) {
+	for _, s := range sc.sentInfo[:int(sc.sent)+1] {
+		if s.critic {
+			st.sCritic += s.val
+		} else {
+			st.sOther += s.val
+		}
+	}
 	lastSent := -1
-	for i := range toks {
-		t := &toks[i]
+	for i := range sc.toks {
+		t := &sc.toks[i]
 		if int(t.sent) == lastSent {
 			continue
 		}
 		if t.kind == kSubj || (t.info != nil && t.info.cues&(1<<cuePronoun|1<<cueYou) != 0) {
 			lastSent = int(t.sent)
-			st := sc.sentInfo[t.sent]
-			if !st.critic {
-				if st.val < 0 {
-					negSubjSent += st.val
+			s := sc.sentInfo[t.sent]
+			if !s.critic {
+				if s.val < 0 {
+					st.negSubj += s.val
 				} else {
-					posSubjSent += st.val
+					st.posSubj += s.val
 				}
 			}
 		}
 	}
+}
 
-	// Emit features.
-	sc.add(mix(nsBias, 0), 1)
-	if sc.debug {
-		sc.name("bias")
-	}
-	if fc.Words {
-		// The n-grams are weighted by 1/sqrt(their number): count them first.
-		n := 0
-		prev1, prev2 := hBOS, uint64(0)
-		for i := range toks {
-			t := &toks[i]
-			if t.kind == kBound {
-				prev1, prev2 = hBOS, 0
-				continue
-			}
+// wordFeatures adds the word unigrams (negated ones apart), the final-clause
+// unigrams, bigrams and trigrams within sentences, each weighted
+// scale/sqrt(their number).
+func (sc *scratch) wordFeatures(scale float32) {
+	toks := sc.toks
+	n := 0
+	prev1, prev2 := hBOS, uint64(0)
+	for i := range toks {
+		t := &toks[i]
+		if t.kind == kBound {
+			prev1, prev2 = hBOS, 0
+			continue
+		}
+		n++
+		if t.flags&fFinal != 0 {
 			n++
-			if t.flags&fFinal != 0 {
+		}
+		if prev1 != 0 {
+			n++
+			if prev2 != 0 {
 				n++
 			}
-			if prev1 != 0 {
-				n++
-				if prev2 != 0 {
-					n++
-				}
-			}
-			prev2, prev1 = prev1, t.h
 		}
-		v := groupValue(n, fc.WordScale)
-		prev1, prev2 = hBOS, 0
-		for i := range toks {
-			t := &toks[i]
-			if t.kind == kBound {
-				prev1, prev2 = hBOS, 0
-				continue
+		prev2, prev1 = prev1, t.h
+	}
+	v := groupValue(n, scale)
+	prev1, prev2 = hBOS, 0
+	for i := range toks {
+		t := &toks[i]
+		if t.kind == kBound {
+			prev1, prev2 = hBOS, 0
+			continue
+		}
+		if t.flags&fNeg != 0 {
+			sc.addWord(mix(nsNeg, t.h), v, "neg:", t)
+		} else {
+			sc.addWord(mix(nsUni, t.h), v, "w:", t)
+		}
+		if t.flags&fFinal != 0 {
+			sc.addWord(mix(nsFinal, t.h), v, "final:", t)
+		}
+		if prev1 != 0 {
+			sc.addWord(mix(mix(nsBi, prev1), t.h), v, "bi:_", t)
+			if prev2 != 0 {
+				sc.addWord(mix(mix(mix(nsTri, prev2), prev1), t.h), v, "tri:__", t)
 			}
-			if t.flags&fNeg != 0 {
-				sc.add(mix(nsNeg, t.h), v)
-				if sc.debug {
-					sc.name("neg:%s", sc.norm[t.s:t.e])
-				}
-			} else {
-				sc.add(mix(nsUni, t.h), v)
-				if sc.debug {
-					sc.name("w:%s", sc.norm[t.s:t.e])
-				}
-			}
-			if t.flags&fFinal != 0 {
-				sc.add(mix(nsFinal, t.h), v)
-				if sc.debug {
-					sc.name("final:%s", sc.norm[t.s:t.e])
-				}
-			}
-			if prev1 != 0 {
-				sc.add(mix(mix(nsBi, prev1), t.h), v)
-				if sc.debug {
-					sc.name("bi:_%s", sc.norm[t.s:t.e])
-				}
-				if prev2 != 0 {
-					sc.add(mix(mix(mix(nsTri, prev2), prev1), t.h), v)
-					if sc.debug {
-						sc.name("tri:__%s", sc.norm[t.s:t.e])
-					}
-				}
-			}
-			prev2, prev1 = prev1, t.h
+		}
+		prev2, prev1 = prev1, t.h
+	}
+}
+
+// addWord adds a word n-gram feature ending at token t.
+func (sc *scratch) addWord(h uint64, v float32, prefix string, t *token) {
+	sc.add(h, v)
+	if sc.debug {
+		sc.name("%s%s", prefix, sc.norm[t.s:t.e])
+	}
+}
+
+// charFeatures adds the character 3-5-grams of the words of 3 bytes or
+// more (3n-3 for a word of n bytes), each weighted scale/sqrt(their number).
+func (sc *scratch) charFeatures(scale float32) {
+	toks := sc.toks
+	n := 0
+	for i := range toks {
+		if t := &toks[i]; t.kind == kWord && t.e-t.s >= 3 {
+			n += 3*int(t.e-t.s) - 3
 		}
 	}
-	if fc.Chars {
-		// A word of n >= 3 bytes has 3n-3 character 3-5-grams.
-		n := 0
-		for i := range toks {
-			if t := &toks[i]; t.kind == kWord && t.e-t.s >= 3 {
-				n += 3*int(t.e-t.s) - 3
+	v := groupValue(n, scale)
+	for i := range toks {
+		t := &toks[i]
+		if t.kind != kWord || t.e-t.s < 3 {
+			continue
+		}
+		if t.gramLen != 0 {
+			sc.addGrams(sc.wtab.arena[t.gramOff:t.gramOff+uint32(t.gramLen)], v)
+			continue
+		}
+		sc.charGrams(sc.norm[t.s:t.e], v)
+	}
+}
+
+// cueFeatures adds the cue features: each cue that occurs (twice, negated,
+// in the final clause, before it, in a sentence about the critics, in
+// quotation marks) and the misc features built from the analysis.
+func (sc *scratch) cueFeatures(st *textStats, cs float32) {
+	for set := st.counted; set != 0; set &= set - 1 {
+		c := cue(bits.TrailingZeros32(set))
+		if c == cueQuestion {
+			continue // only as question detection (mQStart)
+		}
+		if st.cnt[c] > 0 && c != cueHedge {
+			sc.addCue(nsCue, c, cs, "cue:")
+			if st.cnt[c] > 1 {
+				sc.addCue(nsCueN2, c, cs, "cue2:")
 			}
 		}
-		v := groupValue(n, fc.CharScale)
-		for i := range toks {
-			t := &toks[i]
-			if t.kind != kWord || t.e-t.s < 3 {
-				continue
-			}
-			if t.gramLen != 0 {
-				sc.addGrams(sc.wtab.arena[t.gramOff:t.gramOff+uint32(t.gramLen)], v)
-				continue
-			}
-			sc.charGrams(sc.norm[t.s:t.e], v)
+		if c >= cueNegator {
+			continue // position and negation variants only for semantic cues
+		}
+		if st.neg[c] > 0 {
+			sc.addCue(nsCueNeg, c, cs, "cueneg:")
+		}
+		if st.final[c] > 0 {
+			sc.addCue(nsCueFinal, c, cs, "cuefinal:")
+		}
+		if st.pre[c] > 0 {
+			sc.addCue(nsCuePre, c, cs, "cuepre:")
 		}
 	}
-	cs := fc.CueScale
-	if fc.Cues {
-		for set := counted; set != 0; set &= set - 1 { // the other cues add nothing
-			c := cue(bits.TrailingZeros32(set))
-			if c == cueQuestion {
-				continue // only as question detection (mQStart)
-			}
-			if cueCnt[c] > 0 && c != cueHedge {
-				sc.add(mix(nsCue, uint64(c)), cs)
-				if sc.debug {
-					sc.name("cue:%s", cueNames[c])
-				}
-				if cueCnt[c] > 1 {
-					sc.add(mix(nsCueN2, uint64(c)), cs)
-					if sc.debug {
-						sc.name("cue2:%s", cueNames[c])
-					}
-				}
-			}
-			if c >= cueNegator {
-				continue // position and negation variants only for semantic cues
-			}
-			if cueNeg[c] > 0 {
-				sc.add(mix(nsCueNeg, uint64(c)), cs)
-				if sc.debug {
-					sc.name("cueneg:%s", cueNames[c])
-				}
-			}
-			if cueFinal[c] > 0 {
-				sc.add(mix(nsCueFinal, uint64(c)), cs)
-				if sc.debug {
-					sc.name("cuefinal:%s", cueNames[c])
-				}
-			}
-			if cuePre[c] > 0 {
-				sc.add(mix(nsCuePre, uint64(c)), cs)
-				if sc.debug {
-					sc.name("cuepre:%s", cueNames[c])
-				}
-			}
-		}
-		for _, c := range [...]cue{cueBlame, cueMotive, cueAttack} {
-			if critWords[c] > 0 {
-				sc.add(mix(nsCueCritic, uint64(c)), cs)
-				if sc.debug {
-					sc.name("cuecritic:%s", cueNames[c])
-				}
-			}
-		}
-		for _, c := range [...]cue{cuePraise, cueCondolence, cueBlame, cueMotive} {
-			if quoted[c] > 0 {
-				sc.add(mix(nsCueQuoted, uint64(c)), cs)
-				if sc.debug {
-					sc.name("cuequoted:%s", cueNames[c])
-				}
-			}
-		}
-		anyCritic := false
-		for _, st := range sc.sentInfo[:nSent] {
-			anyCritic = anyCritic || st.critic
-		}
-		sc.misc(mCriticDocAttack, cs, anyCritic && cueCnt[cueAttack]+critWords[cueAttack] > 0)
-		sc.misc(mCriticDocNeg, cs, anyCritic && sAll < -1)
-		criticAttack, criticNeg, attackPlain := false, false, false
-		for _, st := range sc.sentInfo[:nSent] {
-			if st.critic && st.attack {
-				criticAttack = true
-			}
-			if st.critic && st.val < -0.5 {
-				criticNeg = true
-			}
-			if st.attack && !st.critic {
-				attackPlain = true
-			}
-		}
-		sc.misc(mCriticAttack, cs, criticAttack)
-		sc.misc(mCriticNeg, cs, criticNeg)
-		sc.misc(mAttackPlain, cs, attackPlain)
-		sc.misc(mSarcPos, cs, cueCnt[cueSarcasm] > 0 && (cueCnt[cuePraise] > 0 || sAll > 1))
-		sc.misc(mSarcSubj, cs, cueCnt[cueSarcasm] > 0 && nSubj+nPron+nYou > 0)
-		sc.misc(mCondolNeg, cs, cueCnt[cueCondolence] > 0 && sAll < 0)
-		sc.misc(mPoliteContrast, cs, hasContrast && cuePre[cuePolite]+cuePre[cueHedge]+cuePre[cuePraise]+cuePre[cueCondolence] > 0)
-		sc.misc(mQMark, cs, nQ > 0)
-		sc.misc(mQStart, cs, firstContent >= 0 && toks[firstContent].info != nil && toks[firstContent].info.cues&(1<<cueQuestion) != 0 && nQ > 0)
-		sc.misc(mSubj0, cs, nSubj == 0)
-		sc.misc(mSubj1, cs, nSubj == 1)
-		sc.misc(mSubj2, cs, nSubj >= 2)
-		sc.misc(mPron, cs, nPron > 0)
-		sc.misc(mYou, cs, nYou > 0)
-		sc.misc(mNoRef, cs, nSubj+nPron+nYou+nRole == 0)
-		sc.misc(mRole, cs, nRole > 0)
-		sc.misc(mURL, cs, nURL > 0)
-		sc.misc(mUser, cs, nUser > 0)
-		sc.misc(mHashtag, cs, sc.nHashtags > 0)
-		sc.misc(mCaps, cs, nCaps > 0)
-		sc.misc(mExcl, cs, nExcl > 0)
-		sc.misc(mQuote, cs, nQuote > 0)
-		sc.misc(mContrast, cs, hasContrast)
-		sc.misc(mNegPraise, cs, cueNeg[cuePraise] > 0)
-		sc.misc(mNegBlame, cs, cueNeg[cueBlame]+cueNeg[cueMotive] > 0)
-		sc.misc(mNegCondol, cs, cueNeg[cueCondolence] > 0)
-		sc.misc(mFinalRef, cs, hasContrast && refFinal)
-		sc.misc(mFirstPerson, cs, nFirst > 0)
-		sc.misc(mReply, cs, firstContent >= 0 && toks[firstContent].kind == kUser)
-	}
-	if fc.Sentiment {
-		cAll, cFinal := compound(sAll), compound(sFinal)
-		sc.add(mix(mix(nsSentBin, 1), sentBin(cAll)), cs)
-		if sc.debug {
-			sc.name("sent1:%d", sentBin(cAll))
-		}
-		sc.add(mix(mix(nsSentBin, 2), sentBin(cFinal)), cs)
-		if sc.debug {
-			sc.name("sent2:%d", sentBin(cFinal))
-		}
-		sc.add(mix(mix(nsSentBin, 3), sentBin(compound(sOther))), cs)
-		if sc.debug {
-			sc.name("sent3:%d", sentBin(compound(sOther)))
-		}
-		if sCritic != 0 {
-			sc.add(mix(mix(nsSentBin, 4), sentBin(compound(sCritic))), cs)
-			if sc.debug {
-				sc.name("sent4:%d", sentBin(compound(sCritic)))
-			}
-		}
-		if hasContrast {
-			sc.add(mix(mix(nsSentBin, 5), sentBin(compound(sPre))), cs)
-			if sc.debug {
-				sc.name("sent5:%d", sentBin(compound(sPre)))
-			}
-		}
-		if negSubjSent != 0 {
-			sc.add(mix(mix(nsSentBin, 6), sentBin(compound(negSubjSent))), cs)
-			if sc.debug {
-				sc.name("sent6:%d", sentBin(compound(negSubjSent)))
-			}
-		}
-		if posSubjSent != 0 {
-			sc.add(mix(mix(nsSentBin, 7), sentBin(compound(posSubjSent))), cs)
-			if sc.debug {
-				sc.name("sent7:%d", sentBin(compound(posSubjSent)))
-			}
-		}
-		sc.add(mix(nsSentVal, 1), cs*cAll)
-		if sc.debug {
-			sc.name("sentval:all")
-		}
-		sc.add(mix(nsSentVal, 2), cs*cFinal)
-		if sc.debug {
-			sc.name("sentval:final")
+	for _, c := range [...]cue{cueBlame, cueMotive, cueAttack} {
+		if st.critWords[c] > 0 {
+			sc.addCue(nsCueCritic, c, cs, "cuecritic:")
 		}
 	}
-	sc.flush()
+	for _, c := range [...]cue{cuePraise, cueCondolence, cueBlame, cueMotive} {
+		if st.quoted[c] > 0 {
+			sc.addCue(nsCueQuoted, c, cs, "cuequoted:")
+		}
+	}
+	sc.miscFeatures(st, cs)
+}
+
+// addCue adds the feature of cue c in namespace ns.
+func (sc *scratch) addCue(ns uint64, c cue, v float32, prefix string) {
+	sc.add(mix(ns, uint64(c)), v)
+	if sc.debug {
+		sc.name("%s%s", prefix, cueNames[c])
+	}
+}
+
+// miscFeatures adds the features that combine cues, sentences and token
+// counts (the m* ids).
+func (sc *scratch) miscFeatures(st *textStats, cs float32) {
+	var anyCritic, criticAttack, criticNeg, attackPlain bool
+	for _, s := range sc.sentInfo[:int(sc.sent)+1] {
+		anyCritic = anyCritic || s.critic
+		criticAttack = criticAttack || s.critic && s.attack
+		criticNeg = criticNeg || s.critic && s.val < -0.5
+		attackPlain = attackPlain || s.attack && !s.critic
+	}
+	var first *token // the first token that is not a sentence bound
+	if st.firstContent >= 0 {
+		first = &sc.toks[st.firstContent]
+	}
+	ref := st.nSubj + st.nPron + st.nYou
+	sc.misc(mCriticDocAttack, cs, anyCritic && st.cnt[cueAttack]+st.critWords[cueAttack] > 0)
+	sc.misc(mCriticDocNeg, cs, anyCritic && st.sAll < -1)
+	sc.misc(mCriticAttack, cs, criticAttack)
+	sc.misc(mCriticNeg, cs, criticNeg)
+	sc.misc(mAttackPlain, cs, attackPlain)
+	sc.misc(mSarcPos, cs, st.cnt[cueSarcasm] > 0 && (st.cnt[cuePraise] > 0 || st.sAll > 1))
+	sc.misc(mSarcSubj, cs, st.cnt[cueSarcasm] > 0 && ref > 0)
+	sc.misc(mCondolNeg, cs, st.cnt[cueCondolence] > 0 && st.sAll < 0)
+	sc.misc(mPoliteContrast, cs, st.hasContrast && st.pre[cuePolite]+st.pre[cueHedge]+st.pre[cuePraise]+st.pre[cueCondolence] > 0)
+	sc.misc(mQMark, cs, st.nQ > 0)
+	sc.misc(mQStart, cs, first != nil && first.info != nil && first.info.cues&(1<<cueQuestion) != 0 && st.nQ > 0)
+	sc.misc(mSubj0, cs, st.nSubj == 0)
+	sc.misc(mSubj1, cs, st.nSubj == 1)
+	sc.misc(mSubj2, cs, st.nSubj >= 2)
+	sc.misc(mPron, cs, st.nPron > 0)
+	sc.misc(mYou, cs, st.nYou > 0)
+	sc.misc(mNoRef, cs, ref+st.nRole == 0)
+	sc.misc(mRole, cs, st.nRole > 0)
+	sc.misc(mURL, cs, st.nURL > 0)
+	sc.misc(mUser, cs, st.nUser > 0)
+	sc.misc(mHashtag, cs, sc.nHashtags > 0)
+	sc.misc(mCaps, cs, st.nCaps > 0)
+	sc.misc(mExcl, cs, st.nExcl > 0)
+	sc.misc(mQuote, cs, st.nQuote > 0)
+	sc.misc(mContrast, cs, st.hasContrast)
+	sc.misc(mNegPraise, cs, st.neg[cuePraise] > 0)
+	sc.misc(mNegBlame, cs, st.neg[cueBlame]+st.neg[cueMotive] > 0)
+	sc.misc(mNegCondol, cs, st.neg[cueCondolence] > 0)
+	sc.misc(mFinalRef, cs, st.hasContrast && st.refFinal)
+	sc.misc(mFirstPerson, cs, st.nFirst > 0)
+	sc.misc(mReply, cs, first != nil && first.kind == kUser)
+}
+
+// sentimentFeatures adds the sentiment features: the compound score of the
+// whole text and of its parts in five bins, and the compound scores of the
+// text and of its final clause as values.
+func (sc *scratch) sentimentFeatures(st *textStats, cs float32) {
+	cAll, cFinal := compound(st.sAll), compound(st.sFinal)
+	sc.addSentBin(1, cAll, cs)
+	sc.addSentBin(2, cFinal, cs)
+	sc.addSentBin(3, compound(st.sOther), cs)
+	if st.sCritic != 0 {
+		sc.addSentBin(4, compound(st.sCritic), cs)
+	}
+	if st.hasContrast {
+		sc.addSentBin(5, compound(st.sPre), cs)
+	}
+	if st.negSubj != 0 {
+		sc.addSentBin(6, compound(st.negSubj), cs)
+	}
+	if st.posSubj != 0 {
+		sc.addSentBin(7, compound(st.posSubj), cs)
+	}
+	sc.add(mix(nsSentVal, 1), cs*cAll)
+	if sc.debug {
+		sc.name("sentval:all")
+	}
+	sc.add(mix(nsSentVal, 2), cs*cFinal)
+	if sc.debug {
+		sc.name("sentval:final")
+	}
+}
+
+// addSentBin adds sentiment feature k for the compound score c, by bin.
+func (sc *scratch) addSentBin(k uint64, c, v float32) {
+	b := sentBin(c)
+	sc.add(mix(mix(nsSentBin, k), b), v)
+	if sc.debug {
+		sc.name("sent%d:%d", k, b)
+	}
 }
 
 // misc adds the misc feature id with value v if on.
