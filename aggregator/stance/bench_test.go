@@ -52,26 +52,6 @@ func BenchmarkClassify(b *testing.B) {
 	b.ReportMetric(float64(i)/b.Elapsed().Seconds(), "texts/s")
 }
 
-// BenchmarkClassifyNoWordCache is BenchmarkClassify without the word cache:
-// the speed on a text whose words were never seen before.
-func BenchmarkClassifyNoWordCache(b *testing.B) {
-	c := New(Default().Model())
-	c.noWords = true
-	in := benchInputs(b)
-	for _, t := range in {
-		c.Classify(t.text, t.subject) // warm the subject cache
-	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	i := 0
-	for b.Loop() {
-		t := in[i%len(in)]
-		c.Classify(t.text, t.subject)
-		i++
-	}
-	b.ReportMetric(float64(i)/b.Elapsed().Seconds(), "texts/s")
-}
-
 // BenchmarkClassifyParallel measures Classify from all cores at once.
 func BenchmarkClassifyParallel(b *testing.B) {
 	c := Default()

@@ -48,12 +48,10 @@ type scratch struct {
 	toks      []token
 	feats     []uint64 // feature hashes (collecting only)
 	vals      []float32
-	weights   *packedWeights // the model's weights: score instead of collecting
-	mask      uint64         // the model's bucket mask
-	wtab      *wordTable     // the classifier's word cache for this text (scoring only)
-	chars     bool           // the model has character n-grams (for cache entries)
-	subjKey   string         // the subject of the last Classify call with this scratch
-	subj      *subjectInfo   // and what was derived from it
+	weights   []float32    // the model's weights (Model.w): score instead of collecting
+	mask      uint64       // the model's bucket mask
+	subjKey   string       // the subject of the last Classify call with this scratch
+	subj      *subjectInfo // and what was derived from it
 	z         [3]float32
 	pend      [64]pending // features not yet flushed
 	npend     int
@@ -63,9 +61,8 @@ type scratch struct {
 	nExtra    int
 	sentInfo  []sentStat
 	hits      []hit
-	ph        [maxPrefixHash + 1]uint64 // prefix hashes of the word being pushed
-	noLex     bool                      // tokenising lexicon entries: no lookups
-	debug     bool                      // record feature names (Explain only)
+	noLex     bool // tokenising lexicon entries: no lookups
+	debug     bool // record feature names (Explain only)
 	names     []string
 }
 
@@ -163,8 +160,7 @@ func mix(h, x uint64) uint64 {
 }
 
 // add adds feature h with value v. Features are buffered and flushed in
-// batches: collected, or scored with the batch's weight loads independent of
-// each other and the logits in registers.
+// batches: collected, or scored with the logits in registers.
 func (sc *scratch) add(h uint64, v float32) {
 	if sc.npend == len(sc.pend) {
 		sc.flush()
@@ -183,8 +179,8 @@ type pending struct {
 func (sc *scratch) flush() {
 	ps := sc.pend[:sc.npend]
 	sc.npend = 0
-	pw := sc.weights
-	if pw == nil {
+	w := sc.weights
+	if w == nil {
 		for _, p := range ps {
 			sc.feats = append(sc.feats, p.h)
 			sc.vals = append(sc.vals, p.v)
@@ -194,18 +190,13 @@ func (sc *scratch) flush() {
 	z0, z1, z2 := sc.z[0], sc.z[1], sc.z[2]
 	mask := sc.mask
 	for _, p := range ps {
-		b := p.h & mask
-		ix := &pw.index[b/64]
-		bit := uint64(1) << (b % 64)
-		if ix.bits&bit == 0 {
-			continue // all three weights are zero (see packedWeights)
-		}
-		w := &pw.w[int(ix.rank)+popcount(ix.bits&(bit-1))]
+		b := 3 * (p.h & mask)
+		ws := w[b : b+3 : b+3]
 		// The conversions keep every product rounded on its own (no fused
 		// multiply-add), as in Model.scores.
-		z0 += float32(w[0] * p.v)
-		z1 += float32(w[1] * p.v)
-		z2 += float32(w[2] * p.v)
+		z0 += float32(ws[0] * p.v)
+		z1 += float32(ws[1] * p.v)
+		z2 += float32(ws[2] * p.v)
 	}
 	sc.z = [3]float32{z0, z1, z2}
 }
@@ -645,14 +636,9 @@ func (sc *scratch) charFeatures(scale float32) {
 	v := groupValue(n, scale)
 	for i := range toks {
 		t := &toks[i]
-		if t.kind != kWord || t.e-t.s < 3 {
-			continue
+		if t.kind == kWord && t.e-t.s >= 3 {
+			sc.charGrams(sc.norm[t.s:t.e], v)
 		}
-		if t.gramLen != 0 {
-			sc.addGrams(sc.wtab.arena[t.gramOff:t.gramOff+uint32(t.gramLen)], v)
-			continue
-		}
-		sc.charGrams(sc.norm[t.s:t.e], v)
 	}
 }
 
@@ -829,12 +815,6 @@ func matchPhrase(toks []token, i int, rest []uint64) bool {
 // charGrams adds the character 3-, 4- and 5-grams of w with word boundaries,
 // each with value v.
 func (sc *scratch) charGrams(w []byte, v float32) {
-	sc.eachCharGram(w, func(g uint64) { sc.add(g, v) })
-}
-
-// eachCharGram calls f with the feature hash of each character 3-, 4- and
-// 5-gram of w with word boundaries, in order.
-func (sc *scratch) eachCharGram(w []byte, f func(uint64)) {
 	n := len(w) + 2
 	at := func(i int) byte {
 		if i == 0 || i == n-1 {
@@ -848,29 +828,11 @@ func (sc *scratch) eachCharGram(w []byte, f func(uint64)) {
 			h ^= uint64(at(i + k))
 			h *= 1099511628211
 			if k >= 2 {
-				f(mix(nsChar, h))
+				sc.add(mix(nsChar, h), v)
 			}
 		}
 	}
 }
-
-// addGrams adds the character n-grams of a cached word with value v: the
-// same sum as charGrams, from its contiguous weights (wordTable.arena).
-func (sc *scratch) addGrams(w [][3]float32, v float32) {
-	if sc.npend > 0 {
-		sc.flush()
-	}
-	z0, z1, z2 := sc.z[0], sc.z[1], sc.z[2]
-	for i := range w {
-		z0 += float32(w[i][0] * v)
-		z1 += float32(w[i][1] * v)
-		z2 += float32(w[i][2] * v)
-	}
-	sc.z = [3]float32{z0, z1, z2}
-}
-
-// popcount is bits.OnesCount64.
-func popcount(x uint64) int { return bits.OnesCount64(x) }
 
 // groupValue is the value of each of the n features of a group weighted s:
 // s/sqrt(n).

@@ -12,9 +12,7 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"math/bits"
 	"os"
-	"slices"
 
 	"github.com/reactions-research/reactions/reaction"
 )
@@ -40,9 +38,6 @@ type Model struct {
 	w []float32
 	// scale is the int16 quantisation step of w.
 	scale float32
-	// packed holds the quantised weights of the non-zero buckets (set by
-	// finalize and decode); Classify scores with it.
-	packed *packedWeights
 	// hash is the SHA-256 of the encoded model (set by encode/decode).
 	hash [32]byte
 }
@@ -139,12 +134,9 @@ func (m *Model) encode() ([]byte, error) {
 func (m *Model) finalize() error {
 	scale := quantScale(m.w)
 	m.scale = scale
-	q := make([]int16, len(m.w))
 	for i, v := range m.w {
-		q[i] = int16(math.Round(float64(v / scale)))
-		m.w[i] = float32(q[i]) * scale
+		m.w[i] = float32(int16(math.Round(float64(v/scale)))) * scale
 	}
-	m.packed = packWeights(q, scale)
 	b, err := m.encode()
 	if err != nil {
 		return err
@@ -222,12 +214,9 @@ func decodeModel(b []byte) (*Model, error) {
 	}
 	m.scale = scale
 	m.w = make([]float32, n)
-	q := make([]int16, n)
 	for i := range m.w {
-		q[i] = int16(binary.LittleEndian.Uint16(p[2*i:]))
-		m.w[i] = float32(q[i]) * scale
+		m.w[i] = float32(int16(binary.LittleEndian.Uint16(p[2*i:]))) * scale
 	}
-	m.packed = packWeights(q, scale)
 	m.hash = sha256.Sum256(b)
 	return m, nil
 }
@@ -262,46 +251,4 @@ func softmax(z [3]float32) [3]float64 {
 		p[k] /= s
 	}
 	return p
-}
-
-// packedWeights is the scoring form of a model's weights. Hashed features
-// fill few buckets (about a quarter for the default model), so it keeps the
-// three weights of the buckets with a non-zero weight only, found by the rank
-// of the bucket's bit in a bitmap: about 0.8 MB instead of 3 MB, small enough
-// to stay in cache while texts stream through. The weights are the float32
-// values Model.w holds, float32(q)*scale.
-//
-// A bucket whose weights are all zero adds nothing: the logits start at +0
-// and a float32 sum that starts at +0 is never -0, so adding ±0 never changes
-// it.
-type packedWeights struct {
-	index []packedIndex // one per 64 buckets
-	w     [][3]float32  // the weights of the non-zero buckets, in bucket order
-}
-
-// packedIndex locates the non-zero buckets among 64.
-type packedIndex struct {
-	bits uint64 // bit i: bucket 64*k+i has a non-zero weight
-	rank uint32 // the number of non-zero buckets before bucket 64*k
-}
-
-// packWeights packs quantised weights, 3 per bucket.
-func packWeights(q []int16, scale float32) *packedWeights {
-	nb := len(q) / 3
-	pw := &packedWeights{index: make([]packedIndex, (nb+63)/64)}
-	for b := 0; b < nb; b++ {
-		ws := q[3*b : 3*b+3]
-		if ws[0] == 0 && ws[1] == 0 && ws[2] == 0 {
-			continue
-		}
-		pw.index[b/64].bits |= 1 << (b % 64)
-		pw.w = append(pw.w, [3]float32{float32(ws[0]) * scale, float32(ws[1]) * scale, float32(ws[2]) * scale})
-	}
-	rank := uint32(0)
-	for i := range pw.index {
-		pw.index[i].rank = rank
-		rank += uint32(bits.OnesCount64(pw.index[i].bits))
-	}
-	pw.w = slices.Clip(pw.w)
-	return pw
 }

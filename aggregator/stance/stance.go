@@ -43,8 +43,6 @@ type Classifier struct {
 	m        *Model
 	version  string
 	subjects subjectCache
-	words    wordCache
-	noWords  bool // do not use the word cache (benchmarks of the cache-miss path)
 	pool     sync.Pool
 }
 
@@ -90,9 +88,8 @@ func New(m *Model) *Classifier {
 			toks: make([]token, 0, 128),
 			hits: make([]hit, 0, 64),
 			// Score while extracting (see scratch).
-			weights: m.packed,
+			weights: m.w,
 			mask:    m.mask(),
-			chars:   m.Meta.Features.Chars,
 		}
 	}
 	return c
@@ -127,14 +124,8 @@ func (c *Classifier) Probabilities(text, subject string) [3]float64 {
 	if sc.subj == nil || sc.subjKey != subject {
 		sc.subj, sc.subjKey = c.subjects.get(subject), subject
 	}
-	if sc.weights != nil && !c.noWords {
-		sc.wtab = c.words.table()
-	}
 	sc.extract(text, sc.subj, &c.m.Meta.Features)
 	z := sc.z
-	if sc.weights == nil { // a model without packed weights: score the features collected
-		z = c.m.scores(sc)
-	}
 	c.pool.Put(sc)
 	return softmax(z)
 }

@@ -26,8 +26,10 @@ type subjectWord struct {
 	kind tokKind // kSubj or kRole
 }
 
-// subjectFilterBit is the bit of a word with FNV-1a hash h in subjectInfo.filter.
-func subjectFilterBit(h uint64) uint64 { return 1 << ((h * fibMul) >> 58) }
+// subjectFilterBit is the bit of a word with FNV-1a hash h in
+// subjectInfo.filter: the top bits of h times a Fibonacci constant, which
+// spreads FNV-1a's weakly mixed bits.
+func subjectFilterBit(h uint64) uint64 { return 1 << ((h * 0x9E3779B97F4A7C15) >> 58) }
 
 // subjectStop lists words of a subject string that are not names.
 var subjectStop = map[string]bool{

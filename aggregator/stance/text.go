@@ -35,16 +35,12 @@ const (
 
 // token is one token of an analysed text; its text is norm[s:e].
 type token struct {
-	s, e int32
-	h    uint64 // hash of the token text
-	info *wordInfo
-	// gramOff and gramLen locate the word's n-gram weights in the word
-	// cache (scratch.wtab.arena); gramLen is 0 when they are not cached.
-	gramOff uint32
-	gramLen uint16
-	sent    uint16 // sentence number
-	kind    tokKind
-	flags   uint8
+	s, e  int32
+	h     uint64 // hash of the token text
+	info  *wordInfo
+	sent  uint16 // sentence number
+	kind  tokKind
+	flags uint8
 }
 
 // wordInfo is what the lexicons know about one token.
@@ -69,10 +65,6 @@ type tables struct {
 	words     map[string]*wordInfo
 	prefixes  map[string]uint32
 	prefixLen []int // distinct prefix lengths, ascending
-	// wordTab and prefixTab hold words and prefixes keyed by their hash, for
-	// the hot path (see hashTable).
-	wordTab   hashTable[*wordInfo]
-	prefixTab hashTable[uint32]
 }
 
 var (
@@ -155,27 +147,24 @@ func buildTables() *tables {
 	// Fold prefix cues into the words we already know, so that the hot path
 	// checks prefixes only for unknown words.
 	for w, wi := range t.words {
-		wi.cues |= t.prefixCues(w)
+		wi.cues |= t.prefixCues([]byte(w))
 		if wi.val != 0 {
 			wi.valOnly = &wordInfo{val: wi.val}
 		}
 	}
-	t.wordTab = newHashTable(t.words)
-	t.prefixTab = newHashTable(t.prefixes)
 	return t
 }
 
 // inflected looks up an unknown word without a common inflectional ending
 // ("schlechten" -> "schlecht", "tristes" -> "triste", "brisee" -> "brise"),
-// keeping only its sentiment: cues are matched on exact forms. The prefix
-// hashes of w must be in sc (hashPrefixes).
-func (t *tables) inflected(sc *scratch, w []byte) *wordInfo {
+// keeping only its sentiment: cues are matched on exact forms.
+func (t *tables) inflected(w []byte) *wordInfo {
 	for _, suf := range [...]string{"en", "er", "es", "em", "e", "s", "n"} {
 		n := len(w) - len(suf)
 		if n < 4 || string(w[n:]) != suf {
 			continue
 		}
-		if wi, _ := tabGet(&t.wordTab, sc.prefixHash(w, n), w[:n]); wi != nil && wi.val != 0 {
+		if wi := t.words[string(w[:n])]; wi != nil && wi.val != 0 {
 			return t.valOnly(wi)
 		}
 	}
@@ -211,13 +200,13 @@ func entryTokens(sc *scratch, entry string) []string {
 }
 
 // prefixCues returns the cues of the prefix entries that w starts with.
-func (t *tables) prefixCues(w string) uint32 {
+func (t *tables) prefixCues(w []byte) uint32 {
 	var c uint32
 	for _, n := range t.prefixLen {
 		if n > len(w) {
 			break
 		}
-		c |= t.prefixes[w[:n]]
+		c |= t.prefixes[string(w[:n])]
 	}
 	return c
 }
@@ -839,7 +828,7 @@ func (sc *scratch) push(s, e int32, kind tokKind, fl uint8, subj *subjectInfo, h
 			// the subject in n-grams but keeps its cues ("news").
 			var info *wordInfo
 			if !sc.noLex {
-				info, _ = tabGet(&lex().wordTab, h, w)
+				info = lex().words[string(w)]
 			}
 			sc.norm = append(sc.norm[:s], "<role>"...)
 			sc.toks = append(sc.toks, token{s: s, e: s + 6, h: hRole, info: info, kind: kRole, flags: fl, sent: sc.sent})
@@ -850,110 +839,32 @@ func (sc *scratch) push(s, e int32, kind tokKind, fl uint8, subj *subjectInfo, h
 		sc.toks = append(sc.toks, token{s: s, e: e, h: h, kind: kind, flags: fl, sent: sc.sent})
 		return
 	}
-	var info *wordInfo
-	var gOff uint32
-	var gLen uint16
-	cached := false
-	if wt := sc.wtab; wt != nil {
-		ws := wt.get(h, w)
-		if ws == nil {
-			sc.hashPrefixes(w)
-			ws = wt.add(sc, h, w)
-		}
-		if ws != nil {
-			cached = true
-			if ws.hasInfo {
-				info = &ws.info
-			} else {
-				if ws.cues != 0 {
-					info = sc.extraInfo(ws.cues)
-				}
-				if info == nil {
-					info = ws.fallback
-				}
-			}
-			gOff, gLen = ws.gramOff, ws.gramLen
-		}
-	}
-	if !cached {
-		t := lex()
-		sc.hashPrefixes(w)
-		info, _ = tabGet(&t.wordTab, h, w)
-		if info == nil {
-			if c := t.prefixCuesHashed(sc, w); c != 0 {
-				info = sc.extraInfo(c)
-			}
-			if info == nil {
-				info = t.fallbackInfo(sc, w)
-			}
-		}
-	}
-	sc.toks = append(sc.toks, token{s: s, e: e, h: h, info: info, gramOff: gOff, gramLen: gLen, kind: kind, flags: fl, sent: sc.sent})
+	sc.toks = append(sc.toks, token{s: s, e: e, h: h, info: sc.lookup(w), kind: kind, flags: fl, sent: sc.sent})
 }
 
-// prefixCuesHashed returns the cues of the prefix entries that a word of 4 or
-// more bytes starts with (0 for shorter words). The prefix hashes of w must be
-// in sc (hashPrefixes).
-func (t *tables) prefixCuesHashed(sc *scratch, w []byte) uint32 {
-	if len(w) < 4 {
-		return 0
+// lookup returns what the lexicons know about the folded word w: its entry;
+// else the cues of the prefix entries it starts with, if it has 4 bytes or
+// more; else a negation for a word ending in "n't", or the valence of its
+// stem without an inflectional ending (inflected). Nil if nothing.
+func (sc *scratch) lookup(w []byte) *wordInfo {
+	t := lex()
+	if info := t.words[string(w)]; info != nil {
+		return info
 	}
-	var c uint32
-	for _, n := range t.prefixLen {
-		if n > len(w) {
-			break
-		}
-		if v, ok := tabGet(&t.prefixTab, sc.prefixHash(w, n), w[:n]); ok {
-			c |= v
+	if len(w) >= 4 {
+		if c := t.prefixCues(w); c != 0 {
+			if info := sc.extraInfo(c); info != nil {
+				return info
+			}
 		}
 	}
-	return c
-}
-
-// fallbackInfo is the information of a word that is not in the lexicon and
-// got none from prefix cues: a negation if it ends in "n't", else the valence
-// of its stem (inflected). The prefix hashes of w must be in sc.
-func (t *tables) fallbackInfo(sc *scratch, w []byte) *wordInfo {
 	if len(w) > 3 && w[len(w)-3] == 'n' && w[len(w)-2] == '\'' && w[len(w)-1] == 't' {
 		return &negInfo
 	}
 	if len(w) >= 5 {
-		return t.inflected(sc, w)
+		return t.inflected(w)
 	}
 	return nil
-}
-
-// maxPrefixHash is the longest word prefix whose hash hashPrefixes records;
-// longer words (rare) are hashed again when needed.
-const maxPrefixHash = 40
-
-// hashPrefixes returns the FNV-1a hash of w and records the hashes of its
-// prefixes for prefixHash: the lexicon lookups of a word's prefixes and of
-// its stem without an inflectional ending cost no further hashing.
-func (sc *scratch) hashPrefixes(w []byte) uint64 {
-	h := uint64(14695981039346656037)
-	ph := &sc.ph
-	ph[0] = h
-	n := min(len(w), len(ph)-1)
-	for i, c := range w[:n] {
-		h ^= uint64(c)
-		h *= 1099511628211
-		ph[i+1] = h
-	}
-	for _, c := range w[n:] {
-		h ^= uint64(c)
-		h *= 1099511628211
-	}
-	return h
-}
-
-// prefixHash returns the hash of w[:n] for the word w last given to
-// hashPrefixes.
-func (sc *scratch) prefixHash(w []byte, n int) uint64 {
-	if n < len(sc.ph) {
-		return sc.ph[n]
-	}
-	return hashBytes(w[:n])
 }
 
 var (
@@ -981,7 +892,7 @@ func (sc *scratch) placeholder(p string, kind tokKind) {
 	h := hashString(p)
 	var info *wordInfo
 	if !sc.noLex {
-		info, _ = tabGet(&lex().wordTab, h, p)
+		info = lex().words[p]
 	}
 	sc.toks = append(sc.toks, token{s: s, e: int32(len(sc.norm)), h: h, info: info, kind: kind, sent: sc.sent})
 }
