@@ -12,9 +12,9 @@ var builtinData embed.FS
 
 // BuiltinExamples returns the package's own labelled training data (English,
 // Spanish, French and German reactions to invented stories, written for the
-// labelling rule). The default model is trained on it plus the shared
-// development set; leave-one-story-out evaluation trains on it plus the other
-// stories of the evaluated file.
+// labelling rule). The default model is trained on it alone;
+// leave-one-story-out evaluation trains on it plus the other stories of the
+// evaluated file.
 func BuiltinExamples() ([]Example, error) {
 	names, err := fs.Glob(builtinData, "data/*.jsonl")
 	if err != nil {

@@ -11,8 +11,10 @@
 // blame, motive questioning, sarcasm, news, spam, …) and a sentiment score
 // computed from the VADER lexicon shipped with govader.
 //
-// The default model is embedded and trained on the project's own labelled
-// data (English, Spanish, French and German) plus the shared development set.
+// The default model is embedded and trained only on the package's own
+// labelled data (data/*.jsonl: English, Spanish, French and German, in the
+// styles of the platforms crawled), so that any labelled set outside the
+// repository, such as the shared development set, measures it honestly.
 // Researchers can train their own with Train (or "reactions classify train")
 // and point the aggregator at it with Load.
 package stance
@@ -30,9 +32,8 @@ import (
 // VersionPrefix starts every classifier version string.
 const VersionPrefix = "stance-v1"
 
-// The default model is trained on data/*.jsonl plus the shared dev set
-// (../shared/data/stance/dev.jsonl beside the checkout); regenerate it after
-// changing the data, the lexicons or feature extraction:
+// The default model is trained on data/*.jsonl and nothing else; regenerate
+// it after changing the data, the lexicons or feature extraction:
 //
 //go:generate go run ./internal/genmodel
 //go:embed model/default.model

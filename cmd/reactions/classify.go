@@ -199,7 +199,7 @@ func classifyEval(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	} else {
 		fmt.Fprintf(&b, "classifier %s\n", version)
 		if *model == "" {
-			b.WriteString("note: the built-in model was trained on its own data and the shared dev set; use --loso for held-out figures\n")
+			b.WriteString("note: the built-in model was trained only on the package's own data (aggregator/stance/data); figures on a file it was not trained on are held-out figures\n")
 		}
 		b.WriteString("\n")
 	}

@@ -1,9 +1,14 @@
 // Command genmodel trains the embedded default stance model from the
-// package's own labelled data (data/*.jsonl) plus the shared development set,
-// and can report the leave-one-story-out evaluation on the development set.
+// package's own labelled data (data/*.jsonl) and nothing else, and has
+// evaluation modes for developing the data and the features:
 //
-//	go run ./internal/genmodel                 # writes model/default.model
-//	go run ./internal/genmodel -loso -errors   # evaluates instead
+//	go run ./internal/genmodel                       # writes model/default.model
+//	go run ./internal/genmodel -eval FILE            # train on data/, evaluate on FILE
+//	go run ./internal/genmodel -loso FILE            # leave one story of FILE out (data/ as extra training)
+//	go run ./internal/genmodel -loso-own -errors     # leave one story of data/ out, by language
+//
+// Evaluation files such as the shared development set stay measurements:
+// they never go into the default model.
 package main
 
 import (
@@ -19,17 +24,16 @@ import (
 )
 
 func main() {
-	dev := flag.String("dev", "../../../shared/data/stance/dev.jsonl", "shared development set")
 	dataGlob := flag.String("data", "data/*.jsonl", "the package's own labelled data")
 	out := flag.String("out", "model/default.model", "model file to write")
-	loso := flag.Bool("loso", false, "print the leave-one-story-out report instead of writing a model")
-	showErr := flag.Bool("errors", false, "with -loso: list the misclassified items")
+	evalFile := flag.String("eval", "", "train on the data and evaluate on this labelled `FILE` instead of writing a model")
+	losoFile := flag.String("loso", "", "leave-one-story-out over this labelled `FILE`, the data as extra training")
+	losoOwn := flag.Bool("loso-own", false, "leave-one-story-out over the data itself, by language")
+	folds := flag.Int("folds", 0, "with -loso-own: hold out one of this many groups of stories at a time instead of one story")
+	showErr := flag.Bool("errors", false, "with -eval, -loso or -loso-own: list the misclassified items")
 	feat := flag.String("features", "wcsx", "feature groups: w=words c=chars s=sentiment x=cues")
-	noDev := flag.Bool("nodev", false, "train on own data only and evaluate on the whole dev set")
-	losoOwn := flag.Bool("loso-own", false, "leave-one-story-out over the own data (dev as extra training), by language")
-	explain := flag.String("explain", "", "explain the decision on this text (with -subject, -holdout)")
+	explain := flag.String("explain", "", "explain the decision of a model trained on the data on this text (with -subject)")
 	subject := flag.String("subject", "", "subject for -explain")
-	holdout := flag.String("holdout", "", "with -explain: dev story to leave out of training")
 	l2 := flag.Float64("l2", -1, "override L2")
 	epochs := flag.Int("epochs", 0, "override epochs")
 	lr := flag.Float64("lr", 0, "override learning rate")
@@ -42,10 +46,6 @@ func main() {
 	restarts := flag.Int("restarts", 0, "override restarts")
 	flag.Parse()
 
-	devEx, err := stance.ReadExamplesFile(*dev)
-	if err != nil {
-		log.Fatal(err)
-	}
 	files, err := filepath.Glob(*dataGlob)
 	if err != nil {
 		log.Fatal(err)
@@ -105,94 +105,66 @@ func main() {
 	if *hw > 0 {
 		opts.HardWeight = *hw
 	}
-	printErrors := func(r stance.Report) {
+	printErrors := func(errs []stance.Prediction) {
 		if !*showErr {
 			return
 		}
-		for _, e := range r.Errors {
+		for _, e := range errs {
 			h := " "
 			if e.Hard {
 				h = "H"
 			}
-			fmt.Printf("%s %-9s -> %-9s %.2f %s\n", h, e.Stance, e.Predicted, e.Score, e.Text)
+			fmt.Printf("%s %s %-9s -> %-9s %.2f %s\n", h, e.Lang, e.Stance, e.Predicted, e.Score, e.Text)
 		}
 	}
 	switch {
 	case *explain != "":
-		train := append([]stance.Example(nil), own...)
-		for _, e := range devEx {
-			if e.Story != *holdout {
-				train = append(train, e)
-			}
-		}
-		m, err := stance.Train(train, opts)
-		if err != nil {
-			log.Fatal(err)
-		}
-		c := stance.New(m)
-		st, p := c.Classify(*explain, *subject)
-		fmt.Printf("%s %.3f\n", st, p)
-		groups := map[string][3]float32{}
-		for i, x := range c.Explain(*explain, *subject) {
-			g := x.Feature
-			if k := strings.IndexByte(g, ':'); k > 0 {
-				g = g[:k]
-			}
-			s := groups[g]
-			for j := range s {
-				s[j] += x.Weights[j]
-			}
-			groups[g] = s
-			if i < 25 {
-				fmt.Println(x)
-			}
-		}
-		fmt.Println("by group (support, criticism, neutral):")
-		for g, s := range groups {
-			fmt.Printf("  %-12s %+.3f %+.3f %+.3f\n", g, s[0], s[1], s[2])
-		}
-	case *losoOwn:
-		_, per, err := stance.LeaveOneStoryOut(own, devEx, opts)
-		if err != nil {
-			log.Fatal(err)
-		}
-		lang := map[string]string{}
-		for _, e := range own {
-			lang[e.Story] = e.Lang
-		}
-		byLang := map[string][]float64{}
-		for s, r := range per {
-			byLang[lang[s]] = append(byLang[lang[s]], r.Accuracy, r.MacroF1, r.HardAccuracy, float64(r.N))
-			if *showErr {
-				for _, e := range r.Errors {
-					fmt.Printf("%s %-9s -> %-9s %.2f %s\n", e.Lang, e.Stance, e.Predicted, e.Score, e.Text)
-				}
-			}
-		}
-		for l, v := range byLang {
-			var acc, f1, hard, n float64
-			for i := 0; i < len(v); i += 4 {
-				acc += v[i] * v[i+3]
-				f1 += v[i+1] * v[i+3]
-				hard += v[i+2] * v[i+3]
-				n += v[i+3]
-			}
-			fmt.Printf("%s: n %.0f, acc %.3f, macro-F1 (story-weighted) %.3f, hard %.3f\n", l, n, acc/n, f1/n, hard/n)
-		}
-	case *noDev:
 		m, err := stance.Train(own, opts)
 		if err != nil {
 			log.Fatal(err)
 		}
-		r := stance.Evaluate(stance.New(m), devEx)
-		r.WriteText(os.Stdout)
-		printErrors(r)
-	case *loso:
-		r, per, err := stance.LeaveOneStoryOut(devEx, own, opts)
+		explainText(stance.New(m), *explain, *subject)
+	case *losoOwn:
+		// Hold out one story at a time, or one of -folds groups of stories.
+		held := own
+		if *folds > 0 {
+			held = make([]stance.Example, len(own))
+			for i, e := range own {
+				e.Story = fmt.Sprintf("fold-%d", foldOf(e.Story, *folds))
+				held[i] = e
+			}
+		}
+		r, _, err := stance.LeaveOneStoryOut(held, nil, opts)
 		if err != nil {
 			log.Fatal(err)
 		}
-		fmt.Printf("own examples: %d, dev examples: %d\n", len(own), len(devEx))
+		for _, l := range byLanguage(own, r.Errors) {
+			fmt.Println(l)
+		}
+		r.WriteText(os.Stdout)
+		printErrors(r.Errors)
+	case *evalFile != "":
+		ev, err := stance.ReadExamplesFile(*evalFile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		m, err := stance.Train(own, opts)
+		if err != nil {
+			log.Fatal(err)
+		}
+		r := stance.Evaluate(stance.New(m), ev)
+		r.WriteText(os.Stdout)
+		printErrors(r.Errors)
+	case *losoFile != "":
+		ev, err := stance.ReadExamplesFile(*losoFile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		r, per, err := stance.LeaveOneStoryOut(ev, own, opts)
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Printf("own examples: %d, evaluated: %d\n", len(own), len(ev))
 		names := make([]string, 0, len(per))
 		for s := range per {
 			names = append(names, s)
@@ -200,12 +172,13 @@ func main() {
 		sort.Strings(names)
 		for _, s := range names {
 			pr := per[s]
-			fmt.Printf("  %-20s acc %.3f macro-F1 %.3f hard %.3f\n", s, pr.Accuracy, pr.MacroF1, pr.HardAccuracy)
+			fmt.Printf("  %-24s acc %.3f macro-F1 %.3f hard %.3f\n", s, pr.Accuracy, pr.MacroF1, pr.HardAccuracy)
 		}
 		r.WriteText(os.Stdout)
-		printErrors(r)
+		printErrors(r.Errors)
 	default:
-		m, err := stance.Train(append(own, devEx...), opts)
+		opts.Sources = files
+		m, err := stance.Train(own, opts)
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -216,6 +189,77 @@ func main() {
 		if err != nil {
 			log.Fatal(err)
 		}
-		fmt.Printf("wrote %s (%d bytes, %d examples, model %s)\n", *out, fi.Size(), len(own)+len(devEx), m.Hash())
+		fmt.Printf("wrote %s (%d bytes, %d examples from %d files, model %s)\n", *out, fi.Size(), len(own), len(files), m.Hash())
 	}
+}
+
+// explainText prints c's decision on text, its strongest features and the
+// contribution of each feature group.
+func explainText(c *stance.Classifier, text, subject string) {
+	st, p := c.Classify(text, subject)
+	fmt.Printf("%s %.3f\n", st, p)
+	groups := map[string][3]float32{}
+	for i, x := range c.Explain(text, subject) {
+		g := x.Feature
+		if k := strings.IndexByte(g, ':'); k > 0 {
+			g = g[:k]
+		}
+		s := groups[g]
+		for j := range s {
+			s[j] += x.Weights[j]
+		}
+		groups[g] = s
+		if i < 25 {
+			fmt.Println(x)
+		}
+	}
+	fmt.Println("by group (support, criticism, neutral):")
+	names := make([]string, 0, len(groups))
+	for g := range groups {
+		names = append(names, g)
+	}
+	sort.Strings(names)
+	for _, g := range names {
+		s := groups[g]
+		fmt.Printf("  %-12s %+.3f %+.3f %+.3f\n", g, s[0], s[1], s[2])
+	}
+}
+
+// foldOf assigns a story to one of n folds by a hash of its key.
+func foldOf(story string, n int) int {
+	h := uint32(2166136261)
+	for i := 0; i < len(story); i++ {
+		h ^= uint32(story[i])
+		h *= 16777619
+	}
+	return int(h % uint32(n))
+}
+
+// byLanguage returns a line of figures per language of the examples, from
+// the errors of an evaluation over all of them.
+func byLanguage(all []stance.Example, errs []stance.Prediction) []string {
+	preds := map[string][]stance.Prediction{}
+	wrong := map[string]int{}
+	for _, e := range errs {
+		preds[e.Lang] = append(preds[e.Lang], e)
+		wrong[e.Lang+"/"+e.ID+"/"+e.Text]++
+	}
+	for _, e := range all {
+		if k := e.Lang + "/" + e.ID + "/" + e.Text; wrong[k] > 0 {
+			wrong[k]--
+			continue
+		}
+		preds[e.Lang] = append(preds[e.Lang], stance.Prediction{Example: e, Predicted: e.Stance})
+	}
+	langs := make([]string, 0, len(preds))
+	for l := range preds {
+		langs = append(langs, l)
+	}
+	sort.Strings(langs)
+	var out []string
+	for _, l := range langs {
+		r := stance.NewReport(preds[l])
+		out = append(out, fmt.Sprintf("%s: n %d, accuracy %.3f, macro-F1 %.3f, hard %.3f", l, r.N, r.Accuracy, r.MacroF1, r.HardAccuracy))
+	}
+	return out
 }
