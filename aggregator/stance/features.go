@@ -8,7 +8,7 @@ import (
 
 // featureVersion changes whenever feature extraction changes in a way that
 // makes older models meaningless; Load rejects models of another version.
-const featureVersion = 1
+const featureVersion = 2
 
 // FeatureConfig selects and weights the feature groups. It is stored in the
 // model so that a loaded model extracts the features it was trained on.
@@ -57,13 +57,15 @@ type scratch struct {
 	npend     int
 	sent      uint16
 	nHashtags int
-	extra     [32]wordInfo
-	nExtra    int
-	sentInfo  []sentStat
-	hits      []hit
-	noLex     bool // tokenising lexicon entries: no lookups
-	debug     bool // record feature names (Explain only)
-	names     []string
+	// nQuoteLines counts the lines quoted with ">".
+	nQuoteLines int
+	extra       [32]wordInfo
+	nExtra      int
+	sentInfo    []sentStat
+	hits        []hit
+	noLex       bool // tokenising lexicon entries: no lookups
+	debug       bool // record feature names (Explain only)
+	names       []string
 }
 
 // hit is a token with cues (a phrase counts at its first token).
@@ -75,7 +77,12 @@ type hit struct {
 // sentStat summarises one sentence.
 type sentStat struct {
 	critic, attack bool
-	val            float32
+	// question: the sentence asks ("?"); eval: it has a praise,
+	// condolence, attack, blame, motive, sarcasm or defence cue; ref: it
+	// refers to the subject (a name, a pronoun, "you"); content: it has a
+	// token outside quoted lines other than punctuation.
+	question, eval, ref, content bool
+	val                          float32
 }
 
 func (sc *scratch) reset() {
@@ -87,6 +94,7 @@ func (sc *scratch) reset() {
 	sc.npend = 0
 	sc.sent = 0
 	sc.nHashtags = 0
+	sc.nQuoteLines = 0
 	sc.nExtra = 0
 	sc.sentInfo = sc.sentInfo[:0]
 }
@@ -110,6 +118,7 @@ const (
 	nsMisc
 	nsSentBin
 	nsSentVal
+	nsQuoteWord // a word on a quoted line
 )
 
 // Misc feature ids.
@@ -150,6 +159,17 @@ const (
 	mCriticDocAttack
 	mCriticDocNeg
 	mReply
+	mQuoteLine      // a line quoted with ">"
+	mQuoteReply     // own words after a quoted line
+	mHeadline       // most words capitalised, as in a headline
+	mEmojiOnly      // nothing but emoji
+	mShort          // three tokens or fewer
+	mLong           // 40 tokens or more
+	mQuestionEval   // a question with evaluative words: often rhetorical
+	mQuestionPlain  // a question without them: often a request for facts
+	mQuestionCritic // a question about the critics
+	mQuestionSubj   // a question that refers to the subject
+	mAllQuestions   // every sentence asks
 )
 
 func mix(h, x uint64) uint64 {
@@ -284,6 +304,10 @@ type textStats struct {
 	// role words, links, other handles, words in capitals, "!", quotation
 	// marks, "?" and first-person words.
 	nSubj, nPron, nYou, nRole, nURL, nUser, nCaps, nExcl, nQuote, nQ, nFirst int
+	// nContent counts the tokens outside quoted lines, nEmoji the emoji
+	// among them; nMid counts the words that do not start a sentence, and
+	// nTitleMid those of them with a capital initial.
+	nContent, nEmoji, nMid, nTitleMid int
 	// refFinal tells whether the final clause refers to the subject.
 	refFinal bool
 
@@ -329,6 +353,9 @@ func (sc *scratch) markScopes(st *textStats) {
 				}
 			}
 		}
+		if sc.criticGroup(i) {
+			bits |= 1 << cueCritic
+		}
 		if negLeft > 0 && (t.kind == kWord || t.kind == kSubj || t.kind == kRole) {
 			t.flags |= fNeg
 			negLeft--
@@ -359,6 +386,38 @@ func (sc *scratch) markScopes(st *textStats) {
 			toks[i].flags |= fFinal
 		}
 	}
+}
+
+// criticGroups are words for a group of people that, followed by a verb in
+// "-ing", usually name the subject's critics: "people lecturing her",
+// "everyone pretending", "a bunch of dudes dunking on her".
+var criticGroups = hashSet("people", "those", "anyone", "everyone", "folks", "yall", "y'all", "guys",
+	"dudes", "accounts", "commenters", "posters", "men", "adults", "strangers", "randos", "users", "redditors")
+
+// notCriticVerbs are verbs in "-ing" after which such a group is not the
+// critics: the bereaved, the grieving, the supporters and the readers.
+var notCriticVerbs = hashSet("grieving", "going", "losing", "suffering", "struggling", "hurting", "living",
+	"dealing", "mourning", "healing", "trying", "having", "reading", "coping", "experiencing", "sharing",
+	"supporting", "sending", "praying", "donating", "defending", "waiting", "feeling", "carrying", "working")
+
+func hashSet(words ...string) map[uint64]bool {
+	m := make(map[uint64]bool, len(words))
+	for _, w := range words {
+		m[hashString(w)] = true
+	}
+	return m
+}
+
+// criticGroup reports whether token i starts "<group> <verb>ing" as in
+// criticGroups.
+func (sc *scratch) criticGroup(i int) bool {
+	toks := sc.toks
+	if i+1 >= len(toks) || toks[i].kind != kWord || toks[i+1].kind != kWord || !criticGroups[toks[i].h] {
+		return false
+	}
+	next := &toks[i+1]
+	w := sc.norm[next.s:next.e]
+	return len(w) > 4 && string(w[len(w)-3:]) == "ing" && !notCriticVerbs[next.h]
 }
 
 // weakContrast handles a weak contrast marker at token i: "Still, ..." or
@@ -393,15 +452,26 @@ func (sc *scratch) countCues(st *textStats) {
 		sc.sentInfo = append(sc.sentInfo, sentStat{})
 	}
 	for _, h := range sc.hits {
-		if h.bits&(1<<cueCritic) != 0 {
+		if h.bits&(1<<cueCritic) != 0 && toks[h.i].flags&fLineQuote == 0 {
 			sc.sentInfo[toks[h.i].sent].critic = true
 		}
 	}
+	const evalCues = 1<<cueCondolence | 1<<cuePraise | 1<<cueAttack | 1<<cueBlame | 1<<cueMotive | 1<<cueSarcasm | 1<<cueDefend
 	for _, h := range sc.hits {
 		t := &toks[h.i]
 		inCritic := sc.sentInfo[t.sent].critic
+		if t.flags&fLineQuote == 0 && h.bits&evalCues != 0 {
+			sc.sentInfo[t.sent].eval = true
+		}
 		for set := h.bits; set != 0; set &= set - 1 {
 			c := cue(bits.TrailingZeros32(set))
+			if t.flags&fLineQuote != 0 {
+				// A quoted line: someone else's words, whatever they say.
+				if c < cueNegator {
+					st.quoted[c]++
+				}
+				continue
+			}
 			if t.flags&fQuoted != 0 && (c == cuePraise || c == cueCondolence || c == cueBlame || c == cueMotive) {
 				// "real" and "relatable": scare quotes; "attention seeker":
 				// a quoted accusation.
@@ -428,7 +498,7 @@ func (sc *scratch) countCues(st *textStats) {
 				}
 			}
 		}
-		if h.bits&(1<<cueAttack) != 0 && t.flags&fNeg == 0 {
+		if h.bits&(1<<cueAttack) != 0 && t.flags&(fNeg|fLineQuote) == 0 {
 			sc.sentInfo[t.sent].attack = true
 		}
 	}
@@ -443,14 +513,30 @@ func (sc *scratch) countTokens(st *textStats) {
 	var sAll, sFinal, sPre float32
 	for i := range toks {
 		t := &toks[i]
+		if t.kind == kBound || t.flags&fLineQuote != 0 {
+			continue // quoted lines are someone else's words
+		}
+		st.nContent++
+		sent := &sc.sentInfo[t.sent]
+		if t.kind != kPunct {
+			sent.content = true
+		}
 		switch t.kind {
-		case kBound:
-			continue
 		case kSubj:
 			st.nSubj++
+			sent.ref = true
 			if t.flags&fFinal != 0 {
 				st.refFinal = true
 			}
+		case kWord:
+			if i > 0 && toks[i-1].kind != kBound {
+				st.nMid++
+				if t.flags&fTitle != 0 {
+					st.nTitleMid++
+				}
+			}
+		case kEmoji:
+			st.nEmoji++
 		case kRole:
 			st.nRole++
 		case kURL:
@@ -461,6 +547,7 @@ func (sc *scratch) countTokens(st *textStats) {
 			switch sc.norm[t.s] {
 			case '?':
 				st.nQ++
+				sent.question = true
 			case '!':
 				st.nExcl++
 			case '"':
@@ -472,6 +559,9 @@ func (sc *scratch) countTokens(st *textStats) {
 		}
 		if t.info == nil {
 			continue
+		}
+		if t.info.cues&(1<<cuePronoun|1<<cueYou) != 0 {
+			sent.ref = true
 		}
 		if t.info.cues&(1<<cuePronoun) != 0 {
 			st.nPron++
@@ -501,7 +591,7 @@ func (sc *scratch) countTokens(st *textStats) {
 				sPre += v
 			}
 		}
-		sc.sentInfo[t.sent].val += v
+		sent.val += v
 	}
 	if !st.hasContrast {
 		sFinal = sAll
@@ -578,6 +668,10 @@ func (sc *scratch) wordFeatures(scale float32) {
 			continue
 		}
 		n++
+		if t.flags&fLineQuote != 0 {
+			prev1, prev2 = hBOS, 0
+			continue
+		}
 		if t.flags&fFinal != 0 {
 			n++
 		}
@@ -594,6 +688,12 @@ func (sc *scratch) wordFeatures(scale float32) {
 	for i := range toks {
 		t := &toks[i]
 		if t.kind == kBound {
+			prev1, prev2 = hBOS, 0
+			continue
+		}
+		if t.flags&fLineQuote != 0 {
+			// A word on a quoted line: its own feature, in no n-gram.
+			sc.addWord(mix(nsQuoteWord, t.h), v, "q:", t)
 			prev1, prev2 = hBOS, 0
 			continue
 		}
@@ -675,7 +775,7 @@ func (sc *scratch) cueFeatures(st *textStats, cs float32) {
 			sc.addCue(nsCueCritic, c, cs, "cuecritic:")
 		}
 	}
-	for _, c := range [...]cue{cuePraise, cueCondolence, cueBlame, cueMotive} {
+	for c := range cueNegator {
 		if st.quoted[c] > 0 {
 			sc.addCue(nsCueQuoted, c, cs, "cuequoted:")
 		}
@@ -737,6 +837,40 @@ func (sc *scratch) miscFeatures(st *textStats, cs float32) {
 	sc.misc(mFinalRef, cs, st.hasContrast && st.refFinal)
 	sc.misc(mFirstPerson, cs, st.nFirst > 0)
 	sc.misc(mReply, cs, first != nil && first.kind == kUser)
+	sc.misc(mQuoteLine, cs, sc.nQuoteLines > 0)
+	sc.misc(mQuoteReply, cs, sc.nQuoteLines > 0 && st.nContent > 0)
+	sc.misc(mHeadline, cs, st.nMid >= 3 && st.nTitleMid*10 >= st.nMid*6)
+	sc.misc(mEmojiOnly, cs, st.nContent > 0 && st.nEmoji == st.nContent)
+	sc.misc(mShort, cs, st.nContent > 0 && st.nContent <= 3)
+	sc.misc(mLong, cs, st.nContent >= 40)
+	sc.questionFeatures(cs)
+}
+
+// questionFeatures adds the features of the sentences that ask: a
+// rhetorical question tends to carry evaluative words, a request for facts
+// does not.
+func (sc *scratch) questionFeatures(cs float32) {
+	var qEval, qPlain, qCritic, qSubj bool
+	asked, stated := 0, 0
+	for _, s := range sc.sentInfo[:int(sc.sent)+1] {
+		if !s.question {
+			if s.content {
+				stated++
+			}
+			continue
+		}
+		asked++
+		evaluative := s.eval || s.val >= 1 || s.val <= -1
+		qEval = qEval || evaluative
+		qPlain = qPlain || !evaluative && !s.critic
+		qCritic = qCritic || s.critic
+		qSubj = qSubj || s.ref
+	}
+	sc.misc(mQuestionEval, cs, qEval)
+	sc.misc(mQuestionPlain, cs, qPlain)
+	sc.misc(mQuestionCritic, cs, qCritic)
+	sc.misc(mQuestionSubj, cs, qSubj)
+	sc.misc(mAllQuestions, cs, asked > 0 && stated == 0)
 }
 
 // sentimentFeatures adds the sentiment features: the compound score of the

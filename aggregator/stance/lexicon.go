@@ -31,6 +31,7 @@ const (
 	cueHedge                   // a kind word that counts only before a contrast
 	cueDefend                  // defence of the subject's choice
 	cuePersonal                // a personal story ("I lost", "as a nurse")
+	cueMeta                    // talk about the platform or the thread: moderation, cross-posts, content warnings
 	cueNegator                 // negation
 	cueContrast                // contrast: the final clause decides
 	cueWeakContrast            // contrast only at the start or end of a clause ("still", "though")
@@ -43,7 +44,7 @@ const (
 var cueNames = [numCues]string{
 	"condolence", "praise", "critic", "attack", "blame", "motive", "sarcasm",
 	"news", "spam", "offtopic", "question", "polite", "hedge", "defend", "personal",
-	"negator", "contrast", "weakcontrast", "you", "pronoun", "booster",
+	"meta", "negator", "contrast", "weakcontrast", "you", "pronoun", "booster",
 }
 
 var lexicon = map[cue][]string{
@@ -137,18 +138,25 @@ var lexicon = map[cue][]string{
 		"grown men", "grown adults", "men screaming", "if you think", "if you're", "nobody is forcing",
 		"your comment", "your take", "your opinion", "this comment", "comments like this", "people like you",
 		"what people call", "people call", "the ones who", "the guy who", "the same people",
+		"this thread", "in this thread", "itt", "this sub", "this subreddit", "redditors", "commenters",
+		"the commenters", "people here", "folks here", "people in here", "people on here", "quote tweets",
+		"quote-tweets", "quote posts", "qrts", "reply guys", "top comment", "the top comment", "randos",
+		"internet strangers", "strangers online", "the takes", "posters", "these people", "my mentions",
+		"the parent comment", "this subthread",
 		// es
 		"comentario*", "los haters", "haters", "los que critican", "quienes critican", "los que dicen", "los que juzgan",
 		"la gente que", "gente que", "los comentarios", "estos comentarios", "criticando", "critican",
 		"juzgando", "juzgan", "odiadores", "troles", "trolls", "acoso", "linchamiento", "algunos de ustedes",
+		"este hilo", "la gente de aqui", "en los comentarios",
 		// fr
 		"commentaire*", "les haters", "les rageux", "rageux", "ceux qui", "celles qui", "les gens qui", "critiquent",
 		"critiquer", "les commentaires", "ces commentaires", "jugent", "juger", "harcelement", "lynchage",
-		"certains d'entre vous", "les trolls",
+		"certains d'entre vous", "les trolls", "ce fil", "les gens ici", "dans les commentaires",
 		// de
 		"hasskomment*", "hassnachricht*", "hasspost*", "kommentar*", "hetz*", "hater", "hasser", "kritiker", "die leute die", "leute die", "alle die", "wer jetzt", "die kommentare",
 		"diese kommentare", "kommentarspalte", "hetze", "hetzen", "shitstorm", "trolle", "urteilen", "verurteilen",
-		"manche von euch", "einige von euch", "ihr alle",
+		"manche von euch", "einige von euch", "ihr alle", "dieser thread", "die leute hier",
+		"in den kommentaren",
 	},
 	cueAttack: {
 		// en
@@ -159,19 +167,22 @@ var lexicon = map[cue][]string{
 		"embarrassing yourselves", "gross", "toxic", "insane", "clowns", "idiots", "losers", "morons",
 		"grow up", "touch grass", "do better", "be kind", "mind your business", "f*ck", "fuck", "screw",
 		"jealous", "miserable", "bitter", "ghouls", "vultures", "monsters", "evil",
+		"log off", "seek help", "get help", "ghoulish", "ghoul", "weirdos", "cesspool", "sewer", "scum",
+		"be better", "the audacity", "rent free", "telling on themselves", "telling on yourself",
 		// es
 		"dejenla en paz", "dejadla en paz", "dejenlo en paz", "dejadlo en paz", "dejenlos en paz", "verguenza",
 		"que verguenza", "asco", "dan asco", "pateticos", "patetico", "patetica", "callense", "callaos",
 		"toxicos", "crueles", "sin empatia", "envidiosos", "amargados", "miserables", "idiotas",
+		"buitres", "basura", "que pena dan",
 		// fr
 		"laissez-la tranquille", "laissez la tranquille", "laissez-le tranquille", "laissez le tranquille",
 		"laissez-les tranquilles", "foutez-lui la paix", "foutez lui la paix", "honte", "pathetique",
 		"pathetiques", "taisez-vous", "taisez vous", "toxiques", "minables", "cruels", "ignoble", "ignobles",
-		"sans coeur", "degoutant", "immonde", "aigris", "jaloux", "bande de",
+		"sans coeur", "degoutant", "immonde", "aigris", "jaloux", "bande de", "vautours", "pitoyables",
 		// de
 		"lasst sie in ruhe", "lasst ihn in ruhe", "lasst sie doch", "schamt euch", "schamen", "erbarmlich",
 		"widerlich", "haltet die klappe", "klappe halten", "toxisch", "grausam", "herzlos", "ekelhaft",
-		"peinlich", "armselig", "neidisch", "verbittert", "idioten",
+		"peinlich", "armselig", "neidisch", "verbittert", "idioten", "geier", "abschaum",
 	},
 	cueBlame: {
 		// en
@@ -218,6 +229,7 @@ var lexicon = map[cue][]string{
 		"ring light", "scripted", "rehearsed", "acting", "for the camera", "the cameras", "spin",
 		"optics", "marketing", "album drop", "album release", "sympathy", "pity", "narrative", "playing the victim",
 		"victim card", "why would", "why would you", "why would anyone", "who does that", "who stages",
+		"the algorithm", "for the algorithm", "sub goal", "brand deal", "sponsored", "sponsor",
 		// es
 		"protagonismo", "atencion", "llamar la atencion", "por likes", "por los likes", "para tener likes",
 		"por seguidores", "postureo", "publicidad",
@@ -244,6 +256,9 @@ var lexicon = map[cue][]string{
 		"lol", "lmao", "😂", "🤣", "clap clap", "bravo", "stunning and brave", "groundbreaking",
 		"participation trophy", "participation trophies", "oscar", "emmy", "award-winning", "masterclass",
 		"inspiring stuff", "what a hero", "real hero", "so relatable", "relatable", "🤷",
+		"how original", "so original", "truly groundbreaking", "big if true", "checks notes",
+		"totally organic", "totally spontaneous", "totally unplanned", "what a coincidence",
+		"color me shocked", "shocked i tell you", "who could have guessed", "💀", "🫠",
 		// es
 		"que valiente", "claro que si", "si claro", "si, claro", "que casualidad", "muy creible", "que oportuno",
 		"jaja", "jajaja", "jajajaja", "bravo", "aplausos", "premio", "un oscar", "que conmovedor", "ajá", "aja",
@@ -298,6 +313,15 @@ var lexicon = map[cue][]string{
 		"rien a voir", "au fait", "mon chien", "mon chat", "mon patron", "la meteo", "chaleur", "anniversaire",
 		"ubrigens", "nebenbei", "mein hund", "meine katze", "mein chef", "das wetter", "hitze", "geburtstag",
 		"ot",
+	},
+	cueMeta: {
+		"mod", "mods", "moderator", "moderators", "mod team", "megathread", "crosspost", "crossposted",
+		"cross-posted", "cross-post", "locked", "flagged", "unflagged", "removed by", "off-topic for",
+		"this sub's rules", "rule 2", "the rules", "alt text", "content warning", "cw", "federation",
+		"my instance", "server rules", "reposting", "repost", "archive link", "paywall",
+		"paywalled", "edit:", "upvoted", "front page", "trending tab", "mute words", "muting",
+		"moderacion", "moderadores", "hilo cerrado", "reglas", "moderateurs", "moderation", "fil verrouille",
+		"moderatoren", "moderation", "thread geschlossen", "regeln",
 	},
 	cueQuestion: {
 		"what", "when", "where", "who", "which", "how", "is", "are", "was", "were", "does", "did", "do",

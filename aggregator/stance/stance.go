@@ -30,7 +30,7 @@ import (
 )
 
 // VersionPrefix starts every classifier version string.
-const VersionPrefix = "stance-v1"
+const VersionPrefix = "stance-v2"
 
 // The default model is trained on data/*.jsonl and nothing else; regenerate
 // it after changing the data, the lexicons or feature extraction:
@@ -99,7 +99,7 @@ func New(m *Model) *Classifier {
 // Model returns the classifier's model.
 func (c *Classifier) Model() *Model { return c.m }
 
-// Version is recorded with every label, e.g. "stance-v1+lr-1a2b3c4d": the
+// Version is recorded with every label, e.g. "stance-v2+lr-1a2b3c4d": the
 // feature/code version and the first 8 hex digits of the model's SHA-256.
 func (c *Classifier) Version() string { return c.version }
 

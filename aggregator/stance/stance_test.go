@@ -135,8 +135,8 @@ func TestClassifyScoreAndEdgeCases(t *testing.T) {
 
 func TestVersion(t *testing.T) {
 	v := Default().Version()
-	if !regexp.MustCompile(`^stance-v1\+lr-[0-9a-f]{8}$`).MatchString(v) {
-		t.Errorf("Version() = %q, want stance-v1+lr-<8 hex>", v)
+	if !regexp.MustCompile(`^stance-v2\+lr-[0-9a-f]{8}$`).MatchString(v) {
+		t.Errorf("Version() = %q, want stance-v2+lr-<8 hex>", v)
 	}
 	if len(defaultModel) > 2<<20 {
 		t.Errorf("embedded model is %d bytes, want < 2 MB", len(defaultModel))
@@ -299,6 +299,33 @@ func TestReadExamples(t *testing.T) {
 	}
 }
 
+// TestQuotedLines checks that a line starting with ">" is marked as quoted,
+// and only that line.
+func TestQuotedLines(t *testing.T) {
+	var sc scratch
+	sc.tokenize("> she did it for attention\n\nYou're a ghoul. >:(", deriveSubject("Chrissy Teigen"))
+	var quoted, own []string
+	for _, tk := range sc.toks {
+		if tk.kind == kBound {
+			continue
+		}
+		if tk.flags&fLineQuote != 0 {
+			quoted = append(quoted, string(sc.norm[tk.s:tk.e]))
+		} else {
+			own = append(own, string(sc.norm[tk.s:tk.e]))
+		}
+	}
+	if got := strings.Join(quoted, " "); got != "she did it for attention" {
+		t.Errorf("quoted %q", got)
+	}
+	if got := strings.Join(own, " "); got != "you're a ghoul" {
+		t.Errorf("own words %q", got)
+	}
+	if sc.nQuoteLines != 1 {
+		t.Errorf("%d quoted lines, want 1", sc.nQuoteLines)
+	}
+}
+
 func TestSubjectDerivation(t *testing.T) {
 	tests := []struct {
 		subject string
@@ -314,6 +341,11 @@ func TestSubjectDerivation(t *testing.T) {
 			map[string]bool{"dhalvorsen": true, "corvanta": false}},
 		{"Senator Raymond Cole", []string{"raymond", "cole"}, []string{"senator"}, nil},
 		{"Lucía Serrano (cantante)", []string{"lucia", "serrano"}, []string{"cantante"}, map[string]bool{"LuciaSerranoOficial": true}},
+		// A story's subject list, joined with commas.
+		{"Chrissy Teigen, John Legend, chrissyteigen, johnlegend", []string{"chrissy", "teigen", "john", "legend", "chrissyteigen", "johnlegend"}, nil,
+			map[string]bool{"JohnLegend": true, "chrissyteigen": true}},
+		{"Kiara Dunmore, Olympic gymnast", []string{"kiara", "dunmore"}, []string{"olympic", "gymnast"}, nil},
+		{"Maddie Korver, @madsplays, #TeamMads", []string{"maddie", "korver", "madsplays", "teammads"}, nil, nil},
 	}
 	for _, tc := range tests {
 		si := deriveSubject(tc.subject)
@@ -346,6 +378,10 @@ func TestTokenize(t *testing.T) {
 		{"Schämt euch, Kopf hoch", "schamt euch kopf hoch"},
 		{"2,400 jobs cut, 20% of staff", "<num> jobs cut <num> % of staff"},
 		{"so brave /s 🙄", "so brave /s 🙄"},
+		{"❤️❤️ 🙏🏽 👨‍👩‍👧", "❤ ❤ 🙏 👨 👩 👧"},
+		{"@chrissyteigen@mastodon.social and @someone@lemmy.world.", "<subj> and <user> |"},
+		{"u/chrissyteigen and /u/random_99 in r/popculturechat", "<subj> and <user> in r popculturechat"},
+		{"Read [her essay](https://medium.example/x). Or (people.com)", "read her essay <url> | or <url>"},
 	}
 	for _, tc := range tests {
 		var sc scratch

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"unicode"
+	"unicode/utf8"
 )
 
 // subjectInfo holds the name tokens derived from a subject string such as
@@ -56,34 +57,21 @@ var subjectTitles = map[string]bool{
 func deriveSubject(subject string) *subjectInfo {
 	si := &subjectInfo{names: map[string]struct{}{}, roles: map[string]struct{}{}}
 	main, desc := subject, ""
-	if i := strings.IndexAny(subject, "(,["); i >= 0 {
+	if i := strings.IndexAny(subject, "(["); i >= 0 {
 		main, desc = subject[:i], subject[i+1:]
 	}
-	split := func(s string) []string {
-		return strings.FieldsFunc(foldString(s), func(r rune) bool {
-			return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '-' && r != '\''
-		})
-	}
-	for _, w := range split(main) {
-		w = strings.TrimSuffix(strings.Trim(w, "-'"), "'s")
-		switch {
-		case subjectStop[w] || len(w) < 2:
-		case subjectTitles[w]:
-			si.roles[w] = struct{}{}
-		default:
-			si.names[w] = struct{}{}
-			for _, p := range strings.Split(w, "-") { // "Jean-Luc" -> also "jean", "luc"
-				if len(p) >= 3 {
-					si.names[p] = struct{}{}
-				}
-			}
-			// "D'Angelo", "O'Neil": the tokenizer may split an elided prefix.
-			if k := strings.IndexByte(w, '\''); k > 0 && k <= 2 && len(w)-k-1 >= 3 {
-				si.names[w[k+1:]] = struct{}{}
-			}
+	// A list ("Chrissy Teigen, John Legend, chrissyteigen", as a story's
+	// subject list is joined): the first item names the subject; a later
+	// item names it too if it looks like a name or a handle, and is a
+	// description otherwise ("Kiara Dunmore, Olympic gymnast").
+	for k, item := range strings.FieldsFunc(main, func(r rune) bool { return r == ',' || r == ';' }) {
+		if k == 0 || si.isNameItem(item) {
+			si.addNames(item)
+		} else {
+			desc += " " + item
 		}
 	}
-	for _, w := range split(desc) {
+	for _, w := range splitSubject(desc) {
 		w = strings.Trim(w, "-'")
 		if subjectStop[w] || len(w) < 3 {
 			continue
@@ -107,6 +95,70 @@ func deriveSubject(subject string) *subjectInfo {
 		}
 	}
 	return si
+}
+
+// splitSubject splits part of a subject string into folded words.
+func splitSubject(s string) []string {
+	return strings.FieldsFunc(foldString(s), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '-' && r != '\''
+	})
+}
+
+// addNames adds the name words of one item of a subject string; titles
+// ("Senator", "Dr") become role words.
+func (si *subjectInfo) addNames(item string) {
+	for _, w := range splitSubject(item) {
+		w = strings.TrimSuffix(strings.Trim(w, "-'"), "'s")
+		switch {
+		case subjectStop[w] || len(w) < 2:
+		case subjectTitles[w]:
+			si.roles[w] = struct{}{}
+		default:
+			si.names[w] = struct{}{}
+			for _, p := range strings.Split(w, "-") { // "Jean-Luc" -> also "jean", "luc"
+				if len(p) >= 3 {
+					si.names[p] = struct{}{}
+				}
+			}
+			// "D'Angelo", "O'Neil": the tokenizer may split an elided prefix.
+			if k := strings.IndexByte(w, '\''); k > 0 && k <= 2 && len(w)-k-1 >= 3 {
+				si.names[w[k+1:]] = struct{}{}
+			}
+		}
+	}
+}
+
+// isNameItem reports whether a later item of a subject list names the
+// subject: a handle or hashtag ("@chrissyteigen", "#RIPJack"), a word that
+// contains a name already found ("chrissyteigen"), or words that all start
+// with a capital letter, leaving out short linking words ("John Legend",
+// "Port of Ellery").
+func (si *subjectInfo) isNameItem(item string) bool {
+	item = strings.TrimSpace(item)
+	if item == "" {
+		return false
+	}
+	if item[0] == '@' || item[0] == '#' {
+		return true
+	}
+	words := strings.Fields(item)
+	if len(words) == 1 {
+		w := foldString(words[0])
+		for n := range si.names {
+			if len(n) >= 4 && strings.Contains(w, n) {
+				return true
+			}
+		}
+	}
+	for _, w := range words {
+		if subjectStop[foldString(w)] {
+			continue
+		}
+		if r, _ := utf8.DecodeRuneInString(w); !unicode.IsUpper(r) {
+			return false
+		}
+	}
+	return true
 }
 
 // lookup classifies a folded word: kSubj for a name, kRole for a description

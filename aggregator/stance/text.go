@@ -27,10 +27,12 @@ const (
 
 // token flags.
 const (
-	fCaps   uint8 = 1 << iota // written in capitals
-	fNeg                      // inside a negation scope
-	fFinal                    // inside the final clause after a contrast marker
-	fQuoted                   // inside quotation marks
+	fCaps      uint8 = 1 << iota // written in capitals
+	fNeg                         // inside a negation scope
+	fFinal                       // inside the final clause after a contrast marker
+	fQuoted                      // inside quotation marks or a quoted line
+	fLineQuote                   // on a line quoted with ">" (someone else's words)
+	fTitle                       // a word written with a capital initial, not all in capitals
 )
 
 // token is one token of an analysed text; its text is norm[s:e].
@@ -311,6 +313,12 @@ func isEmoji(r rune) bool {
 
 func isRegional(r rune) bool { return r >= 0x1F1E6 && r <= 0x1F1FF }
 
+// isEmojiModifier reports whether r only modifies the emoji before it:
+// variation selectors ("❤️"), the zero-width joiner, skin tones, the keycap.
+func isEmojiModifier(r rune) bool {
+	return r == 0xFE0E || r == 0xFE0F || r == 0x200D || r == 0x20E3 || (r >= 0x1F3FB && r <= 0x1F3FF)
+}
+
 func isWordRune(r rune) bool {
 	if r < utf8.RuneSelf {
 		return asciiClass[r]&cWord != 0
@@ -355,10 +363,13 @@ var frenchElision = map[string]string{
 	"qu": "que", "jusqu": "jusque", "lorsqu": "lorsque", "puisqu": "puisque",
 }
 
-// tokenize splits text into tokens in sc; subj may be nil.
+// tokenize splits text into tokens in sc; subj may be nil. A line that
+// starts with ">" quotes someone else (Markdown, as on Reddit, Hacker News
+// and Lemmy): its tokens are marked fQuoted and fLineQuote.
 func (sc *scratch) tokenize(text string, subj *subjectInfo) {
 	sc.reset()
 	start := -1
+	lineStart, quoteFrom := true, -1
 	var cls uint8 // the ASCII classes seen in the current chunk
 	for i := 0; i < len(text); {
 		if start >= 0 {
@@ -388,16 +399,36 @@ func (sc *scratch) tokenize(text string, subj *subjectInfo) {
 			}
 			cls = 0
 			if r == '\n' {
+				sc.quoteLine(quoteFrom)
+				quoteFrom = -1
 				sc.bound()
+				lineStart = true
 			}
 		} else if start < 0 {
 			start = i
+			if lineStart && r == '>' {
+				quoteFrom = len(sc.toks)
+			}
+			lineStart = false
 		}
 		i += n
 	}
 	if start >= 0 {
 		sc.chunk(text[start:], subj, cls&cSlash != 0)
 	}
+	sc.quoteLine(quoteFrom)
+}
+
+// quoteLine marks the tokens from toks[from] on as a quoted line (none if
+// from is negative).
+func (sc *scratch) quoteLine(from int) {
+	if from < 0 || from == len(sc.toks) {
+		return
+	}
+	for i := from; i < len(sc.toks); i++ {
+		sc.toks[i].flags |= fQuoted | fLineQuote
+	}
+	sc.nQuoteLines++
 }
 
 // chunk tokenises one whitespace-free chunk; slash tells whether c contains
@@ -412,15 +443,24 @@ func (sc *scratch) chunk(c string, subj *subjectInfo, slash bool) {
 			}
 		}
 	}
-	if slash && c == "/s" {
-		sc.placeholder("/s", kPunct)
-		return
-	}
-	if strings.HasPrefix(c, "www.") || slash && isURL(c) {
-		sc.placeholder("<url>", kURL)
-		if last := c[len(c)-1]; last == '.' || last == '!' || last == '?' {
-			sc.bound()
+	if slash {
+		switch {
+		case c == "/s":
+			sc.placeholder("/s", kPunct)
+			return
+		case strings.HasPrefix(c, "u/") || strings.HasPrefix(c, "/u/"):
+			sc.handle(strings.TrimPrefix(strings.TrimPrefix(c, "/"), "u/"), subj) // a Reddit user
+			return
 		}
+		// A Markdown link, [text](url): the text, then the link.
+		if k := strings.Index(c, "]("); k >= 0 && isURL(c[k+2:]) {
+			sc.words(c[:k], subj)
+			sc.url(c)
+			return
+		}
+	}
+	if strings.HasPrefix(c, "www.") || slash && isURL(c) || !slash && isDomain(c) {
+		sc.url(c)
 		return
 	}
 	switch c[0] {
@@ -436,6 +476,39 @@ func (sc *scratch) chunk(c string, subj *subjectInfo, slash bool) {
 		}
 	}
 	sc.words(c, subj)
+}
+
+// url adds a link token for chunk c, and ends the sentence if c does.
+func (sc *scratch) url(c string) {
+	sc.placeholder("<url>", kURL)
+	if last := c[len(c)-1]; last == '.' || last == '!' || last == '?' {
+		sc.bound()
+	}
+}
+
+// domainSuffixes are the endings of a bare domain such as "people.com" or
+// "(nbcnews.com)" (a link source as Reddit and Hacker News show it).
+var domainSuffixes = [...]string{".com", ".org", ".net", ".co.uk", ".io", ".news", ".example", ".gov", ".edu", ".tv", ".de", ".fr", ".es"}
+
+// isDomain reports whether chunk c, without surrounding brackets or a final
+// full stop, is a bare domain: a name, a dot and one of domainSuffixes.
+func isDomain(c string) bool {
+	c = strings.TrimRight(strings.TrimLeft(c, "(["), ")].,")
+	dot := strings.IndexByte(c, '.')
+	if dot <= 0 {
+		return false
+	}
+	for _, suf := range domainSuffixes {
+		if len(c) > len(suf) && strings.HasSuffix(c, suf) {
+			for i := 0; i < len(c); i++ {
+				if b := c[i]; !isASCIIAlnum(b) && b != '.' && b != '-' {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	return false
 }
 
 func isURL(c string) bool {
@@ -469,6 +542,17 @@ func (sc *scratch) handle(h string, subj *subjectInfo) {
 		break
 	}
 	name := h[:end]
+	if rest := h[end:]; name != "" && len(rest) > 1 && rest[0] == '@' {
+		// A fediverse handle, @user@instance.social: the instance is part of it.
+		k := 1
+		for k < len(rest) && (isASCIIAlnum(rest[k]) || rest[k] == '.' || rest[k] == '-') {
+			k++
+		}
+		for k > 1 && rest[k-1] == '.' {
+			k-- // a full stop after the handle ends the sentence
+		}
+		end += k
+	}
 	if subj != nil && subj.matchesHandle(name) {
 		sc.placeholder("<subj>", kSubj)
 	} else if name != "" {
@@ -544,6 +628,9 @@ func (sc *scratch) words(c string, subj *subjectInfo) {
 			}
 		}
 		switch {
+		case isEmojiModifier(r):
+			// part of the emoji before it: a variation selector, a joiner,
+			// a skin tone
 		case isWordRune(r):
 			j := i + n
 			for j < len(c) {
@@ -623,6 +710,7 @@ func (sc *scratch) asciiWord(c string, i int, subj *subjectInfo) (int, bool) {
 	buf := sc.norm[s:cap(sc.norm)]    // the folded word goes here
 	h := uint64(14695981039346656037) // FNV-1a of the folded word, as hashBytes
 	k, letters, lower := 0, 0, false
+	title := 'A' <= c[i] && c[i] <= 'Z'
 	var prev byte
 	run := 0
 	j := i
@@ -668,6 +756,8 @@ func (sc *scratch) asciiWord(c string, i int, subj *subjectInfo) (int, bool) {
 	var fl uint8
 	if !lower && letters >= 2 {
 		fl = fCaps
+	} else if title && lower {
+		fl = fTitle
 	}
 	sc.push(int32(s), int32(s+k), kWord, fl, subj, h)
 	return j, true
@@ -722,13 +812,15 @@ func (sc *scratch) word(w string, subj *subjectInfo) {
 		return
 	}
 	sc.norm = norm
-	if apos {
-		sc.pushWord(s, caps && letters >= 2, subj)
-		return
-	}
 	var fl uint8
 	if caps && letters >= 2 {
 		fl = fCaps
+	} else if !caps && 'A' <= w[0] && w[0] <= 'Z' {
+		fl = fTitle
+	}
+	if apos {
+		sc.pushWord(s, fl, subj)
+		return
 	}
 	sc.push(int32(s), int32(len(norm)), kWord, fl, subj, h)
 }
@@ -737,6 +829,7 @@ func (sc *scratch) word(w string, subj *subjectInfo) {
 func (sc *scratch) wordSlow(w string, subj *subjectInfo) {
 	caps, letters := true, 0
 	digits := true
+	first, _ := utf8.DecodeRuneInString(w)
 	for _, r := range w {
 		if unicode.IsLetter(r) {
 			letters++
@@ -773,11 +866,18 @@ func (sc *scratch) wordSlow(w string, subj *subjectInfo) {
 			prev, run = 0, 0
 		}
 	}
-	sc.pushWord(s, caps && letters >= 2, subj)
+	var fl uint8
+	if caps && letters >= 2 {
+		fl = fCaps
+	} else if !caps && unicode.IsUpper(first) {
+		fl = fTitle
+	}
+	sc.pushWord(s, fl, subj)
 }
 
-// pushWord pushes the folded word norm[s:], split after a French elision.
-func (sc *scratch) pushWord(s int, caps bool, subj *subjectInfo) {
+// pushWord pushes the folded word norm[s:] with flags fl, split after a
+// French elision.
+func (sc *scratch) pushWord(s int, fl uint8, subj *subjectInfo) {
 	e := len(sc.norm)
 	// French elision: l'attention, n'est, qu'elle
 	if k := indexByte(sc.norm[s:e], '\''); k > 0 && e-(s+k+1) >= 2 {
@@ -791,10 +891,6 @@ func (sc *scratch) pushWord(s int, caps bool, subj *subjectInfo) {
 			sc.push(int32(s2), int32(len(sc.norm)), kWord, 0, subj, hashBytes(sc.norm[s2:]))
 			return
 		}
-	}
-	var fl uint8
-	if caps {
-		fl |= fCaps
 	}
 	sc.push(int32(s), int32(e), kWord, fl, subj, hashBytes(sc.norm[s:e]))
 }

@@ -55,7 +55,7 @@ func TestClassifyText(t *testing.T) {
 		Score      float64 `json:"score"`
 		Classifier string  `json:"classifier"`
 	}
-	if err := json.Unmarshal([]byte(out), &v); err != nil || v.Stance != "support" || v.Score <= 0 || !strings.HasPrefix(v.Classifier, "stance-v1+") {
+	if err := json.Unmarshal([]byte(out), &v); err != nil || v.Stance != "support" || v.Score <= 0 || !strings.HasPrefix(v.Classifier, "stance-v2+") {
 		t.Errorf("--json output %q (%v)", out, err)
 	}
 }

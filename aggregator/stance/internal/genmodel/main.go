@@ -17,6 +17,7 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -29,6 +30,7 @@ func main() {
 	evalFile := flag.String("eval", "", "train on the data and evaluate on this labelled `FILE` instead of writing a model")
 	losoFile := flag.String("loso", "", "leave-one-story-out over this labelled `FILE`, the data as extra training")
 	losoOwn := flag.Bool("loso-own", false, "leave-one-story-out over the data itself, by language")
+	group := flag.String("group", "", "with -loso-own: also report the stories matching this `REGEXP` apart")
 	folds := flag.Int("folds", 0, "with -loso-own: hold out one of this many groups of stories at a time instead of one story")
 	showErr := flag.Bool("errors", false, "with -eval, -loso or -loso-own: list the misclassified items")
 	feat := flag.String("features", "wcsx", "feature groups: w=words c=chars s=sentiment x=cues")
@@ -114,7 +116,7 @@ func main() {
 			if e.Hard {
 				h = "H"
 			}
-			fmt.Printf("%s %s %-9s -> %-9s %.2f %s\n", h, e.Lang, e.Stance, e.Predicted, e.Score, e.Text)
+			fmt.Printf("%s %s %-9s -> %-9s %.2f [%s] %q\n", h, e.Lang, e.Stance, e.Predicted, e.Score, e.ID, e.Text)
 		}
 	}
 	switch {
@@ -140,6 +142,27 @@ func main() {
 		}
 		for _, l := range byLanguage(own, r.Errors) {
 			fmt.Println(l)
+		}
+		if *group != "" {
+			re := regexp.MustCompile(*group)
+			var sub []stance.Example
+			ids := map[string]bool{}
+			for _, e := range own {
+				if re.MatchString(e.Story) {
+					sub = append(sub, e)
+					ids[e.ID] = true
+				}
+			}
+			var subErr []stance.Prediction
+			for _, e := range r.Errors {
+				if ids[e.ID] {
+					e.Story = ""
+					subErr = append(subErr, e)
+				}
+			}
+			for _, l := range byLanguage(sub, subErr) {
+				fmt.Println(*group, l)
+			}
 		}
 		r.WriteText(os.Stdout)
 		printErrors(r.Errors)
