@@ -142,7 +142,8 @@ var lexicon = map[cue][]string{
 		"the commenters", "people here", "folks here", "people in here", "people on here", "quote tweets",
 		"quote-tweets", "quote posts", "qrts", "reply guys", "top comment", "the top comment", "randos",
 		"internet strangers", "strangers online", "the takes", "posters", "these people", "my mentions",
-		"the parent comment", "this subthread",
+		"the parent comment", "this subthread", "tabloid*", "columnist*", "gossip*", "paparazz*", "pundit*",
+		"meme page", "troll farm", "troll farms", "reply guy",
 		// es
 		"comentario*", "los haters", "haters", "los que critican", "quienes critican", "los que dicen", "los que juzgan",
 		"la gente que", "gente que", "los comentarios", "estos comentarios", "criticando", "critican",
