@@ -78,7 +78,7 @@ type hit struct {
 type sentStat struct {
 	critic, attack bool
 	// question: the sentence asks ("?"); eval: it has a praise,
-	// condolence, attack, blame, motive, sarcasm or defence cue; ref: it
+	// condolence, attack, blame, motive, sarcasm, defence or rhetoric cue; ref: it
 	// refers to the subject (a name, a pronoun, "you"); content: it has a
 	// token outside quoted lines other than punctuation.
 	question, eval, ref, content bool
@@ -456,7 +456,7 @@ func (sc *scratch) countCues(st *textStats) {
 			sc.sentInfo[toks[h.i].sent].critic = true
 		}
 	}
-	const evalCues = 1<<cueCondolence | 1<<cuePraise | 1<<cueAttack | 1<<cueBlame | 1<<cueMotive | 1<<cueSarcasm | 1<<cueDefend
+	const evalCues = 1<<cueCondolence | 1<<cuePraise | 1<<cueAttack | 1<<cueBlame | 1<<cueMotive | 1<<cueSarcasm | 1<<cueDefend | 1<<cueRhetoric
 	for _, h := range sc.hits {
 		t := &toks[h.i]
 		inCritic := sc.sentInfo[t.sent].critic

@@ -32,6 +32,7 @@ const (
 	cueDefend                  // defence of the subject's choice
 	cuePersonal                // a personal story ("I lost", "as a nurse")
 	cueMeta                    // talk about the platform or the thread: moderation, cross-posts, content warnings
+	cueRhetoric                // openers of rhetorical questions ("since when", "are we really")
 	cueNegator                 // negation
 	cueContrast                // contrast: the final clause decides
 	cueWeakContrast            // contrast only at the start or end of a clause ("still", "though")
@@ -44,7 +45,7 @@ const (
 var cueNames = [numCues]string{
 	"condolence", "praise", "critic", "attack", "blame", "motive", "sarcasm",
 	"news", "spam", "offtopic", "question", "polite", "hedge", "defend", "personal",
-	"meta", "negator", "contrast", "weakcontrast", "you", "pronoun", "booster",
+	"meta", "rhetoric", "negator", "contrast", "weakcontrast", "you", "pronoun", "booster",
 }
 
 var lexicon = map[cue][]string{
@@ -135,7 +136,7 @@ var lexicon = map[cue][]string{
 		"some of y'all", "some people", "you people", "pundits", "armchair", "keyboard warriors",
 		"keyboard", "the internet", "twitter mob", "twitter trolls", "the media", "tabloids", "detractors", "naysayers",
 		"judging", "judge her", "judge him", "judge them", "shaming", "bullies", "bullying", "cyberbully*",
-		"grown men", "grown adults", "men screaming", "if you think", "if you're", "nobody is forcing",
+		"grown men", "grown adults", "men screaming", "crowd", "grief police", "peanut gallery", "if you think", "if you're", "nobody is forcing",
 		"your comment", "your take", "your opinion", "this comment", "comments like this", "people like you",
 		"what people call", "people call", "the ones who", "the guy who", "the same people",
 		"this thread", "in this thread", "itt", "this sub", "this subreddit", "redditors", "commenters",
@@ -323,6 +324,22 @@ var lexicon = map[cue][]string{
 		"paywalled", "edit:", "upvoted", "front page", "trending tab", "mute words", "muting",
 		"moderacion", "moderadores", "hilo cerrado", "reglas", "moderateurs", "moderation", "fil verrouille",
 		"moderatoren", "moderation", "thread geschlossen", "regeln",
+	},
+	cueRhetoric: {
+		"are we really", "are we supposed", "since when", "in their right mind", "in her right mind",
+		"in his right mind", "what kind of person", "what kind of people", "who even", "who hurt",
+		"what is wrong with", "what's wrong with", "how is this", "how is that", "how is it", "is it too much",
+		"do people really", "does anyone really", "why does everything", "why does every", "why is everything",
+		"why is every", "how dare", "how hard is it", "who asked", "what did you expect", "when did we",
+		"is nothing", "can we just", "can we not", "why are so many", "why do people", "isn't it funny",
+		"isn't it ironic", "honest question", "serious question", "genuine question", "real question",
+		"who does this", "who thinks", "who would",
+		"en serio", "hacia falta", "a quien se le ocurre", "que le pasa a la gente", "desde cuando",
+		"por que todo", "como es posible",
+		"serieusement", "sans rire", "qui fait ca", "depuis quand", "c'est quoi le probleme", "comment peut-on",
+		"fallait-il vraiment", "qu'est-ce qui ne va pas",
+		"ernsthaft", "im ernst", "wer macht sowas", "wer macht so was", "seit wann", "was stimmt nicht mit",
+		"muss man wirklich", "wie kann man", "geht's noch",
 	},
 	cueQuestion: {
 		"what", "when", "where", "who", "which", "how", "is", "are", "was", "were", "does", "did", "do",
