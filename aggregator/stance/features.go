@@ -391,8 +391,8 @@ func (sc *scratch) markScopes(st *textStats) {
 // criticGroups are words for a group of people that, followed by a verb in
 // "-ing", usually name the subject's critics: "people lecturing her",
 // "everyone pretending", "a bunch of dudes dunking on her".
-var criticGroups = hashSet("people", "those", "anyone", "everyone", "folks", "yall", "y'all", "guys",
-	"dudes", "accounts", "commenters", "posters", "men", "adults", "strangers", "randos", "users", "redditors")
+var criticGroups = []string{"people", "those", "anyone", "everyone", "folks", "yall", "y'all", "guys",
+	"dudes", "accounts", "commenters", "posters", "men", "adults", "strangers", "randos", "users", "redditors"}
 
 // notCriticVerbs are verbs in "-ing" after which such a group is not the
 // critics: the bereaved, the grieving, the supporters and the readers.
@@ -412,7 +412,7 @@ func hashSet(words ...string) map[uint64]bool {
 // criticGroups.
 func (sc *scratch) criticGroup(i int) bool {
 	toks := sc.toks
-	if i+1 >= len(toks) || toks[i].kind != kWord || toks[i+1].kind != kWord || !criticGroups[toks[i].h] {
+	if t := &toks[i]; t.info == nil || !t.info.group || t.kind != kWord || i+1 >= len(toks) || toks[i+1].kind != kWord {
 		return false
 	}
 	next := &toks[i+1]

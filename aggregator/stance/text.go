@@ -51,6 +51,9 @@ type wordInfo struct {
 	cues    uint32    // bit set of single-token cues
 	phrases []phrase  // phrases that start with this token
 	valOnly *wordInfo // the same valence without cues (for inflected forms)
+	// group: a word for a group of people that, before a verb in "-ing",
+	// names the critics (criticGroups)
+	group bool
 }
 
 // phrase is a multi-token cue; rest holds the hashes of the tokens after the first.
@@ -141,6 +144,9 @@ func buildTables() *tables {
 				wi.phrases = append(wi.phrases, ph)
 			}
 		}
+	}
+	for _, w := range criticGroups {
+		get(w).group = true
 	}
 	for n := range plens {
 		t.prefixLen = append(t.prefixLen, n)
