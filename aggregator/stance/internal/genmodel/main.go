@@ -15,9 +15,11 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -188,12 +190,7 @@ func main() {
 			log.Fatal(err)
 		}
 		fmt.Printf("own examples: %d, evaluated: %d\n", len(own), len(ev))
-		names := make([]string, 0, len(per))
-		for s := range per {
-			names = append(names, s)
-		}
-		sort.Strings(names)
-		for _, s := range names {
+		for _, s := range slices.Sorted(maps.Keys(per)) {
 			pr := per[s]
 			fmt.Printf("  %-24s acc %.3f macro-F1 %.3f hard %.3f\n", s, pr.Accuracy, pr.MacroF1, pr.HardAccuracy)
 		}
@@ -237,12 +234,7 @@ func explainText(c *stance.Classifier, text, subject string) {
 		}
 	}
 	fmt.Println("by group (support, criticism, neutral):")
-	names := make([]string, 0, len(groups))
-	for g := range groups {
-		names = append(names, g)
-	}
-	sort.Strings(names)
-	for _, g := range names {
+	for _, g := range slices.Sorted(maps.Keys(groups)) {
 		s := groups[g]
 		fmt.Printf("  %-12s %+.3f %+.3f %+.3f\n", g, s[0], s[1], s[2])
 	}
@@ -274,13 +266,8 @@ func byLanguage(all []stance.Example, errs []stance.Prediction) []string {
 		}
 		preds[e.Lang] = append(preds[e.Lang], stance.Prediction{Example: e, Predicted: e.Stance})
 	}
-	langs := make([]string, 0, len(preds))
-	for l := range preds {
-		langs = append(langs, l)
-	}
-	sort.Strings(langs)
 	var out []string
-	for _, l := range langs {
+	for _, l := range slices.Sorted(maps.Keys(preds)) {
 		r := stance.NewReport(preds[l])
 		out = append(out, fmt.Sprintf("%s: n %d, accuracy %.3f, macro-F1 %.3f, hard %.3f", l, r.N, r.Accuracy, r.MacroF1, r.HardAccuracy))
 	}
