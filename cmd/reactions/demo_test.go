@@ -121,8 +121,10 @@ func TestDemoPopulatesTheDashboard(t *testing.T) {
 			DemoReport string `json:"demo_report"`
 		} `json:"stories"`
 	}
+	// Not a speed check (that is the 60 s above): under -race on a loaded
+	// 2-core machine the whole crawl has taken up to 90 s.
 	for !strings.Contains(out.String(), "Ready in") {
-		if time.Since(start) > 90*time.Second {
+		if time.Since(start) > 5*time.Minute {
 			t.Fatalf("the crawl did not finish:\n%s\n%s", out.String(), errb.String())
 		}
 		time.Sleep(200 * time.Millisecond)
