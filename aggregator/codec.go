@@ -14,16 +14,19 @@ import (
 // decodes every spooled reaction on its single goroutine, where JSON would
 // cost several times more.
 //
-//	version byte (2), count uvarint, then per reaction:
+//	version byte (3), count uvarint, then per reaction:
 //	strings as uvarint length + bytes: story, platform, id, parent_id,
-//	root_id, url, author, text, lang, stance, classifier, content_warning;
+//	root_id, url, author, text, lang, stance, classifier, content_warning,
+//	relation;
 //	created_at, first_seen as varint Unix nanoseconds (0: zero time);
 //	likes, replies as varint; deleted, is_root as a byte each;
 //	stance_score as float64 bits.
 //
-// Version 1 (without content_warning and is_root) is still read: a spool
-// written before an upgrade drains after it.
-const codecVersion = 2
+// Versions 1 (without content_warning, is_root and relation) and 2
+// (without relation) are still read: a spool written before an upgrade
+// drains after it (the writer's Normalize gives its replies
+// reaction.RelationReply).
+const codecVersion = 3
 
 var errCodec = errors.New("spooled reactions do not decode")
 
@@ -31,8 +34,8 @@ func encodeReactions(rs []reaction.Reaction) []byte {
 	size := 16
 	for i := range rs {
 		r := &rs[i]
-		size += 12*2 + 41 + len(r.Story) + len(r.Platform) + len(r.ID) + len(r.ParentID) + len(r.RootID) + len(r.URL) +
-			len(r.Author) + len(r.Text) + len(r.Lang) + len(r.Stance) + len(r.Classifier) + len(r.ContentWarning)
+		size += 13*2 + 41 + len(r.Story) + len(r.Platform) + len(r.ID) + len(r.ParentID) + len(r.RootID) + len(r.URL) +
+			len(r.Author) + len(r.Text) + len(r.Lang) + len(r.Stance) + len(r.Classifier) + len(r.ContentWarning) + len(r.Relation)
 	}
 	b := make([]byte, 0, size)
 	b = append(b, codecVersion)
@@ -62,6 +65,7 @@ func encodeReactions(rs []reaction.Reaction) []byte {
 		str(string(r.Stance))
 		str(r.Classifier)
 		str(r.ContentWarning)
+		str(r.Relation)
 		ts(r.CreatedAt)
 		ts(r.FirstSeen)
 		b = binary.AppendVarint(b, r.Likes)
@@ -87,7 +91,7 @@ func decodeReactions(b []byte, rs []reaction.Reaction) ([]reaction.Reaction, err
 	if len(b) == 0 || b[0] < 1 || b[0] > codecVersion {
 		return rs, fmt.Errorf("%w: unknown format", errCodec)
 	}
-	v2 := b[0] >= 2
+	v2, v3 := b[0] >= 2, b[0] >= 3
 	all := string(b)
 	off := 1 // of b in all
 	b = b[1:]
@@ -146,6 +150,9 @@ func decodeReactions(b []byte, rs []reaction.Reaction) ([]reaction.Reaction, err
 		r.Classifier = str()
 		if v2 {
 			r.ContentWarning = str()
+		}
+		if v3 {
+			r.Relation = str()
 		}
 		r.CreatedAt = ts()
 		r.FirstSeen = ts()

@@ -38,6 +38,7 @@ type wire struct {
 	ID        string         `json:"id"`
 	ParentID  string         `json:"parent_id"`
 	RootID    string         `json:"root_id"`
+	Relation  string         `json:"relation"`
 	URL       string         `json:"url"`
 	CreatedAt jsontext.Value `json:"created_at"`
 	FirstSeen jsontext.Value `json:"first_seen"`
@@ -61,6 +62,7 @@ type wireRaw struct {
 	ID             jsontext.Value `json:"id"`
 	ParentID       jsontext.Value `json:"parent_id"`
 	RootID         jsontext.Value `json:"root_id"`
+	Relation       jsontext.Value `json:"relation"`
 	URL            jsontext.Value `json:"url"`
 	Author         jsontext.Value `json:"author"`
 	ContentWarning jsontext.Value `json:"content_warning"`
@@ -78,7 +80,7 @@ func (raw *wireRaw) members(w *wire) []wireMember {
 	return []wireMember{
 		{"story", raw.Story, &w.Story, true}, {"platform", raw.Platform, &w.Platform, true}, {"id", raw.ID, &w.ID, true},
 		{"parent_id", raw.ParentID, &w.ParentID, false}, {"root_id", raw.RootID, &w.RootID, false},
-		{"url", raw.URL, &w.URL, false}, {"author", raw.Author, &w.Author, false},
+		{"relation", raw.Relation, &w.Relation, false}, {"url", raw.URL, &w.URL, false}, {"author", raw.Author, &w.Author, false},
 		{"content_warning", raw.ContentWarning, &w.ContentWarning, false}, {"text", raw.Text, &w.Text, false},
 		{"lang", raw.Lang, &w.Lang, false}, {"likes", raw.Likes, &w.Likes, false}, {"replies", raw.Replies, &w.Replies, false},
 		{"deleted", raw.Deleted, &w.Deleted, false}, {"is_root", raw.IsRoot, &w.IsRoot, false},
@@ -123,6 +125,7 @@ const (
 	fID
 	fParentID
 	fRootID
+	fRelation
 	fURL
 	fAuthor
 	fContentWarning
@@ -139,7 +142,7 @@ const (
 )
 
 // lineFields are the member names, as in wire's tags.
-var lineFields = [nFields]string{"story", "platform", "id", "parent_id", "root_id", "url", "author", "content_warning", "text", "lang",
+var lineFields = [nFields]string{"story", "platform", "id", "parent_id", "root_id", "relation", "url", "author", "content_warning", "text", "lang",
 	"created_at", "first_seen", "likes", "replies", "deleted", "is_root"}
 
 // decode decodes one line into r. A side member that cannot be decoded
@@ -248,6 +251,7 @@ func (d *lineDecoder) fast(line []byte, w *wire, times *[2]string) bool {
 	all := string(d.str)
 	at := func(f int) string { return all[span[f][0]:span[f][1]] }
 	w.Story, w.Platform, w.ID, w.ParentID, w.RootID = at(fStory), at(fPlatform), at(fID), at(fParentID), at(fRootID)
+	w.Relation = at(fRelation)
 	w.URL, w.Author, w.ContentWarning, w.Text, w.Lang = at(fURL), at(fAuthor), at(fContentWarning), at(fText), at(fLang)
 	w.Likes, w.Replies = ints[0], ints[1]
 	for k, f := range [2]int{fCreatedAt, fFirstSeen} {
@@ -306,7 +310,11 @@ func memberOf(raw []byte) (f int, ok bool) {
 			f = fReplies
 		}
 	case 8:
-		f = fPlatform
+		if name[0]|0x20 == 'r' {
+			f = fRelation
+		} else {
+			f = fPlatform
+		}
 	case 9:
 		f = fParentID
 	case 10:
@@ -368,7 +376,7 @@ func (w *wire) reaction(r *reaction.Reaction, repaired []string) ([]string, *lin
 func (w *wire) set(r *reaction.Reaction, created, seen time.Time) {
 	*r = reaction.Reaction{
 		Story: w.Story, Platform: reaction.Platform(w.Platform), ID: w.ID, ParentID: w.ParentID, RootID: w.RootID,
-		IsRoot: w.IsRoot, URL: w.URL, CreatedAt: created, FirstSeen: seen, Author: w.Author,
+		Relation: w.Relation, IsRoot: w.IsRoot, URL: w.URL, CreatedAt: created, FirstSeen: seen, Author: w.Author,
 		ContentWarning: w.ContentWarning, Text: w.Text, Lang: w.Lang, Likes: w.Likes, Replies: w.Replies, Deleted: w.Deleted,
 	}
 }

@@ -19,7 +19,7 @@ func TestCodecRoundTrip(t *testing.T) {
 		{Story: "teigen-loss", Platform: reaction.Reddit, ID: "reddit:t1_a", ParentID: "reddit:t3_x", RootID: "reddit:t3_x",
 			URL: "https://example.org/a", CreatedAt: t0, FirstSeen: t0.Add(time.Hour), Author: "a_0123456789abcdef",
 			Text: "So sorry 💔 \x00 with a NUL", Lang: "en", Likes: 12, Replies: 3, Deleted: true,
-			Stance: reaction.Support, StanceScore: 0.8125, Classifier: "stance-v1+lr-1234", ContentWarning: "loss, grief"},
+			Stance: reaction.Support, StanceScore: 0.8125, Classifier: "stance-v1+lr-1234", ContentWarning: "loss, grief", Relation: reaction.RelationQuote},
 		{Story: "teigen-loss", Platform: reaction.HackerNews, ID: "hackernews:1", Likes: -40, IsRoot: true},
 		{},
 	}

@@ -37,7 +37,7 @@ type reconcileRecord struct {
 // reconcileChunk bounds the ids per query (max_query_size is 256 KiB).
 const reconcileChunk = 2000
 
-const rowColumns = "story, platform, id, parent_id, root_id, is_root, url, created_at, first_seen, author, content_warning, text, lang, " +
+const rowColumns = "story, platform, id, parent_id, root_id, relation, is_root, url, created_at, first_seen, author, content_warning, text, lang, " +
 	"likes, replies, deleted, stance, stance_score, classifier, digest, version, sign"
 
 // spoolReconcile appends reconcile records for the reactions of rs.
@@ -150,14 +150,15 @@ type rowKey struct {
 
 // fullRow is one row of reactions or reactions_by_time.
 type fullRow struct {
-	key                                                rowKey
-	story, platform, parentID, rootID, url, author, cw string
-	text, lang, stance, classifier                     string
-	createdAt, firstSeen                               time.Time
-	likes, replies                                     int64
-	isRoot, deleted                                    uint8
-	score                                              float64
-	digest                                             uint64
+	key                                              rowKey
+	story, platform, parentID, rootID, relation, url string
+	author, cw                                       string
+	text, lang, stance, classifier                   string
+	createdAt, firstSeen                             time.Time
+	likes, replies                                   int64
+	isRoot, deleted                                  uint8
+	score                                            float64
+	digest                                           uint64
 }
 
 func readRows(ctx context.Context, conn driver.Conn, table, story string, ids []string) (map[rowKey][]fullRow, error) {
@@ -169,7 +170,7 @@ func readRows(ctx context.Context, conn driver.Conn, table, story string, ids []
 	out := map[rowKey][]fullRow{}
 	for rows.Next() {
 		var r fullRow
-		if err := rows.Scan(&r.story, &r.platform, &r.key.id, &r.parentID, &r.rootID, &r.isRoot, &r.url, &r.createdAt, &r.firstSeen,
+		if err := rows.Scan(&r.story, &r.platform, &r.key.id, &r.parentID, &r.rootID, &r.relation, &r.isRoot, &r.url, &r.createdAt, &r.firstSeen,
 			&r.author, &r.cw, &r.text, &r.lang, &r.likes, &r.replies, &r.deleted, &r.stance, &r.score, &r.classifier,
 			&r.digest, &r.key.version, &r.key.sign); err != nil {
 			return nil, fmt.Errorf("reconcile: read %s: %w", table, err)
@@ -212,7 +213,7 @@ func reconcileByTime(ctx context.Context, conn driver.Conn, story string, ids []
 	}
 	defer b.Abort()
 	for _, r := range add {
-		if err := b.Append(r.story, r.platform, r.key.id, r.parentID, r.rootID, r.isRoot, r.url, r.createdAt, r.firstSeen,
+		if err := b.Append(r.story, r.platform, r.key.id, r.parentID, r.rootID, r.relation, r.isRoot, r.url, r.createdAt, r.firstSeen,
 			r.author, r.cw, r.text, r.lang, r.likes, r.replies, r.deleted, r.stance, r.score, r.classifier,
 			r.digest, r.key.version, r.key.sign); err != nil {
 			return 0, fmt.Errorf("reconcile reactions_by_time: %w", err)

@@ -386,7 +386,8 @@ func idKey(id string) uint64 { return fnv1a.String(fnv1a.Offset, id) }
 
 // digest hashes the content of a reaction that, when it changes, makes it
 // worth sending again: text, deleted, likes, replies, parent, root,
-// created_at, url, lang, author, is_root and content_warning. FirstSeen and the stance fields are not
+// created_at, url, lang, author, is_root, content_warning and relation
+// (hashed only when parent_id does not imply it). FirstSeen and the stance fields are not
 // part of it. Each string is preceded by its length. The value is stored in
 // the sent log: changing how it is computed makes the next run re-send
 // everything once.
@@ -417,6 +418,10 @@ func digest(r *reaction.Reaction) uint64 {
 	if r.ContentWarning != "" {
 		str("content_warning")
 		str(r.ContentWarning)
+	}
+	if r.Relation != "" && r.Relation != r.ImpliedRelation() {
+		str("relation")
+		str(r.Relation)
 	}
 	return h
 }

@@ -293,6 +293,8 @@ type ReactionJSON struct {
 	Replies     int64             `json:"replies"`
 	Deleted     bool              `json:"deleted"`
 	ParentID    string            `json:"parent_id"`
+	// Relation is "reply" or "quote" (see reaction.Reaction.Relation).
+	Relation string `json:"relation"`
 	// IsRoot flags a thread starter: the list keeps them, the series leave
 	// them out by default.
 	IsRoot bool `json:"is_root"`
@@ -364,7 +366,7 @@ func (s *Server) reactions(r *http.Request) (any, error) {
 	for i, x := range rs {
 		out.Reactions[i] = ReactionJSON{ID: x.ID, Platform: x.Platform, CreatedAt: x.CreatedAt, Stance: x.Stance,
 			StanceScore: x.StanceScore, Text: x.Text, URL: x.URL, Lang: x.Lang, Likes: x.Likes, Replies: x.Replies,
-			Deleted: x.Deleted, ParentID: x.ParentID, IsRoot: x.IsRoot, ContentWarning: x.ContentWarning}
+			Deleted: x.Deleted, ParentID: x.ParentID, Relation: x.Relation, IsRoot: x.IsRoot, ContentWarning: x.ContentWarning}
 	}
 	if more {
 		last := rs[len(rs)-1]

@@ -73,8 +73,44 @@ type CrawlRun struct {
 	// reactions themselves were kept.
 	Repaired map[string]int64 `json:"repaired,omitempty"`
 	Blocked  int64            `json:"blocked"`
-	Status   string           `json:"status"`
+	// Discovered lists the threads this source follows because they link
+	// to the story's URLs (story.Story.URLs), found this run or an earlier
+	// one, each with how it was found.
+	Discovered []Discovery `json:"discovered,omitempty"`
+	// Gaps are periods this run could not cover, e.g. a live stream whose
+	// saved position is older than the platform can replay.
+	Gaps   []Gap  `json:"gaps,omitempty"`
+	Status string `json:"status"`
 	// Message says, in one sentence, what a researcher should know (why a
 	// source is blocked, that it returned nothing, …).
 	Message string `json:"message"`
+}
+
+// Discovery is one thread a source follows because it links to one of the
+// story's URLs.
+type Discovery struct {
+	// Thread is the reaction id of the thread's root post.
+	Thread string `json:"thread"`
+	// Via says how it was found, one of the Via… values.
+	Via string `json:"via"`
+	// Link is the URL the thread links to, as the platform gave it.
+	Link string `json:"link"`
+}
+
+// How a thread was discovered: the values of Discovery.Via.
+const (
+	ViaHNURLSearch        = "hackernews_url_search"  // Algolia search restricted to the story URL
+	ViaRedditInfo         = "reddit_info"            // /api/info?url= for one URL form
+	ViaRedditURLSearch    = "reddit_url_search"      // /search?q=url:<host+path>
+	ViaBlueskyURLSearch   = "bluesky_url_search"     // searchPosts?url= (a session)
+	ViaBlueskyStream      = "bluesky_stream"         // a live Jetstream post linking to the story
+	ViaMastodonLinkTrends = "mastodon_link_timeline" // timelines/link?url= while the link trends
+	ViaLemmyURLSearch     = "lemmy_url_search"       // search?type_=Url
+)
+
+// Gap is a period a source could not cover, with the reason.
+type Gap struct {
+	From   time.Time `json:"from"`
+	To     time.Time `json:"to"`
+	Reason string    `json:"reason"`
 }

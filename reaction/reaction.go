@@ -76,6 +76,12 @@ type Reaction struct {
 	ParentID string `json:"parent_id"`
 	// RootID is the ID of the thread's root post; equal to ID for a root.
 	RootID string `json:"root_id"`
+	// Relation says how this reaction answers ParentID: RelationReply (a
+	// reply; every reaction with a parent that is not a quote) or
+	// RelationQuote (a Bluesky quote post, whose parent is the post it
+	// quotes). It is empty exactly when ParentID is: a thread's root, a
+	// top-level post, a search or hashtag hit that answers nothing.
+	Relation string `json:"relation"`
 	// IsRoot is true for the post that starts a thread the crawler followed
 	// (a Hacker News story, a Reddit post, a Lemmy post, a Discourse topic's
 	// first post, a Mastodon status or Bluesky thread the story names): it
@@ -119,9 +125,15 @@ type Reaction struct {
 
 // Fields lists the record's field names in their stable export order.
 var Fields = []string{
-	"story", "platform", "id", "parent_id", "root_id", "is_root", "url", "created_at", "first_seen",
+	"story", "platform", "id", "parent_id", "root_id", "relation", "is_root", "url", "created_at", "first_seen",
 	"author", "content_warning", "text", "lang", "likes", "replies", "deleted", "stance", "stance_score", "classifier",
 }
+
+// The values of Reaction.Relation besides "" (no parent).
+const (
+	RelationReply = "reply"
+	RelationQuote = "quote"
+)
 
 // MakeID returns the stable id of a native platform id: "<platform>:<native>".
 func MakeID(p Platform, native string) string { return string(p) + ":" + native }
@@ -183,7 +195,7 @@ func (r *Reaction) Validate() error {
 // left empty by a decoder that cannot read it), never a reason to drop the
 // reaction. They are the bounded vocabulary of the repaired counts (crawl
 // runs, ingest answers) and of the field label of the repaired metrics.
-var SideFields = []string{"parent_id", "root_id", "is_root", "url", "first_seen", "author", "content_warning", "text",
+var SideFields = []string{"parent_id", "root_id", "relation", "is_root", "url", "first_seen", "author", "content_warning", "text",
 	"lang", "likes", "replies", "deleted", "stance"}
 
 // Range of a first_seen that Repair keeps: what a ClickHouse DateTime holds.
@@ -204,8 +216,12 @@ func (r *Reaction) Repair() []string {
 	var fixed []string
 	fix := func(name string) { fixed = append(fixed, name) }
 	if r.ParentID != "" && (!validRef(r.ParentID) || r.ParentID == r.ID) {
-		r.ParentID = ""
+		r.ParentID, r.Relation = "", ""
 		fix("parent_id")
+	}
+	if r.Relation != "" && (r.ParentID == "" || r.Relation != RelationReply && r.Relation != RelationQuote) {
+		r.Relation = ""
+		fix("relation")
 	}
 	if r.RootID != "" && !validRef(r.RootID) {
 		r.RootID = ""
@@ -314,11 +330,26 @@ func keepText(s string) (string, bool) {
 }
 
 // Normalize puts times in UTC at second precision (what ClickHouse stores on
-// every supported version) and fills RootID for roots.
+// every supported version), fills RootID for roots and Relation for
+// replies (RelationReply when a parent is set and no relation is).
 func (r *Reaction) Normalize() {
 	r.CreatedAt = r.CreatedAt.UTC().Truncate(time.Second)
 	r.FirstSeen = r.FirstSeen.UTC().Truncate(time.Second)
 	if r.RootID == "" && r.ParentID == "" {
 		r.RootID = r.ID
 	}
+	if r.Relation == "" && r.ParentID != "" {
+		r.Relation = RelationReply
+	}
+}
+
+// ImpliedRelation is the relation a reaction has when nothing else is
+// known: RelationReply with a parent, "" without. Digests hash Relation
+// only when it is set and differs from this, so that digests of reactions
+// stored before the field existed still match.
+func (r *Reaction) ImpliedRelation() string {
+	if r.ParentID != "" {
+		return RelationReply
+	}
+	return ""
 }

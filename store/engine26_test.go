@@ -54,6 +54,10 @@ func TestSQLOnClickHouse26(t *testing.T) {
 	must("PutCrawlRun", s.PutCrawlRun(ctx, run))
 	must("PutCrawlRun", s.PutCrawlRun(ctx, reaction.CrawlRun{Story: st.ID, Source: "mastodon-2", Platform: reaction.Mastodon,
 		RunID: "m1", Started: t0.Add(time.Minute), Blocked: 1, Status: "blocked", Message: "robots.txt disallows /api"}))
+	must("PutCrawlRun", s.PutCrawlRun(ctx, reaction.CrawlRun{Story: st.ID, Source: "bluesky", Platform: reaction.Bluesky,
+		RunID: "b1", Started: t0.Add(2 * time.Minute), Status: "ok",
+		Discovered: []reaction.Discovery{{Thread: "bluesky:at://did:plc:x/app.bsky.feed.post/3k", Via: reaction.ViaBlueskyURLSearch, Link: "https://example.org/a?'q'"}},
+		Gaps:       []reaction.Gap{{From: t0, To: t0.Add(40 * time.Hour), Reason: "older than the replay window"}}}))
 
 	// Reactions: new ones over five days on every platform, in every
 	// stance, with texts that need escaping and negative scores.
@@ -69,6 +73,9 @@ func TestSQLOnClickHouse26(t *testing.T) {
 			Classifier: "test-v1"}
 		if i%5 != 0 {
 			rs[i].ParentID, rs[i].RootID = rs[i-i%5].ID, rs[i-i%5].ID
+			if i%5 == 3 {
+				rs[i].Relation = reaction.RelationQuote
+			}
 		} else {
 			rs[i].RootID = rs[i].ID
 		}

@@ -57,7 +57,7 @@ const streamBlockRows = 8192
 
 const stateColumns = `id,
     toString(argMax(platform, version)) AS p,
-    argMax(parent_id, version), argMax(root_id, version), argMax(is_root, version), argMax(url, version),
+    argMax(parent_id, version), argMax(root_id, version), argMax(relation, version), argMax(is_root, version), argMax(url, version),
     argMax(created_at, version) AS c, argMax(first_seen, version), argMax(author, version),
     argMax(content_warning, version), argMax(text, version), argMax(lang, version), argMax(likes, version), argMax(replies, version),
     argMax(deleted, version), toString(argMax(stance, version)), argMax(stance_score, version),
@@ -265,7 +265,7 @@ func (s *Store) eachReaction(ctx context.Context, where string, args []any, limi
 		p, st           string
 		deleted, isRoot uint8
 		story           = storyOf(args)
-		scanArgs        = []any{&r.ID, &p, &r.ParentID, &r.RootID, &isRoot, &r.URL, &r.CreatedAt, &r.FirstSeen, &r.Author,
+		scanArgs        = []any{&r.ID, &p, &r.ParentID, &r.RootID, &r.Relation, &isRoot, &r.URL, &r.CreatedAt, &r.FirstSeen, &r.Author,
 			&r.ContentWarning, &r.Text, &r.Lang, &r.Likes, &r.Replies, &deleted, &st, &r.StanceScore, &r.Classifier}
 	)
 	for rows.Next() {

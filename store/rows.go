@@ -13,25 +13,25 @@ import (
 // one typed slice: appending row by row boxes twenty-two values per row into
 // interfaces, which cost more than the rest of a write.
 type rowBuffer struct {
-	story, platform, id, parentID, rootID []string
-	isRoot                                []uint8
-	url                                   []string
-	createdAt, firstSeen                  []time.Time
-	author, contentWarning, text, lang    []string
-	likes, replies                        []int64
-	deleted                               []uint8
-	stance                                []string
-	score                                 []float64
-	classifier                            []string
-	digest, version                       []uint64
-	sign                                  []int8
+	story, platform, id, parentID, rootID, relation []string
+	isRoot                                          []uint8
+	url                                             []string
+	createdAt, firstSeen                            []time.Time
+	author, contentWarning, text, lang              []string
+	likes, replies                                  []int64
+	deleted                                         []uint8
+	stance                                          []string
+	score                                           []float64
+	classifier                                      []string
+	digest, version                                 []uint64
+	sign                                            []int8
 }
 
 // newRowBuffer returns a buffer with room for n rows.
 func newRowBuffer(n int) *rowBuffer {
 	return &rowBuffer{
 		story: make([]string, 0, n), platform: make([]string, 0, n), id: make([]string, 0, n),
-		parentID: make([]string, 0, n), rootID: make([]string, 0, n), isRoot: make([]uint8, 0, n), url: make([]string, 0, n),
+		parentID: make([]string, 0, n), rootID: make([]string, 0, n), relation: make([]string, 0, n), isRoot: make([]uint8, 0, n), url: make([]string, 0, n),
 		createdAt: make([]time.Time, 0, n), firstSeen: make([]time.Time, 0, n), author: make([]string, 0, n),
 		contentWarning: make([]string, 0, n), text: make([]string, 0, n), lang: make([]string, 0, n),
 		likes: make([]int64, 0, n), replies: make([]int64, 0, n), deleted: make([]uint8, 0, n),
@@ -54,6 +54,7 @@ func (b *rowBuffer) add(r *reaction.Reaction, digest, version uint64, sign int8)
 	b.id = append(b.id, r.ID)
 	b.parentID = append(b.parentID, r.ParentID)
 	b.rootID = append(b.rootID, r.RootID)
+	b.relation = append(b.relation, r.Relation)
 	b.isRoot = append(b.isRoot, isRoot)
 	b.url = append(b.url, r.URL)
 	b.createdAt = append(b.createdAt, r.CreatedAt)
@@ -79,7 +80,7 @@ func (b *rowBuffer) len() int { return len(b.id) }
 // appendTo hands the collected columns to a batch prepared with
 // reactionColumns.
 func (b *rowBuffer) appendTo(batch driver.Batch) error {
-	cols := []any{b.story, b.platform, b.id, b.parentID, b.rootID, b.isRoot, b.url, b.createdAt, b.firstSeen,
+	cols := []any{b.story, b.platform, b.id, b.parentID, b.rootID, b.relation, b.isRoot, b.url, b.createdAt, b.firstSeen,
 		b.author, b.contentWarning, b.text, b.lang, b.likes, b.replies, b.deleted, b.stance, b.score, b.classifier,
 		b.digest, b.version, b.sign}
 	for i, c := range cols {

@@ -107,15 +107,25 @@ func (s *Store) stories(ctx context.Context, id string) ([]StoryRecord, error) {
 // it starts and again when it ends; the newest write wins).
 func (s *Store) PutCrawlRun(ctx context.Context, r reaction.CrawlRun) error {
 	b, err := PrepareBatch(ctx, s.conn, `INSERT INTO crawl_runs (story, source, platform, run_id, started, finished,
-requests, pages, items, new_items, errors, error_kinds, error_counts, repaired_fields, repaired_counts, blocked, status, message, updated)`)
+requests, pages, items, new_items, errors, error_kinds, error_counts, repaired_fields, repaired_counts, blocked,
+discovered_threads, discovered_via, discovered_links, gap_from, gap_to, gap_reasons, status, message, updated)`)
 	if err != nil {
 		return fmt.Errorf("store crawl run: %w", err)
 	}
 	defer b.Abort()
 	kinds, counts := splitCounts(r.ErrorKinds)
 	fields, fixed := splitCounts(r.Repaired)
+	threads, via, links := make([]string, len(r.Discovered)), make([]string, len(r.Discovered)), make([]string, len(r.Discovered))
+	for i, d := range r.Discovered {
+		threads[i], via[i], links[i] = d.Thread, d.Via, d.Link
+	}
+	gapFrom, gapTo, reasons := make([]time.Time, len(r.Gaps)), make([]time.Time, len(r.Gaps)), make([]string, len(r.Gaps))
+	for i, g := range r.Gaps {
+		gapFrom[i], gapTo[i], reasons[i] = clampTime(g.From), clampTime(g.To), g.Reason
+	}
 	if err := b.Append(r.Story, r.Source, string(r.Platform), r.RunID, clampTime(r.Started), clampTime(r.Finished),
-		r.Requests, r.Pages, r.Items, r.NewItems, r.Errors, kinds, counts, fields, fixed, r.Blocked, r.Status, r.Message,
+		r.Requests, r.Pages, r.Items, r.NewItems, r.Errors, kinds, counts, fields, fixed, r.Blocked,
+		threads, via, links, gapFrom, gapTo, reasons, r.Status, r.Message,
 		uint64(time.Now().UnixNano())); err != nil {
 		return fmt.Errorf("store crawl run: %w", err)
 	}
@@ -158,7 +168,10 @@ func (s *Store) CrawlRuns(ctx context.Context, storyID string) ([]reaction.Crawl
     argMax(platform, updated), argMax(started, updated), argMax(finished, updated),
     argMax(requests, updated), argMax(pages, updated), argMax(items, updated), argMax(new_items, updated),
     argMax(errors, updated), argMax(error_kinds, updated), argMax(error_counts, updated),
-    argMax(repaired_fields, updated), argMax(repaired_counts, updated), argMax(blocked, updated), argMax(status, updated), argMax(message, updated)
+    argMax(repaired_fields, updated), argMax(repaired_counts, updated), argMax(blocked, updated),
+    argMax(discovered_threads, updated), argMax(discovered_via, updated), argMax(discovered_links, updated),
+    argMax(gap_from, updated), argMax(gap_to, updated), argMax(gap_reasons, updated),
+    argMax(status, updated), argMax(message, updated)
 FROM crawl_runs WHERE story = ?
 GROUP BY source, run_id
 ORDER BY argMax(started, updated) DESC, source`, storyID)
@@ -172,8 +185,11 @@ ORDER BY argMax(started, updated) DESC, source`, storyID)
 		var platform string
 		var kinds, fields []string
 		var counts, fixed []int64
+		var threads, via, links, reasons []string
+		var gapFrom, gapTo []time.Time
 		if err := rows.Scan(&r.Source, &r.RunID, &platform, &r.Started, &r.Finished, &r.Requests, &r.Pages,
-			&r.Items, &r.NewItems, &r.Errors, &kinds, &counts, &fields, &fixed, &r.Blocked, &r.Status, &r.Message); err != nil {
+			&r.Items, &r.NewItems, &r.Errors, &kinds, &counts, &fields, &fixed, &r.Blocked,
+			&threads, &via, &links, &gapFrom, &gapTo, &reasons, &r.Status, &r.Message); err != nil {
 			return nil, fmt.Errorf("read crawl runs: %w", err)
 		}
 		r.Platform = reaction.Platform(platform)
@@ -184,6 +200,23 @@ ORDER BY argMax(started, updated) DESC, source`, storyID)
 			r.Finished = r.Finished.UTC()
 		}
 		r.ErrorKinds, r.Repaired = joinCounts(kinds, counts), joinCounts(fields, fixed)
+		for i, t := range threads {
+			d := reaction.Discovery{Thread: t}
+			if i < len(via) {
+				d.Via = via[i]
+			}
+			if i < len(links) {
+				d.Link = links[i]
+			}
+			r.Discovered = append(r.Discovered, d)
+		}
+		for i := 0; i < len(gapFrom) && i < len(gapTo); i++ {
+			g := reaction.Gap{From: gapFrom[i].UTC(), To: gapTo[i].UTC()}
+			if i < len(reasons) {
+				g.Reason = reasons[i]
+			}
+			r.Gaps = append(r.Gaps, g)
+		}
 		out = append(out, r)
 	}
 	return out, rows.Err()

@@ -34,7 +34,7 @@ type WriteResult struct {
 const lookupChunk = 2000
 
 // reactionColumns is the column list of every INSERT into reactions.
-const reactionColumns = "story, platform, id, parent_id, root_id, is_root, url, created_at, first_seen, author, content_warning, text, lang, " +
+const reactionColumns = "story, platform, id, parent_id, root_id, relation, is_root, url, created_at, first_seen, author, content_warning, text, lang, " +
 	"likes, replies, deleted, stance, stance_score, classifier, digest, version, sign"
 
 // IDFilter lets Write skip looking up ids that are certainly not stored:
@@ -354,7 +354,7 @@ func (s *Store) insert(ctx context.Context, rows *rowBuffer) error {
 // selectCurrent selects the current state of reactions: one row per id
 // with sum(sign) > 0, every column from the row with the highest version.
 const selectCurrent = `SELECT story, id,
-    argMax(platform, version), argMax(parent_id, version), argMax(root_id, version), argMax(is_root, version),
+    argMax(platform, version), argMax(parent_id, version), argMax(root_id, version), argMax(relation, version), argMax(is_root, version),
     argMax(url, version), argMax(created_at, version), argMax(first_seen, version), argMax(author, version),
     argMax(content_warning, version), argMax(text, version),
     argMax(lang, version), argMax(likes, version), argMax(replies, version), argMax(deleted, version),
@@ -403,7 +403,7 @@ func scanCurrent(rows scanner, v *stored) error {
 	var platform, stance string
 	var deleted, isRoot uint8
 	r := &v.r
-	if err := rows.Scan(&r.Story, &r.ID, &platform, &r.ParentID, &r.RootID, &isRoot, &r.URL, &r.CreatedAt, &r.FirstSeen,
+	if err := rows.Scan(&r.Story, &r.ID, &platform, &r.ParentID, &r.RootID, &r.Relation, &isRoot, &r.URL, &r.CreatedAt, &r.FirstSeen,
 		&r.Author, &r.ContentWarning, &r.Text, &r.Lang, &r.Likes, &r.Replies, &deleted, &stance, &r.StanceScore, &r.Classifier,
 		&v.digest, &v.version); err != nil {
 		return err
@@ -416,7 +416,9 @@ func scanCurrent(rows scanner, v *stored) error {
 // Digest hashes what a platform can change about a reaction (not first_seen,
 // and not the stance, which is derived): two versions with the same digest
 // are the same reaction state. is_root and content_warning are hashed only
-// when set, so that the digests stored before they existed still match.
+// when set, and relation only when it is not what parent_id implies
+// (reaction.ImpliedRelation), so that the digests stored before they
+// existed still match.
 func Digest(r *reaction.Reaction) uint64 {
 	h := fnv1a.Offset
 	h = fnv1a.Field(h, string(r.Platform))
@@ -439,6 +441,9 @@ func Digest(r *reaction.Reaction) uint64 {
 	}
 	if r.ContentWarning != "" {
 		h = fnv1a.Field(fnv1a.Field(h, "content_warning"), r.ContentWarning)
+	}
+	if r.Relation != "" && r.Relation != r.ImpliedRelation() {
+		h = fnv1a.Field(fnv1a.Field(h, "relation"), r.Relation)
 	}
 	return h
 }

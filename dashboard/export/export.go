@@ -360,6 +360,7 @@ var ReactionColumns = []Column{
 	{"id", "string", "stable platform-prefixed id"},
 	{"parent_id", "string", "id of the reaction or post it answers; empty for a top-level post"},
 	{"root_id", "string", "id of the thread's root post"},
+	{"relation", "string", "how it answers parent_id: reply, or quote (a Bluesky quote post of the parent); empty without a parent"},
 	{"is_root", "bool", "the post that starts a thread the crawler followed (usually the news itself); series leave these out by default"},
 	{"url", "string", "permalink on the platform"},
 	{"created_at", "timestamp (UTC)", "when the platform says it was published"},

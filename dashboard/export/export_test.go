@@ -205,7 +205,11 @@ func TestReactionsExportFormatsAgree(t *testing.T) {
 	// CSV cells match the fixture exactly (hostile text verbatim).
 	for i, r := range rs {
 		got := recs[i+1]
-		want := []string{r.Story, string(r.Platform), r.ID, r.ParentID, r.RootID, strconv.FormatBool(r.IsRoot), r.URL,
+		rel := r.Relation
+		if rel == "" {
+			rel = r.ImpliedRelation() // the store fills it for replies
+		}
+		want := []string{r.Story, string(r.Platform), r.ID, r.ParentID, r.RootID, rel, strconv.FormatBool(r.IsRoot), r.URL,
 			r.CreatedAt.Format("2006-01-02T15:04:05Z"), r.FirstSeen.Format("2006-01-02T15:04:05Z"), r.Author, r.ContentWarning, r.Text, r.Lang,
 			fmt.Sprint(r.Likes), fmt.Sprint(r.Replies), "false", string(r.Stance), strconv.FormatFloat(r.StanceScore, 'g', -1, 64), r.Classifier}
 		if strings.Join(got, "\x00") != strings.Join(want, "\x00") {
@@ -222,7 +226,7 @@ func TestReactionsExportFormatsAgree(t *testing.T) {
 		t.Fatalf("parquet %d rows", len(rows))
 	}
 	for i, r := range rows {
-		got := []string{r.Story, r.Platform, r.ID, r.ParentID, r.RootID, strconv.FormatBool(r.IsRoot), r.URL, r.CreatedAt.UTC().Format("2006-01-02T15:04:05Z"),
+		got := []string{r.Story, r.Platform, r.ID, r.ParentID, r.RootID, r.Relation, strconv.FormatBool(r.IsRoot), r.URL, r.CreatedAt.UTC().Format("2006-01-02T15:04:05Z"),
 			r.FirstSeen.UTC().Format("2006-01-02T15:04:05Z"), r.Author, r.ContentWarning, r.Text, r.Lang, fmt.Sprint(r.Likes), fmt.Sprint(r.Replies),
 			strconv.FormatBool(r.Deleted), r.Stance, strconv.FormatFloat(r.StanceScore, 'g', -1, 64), r.Classifier}
 		if strings.Join(got, "\x00") != strings.Join(recs[i+1], "\x00") {

@@ -235,6 +235,7 @@ type ReactionRow struct {
 	ID        string    `parquet:"id"`
 	ParentID  string    `parquet:"parent_id"`
 	RootID    string    `parquet:"root_id"`
+	Relation  string    `parquet:"relation,dict"`
 	IsRoot    bool      `parquet:"is_root"`
 	URL       string    `parquet:"url"`
 	CreatedAt time.Time `parquet:"created_at,timestamp(millisecond)"`
@@ -273,7 +274,7 @@ type TidyRow struct {
 
 func toRow(r *reaction.Reaction) ReactionRow {
 	return ReactionRow{Story: r.Story, Platform: string(r.Platform), ID: r.ID, ParentID: r.ParentID, RootID: r.RootID,
-		IsRoot: r.IsRoot, URL: r.URL, CreatedAt: r.CreatedAt.UTC(), FirstSeen: r.FirstSeen.UTC(), Author: r.Author,
+		Relation: r.Relation, IsRoot: r.IsRoot, URL: r.URL, CreatedAt: r.CreatedAt.UTC(), FirstSeen: r.FirstSeen.UTC(), Author: r.Author,
 		ContentWarning: r.ContentWarning, Text: r.Text, Lang: r.Lang,
 		Likes: r.Likes, Replies: r.Replies, Deleted: r.Deleted, Stance: string(r.Stance), StanceScore: r.StanceScore,
 		Classifier: r.Classifier}
@@ -281,7 +282,7 @@ func toRow(r *reaction.Reaction) ReactionRow {
 
 // reactionCells renders a reaction as CSV cells in reaction.Fields order.
 func reactionCells(r *reaction.Reaction, cells []string) []string {
-	return append(cells[:0], r.Story, string(r.Platform), r.ID, r.ParentID, r.RootID, strconv.FormatBool(r.IsRoot), r.URL,
+	return append(cells[:0], r.Story, string(r.Platform), r.ID, r.ParentID, r.RootID, r.Relation, strconv.FormatBool(r.IsRoot), r.URL,
 		formatTime(r.CreatedAt), formatTime(r.FirstSeen), r.Author, r.ContentWarning, r.Text, r.Lang,
 		strconv.FormatInt(r.Likes, 10), strconv.FormatInt(r.Replies, 10), strconv.FormatBool(r.Deleted),
 		string(r.Stance), formatFloat(r.StanceScore), r.Classifier)
