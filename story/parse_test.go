@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -164,6 +165,11 @@ func TestBadValues(t *testing.T) {
 		{"bad web page", base + "  - platform: web\n    pages: [\"news.example.com/a\"]\n", []string{`sources[0].pages[0]: "news.example.com/a" is not an http(s) URL`}},
 		{"bad hashtag", base + "  - platform: mastodon\n    base_url: https://m.example\n    hashtags: [\"two words\"]\n", []string{`sources[0].hashtags[0]: "two words" is not a hashtag`}},
 		{"every problem is listed", "id: S\nsources:\n  - platform: reddit\n", []string{"id: ", "subject: missing", "sources[0]: reddit source"}},
+		{"bad url", "id: s\nsubject: [X]\nurls: [news.example.com/a]\nsources:\n  - platform: hackernews\n", []string{`urls[0]: "news.example.com/a" is not an http(s) URL`}},
+		{"discourse cannot discover", "id: s\nsubject: [X]\nurls: [https://news.example.com/a]\nsources:\n  - platform: discourse\n    base_url: https://f.example\n",
+			[]string{`names nothing to collect: give topics (Discourse cannot find topics from the story's urls: a forum's robots.txt disallows /search`}},
+		{"discover without urls", base + "  - platform: reddit\n    discover: true\n    threads: [abc]\n", []string{"sources[0].discover: the story has no urls"}},
+		{"bad jetstream url", base + "  - platform: bluesky\n    jetstream_url: https://x\n    threads: [\"at://did:plc:a/app.bsky.feed.post/3k\"]\n", []string{`sources[0].jetstream_url: "https://x" is not a ws(s) URL`}},
 		{"two documents", base + "  - platform: hackernews\n    stories: [1]\n---\nid: t\n", []string{"line 6: a story file holds one story"}},
 	}
 	for _, tc := range tests {
@@ -289,6 +295,43 @@ func TestParseRate(t *testing.T) {
 		n, per, err := ParseRate(tc.in)
 		if (err == nil) != tc.ok || n != tc.n || per != tc.per {
 			t.Errorf("ParseRate(%q) = %d, %v, %v", tc.in, n, per, err)
+		}
+	}
+}
+
+func TestURLsAndDiscovery(t *testing.T) {
+	st, err := Parse([]byte(`id: s
+subject: [X]
+urls:
+  - https://www.example.com/2020/09/30/teigen/?utm_source=twitter
+  - http://example.com/2020/09/30/teigen
+  - https://example.com/2020/09/30/teigen/amp/
+  - https://syndicated.example.org/teigen
+sources:
+  - platform: hackernews
+  - platform: reddit
+    threads: [abc]
+  - platform: reddit
+    threads: [abd]
+    discover: true
+  - platform: lemmy
+    base_url: https://l.example
+    discover: false
+    posts: [1]
+  - platform: discourse
+    base_url: https://f.example
+    topics: [5]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Copies of one article collapse to the first spelling; originals are kept.
+	if want := []string{"https://www.example.com/2020/09/30/teigen/?utm_source=twitter", "https://syndicated.example.org/teigen"}; !slices.Equal(st.URLs, want) {
+		t.Errorf("urls = %q, want %q", st.URLs, want)
+	}
+	for i, want := range []bool{true, false, true, false, false} {
+		if got := st.Sources[i].Discovers(st); got != want {
+			t.Errorf("sources[%d] (%s) discovers = %v, want %v", i, st.Sources[i].Platform, got, want)
 		}
 	}
 }

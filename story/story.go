@@ -21,6 +21,12 @@ type Story struct {
 	Subject []string `yaml:"subject" json:"subject"`
 	// Published is the story's own moment (an event marker on charts).
 	Published time.Time `yaml:"published" json:"published"`
+	// URLs are the article's addresses: the publisher's page and any
+	// syndicated copies. A source that names no threads finds them from
+	// these (see Source.Discover); URLs are matched on their normalised
+	// form (internal/urlnorm: scheme, www, trailing slash, tracking
+	// parameters and AMP editions do not matter) and kept as written.
+	URLs []string `yaml:"urls,omitempty" json:"urls,omitempty"`
 	// Window optionally bounds the reactions collected and charted.
 	Window *Window `yaml:"window,omitempty" json:"window,omitempty"`
 	// Annotations are extra event markers for the chart.
@@ -72,8 +78,17 @@ type Source struct {
 	// PDSURL is Bluesky's PDS for authenticated search (createSession and
 	// searchPosts; default https://bsky.social). Threads use BaseURL.
 	PDSURL string `yaml:"pds_url,omitempty" json:"pds_url,omitempty"`
+	// JetstreamURL is the Bluesky Jetstream endpoint that --follow reads
+	// live posts from (default DefaultJetstreamURL).
+	JetstreamURL string `yaml:"jetstream_url,omitempty" json:"jetstream_url,omitempty"`
 	// Rate overrides the platform's documented request rate, e.g. "100/1m".
 	Rate string `yaml:"rate,omitempty" json:"rate,omitempty"`
+	// Discover says whether the source finds threads from the story's
+	// urls. Default: when the story has urls and the source names no
+	// threads (Reddit threads, Hacker News stories, Mastodon statuses,
+	// Bluesky threads, Lemmy posts); true also with named threads.
+	// Discourse and web sources cannot discover.
+	Discover *bool `yaml:"discover,omitempty" json:"discover,omitempty"`
 
 	Stories  []string `yaml:"stories,omitempty" json:"stories,omitempty"`   // hackernews: story ids or item URLs
 	Search   []string `yaml:"search,omitempty" json:"search,omitempty"`     // hackernews, reddit, bluesky: queries
@@ -107,3 +122,55 @@ type WebFields struct {
 // SubjectText is the subject as one string for the stance classifier
 // ("Chrissy Teigen, John Legend, chrissyteigen").
 func (s *Story) SubjectText() string { return strings.Join(s.Subject, ", ") }
+
+// Discovers reports whether src finds threads from st's URLs (see
+// Source.Discover).
+func (src *Source) Discovers(st *Story) bool {
+	if len(st.URLs) == 0 || !CanDiscover(src.Platform) {
+		return false
+	}
+	if src.Discover != nil {
+		return *src.Discover
+	}
+	return len(src.namedThreads()) == 0
+}
+
+// namedThreads returns the threads src names on its platform.
+func (src *Source) namedThreads() []string {
+	switch src.Platform {
+	case reaction.Reddit, reaction.Bluesky:
+		return src.Threads
+	case reaction.HackerNews:
+		return src.Stories
+	case reaction.Mastodon:
+		return src.Statuses
+	case reaction.Lemmy:
+		return src.Posts
+	case reaction.Discourse:
+		return src.Topics
+	}
+	return src.Pages
+}
+
+// CanDiscover reports whether platform p can find threads from an
+// article's URL. Discourse cannot (NoDiscovery says why); web pages are
+// named, not found.
+func CanDiscover(p reaction.Platform) bool {
+	switch p {
+	case reaction.Reddit, reaction.HackerNews, reaction.Mastodon, reaction.Bluesky, reaction.Lemmy:
+		return true
+	}
+	return false
+}
+
+// NoDiscovery says, in one sentence, why platform p cannot find threads
+// from the story's URLs ("" when it can).
+func NoDiscovery(p reaction.Platform) string {
+	switch p {
+	case reaction.Discourse:
+		return "Discourse cannot find topics from the story's urls: a forum's robots.txt disallows /search (and its results are excerpts), so only the topics named are read"
+	case reaction.Web:
+		return "web sources read the pages they name; they do not search for the story's urls"
+	}
+	return ""
+}

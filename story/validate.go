@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/reactions-research/reactions/internal/urlnorm"
 	"github.com/reactions-research/reactions/reaction"
 )
 
@@ -14,6 +15,9 @@ import (
 const (
 	DefaultRedditTokenURL = "https://www.reddit.com/api/v1/access_token"
 	DefaultBlueskyPDSURL  = "https://bsky.social"
+	// DefaultJetstreamURL is Bluesky's public Jetstream, which sends
+	// every post of the network as JSON.
+	DefaultJetstreamURL = "wss://jetstream2.us-east.bsky.network/subscribe"
 )
 
 // DefaultBaseURL returns the production API root of p, or "" when the
@@ -158,6 +162,21 @@ func (s *Story) Validate() error {
 	case s.Poll == 0:
 		s.Poll = Duration(DefaultPoll)
 	}
+	seenURL := map[string]bool{}
+	urls := s.URLs[:0]
+	for i, u := range s.URLs {
+		u = strings.TrimSpace(u)
+		k, err := urlnorm.Key(u)
+		if err != nil {
+			ps.add(fmt.Sprintf("urls[%d]", i), "%v", err)
+			continue
+		}
+		if !seenURL[k] {
+			seenURL[k] = true
+			urls = append(urls, u)
+		}
+	}
+	s.URLs = urls
 	if len(s.Sources) == 0 {
 		ps.add("sources", "missing (list at least one place to collect from)")
 	}
@@ -172,14 +191,14 @@ func (s *Story) Validate() error {
 	}
 	count := map[reaction.Platform]int{}
 	for i := range s.Sources {
-		s.Sources[i].validate(&ps, fmt.Sprintf("sources[%d]", i), names, count)
+		s.Sources[i].validate(&ps, fmt.Sprintf("sources[%d]", i), names, count, len(s.URLs) > 0)
 	}
 	return errors.Join(ps...)
 }
 
 var nameRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 
-func (src *Source) validate(ps *problems, at string, names map[string]bool, count map[reaction.Platform]int) {
+func (src *Source) validate(ps *problems, at string, names map[string]bool, count map[reaction.Platform]int, hasURLs bool) {
 	src.Platform = reaction.Platform(strings.ToLower(strings.TrimSpace(string(src.Platform))))
 	p := src.Platform
 	switch {
@@ -247,6 +266,24 @@ func (src *Source) validate(ps *problems, at string, names map[string]bool, coun
 			src.PDSURL = strings.TrimRight(u.String(), "/")
 		}
 	}
+	src.JetstreamURL = strings.TrimSpace(src.JetstreamURL)
+	if src.JetstreamURL != "" && p != reaction.Bluesky {
+		ps.add(at+".jetstream_url", "only bluesky sources have a Jetstream URL")
+	} else if p == reaction.Bluesky {
+		if src.JetstreamURL == "" {
+			src.JetstreamURL = DefaultJetstreamURL
+		} else if u, err := url.Parse(src.JetstreamURL); err != nil || u.Host == "" || (u.Scheme != "ws" && u.Scheme != "wss") {
+			ps.add(at+".jetstream_url", "%q is not a ws(s) URL", src.JetstreamURL)
+		}
+	}
+	if src.Discover != nil && *src.Discover {
+		switch {
+		case !CanDiscover(p):
+			ps.add(at+".discover", "%s", NoDiscovery(p))
+		case !hasURLs:
+			ps.add(at+".discover", "the story has no urls to discover threads from")
+		}
+	}
 	if src.Rate != "" {
 		if _, _, err := ParseRate(src.Rate); err != nil {
 			ps.add(at+".rate", "%v", err)
@@ -294,8 +331,13 @@ func (src *Source) validate(ps *problems, at string, names map[string]bool, coun
 		*list = out
 		total += len(out)
 	}
-	if total == 0 {
-		ps.add(at, "%s source %q names nothing to collect: give %s", p, src.Name, strings.Join(allowedLists[p], " or "))
+	discovers := hasURLs && CanDiscover(p) && (src.Discover == nil || *src.Discover)
+	switch {
+	case total == 0 && discovers:
+	case total == 0 && hasURLs && NoDiscovery(p) != "":
+		ps.add(at, "%s source %q names nothing to collect: give %s (%s)", p, src.Name, strings.Join(allowedLists[p], " or "), NoDiscovery(p))
+	case total == 0:
+		ps.add(at, "%s source %q names nothing to collect: give %s, or give the story urls to find threads from", p, src.Name, strings.Join(allowedLists[p], " or "))
 	}
 }
 
