@@ -155,6 +155,13 @@ type sourceRun struct {
 
 	memMu sync.Mutex
 	mem   map[string]string // cursors set during this run
+
+	// found are the threads the source followed from the story's URLs,
+	// by thread id (the first way each was found is kept); gaps the
+	// periods it could not cover.
+	foundMu sync.Mutex
+	found   map[string]reaction.Discovery
+	gaps    []reaction.Gap
 }
 
 func (c *crawl) newSourceRun(i int, runID string, b *batcher) *sourceRun {
@@ -216,6 +223,21 @@ func (sr *sourceRun) collect(runCtx context.Context) {
 		Stats:   statsView{sr},
 		Log:     sr.log,
 		Now:     c.cfg.Now,
+		OnDiscover: func(d reaction.Discovery) {
+			sr.foundMu.Lock()
+			defer sr.foundMu.Unlock()
+			if sr.found == nil {
+				sr.found = map[string]reaction.Discovery{}
+			}
+			if _, ok := sr.found[d.Thread]; !ok {
+				sr.found[d.Thread] = d
+			}
+		},
+		OnGap: func(g reaction.Gap) {
+			sr.foundMu.Lock()
+			sr.gaps = append(sr.gaps, g)
+			sr.foundMu.Unlock()
+		},
 	}
 	defer func() {
 		if p := recover(); p != nil {
@@ -368,6 +390,7 @@ func (sr *sourceRun) finish(ctx context.Context) reaction.CrawlRun {
 	if n := sum(r.Repaired); n > 0 {
 		r.Message += fmt.Sprintf(" %d side %s (%s) repaired; the reactions were kept.", n, plural(n, "field was", "fields were"), kindList(r.Repaired))
 	}
+	r.Message += sr.discoveryReport(r)
 	sr.putRun(ctx, *r)
 	c.m.observeRun(*r)
 	sr.warnings.flush()
@@ -645,4 +668,70 @@ func (s sourceState) Set(key, value string) {
 			s.sr.log.Error("could not save a cursor", "err", err)
 		}
 	}
+}
+
+// maxDiscovered bounds the discovered threads one run record lists.
+const maxDiscovered = 1000
+
+// discoveryReport fills the run's discovered threads and gaps and
+// returns the sentences the run's message gains: how many threads the
+// story's URLs found and how, what the platform's discovery cannot find,
+// and the gaps.
+func (sr *sourceRun) discoveryReport(r *reaction.CrawlRun) string {
+	sr.foundMu.Lock()
+	defer sr.foundMu.Unlock()
+	var msg strings.Builder
+	if len(sr.found) > 0 {
+		ids := make([]string, 0, len(sr.found))
+		by := map[string]int64{}
+		for id, d := range sr.found {
+			ids = append(ids, id)
+			by[d.Via]++
+		}
+		sort.Strings(ids)
+		if len(ids) > maxDiscovered {
+			ids = ids[:maxDiscovered]
+		}
+		r.Discovered = make([]reaction.Discovery, len(ids))
+		for i, id := range ids {
+			r.Discovered[i] = sr.found[id]
+		}
+		fmt.Fprintf(&msg, " Follows %s found from the story's URLs (%s).", count(int64(len(sr.found)), "thread"), kindList(by))
+	}
+	discovers := sr.src.Discovers(sr.c.st)
+	if discovers && len(sr.found) == 0 {
+		msg.WriteString(" The story's URLs found no thread here.")
+	}
+	if discovers {
+		if lim := discoveryLimit(sr.src.Platform); lim != "" {
+			msg.WriteString(" " + lim)
+		}
+	}
+	if len(sr.c.st.URLs) > 0 && !discovers {
+		if why := story.NoDiscovery(sr.src.Platform); why != "" {
+			msg.WriteString(" " + why + ".")
+		}
+	}
+	r.Gaps = append([]reaction.Gap(nil), sr.gaps...)
+	for _, g := range sr.gaps {
+		fmt.Fprintf(&msg, " Not covered from %s to %s: %s.", g.From.UTC().Format("2006-01-02T15:04Z"), g.To.UTC().Format("2006-01-02T15:04Z"), strings.TrimSuffix(g.Reason, "."))
+	}
+	return msg.String()
+}
+
+// discoveryLimit says what a platform's discovery from URLs cannot find.
+func discoveryLimit(p reaction.Platform) string {
+	switch p {
+	case reaction.Mastodon:
+		return "Mastodon's link timeline (4.3+) lists statuses only while the link is trending on that server, and only from accounts that allow discovery: earlier and later statuses linking to the story are not found."
+	case reaction.Reddit:
+		return "Reddit matches a URL exactly (apart from case and www): a share whose URL carries tracking parameters is found only by the url: search."
+	case reaction.HackerNews:
+		return "Hacker News search covers stories (submissions), not URLs posted in comments."
+	case reaction.Bluesky:
+		return "Bluesky's URL search needs a session and covers links in posts' facets and link cards."
+	case reaction.Lemmy:
+		return "Lemmy finds posts whose link is the URL exactly (tracking parameters removed), among the posts this instance knows."
+	}
+	return ""
 }

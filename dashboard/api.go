@@ -482,14 +482,25 @@ type RunJSON struct {
 	// reactions were kept.
 	Repaired map[string]int64 `json:"repaired"`
 	Blocked  int64            `json:"blocked"`
-	Status   string           `json:"status"`
-	Message  string           `json:"message"`
+	// Discovered are the threads followed because they link to the
+	// story's URLs, with how each was found.
+	Discovered []reaction.Discovery `json:"discovered"`
+	// Gaps are periods the run could not cover.
+	Gaps    []reaction.Gap `json:"gaps"`
+	Status  string         `json:"status"`
+	Message string         `json:"message"`
 }
 
 func runJSON(r reaction.CrawlRun) RunJSON {
 	out := RunJSON{RunID: r.RunID, Started: r.Started, Requests: r.Requests, Pages: r.Pages, Items: r.Items,
 		NewItems: r.NewItems, Errors: r.Errors, ErrorKinds: r.ErrorKinds, Repaired: r.Repaired, Blocked: r.Blocked,
-		Status: r.Status, Message: r.Message}
+		Discovered: r.Discovered, Gaps: r.Gaps, Status: r.Status, Message: r.Message}
+	if out.Discovered == nil {
+		out.Discovered = []reaction.Discovery{}
+	}
+	if out.Gaps == nil {
+		out.Gaps = []reaction.Gap{}
+	}
 	if out.ErrorKinds == nil {
 		out.ErrorKinds = map[string]int64{}
 	}

@@ -51,6 +51,29 @@ type Env struct {
 	Log   *slog.Logger
 	// Now is the clock (tests replace it).
 	Now func() time.Time
+	// OnDiscover, when set, records a thread the source follows because
+	// it links to one of the story's URLs; adapters call Discovered.
+	OnDiscover func(reaction.Discovery)
+	// OnGap, when set, records a period the source could not cover;
+	// adapters call Gap.
+	OnGap func(reaction.Gap)
+}
+
+// Discovered records a thread followed because it links to the story's
+// URLs (for the completeness report): every run calls it for every
+// thread it tracks, found this run or earlier.
+func (e *Env) Discovered(d reaction.Discovery) {
+	if e.OnDiscover != nil {
+		e.OnDiscover(d)
+	}
+}
+
+// Gap records a period the source could not cover (for the completeness
+// report and the charts' coverage shading).
+func (e *Env) Gap(g reaction.Gap) {
+	if e.OnGap != nil {
+		e.OnGap(g)
+	}
 }
 
 // Fetcher is polite HTTP on top of Colly.

@@ -31,7 +31,8 @@ const CoverageExplained = "Not crawled: no crawl run of this source was running 
 // stored reaction of the platform), since a crawl collects what the platform
 // still shows. Runs closer than 2 × poll count as continuous (a --follow
 // crawl re-polls every poll). Sources without runs give no gaps: the
-// completeness report warns about them instead.
+// completeness report warns about them instead. Gaps that runs report
+// themselves (reaction.CrawlRun.Gaps) are added as they are.
 func NotCrawled(runs []reaction.CrawlRun, poll time.Duration, history func(reaction.Platform) time.Time, from, to, now time.Time) []Gap {
 	if to.After(now) {
 		to = now
@@ -93,6 +94,13 @@ func NotCrawled(runs []reaction.CrawlRun, poll time.Duration, history func(react
 			}
 		}
 		add(cur, to)
+		// Periods a run reported it could not cover (a live stream that
+		// resumed beyond the platform's replay window).
+		for _, r := range rs {
+			for _, g := range r.Gaps {
+				add(g.From, g.To)
+			}
+		}
 	}
 	return gaps
 }
