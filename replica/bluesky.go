@@ -206,11 +206,16 @@ type bskyIndex struct {
 	byURI    map[string]Item
 	byNative map[string]Item
 	children map[string][]Item // parent native -> replies in CreatedAt order
+	quotes   map[string][]Item // quoted native -> quote posts, newest first
 }
 
 func bskyIndexOf(d *Dataset) *bskyIndex {
-	x := &bskyIndex{items: d.Items(reaction.Bluesky), byURI: map[string]Item{}, byNative: map[string]Item{}, children: map[string][]Item{}}
+	x := &bskyIndex{items: d.Items(reaction.Bluesky), byURI: map[string]Item{}, byNative: map[string]Item{}, children: map[string][]Item{},
+		quotes: map[string][]Item{}}
 	for _, it := range x.items {
+		if it.Quotes != "" && !it.Deleted && !bskyBlocked(it) {
+			x.quotes[it.Quotes] = append(x.quotes[it.Quotes], it)
+		}
 		x.byURI[BlueskyURI(it)] = it
 		x.byNative[it.Native] = it
 		if it.Parent != "" {
@@ -219,6 +224,9 @@ func bskyIndexOf(d *Dataset) *bskyIndex {
 	}
 	for _, cs := range x.children {
 		sort.SliceStable(cs, func(i, j int) bool { return cs[i].CreatedAt.Before(cs[j].CreatedAt) })
+	}
+	for _, qs := range x.quotes {
+		sort.SliceStable(qs, func(i, j int) bool { return qs[i].CreatedAt.After(qs[j].CreatedAt) })
 	}
 	return x
 }
@@ -275,16 +283,35 @@ func (x *bskyIndex) postView(it Item) map[string]any {
 		}
 		record["reply"] = map[string]any{"root": ref(root), "parent": ref(it.Parent)}
 	}
+	var embedView any
+	switch q, ok := x.byNative[it.Quotes]; {
+	case it.Link != "":
+		ext := map[string]any{"uri": it.Link, "title": "Chrissy Teigen and John Legend share the loss of their son", "description": ""}
+		record["embed"] = map[string]any{"$type": "app.bsky.embed.external", "external": ext}
+		embedView = map[string]any{"$type": "app.bsky.embed.external#view", "external": ext}
+	case ok:
+		qu := BlueskyURI(q)
+		record["embed"] = map[string]any{"$type": "app.bsky.embed.record", "record": map[string]any{"uri": qu, "cid": bskyCID(qu)}}
+		embedView = map[string]any{"$type": "app.bsky.embed.record#view", "record": map[string]any{
+			"$type": "app.bsky.embed.record#viewRecord", "uri": qu, "cid": bskyCID(qu),
+			"author":    map[string]any{"did": bskyDID(q.Author), "handle": bskyHandleOf(q.Author)},
+			"value":     map[string]any{"$type": "app.bsky.feed.post", "text": q.Text, "createdAt": bskyTime(q.CreatedAt)},
+			"indexedAt": bskyTime(bskyIndexedAt(q))}}
+	}
 	did := bskyDID(it.Author)
-	return map[string]any{
+	view := map[string]any{
 		"uri": uri, "cid": bskyCID(uri),
 		"author": map[string]any{"did": did, "handle": bskyHandleOf(it.Author), "displayName": "",
 			"avatar": "https://cdn.bsky.app/img/avatar/plain/" + did + "/bafkreiabc@jpeg", "labels": []any{},
 			"createdAt": "2023-05-01T10:00:00.000Z"},
 		"record":     record,
-		"replyCount": x.replyCount(it), "repostCount": it.Likes / 3, "likeCount": it.Likes, "quoteCount": 0,
+		"replyCount": x.replyCount(it), "repostCount": it.Likes / 3, "likeCount": it.Likes, "quoteCount": len(x.quotes[it.Native]),
 		"indexedAt": bskyTime(bskyIndexedAt(it)), "labels": []any{},
 	}
+	if embedView != nil {
+		view["embed"] = embedView
+	}
+	return view
 }
 
 // node renders it as a thread union member with depth levels of replies.
@@ -364,6 +391,30 @@ func bskyHandler(s *Server) http.Handler {
 				return
 			}
 			bskyJSON(w, bskySession(sub))
+		case "/bluesky/xrpc/app.bsky.feed.getQuotes":
+			x := bskyIndexOf(s.Data)
+			it, ok := x.byURI[q.Get("uri")]
+			limit, err := bskyIntParam(q.Get("limit"), 50, 1, 100)
+			offset, cerr := bskyIntParam(q.Get("cursor"), 0, 0, 1<<30)
+			if q.Get("uri") == "" || err != nil || cerr != nil {
+				bskyError(w, http.StatusBadRequest, "InvalidRequest", "Error: Params must have the property \"uri\"")
+				return
+			}
+			out := map[string]any{"uri": q.Get("uri"), "posts": []any{}}
+			if ok {
+				qs := x.quotes[it.Native]
+				from := min(offset, len(qs))
+				page := qs[from:min(from+limit, len(qs))]
+				posts := make([]any, len(page))
+				for i, p := range page {
+					posts[i] = x.postView(p)
+				}
+				out["posts"], out["cid"] = posts, bskyCID(q.Get("uri"))
+				if from+limit < len(qs) {
+					out["cursor"] = strconv.Itoa(from + limit)
+				}
+			}
+			bskyJSON(w, out)
 		case "/bluesky/xrpc/app.bsky.feed.searchPosts":
 			if r.Header.Get("Authorization") == "" {
 				bskyError(w, http.StatusForbidden, "Forbidden", "Request forbidden by administrative rules")
@@ -436,6 +487,12 @@ func bskySearch(w http.ResponseWriter, d *Dataset, q map[string][]string) {
 		return ""
 	}
 	query := strings.TrimSpace(get("q"))
+	// A q that is a URL is a url filter (Bluesky's query parser takes
+	// http(s): tokens as one).
+	link := get("url")
+	if strings.HasPrefix(query, "http://") || strings.HasPrefix(query, "https://") {
+		link = query
+	}
 	limit, err := bskyIntParam(get("limit"), 25, 1, 100)
 	offset, cerr := bskyIntParam(get("cursor"), 0, 0, 1<<30)
 	if query == "" || err != nil || cerr != nil {
@@ -445,7 +502,7 @@ func bskySearch(w http.ResponseWriter, d *Dataset, q map[string][]string) {
 	x := bskyIndexOf(d)
 	var hits []Item
 	for _, it := range x.items {
-		if !it.Deleted && !bskyBlocked(it) && bskyMatches(it, query) {
+		if !it.Deleted && !bskyBlocked(it) && (link == "" && bskyMatches(it, query) || link != "" && bskyLinks(it, link)) {
 			hits = append(hits, it)
 		}
 	}
@@ -461,6 +518,21 @@ func bskySearch(w http.ResponseWriter, d *Dataset, q map[string][]string) {
 		out["cursor"] = strconv.Itoa(from + limit)
 	}
 	bskyJSON(w, out)
+}
+
+// bskyLinks reports whether it links to link (its card or a link facet),
+// both sides normalised as Bluesky's search does.
+func bskyLinks(it Item, link string) bool {
+	want := bskyLossyURL(link)
+	if it.Link != "" && bskyLossyURL(it.Link) == want {
+		return true
+	}
+	for _, m := range bskyURLRe.FindAllString(it.Text, -1) {
+		if !strings.HasPrefix(m, "#") && bskyLossyURL(m) == want {
+			return true
+		}
+	}
+	return false
 }
 
 func bskyMatches(it Item, q string) bool {
@@ -552,6 +624,10 @@ func bskyExpect(d *Dataset, it Item) reaction.Reaction {
 			root = it.Parent
 		}
 		r.RootID = ref(root)
+	}
+	if q, ok := x.byNative[it.Quotes]; ok && it.Parent == "" {
+		// A quote post answers the post it quotes and starts its own thread.
+		r.ParentID, r.Relation = reaction.MakeID(reaction.Bluesky, BlueskyURI(q)), reaction.RelationQuote
 	}
 	if it.Deleted {
 		t, ok := bskyTIDTime(bskyRkey(uri))

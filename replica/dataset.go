@@ -39,6 +39,13 @@ type Item struct {
 	// Tags are hashtags / search terms this item is found by (Mastodon
 	// hashtag timelines, search endpoints).
 	Tags []string
+	// Quotes is the Native of the post this one quotes (Bluesky quote
+	// posts: an embedded record, not a reply), "" for none.
+	Quotes string
+	// Link is the URL a thread's root post links to (a news article, as
+	// people shared it), "" for none. Each replica serves it in its
+	// platform's place and finds it as that platform does (links.go).
+	Link string
 	// Intended is the stance the generator meant (demo only; never served).
 	Intended reaction.Stance
 }

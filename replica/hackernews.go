@@ -179,7 +179,7 @@ func (x *hnIndex) item(it Item, depth int) map[string]any {
 			if text != "" {
 				m["text"] = hnHTML(text)
 			} else {
-				m["url"] = hnStoryURL(title)
+				m["url"] = hnURL(it)
 			}
 		}
 	} else {
@@ -196,6 +196,15 @@ func (x *hnIndex) item(it Item, depth int) map[string]any {
 	}
 	m["children"] = kids
 	return m
+}
+
+// hnURL is a link story's url: its Link, else one made from the title.
+func hnURL(story Item) string {
+	if story.Link != "" {
+		return story.Link
+	}
+	title, _ := hnTitle(story)
+	return hnStoryURL(title)
 }
 
 func hnStoryURL(title string) string {
@@ -233,7 +242,7 @@ func (x *hnIndex) hit(it Item) map[string]any {
 		if text != "" {
 			h["story_text"] = hnHTML(text)
 		} else {
-			h["url"] = hnStoryURL(title)
+			h["url"] = hnURL(it)
 		}
 		hl["title"] = map[string]any{"matchLevel": "none", "matchedWords": []any{}, "value": title}
 	} else {
@@ -241,7 +250,7 @@ func (x *hnIndex) hit(it Item) map[string]any {
 		title, text := hnTitle(story)
 		h["comment_text"], h["parent_id"], h["story_title"] = hnHTML(it.Text), hnInt(it.Parent), title
 		if text == "" {
-			h["story_url"] = hnStoryURL(title)
+			h["story_url"] = hnURL(story)
 		}
 		hl["comment_text"] = map[string]any{"matchLevel": "none", "matchedWords": []any{}, "value": hnHTML(it.Text)}
 	}
@@ -366,6 +375,7 @@ func hnHandler(s *Server) http.Handler {
 func hnSearch(s *Server, w http.ResponseWriter, q url.Values, byDate bool) {
 	start := time.Now()
 	query := strings.ToLower(strings.TrimSpace(q.Get("query")))
+	byURL := q.Get("restrictSearchableAttributes") == "url"
 	tags := hnParseTags(q.Get("tags"))
 	nums, err := hnParseNumeric(q.Get("numericFilters"))
 	if err != nil {
@@ -390,7 +400,8 @@ func hnSearch(s *Server, w http.ResponseWriter, q url.Values, byDate bool) {
 		}
 		if query != "" {
 			story, ok := x.byID[hnStoryOf(it)]
-			if !ok || !hnTagged(story, query) {
+			_, text := hnTitle(story)
+			if !ok || !byURL && !hnTagged(story, query) || byURL && (text != "" || !wordsMatch(hnURL(story), query)) {
 				continue
 			}
 		}

@@ -214,6 +214,8 @@ func lemmyHandler(s *Server) http.Handler {
 			})
 		case "/lemmy/api/v3/comment/list":
 			lemmyList(w, s.Data, q)
+		case "/lemmy/api/v3/search":
+			lemmySearch(w, s.Data, q)
 		default:
 			lemmyJSON(w, http.StatusNotFound, map[string]any{"error": "unknown_route"})
 		}
@@ -364,7 +366,7 @@ func lemmyPostObject(t *lemmyThread) map[string]any {
 		updated = lemmyTime(Item{CreatedAt: p.CreatedAt.Add(time.Hour), Tags: p.Tags})
 	}
 	return map[string]any{
-		"id": lemmyNum(p.Native), "name": name, "url": "https://news.example.com/2020/10/01/teigen-legend",
+		"id": lemmyNum(p.Native), "name": name, "url": lemmyURL(p),
 		"body": bodyV, "creator_id": lemmyCreator(p.Author)["id"], "community_id": 12,
 		"removed": p.Deleted && lemmyHasTag(p, "replica:removed"), "locked": false,
 		"published": lemmyTime(p), "updated": updated,
@@ -372,6 +374,48 @@ func lemmyPostObject(t *lemmyThread) map[string]any {
 		"ap_id": lemmyAPID(p), "local": !strings.Contains(p.Author, "@"),
 		"language_id": lemmyLanguageID(p.Lang), "featured_community": false, "featured_local": false,
 	}
+}
+
+// lemmyURL is a post's url as Lemmy stores it: without tracking
+// parameters.
+func lemmyURL(p Item) string {
+	if p.Link == "" {
+		return "https://news.example.com/2020/10/01/teigen-legend"
+	}
+	return withoutTracking(p.Link)
+}
+
+// lemmySearch serves search?type_=Url&q=…: the posts whose url is q,
+// newest first, page (from 1) and limit (at most 50).
+func lemmySearch(w http.ResponseWriter, d *Dataset, q map[string][]string) {
+	get := func(k string) string {
+		if v := q[k]; len(v) > 0 {
+			return v[0]
+		}
+		return ""
+	}
+	posts := []any{}
+	if get("type_") == "Url" {
+		var hits []Item
+		for _, it := range d.Items(reaction.Lemmy) {
+			if it.Thread == "" && !it.Deleted && lemmyURL(it) == get("q") {
+				hits = append(hits, it)
+			}
+		}
+		sort.SliceStable(hits, func(i, j int) bool { return hits[i].CreatedAt.After(hits[j].CreatedAt) })
+		limit, page := 10, 1
+		if n, err := strconv.Atoi(get("limit")); err == nil && n > 0 {
+			limit = min(n, 50)
+		}
+		if n, err := strconv.Atoi(get("page")); err == nil && n > 0 {
+			page = n
+		}
+		from := min((page-1)*limit, len(hits))
+		for _, it := range hits[from:min(from+limit, len(hits))] {
+			posts = append(posts, lemmyPostView(lemmyThreadOf(d, it)))
+		}
+	}
+	lemmyJSON(w, http.StatusOK, map[string]any{"type_": get("type_"), "comments": []any{}, "posts": posts, "communities": []any{}, "users": []any{}})
 }
 
 func lemmyPostView(t *lemmyThread) map[string]any {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -292,8 +293,41 @@ func (x *mastodonIndex) status(it Item) map[string]any {
 		"replies_count": len(x.children[it.Native]), "reblogs_count": 0, "favourites_count": it.Likes,
 		"content": mastodonHTML(it.Text), "reblog": nil, "application": nil,
 		"account": mastodonAccount(it.Author), "media_attachments": []any{}, "mentions": mentions,
-		"tags": tags, "emojis": []any{}, "card": nil, "poll": nil,
+		"tags": tags, "emojis": []any{}, "card": mastodonCard(it), "poll": nil,
 	}
+}
+
+// mastodonCard is the preview card of a status that links somewhere.
+func mastodonCard(it Item) any {
+	if it.Link == "" {
+		return nil
+	}
+	return map[string]any{"url": mastodonCardURL(it.Link), "title": "Chrissy Teigen and John Legend share the loss of their son",
+		"description": "", "type": "link", "author_name": "", "author_url": "", "provider_name": "News", "provider_url": "",
+		"html": "", "width": 0, "height": 0, "image": nil, "embed_url": "", "blurhash": nil}
+}
+
+// mastodonLinkTimeline serves timelines/link?url=: the statuses whose card
+// is url, while the link trends (one of them has the tag
+// "replica:trending"); 404 otherwise, as Mastodon answers for a link that
+// is not trending.
+func mastodonLinkTimeline(s *Server, w http.ResponseWriter, r *http.Request, x *mastodonIndex) {
+	link := r.URL.Query().Get("url")
+	var all []Item
+	trending := false
+	for _, it := range x.byID {
+		if it.Link != "" && mastodonCardURL(it.Link) == link {
+			trending = trending || slices.Contains(it.Tags, "replica:trending")
+			if !it.Deleted {
+				all = append(all, it)
+			}
+		}
+	}
+	if !trending {
+		mastodonJSON(w, http.StatusNotFound, map[string]any{"error": "Record not found"})
+		return
+	}
+	mastodonPage(s, w, r, x, all, "timelines/link", []string{"url", "limit"})
 }
 
 // ancestors are the nearest limit ones, root first.
@@ -353,6 +387,8 @@ func mastodonHandler(s *Server) http.Handler {
 		}
 		x := mastodonBuild(s.Data)
 		switch {
+		case p == "timelines/link":
+			mastodonLinkTimeline(s, w, r, x)
 		case strings.HasPrefix(p, "timelines/tag/"):
 			mastodonTimeline(s, w, r, x, strings.TrimPrefix(p, "timelines/tag/"))
 		case strings.HasPrefix(p, "statuses/"):
@@ -389,11 +425,6 @@ func mastodonTimeline(s *Server, w http.ResponseWriter, r *http.Request, x *mast
 		mastodonJSON(w, http.StatusNotFound, map[string]any{"error": "Record not found"})
 		return
 	}
-	q := r.URL.Query()
-	limit := mastodonDefaultLimit
-	if n, err := strconv.Atoi(q.Get("limit")); err == nil && n > 0 {
-		limit = min(n, mastodonMaxLimit)
-	}
 	known := false
 	var all []Item
 	for _, it := range x.byID {
@@ -410,6 +441,17 @@ func mastodonTimeline(s *Server, w http.ResponseWriter, r *http.Request, x *mast
 	if !known {
 		mastodonJSON(w, http.StatusNotFound, map[string]any{"error": "Record not found"})
 		return
+	}
+	mastodonPage(s, w, r, x, all, "timelines/tag/"+url.PathEscape(tag), []string{"limit", "local", "remote", "only_media", "any[]", "all[]", "none[]"})
+}
+
+// mastodonPage answers one page of a timeline of all at path, with its
+// Link header keeping the parameters named in keepParams.
+func mastodonPage(s *Server, w http.ResponseWriter, r *http.Request, x *mastodonIndex, all []Item, path string, keepParams []string) {
+	q := r.URL.Query()
+	limit := mastodonDefaultLimit
+	if n, err := strconv.Atoi(q.Get("limit")); err == nil && n > 0 {
+		limit = min(n, mastodonMaxLimit)
 	}
 	maxID, sinceID, minID := q.Get("max_id"), q.Get("since_id"), q.Get("min_id")
 	var in []Item
@@ -435,9 +477,9 @@ func mastodonTimeline(s *Server, w http.ResponseWriter, r *http.Request, x *mast
 		out = append(out, x.status(it))
 	}
 	if len(page) > 0 {
-		base := s.BaseURL(r) + mastodonAPI + "timelines/tag/" + url.PathEscape(tag)
+		base := s.BaseURL(r) + mastodonAPI + path
 		keep := url.Values{}
-		for _, k := range []string{"limit", "local", "remote", "only_media", "any[]", "all[]", "none[]"} {
+		for _, k := range keepParams {
 			if v, ok := q[k]; ok {
 				keep[k] = v
 			}

@@ -8,6 +8,7 @@ import (
 	"hash/fnv"
 	"html"
 	"net/http"
+	"net/url"
 	"regexp"
 	"sort"
 	"strconv"
@@ -335,7 +336,12 @@ func (rr redditRenderer) post(t *redditThread) map[string]any {
 		data["is_self"], data["url"], data["domain"] = true, RedditWebOrigin+permalink, "self."+sub
 	case selftext == "":
 		data["selftext"], data["selftext_html"] = "", nil
-		data["is_self"], data["url"], data["domain"] = false, "https://news.example.com/"+redditSlug(title), "news.example.com"
+		link := redditLink(p)
+		host := ""
+		if u, err := url.Parse(link); err == nil {
+			host = strings.TrimPrefix(u.Hostname(), "www.")
+		}
+		data["is_self"], data["url"], data["domain"] = false, link, host
 	default:
 		data["selftext"], data["selftext_html"] = rr.esc(selftext), rr.md(selftext)
 		data["is_self"], data["url"], data["domain"] = true, RedditWebOrigin+permalink, "self."+sub
@@ -636,9 +642,33 @@ func redditMore(s *Server, w http.ResponseWriter, rr redditRenderer, q map[strin
 	}})
 }
 
-// redditInfo serves /api/info?id=t3_a,t3_b: the current state of posts.
+// redditLink is a link post's url: its Link, else one made from the title.
+func redditLink(post Item) string {
+	if post.Link != "" {
+		return post.Link
+	}
+	title, _ := redditTitle(post)
+	return "https://news.example.com/" + redditSlug(title)
+}
+
+// redditInfo serves /api/info?id=t3_a,t3_b (the current state of posts)
+// and /api/info?url=… (the link posts of that URL, newest first).
 func redditInfo(s *Server, w http.ResponseWriter, rr redditRenderer, q map[string][]string) {
 	var out []any
+	if u := q["url"]; len(u) > 0 && u[0] != "" {
+		key := redditURLKey(u[0])
+		var hits []Item
+		for _, it := range s.Data.Items(reaction.Reddit) {
+			if _, self := redditTitle(it); it.Thread == "" && !it.Deleted && self == "" && redditURLKey(redditLink(it)) == key {
+				hits = append(hits, it)
+			}
+		}
+		sort.SliceStable(hits, func(i, j int) bool { return hits[i].CreatedAt.After(hits[j].CreatedAt) })
+		for _, it := range hits {
+			t, _ := redditBuildThread(s.Data, it.Native, "")
+			out = append(out, rr.post(t))
+		}
+	}
 	for _, v := range q["id"] {
 		for _, full := range strings.Split(v, ",") {
 			id, ok := strings.CutPrefix(strings.TrimSpace(full), "t3_")
@@ -666,9 +696,16 @@ func redditSearch(s *Server, w http.ResponseWriter, rr redditRenderer, sub strin
 		return ""
 	}
 	query := strings.ToLower(strings.TrimSpace(get("q")))
+	urlQuery, byURL := strings.CutPrefix(query, "url:")
 	var hits []Item
 	for _, it := range s.Data.Items(reaction.Reddit) {
 		if it.Thread != "" || (sub != "" && redditSubreddit(it) != sub) {
+			continue
+		}
+		if byURL {
+			if _, self := redditTitle(it); !it.Deleted && self == "" && wordsMatch(redditLink(it), urlQuery) {
+				hits = append(hits, it)
+			}
 			continue
 		}
 		for _, tag := range it.Tags {

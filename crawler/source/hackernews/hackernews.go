@@ -85,8 +85,17 @@ func (r *run) now() time.Time {
 }
 
 func (r *run) collect(ctx context.Context) error {
-	for _, id := range r.env.Source.Stories {
-		if _, err := r.tree(ctx, strings.TrimSpace(id)); err != nil {
+	found, err := r.discover(ctx)
+	if err != nil {
+		return err
+	}
+	named := map[string]bool{}
+	for _, id := range append(append([]string(nil), r.env.Source.Stories...), found...) {
+		if id = strings.TrimSpace(id); named[id] {
+			continue
+		}
+		named[id] = true
+		if _, err := r.tree(ctx, id); err != nil {
 			return err
 		}
 	}
