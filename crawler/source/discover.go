@@ -27,6 +27,9 @@ type Discoveries struct {
 // whether it discovers at all (the story has urls and the source
 // discovers, see story.Source.Discovers).
 func LoadDiscoveries(env *Env) (*Discoveries, bool) {
+	if env.Story == nil || env.Source == nil || !env.Source.Discovers(env.Story) {
+		return nil, false
+	}
 	d := &Discoveries{env: env, urls: urlnorm.NewSet(env.Story.URLs), byNat: map[string]reaction.Discovery{}}
 	for _, line := range strings.Split(env.State.Get(stateDiscovered), "\n") {
 		f := strings.Split(line, "\t")
@@ -35,7 +38,7 @@ func LoadDiscoveries(env *Env) (*Discoveries, bool) {
 		}
 	}
 	d.loaded = len(d.order)
-	return d, env.Source.Discovers(env.Story)
+	return d, true
 }
 
 // Match returns the story URL that link is a copy of (urlnorm.Key), and

@@ -80,6 +80,42 @@ type record struct {
 		Root   ref `json:"root"`
 		Parent ref `json:"parent"`
 	} `json:"reply"`
+	// Embed is a link card (app.bsky.embed.external) or a quoted post
+	// (app.bsky.embed.record, or recordWithMedia's record).
+	Embed  *embed  `json:"embed"`
+	Facets []facet `json:"facets"`
+}
+
+type embed struct {
+	Type     string `json:"$type"`
+	External *struct {
+		URI string `json:"uri"`
+	} `json:"external"`
+	// Record is the quoted post of app.bsky.embed.record, or the
+	// {record: …} wrapper of app.bsky.embed.recordWithMedia.
+	Record *struct {
+		URI    string `json:"uri"`
+		Record *ref   `json:"record"`
+	} `json:"record"`
+}
+
+// quoted returns the at:// URI of the post e quotes, or "".
+func (e *embed) quoted() string {
+	if e == nil || e.Record == nil {
+		return ""
+	}
+	if e.Record.Record != nil {
+		return e.Record.Record.URI
+	}
+	return e.Record.URI
+}
+
+type facet struct {
+	Features []struct {
+		Type string `json:"$type"`
+		URI  string `json:"uri"`
+		Tag  string `json:"tag"`
+	} `json:"features"`
 }
 
 type postView struct {
@@ -128,10 +164,18 @@ func (a *Adapter) Collect(ctx context.Context, env *source.Env) error {
 			c.named[strings.ToLower(m[1])+"/"+m[2]] = true
 		}
 	}
-	if len(env.Source.Search) > 0 {
+	if d, on := source.LoadDiscoveries(env); on {
+		c.found = d
+	}
+	if len(env.Source.Search) > 0 || c.found != nil {
 		if err := c.searches(ctx); err != nil {
 			return err
 		}
+	}
+	if c.found != nil {
+		c.found.Save()
+		// Threads found from the URLs are followed on every run.
+		c.hitURIs = append(c.hitURIs, c.found.Natives()...)
 	}
 	listed := map[string]bool{}
 	for _, t := range env.Source.Threads {
@@ -154,6 +198,9 @@ func (a *Adapter) Collect(ctx context.Context, env *source.Env) error {
 	if err := c.hitThreads(ctx, listed); err != nil {
 		return err
 	}
+	if err := c.quotes(ctx, listed); err != nil {
+		return err
+	}
 	if c.searchBlocked != nil && len(env.Source.Threads) == 0 {
 		return c.searchBlocked // search was all there was to do
 	}
@@ -171,6 +218,11 @@ type crawl struct {
 	named   map[string]bool
 	dids    map[string]string
 	hitURIs []string // roots with replies found by search this run
+	// found are the threads found from the story's URLs (nil when the
+	// source does not discover).
+	found *source.Discoveries
+	// roots are the threads crawled this run, whose quotes are collected.
+	roots []string
 	// searchBlocked is why search was refused, if it was.
 	searchBlocked error
 	// counts for the log
@@ -283,6 +335,7 @@ func (c *crawl) thread(ctx context.Context, uri string, named bool) error {
 			return err
 		}
 	}
+	c.roots = append(c.roots, uri)
 	env.State.Set(key+"/emitted", idset.Encode(tr.emitted))
 	env.State.Set(key+"/deleted", idset.Encode(tr.deleted))
 	if named && !tr.starter {

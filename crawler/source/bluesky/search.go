@@ -8,10 +8,13 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/reactions-research/reactions/crawler/source"
 	"github.com/reactions-research/reactions/crawler/source/idset"
+	"github.com/reactions-research/reactions/internal/urlnorm"
+	"github.com/reactions-research/reactions/reaction"
 )
 
 // searches runs every query of the source with one session.
@@ -28,15 +31,77 @@ func (c *crawl) searches(ctx context.Context) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		stop, err := s.query(ctx, q)
+		stop, err := s.query(ctx, q, nil)
 		if err != nil {
 			return err
 		}
 		if stop {
-			break
+			return nil
+		}
+	}
+	if c.found == nil {
+		return nil
+	}
+	// The story's URLs: searchPosts with url (and the URL as q, which
+	// Bluesky's query parser turns into the same filter) finds the posts
+	// whose link facets or link card hold it, normalised lossily (no www,
+	// trailing slash or tracking parameters) but with the scheme and the
+	// AMP edition as given, so every spelling is asked for.
+	asked := map[string]bool{}
+	for _, u := range c.found.URLs() {
+		for _, form := range urlnorm.Forms(u) {
+			if k := lossy(form); asked[k] {
+				continue
+			} else {
+				asked[k] = true
+			}
+			stop, err := s.query(ctx, form, url.Values{"url": {form}})
+			if err != nil {
+				return err
+			}
+			if stop {
+				return nil
+			}
 		}
 	}
 	return nil
+}
+
+// lossy is the spelling of u that Bluesky's search cannot tell apart
+// from others: scheme, path and AMP edition kept, www and a trailing
+// slash dropped.
+func lossy(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return u
+	}
+	return p.Scheme + "://" + strings.TrimPrefix(strings.ToLower(p.Host), "www.") + strings.TrimRight(p.EscapedPath(), "/") + "?" + p.RawQuery
+}
+
+// discovered records the thread of a post that the URL search found, when
+// the post links to a copy of one of the story's articles.
+func (s *searcher) discovered(p *postView) {
+	links := []string{}
+	if e := p.Record.Embed; e != nil && e.External != nil {
+		links = append(links, e.External.URI)
+	}
+	for _, f := range p.Record.Facets {
+		for _, ft := range f.Features {
+			if ft.URI != "" {
+				links = append(links, ft.URI)
+			}
+		}
+	}
+	root := p.URI
+	if rp := p.Record.Reply; rp != nil && rp.Root.URI != "" {
+		root = rp.Root.URI
+	}
+	for _, l := range links {
+		if _, ok := s.found.Match(l); ok {
+			s.found.Add(root, reaction.MakeID(reaction.Bluesky, root), reaction.ViaBlueskyURLSearch, l)
+			return
+		}
+	}
 }
 
 type searcher struct {
@@ -52,7 +117,7 @@ type hit struct {
 
 // query pages through one search. stop reports that search as a whole is
 // refused (no session, 403), so the other queries need not be tried.
-func (s *searcher) query(ctx context.Context, q string) (stop bool, err error) {
+func (s *searcher) query(ctx context.Context, q string, extra url.Values) (stop bool, err error) {
 	env := s.env
 	key := "search/" + q
 	var newest time.Time
@@ -78,6 +143,9 @@ func (s *searcher) query(ctx context.Context, q string) (stop bool, err error) {
 			break
 		}
 		v := url.Values{"q": {q}, "sort": {"latest"}, "limit": {fmt.Sprint(SearchLimit)}}
+		for k, x := range extra {
+			v[k] = x
+		}
 		if cursor != "" {
 			v.Set("cursor", cursor)
 		}
@@ -114,6 +182,9 @@ func (s *searcher) query(ctx context.Context, q string) (stop bool, err error) {
 			}
 			h := hashURI(p.URI)
 			scanned = append(scanned, hit{h: h, at: at})
+			if extra != nil {
+				s.discovered(p)
+			}
 			if recent[h] || s.seen[p.URI] || s.isNamed(p) {
 				continue // a named thread's starter is the thread walk's to emit
 			}

@@ -89,10 +89,20 @@ func (a *Adapter) Collect(ctx context.Context, env *source.Env) error {
 		return fmt.Errorf("lemmy: base_url %q is not an http(s) URL", env.Source.BaseURL)
 	}
 	c := &crawl{env: env, api: base + "/api/v3"}
-	if len(env.Source.Posts) > 0 {
+	found, err := c.discover(ctx)
+	if err != nil {
+		return err
+	}
+	posts := append(append([]string(nil), env.Source.Posts...), found...)
+	if len(posts) > 0 {
 		c.loadLanguages(ctx)
 	}
-	for _, p := range env.Source.Posts {
+	named := map[string]bool{}
+	for _, p := range posts {
+		if named[p] {
+			continue
+		}
+		named[p] = true
 		if err := ctx.Err(); err != nil {
 			return err
 		}

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/reactions-research/reactions/crawler/source"
+	"github.com/reactions-research/reactions/internal/urlnorm"
 	"github.com/reactions-research/reactions/reaction"
 )
 
@@ -47,6 +48,7 @@ const (
 // State keys.
 const (
 	stateTag     = "tag:"    // + tag: newest status id seen on its timeline
+	stateLink    = "link:"   // + URL: newest status id seen on its link timeline
 	stateThreads = "threads" // "id:found:asked,…" statuses watched for replies (Unix seconds)
 )
 
@@ -136,7 +138,10 @@ type status struct {
 	FavouritesCount int64   `json:"favourites_count"`
 	Content         string  `json:"content"`
 	Reblog          *status `json:"reblog"`
-	Account         struct {
+	Card            *struct {
+		URL string `json:"url"`
+	} `json:"card"`
+	Account struct {
 		Acct     string `json:"acct"`
 		Username string `json:"username"`
 		URL      string `json:"url"`
@@ -233,6 +238,9 @@ func (r *run) collect(ctx context.Context) error {
 			return err
 		}
 	}
+	if err := r.discover(ctx, threads); err != nil {
+		return err
+	}
 	if err := r.refresh(ctx, threads); err != nil {
 		return err
 	}
@@ -287,21 +295,31 @@ func idLess(a, b string) bool {
 // rel="next" to the end (or the story window's start); later walks go
 // forward from the newest status seen, by min_id and rel="prev".
 func (r *run) timeline(ctx context.Context, tag string, threads *watched) error {
-	key := stateTag + strings.ToLower(tag)
+	return r.walkTimeline(ctx, "#"+tag, stateTag+strings.ToLower(tag), "/api/v1/timelines/tag/"+url.PathEscape(tag), nil, threads, nil)
+}
+
+// walkTimeline walks the timeline at path (with the parameters extra),
+// keeping its cursor under key and naming it label; each, when set, is
+// told of every status seeded. A link timeline answers 404 while its
+// link is not trending: with each set, that is no error.
+func (r *run) walkTimeline(ctx context.Context, label, key, path string, extra url.Values, threads *watched, each func(*status)) error {
 	cursor := r.env.State.Get(key)
 	q := url.Values{"limit": {strconv.Itoa(pageLimit)}}
+	for k, v := range extra {
+		q[k] = v
+	}
 	rel := "next"
 	if cursor != "" {
 		q.Set("min_id", cursor)
 		rel = "prev"
 	}
-	u := r.base + "/api/v1/timelines/tag/" + url.PathEscape(tag) + "?" + q.Encode()
+	u := r.base + path + "?" + q.Encode()
 	var from, to time.Time
 	if w := r.env.Story.Window; w != nil {
 		from, to = w.From, w.To
 	}
 	newest, seen := cursor, 0
-	walk := source.Walk{What: "mastodon: #" + tag, Max: maxPages}
+	walk := source.Walk{What: "mastodon: " + label, Max: maxPages}
 	for u != "" {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -320,10 +338,13 @@ func (r *run) timeline(ctx context.Context, tag string, threads *watched) error 
 		var statuses statusList
 		resp, err := r.get(ctx, u, &statuses)
 		if err != nil {
+			if each != nil && errors.Is(err, source.ErrNotFound) {
+				return nil // a link that is not trending (now)
+			}
 			// The cursor stays: the next run walks this part again.
-			return r.fail("timeline", fmt.Errorf("mastodon: #%s: %w", tag, err))
+			return r.fail("timeline", fmt.Errorf("mastodon: %s: %w", label, err))
 		}
-		statuses.report(r, "#"+tag)
+		statuses.report(r, label)
 		page := statuses.list
 		if len(page) == 0 && len(statuses.bad) == 0 {
 			break
@@ -349,6 +370,9 @@ func (r *run) timeline(ctx context.Context, tag string, threads *watched) error 
 				continue
 			}
 			seen++
+			if each != nil {
+				each(s)
+			}
 			if err := r.seed(ctx, s, threads); err != nil {
 				return err
 			}
@@ -422,4 +446,33 @@ func parseTime(s string) time.Time {
 		return time.Time{}
 	}
 	return t.UTC()
+}
+
+// discover walks the link timeline (Mastodon 4.3+) of every spelling of
+// the story's URLs: the public statuses whose preview card is that URL,
+// from accounts that allow discovery, and only while the link trends on
+// the server (404 otherwise). Found statuses are reactions, like those of
+// a hashtag timeline, and their replies are followed; the statuses found
+// earlier stay followed after the link stops trending.
+func (r *run) discover(ctx context.Context, threads *watched) error {
+	d, on := source.LoadDiscoveries(r.env)
+	if !on {
+		return nil
+	}
+	for _, u := range d.URLs() {
+		for _, form := range urlnorm.Forms(u) {
+			err := r.walkTimeline(ctx, "link "+form, stateLink+form, "/api/v1/timelines/link", url.Values{"url": {form}}, threads, func(s *status) {
+				link := form
+				if s.Card != nil && s.Card.URL != "" {
+					link = s.Card.URL
+				}
+				d.Add(string(s.ID), reaction.MakeID(reaction.Mastodon, s.URI), reaction.ViaMastodonLinkTrends, link)
+			})
+			if err != nil {
+				return err
+			}
+		}
+	}
+	d.Save()
+	return nil
 }

@@ -108,7 +108,11 @@ type run struct {
 
 func (r *run) collect(ctx context.Context) error {
 	tracked := parseTracked(r.env.State.Get(stateThreads))
-	for _, id := range r.env.Source.Threads {
+	found, err := r.discover(ctx)
+	if err != nil {
+		return err
+	}
+	for _, id := range append(append([]string(nil), r.env.Source.Threads...), found...) {
 		tracked.add(nativeID(id), -1, false)
 	}
 	// Posts a search found with no comments need no thread request: they
