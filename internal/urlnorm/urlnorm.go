@@ -135,7 +135,8 @@ func Same(a, b string) bool {
 // Forms returns the spellings of raw that a platform matching URLs
 // exactly may hold, the original first: its canonical URL over https and
 // http, with and without www, with and without a trailing slash, and
-// the common AMP editions (an /amp/ path and an amp. host). A platform
+// the common AMP editions over https (an /amp/ path on either host, and
+// an amp. host). A platform
 // that strips tracking parameters itself finds the shares that carried
 // them through these; one that does not can only be asked for the
 // spelling given.
@@ -170,8 +171,10 @@ func Forms(raw string) []string {
 		}
 	}
 	if path != "" {
-		add(u.Scheme + "://" + hosts[0] + path + "/amp/" + query)
-		add(u.Scheme + "://amp." + bare + path + query)
+		for _, h := range hosts {
+			add("https://" + h + path + "/amp/" + query)
+		}
+		add("https://amp." + bare + path + query)
 	}
 	return out
 }

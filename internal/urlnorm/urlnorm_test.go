@@ -56,12 +56,13 @@ func TestForms(t *testing.T) {
 		"http://example.com/2020/09/30/teigen-loss",
 		"https://www.example.com/2020/09/30/teigen-loss/amp/",
 		"https://amp.example.com/2020/09/30/teigen-loss",
+		"https://example.com/2020/09/30/teigen-loss/amp/",
 	} {
 		if !slices.Contains(got, want) {
 			t.Errorf("Forms lacks %q: %q", want, got)
 		}
 	}
-	if got[0] != "https://www.example.com/2020/09/30/teigen-loss/?utm_source=x" || len(got) != 11 {
+	if got[0] != "https://www.example.com/2020/09/30/teigen-loss/?utm_source=x" || len(got) != 12 {
 		t.Errorf("Forms = %d %q", len(got), got)
 	}
 	for _, f := range got {
