@@ -63,6 +63,8 @@ var typeNames = strings.NewReplacer(
 	"story.Window", "window",
 	"story.WebFields", "fields",
 	"story.Annotation", "an annotation",
+	"story.Codebook", "the codebook",
+	"story.CodeDef", "a code of the codebook",
 )
 
 var notFoundRe = regexp.MustCompile(`^line (\d+): field (\S+) not found in type (\S+)$`)

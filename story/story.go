@@ -35,6 +35,9 @@ type Story struct {
 	Poll Duration `yaml:"poll,omitempty" json:"poll,omitempty"`
 	// Sources lists where to collect reactions. At least one is required.
 	Sources []Source `yaml:"sources" json:"sources"`
+	// Codebook tells coders what each code means (see Codebook); nil means
+	// DefaultCodebook, the README's labelling rule.
+	Codebook *Codebook `yaml:"codebook,omitempty" json:"codebook,omitempty"`
 	// Demo marks a story whose reactions are generated deterministically
 	// (the demo data set): the dashboard shows a "Demo data" banner.
 	Demo bool `yaml:"demo,omitempty" json:"demo,omitempty"`

@@ -193,6 +193,9 @@ func (s *Story) Validate() error {
 	for i := range s.Sources {
 		s.Sources[i].validate(&ps, fmt.Sprintf("sources[%d]", i), names, count, len(s.URLs) > 0)
 	}
+	if s.Codebook != nil {
+		s.Codebook.validate(&ps)
+	}
 	return errors.Join(ps...)
 }
 
