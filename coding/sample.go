@@ -250,12 +250,19 @@ func (s *sampler) draw() *Sample {
 			out.Strata = append(out.Strata, Stratum{Day: st.day, Predicted: reaction.Stances[st.class], Size: st.size, Expected: x[i], Drawn: drawn[i]})
 		}
 	}
-	// Present in key order: a random order that mixes strata.
+	// Present in the order of a second hash of the key: a random order
+	// that mixes strata. The keys themselves would not: the items a
+	// stratum keeps are its smallest keys, so a stratum sampled thinly
+	// would come first and one taken whole last, and a coder who stops
+	// half-way would have coded mostly the large strata.
 	idx := make([]int, len(picked))
+	order := make([]uint64, len(picked))
 	for i := range idx {
-		idx[i] = i
+		idx[i], order[i] = i, mix64(picked[i].key^0x6f72646572) // "order"
 	}
-	slices.SortFunc(idx, func(a, b int) int { return picked[a].compare(&picked[b]) })
+	slices.SortFunc(idx, func(a, b int) int {
+		return cmp.Or(cmp.Compare(order[a], order[b]), picked[a].compare(&picked[b]))
+	})
 	items := make([]Sampled, len(idx))
 	for i, j := range idx {
 		items[i] = out.Items[j]

@@ -283,3 +283,34 @@ func BenchmarkDraw(b *testing.B) {
 }
 
 var sinkID string
+
+// TestPresentationOrderMixesStrata: a stratum taken whole is spread over
+// the presentation order, not put last (its keys are not the smallest).
+func TestPresentationOrderMixesStrata(t *testing.T) {
+	var cs []Candidate
+	for i := range 20000 {
+		cs = append(cs, Candidate{ID: fmt.Sprint("s", i), Day: 1, Predicted: reaction.Support})
+	}
+	for i := range 30 {
+		cs = append(cs, Candidate{ID: fmt.Sprint("c", i), Day: 1, Predicted: reaction.Criticism})
+	}
+	for seed := range uint64(5) {
+		s, err := Draw(Design{N: 1000, Seed: seed}, slices.Values(cs))
+		if err != nil {
+			t.Fatal(err)
+		}
+		all, first := 0, 0
+		for i, it := range s.Items {
+			if it.Predicted == reaction.Criticism {
+				all++
+				if i < len(s.Items)/2 {
+					first++
+				}
+			}
+		}
+		// Binomial(30, ½): 8..22 holds with probability 0.995.
+		if all != 30 || first < 8 || first > 22 {
+			t.Errorf("seed %d: %d of the %d items of the stratum taken whole are in the first half", seed, first, all)
+		}
+	}
+}
