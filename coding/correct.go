@@ -158,6 +158,17 @@ func (v *Validation) Corrector() (*Corrector, error) {
 	return c, nil
 }
 
+// WithMinBucket returns a Corrector with the same error rates and draws
+// (shared, not copied) that applies the small-bucket rule with MinBucket n
+// (0: the default), so that one Corrector serves charts with different
+// thresholds.
+func (c *Corrector) WithMinBucket(n int) *Corrector {
+	d := *c
+	d.opts.MinBucket = n
+	d.opts = d.opts.withDefaults()
+	return &d
+}
+
 // Buckets corrects each bucket's predicted counts. The interval is for
 // the share among the bucket's own reactions (a finite population, what a
 // coder of every reaction would find), and is the 95 % percentile interval

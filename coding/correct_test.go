@@ -221,6 +221,15 @@ func TestMinBucket(t *testing.T) {
 			t.Errorf("%+v: shown %v, want %v", tc.cnt, got, tc.show)
 		}
 	}
+	// Another threshold on the same Corrector: the same figures, another
+	// rule; the original keeps its own.
+	small := Counts{Support: 30, Criticism: 19, Neutral: 10}
+	if e, d := c.WithMinBucket(10).Buckets([]Counts{small})[0], c.Buckets([]Counts{small})[0]; e.Share == nil || d.Share != nil || e.CriticismAdj != d.CriticismAdj {
+		t.Errorf("WithMinBucket(10): %+v, the original: %+v", e, d)
+	}
+	if e := c.WithMinBucket(0).Buckets([]Counts{{Support: 5, Criticism: 4}})[0]; e.Share != nil {
+		t.Errorf("WithMinBucket(0) is not the default rule: %+v", e)
+	}
 	if (Options{}).Enough(Counts{Support: 9}) || !(Options{}).Enough(Counts{Support: 9, Criticism: 1}) {
 		t.Errorf("the default threshold is not %d", DefaultMinBucket)
 	}

@@ -484,3 +484,34 @@ func (s *Store) CodingVersion(ctx context.Context, story string) (CodingVersion,
 	}
 	return v, nil
 }
+
+// Label is a reaction's current label: what a validation compares with the
+// coders' codes.
+type Label struct {
+	Stance     reaction.Stance `json:"stance"`
+	Score      float64         `json:"score"`
+	Classifier string          `json:"classifier"`
+}
+
+// SampledLabels returns the current label of every stored reaction that is
+// in a sample of the story, by id (one query, by primary key).
+func (s *Store) SampledLabels(ctx context.Context, story string) (map[string]Label, error) {
+	rows, err := s.conn.Query(ctx, `SELECT id, toString(argMax(stance, version)), argMax(stance_score, version), argMax(classifier, version)
+FROM reactions WHERE story = ? AND id IN (SELECT id FROM sample_items WHERE story = ?)
+GROUP BY id HAVING sum(sign) > 0`, story, story)
+	if err != nil {
+		return nil, fmt.Errorf("read the labels of sampled reactions: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]Label{}
+	for rows.Next() {
+		var id, st string
+		var l Label
+		if err := rows.Scan(&id, &st, &l.Score, &l.Classifier); err != nil {
+			return nil, fmt.Errorf("read the labels of sampled reactions: %w", err)
+		}
+		l.Stance = reaction.Stance(st)
+		out[id] = l
+	}
+	return out, rows.Err()
+}

@@ -152,6 +152,19 @@ func TestEachCandidate(t *testing.T) {
 		t.Errorf("lemmy candidates %+v", none)
 	}
 
+	if err := s.PutSample(ctx, store.Sample{Story: "s1", Name: "x", Strategy: "random"},
+		[]store.SampleItem{{Position: 1, ID: rs[1].ID}, {Position: 2, ID: rs[0].ID}, {Position: 3, ID: "reddit:gone"}}); err != nil {
+		t.Fatal(err)
+	}
+	labels, err := s.SampledLabels(ctx, "s1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantLabels := map[string]store.Label{rs[0].ID: {reaction.Support, 0.75, "test-1"}, rs[1].ID: {reaction.Neutral, 0.75, "test-2"}}
+	if !reflect.DeepEqual(labels, wantLabels) {
+		t.Errorf("SampledLabels %+v, want %+v", labels, wantLabels)
+	}
+
 	byID, err := s.ReactionsByID(ctx, "s1", []string{rs[0].ID, rs[1].ID, "reddit:nothing", rs[4].ID})
 	if err != nil {
 		t.Fatal(err)
