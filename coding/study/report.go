@@ -9,14 +9,15 @@
 // Which items estimate what:
 //   - agreement (α, κ) uses every coder's latest code of every item, in any
 //     sample;
-//   - validation and correction use the items of estimable samples
+//   - validation and correction use the items of one estimable sample
 //     (stratified or random, not uncertain) that have a final code
 //     (coding.Resolve), each weighted by its inclusion probability, and
 //     compare that code with the item's current label from the classifier
-//     version that labels most of those items. Several samples are pooled
-//     with each sample's weights scaled by its share of the items, so that
-//     each estimates the same story and a larger sample counts for more
-//     (a composite of the samples' Hájek estimates).
+//     version that labels most of those items. The sample is the one with
+//     the most final codes, unless Options.Samples names others: several
+//     are then pooled, each sample's weights scaled by its share of the
+//     items (a composite of the samples' Hájek estimates, each unbiased on
+//     its own; an item in two samples enters once per sample).
 package study
 
 import (
@@ -38,8 +39,9 @@ type Options struct {
 	// Coding are the options of every statistic: replicates, seed and the
 	// small-bucket rule (MinBucket, default coding.DefaultMinBucket).
 	Coding coding.Options
-	// Samples restricts validation and correction to these samples (they
-	// must be estimable); empty uses every estimable sample.
+	// Samples names the samples that validate the classifier (they must
+	// be estimable); several are pooled. Default: the estimable sample
+	// with the most items with a final code.
 	Samples []string
 }
 
@@ -276,6 +278,22 @@ func (r *Report) items(ctx context.Context, st *store.Store, o Options, labels m
 			}
 		}
 		return coding.Unclear
+	}
+	if len(want) == 0 && len(used) > 1 {
+		// One sample by default: the one with the most final codes.
+		best, bestN := 0, -1
+		for i, s := range used {
+			n := 0
+			for _, it := range s.items {
+				if truth(it.ID) != "" {
+					n++
+				}
+			}
+			if n > bestN {
+				best, bestN = i, n
+			}
+		}
+		used = used[best : best+1]
 	}
 	// The classifier version validated: the one labelling most coded items.
 	versions := map[string]int{}

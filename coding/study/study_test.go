@@ -165,8 +165,21 @@ func TestStudyEndToEnd(t *testing.T) {
 	if len(r.Resolution.Disputed) == 0 {
 		t.Fatal("no disputed item: the coders never disagreed")
 	}
-	if !slices.Equal(r.Used, []string{"s1", "s1-again"}) || r.Classifier != "sim-1" || r.Corrector == nil {
+	// One sample by default (the first with the most final codes); both
+	// when asked, pooled; a sample that is not a probability sample cannot
+	// be asked for.
+	if !slices.Equal(r.Used, []string{"s1"}) || r.Classifier != "sim-1" || r.Corrector == nil {
 		t.Fatalf("used %v, classifier %q, corrector %v, notes %v", r.Used, r.Classifier, r.Corrector != nil, r.Notes)
+	}
+	pooled, err := study.Build(ctx, st, "sim", study.Options{Samples: []string{"s1", "s1-again"}, Coding: coding.Options{Replicates: 200}})
+	if err != nil || !slices.Equal(pooled.Used, []string{"s1", "s1-again"}) || pooled.Validation.N != 2*r.Validation.N ||
+		!strings.Contains(strings.Join(pooled.Notes, " "), "pools the samples s1, s1-again") {
+		t.Errorf("pooled: %v used %v notes %v", err, pooled.Used, pooled.Notes)
+	}
+	for _, names := range [][]string{{"sample-3"}, {"nope"}} {
+		if _, err := study.Build(ctx, st, "sim", study.Options{Samples: names}); err == nil {
+			t.Errorf("validating on %v was accepted", names)
+		}
 	}
 	if again, _ := cache.Get(ctx, st, "sim"); again != r {
 		t.Error("the cache rebuilt an unchanged report")
