@@ -88,6 +88,11 @@ func TestAPIGolden(t *testing.T) {
 		{"reactions_page", "/api/v1/reactions?story=jack-test&from=2020-10-01T02:00:00Z&to=2020-10-01T03:00:00Z&limit=5"},
 		{"reactions_filtered", "/api/v1/reactions?story=jack-test&from=2020-10-01T02:00:00Z&to=2020-10-01T03:00:00Z&stance=criticism&platform=mastodon,reddit"},
 		{"crawls", "/api/v1/crawls?story=jack-test"},
+		{"codebook", "/api/v1/codebook?story=jack-test"},
+		{"samples", "/api/v1/samples?story=jack-test"},
+		{"coding_sample_bo", "/api/v1/coding/sample?story=jack-test&sample=fixture&coder=Bo"},
+		{"disputes", "/api/v1/disputes?story=jack-test"},
+		{"coding_report", "/api/v1/coding/report?story=jack-test"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

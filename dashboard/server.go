@@ -27,6 +27,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/reactions-research/reactions/coding/study"
 	"github.com/reactions-research/reactions/dashboard/export"
 	"github.com/reactions-research/reactions/internal/httpguard"
 	"github.com/reactions-research/reactions/store"
@@ -74,7 +75,8 @@ type Server struct {
 	handler http.Handler // mux, not waiting for request bodies (the dashboard reads none)
 	metrics *httpMetrics
 	exp     *export.Exporter
-	built   bool // the vendored assets exist
+	reports *study.Cache // each story's coding report, for the coding API and corrected series
+	built   bool         // the vendored assets exist
 }
 
 // New returns a dashboard server.
@@ -103,7 +105,8 @@ func New(opt Options) (*Server, error) {
 		assets = sub
 	}
 	s := &Server{opt: opt, st: opt.Store, log: opt.Logger, assets: assets, mux: http.NewServeMux(),
-		exp: &export.Exporter{Store: opt.Store, Version: opt.Version, Now: opt.Now}}
+		exp:     &export.Exporter{Store: opt.Store, Version: opt.Version, Now: opt.Now},
+		reports: study.NewCache(study.Options{})}
 	if _, err := fs.Stat(assets, uPlotFile); err == nil {
 		s.built = true
 	}
@@ -135,6 +138,12 @@ func New(opt Options) (*Server, error) {
 	s.route("GET /api/v1/series", "/api/v1/series", s.api(s.series))
 	s.route("GET /api/v1/reactions", "/api/v1/reactions", s.api(s.reactions))
 	s.route("GET /api/v1/crawls", "/api/v1/crawls", s.api(s.crawls))
+	s.route("GET /api/v1/codebook", "/api/v1/codebook", s.api(s.codebook))
+	s.route("GET /api/v1/samples", "/api/v1/samples", s.api(s.samples))
+	s.route("GET /api/v1/coding/sample", "/api/v1/coding/sample", s.api(s.codingSample))
+	s.route("GET /api/v1/disputes", "/api/v1/disputes", s.api(s.disputes))
+	s.route("GET /api/v1/coding/report", "/api/v1/coding/report", s.api(s.codingReport))
+	s.route("POST /api/v1/codings", "/api/v1/codings", s.api(s.postCodings))
 	s.route("GET /api/v1/export", "/api/v1/export", http.HandlerFunc(s.export))
 	s.route("GET /api/v1/figure.svg", "/api/v1/figure", http.HandlerFunc(s.figure))
 	s.route("GET /api/v1/figure.png", "/api/v1/figure", http.HandlerFunc(s.figure))

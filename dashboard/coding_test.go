@@ -1,0 +1,169 @@
+package dashboard_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/reactions-research/reactions/dashboard/internal/fixture"
+)
+
+func (e *env) post(t *testing.T, body string, header map[string]string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, e.srv.URL+"/api/v1/codings", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
+// TestCodingAPI codes, undoes and adjudicates through POST /api/v1/codings
+// as the Code view does, and checks what a bad request gets.
+func TestCodingAPI(t *testing.T) {
+	e := setup(t)
+	ctx := context.Background()
+	var view struct {
+		Assigned, Done int
+		Next           *int
+		Items          []struct {
+			ID       string
+			Text     string
+			Overlap  bool
+			Assigned bool
+			Code     *string
+		}
+	}
+	get := func(coder string) {
+		t.Helper()
+		res, b := e.get(t, "/api/v1/coding/sample?story=jack-test&sample=fixture&coder="+coder)
+		if res.StatusCode != 200 {
+			t.Fatalf("%d %s", res.StatusCode, b)
+		}
+		view.Items = nil
+		if err := json.Unmarshal(b, &view); err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range []string{`"predicted"`, `"stance"`, `"score"`, "stance-test-1"} {
+			if strings.Contains(string(b), k) {
+				t.Fatalf("a coder's view shows the classifier's label (%s)", k)
+			}
+		}
+	}
+	// A new coder: the overlap is theirs, the rest is coded by Ann.
+	get("Dee")
+	if view.Assigned != 24 || view.Done != 0 || view.Next == nil || *view.Next != 1 {
+		t.Fatalf("new coder: assigned %d done %d next %v", view.Assigned, view.Done, view.Next)
+	}
+	first, second := view.Items[0].ID, view.Items[1].ID
+	code := func(id, c string) string {
+		return `{"story":"jack-test","codes":[{"sample":"fixture","id":"` + id + `","coder":"Dee","code":"` + c + `"}]}`
+	}
+	if st, b := e.post(t, code(first, "1"), nil); st != 200 || !strings.Contains(b, `"stored":1`) {
+		t.Fatalf("code: %d %s", st, b)
+	}
+	if st, b := e.post(t, code(second, "criticism"), map[string]string{"Origin": e.srv.URL, "Sec-Fetch-Site": "same-origin"}); st != 200 {
+		t.Fatalf("code from the page: %d %s", st, b)
+	}
+	get("Dee")
+	if view.Done != 2 || *view.Next != 3 || *view.Items[0].Code != "support" {
+		t.Fatalf("after two codes: done %d next %v", view.Done, *view.Next)
+	}
+	// Undo the last one.
+	if st, b := e.post(t, code(second, "withdrawn"), nil); st != 200 {
+		t.Fatalf("undo: %d %s", st, b)
+	}
+	get("Dee")
+	if view.Done != 1 || *view.Next != 2 || view.Items[1].Code != nil {
+		t.Fatalf("after undo: done %d next %v", view.Done, *view.Next)
+	}
+
+	// Dee disagrees with Ann on the first item: a dispute, then its
+	// adjudication.
+	if st, b := e.post(t, code(first, "3"), nil); st != 200 {
+		t.Fatalf("recode: %d %s", st, b)
+	}
+	var disputes struct {
+		Pending  int
+		Disputes []struct {
+			ID           string
+			Adjudication *struct{ Code string }
+		}
+	}
+	_, b := e.get(t, "/api/v1/disputes?story=jack-test")
+	json.Unmarshal(b, &disputes)
+	if disputes.Pending != 1 || disputes.Disputes[0].ID != first || disputes.Disputes[0].Adjudication != nil {
+		t.Fatalf("disputes: %s", b)
+	}
+	if st, b := e.post(t, `{"story":"jack-test","codes":[{"id":"`+first+`","coder":"Cy","code":"support","adjudication":true}]}`, nil); st != 200 {
+		t.Fatalf("adjudicate: %d %s", st, b)
+	}
+	_, b = e.get(t, "/api/v1/disputes?story=jack-test")
+	json.Unmarshal(b, &disputes)
+	if disputes.Pending != 0 {
+		t.Fatalf("after adjudication: %s", b)
+	}
+	var rep struct {
+		NCoded   int      `json:"n_coded"`
+		Coders   []string `json:"coders"`
+		Disputed []string `json:"disputed"`
+	}
+	_, b = e.get(t, "/api/v1/coding/report?story=jack-test")
+	json.Unmarshal(b, &rep)
+	if strings.Join(rep.Coders, ",") != "Ann,Bo,Dee" || len(rep.Disputed) != 0 {
+		t.Errorf("report after coding: %s", b[:200])
+	}
+
+	before, err := e.st.Codings(ctx, fixture.StoryID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := []struct {
+		name, body string
+		header     map[string]string
+		status     int
+		want       string
+	}{
+		{"not JSON", `story=jack-test`, map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, 415, "application/json"},
+		{"cross-site", code(first, "1"), map[string]string{"Sec-Fetch-Site": "cross-site"}, 403, "own pages"},
+		{"other origin", code(first, "1"), map[string]string{"Origin": "http://evil.example"}, 403, "own pages"},
+		{"unknown field", `{"story":"jack-test","codes":[],"x":1}`, nil, 400, "unknown field"},
+		{"no codes", `{"story":"jack-test","codes":[]}`, nil, 400, "codes: empty"},
+		{"bad code", code(first, "maybe"), nil, 400, `codes[0].code: unknown code \"maybe\"`},
+		{"not in sample", code("reddit:nope", "1"), nil, 400, "is not an item of sample"},
+		{"no coder", `{"story":"jack-test","codes":[{"sample":"fixture","id":"` + first + `","coder":" ","code":"1"}]}`, nil, 400, "codes[0].coder"},
+		{"no sample", `{"story":"jack-test","codes":[{"id":"` + first + `","coder":"Dee","code":"1"}]}`, nil, 400, "codes[0].sample: missing"},
+		{"unknown story", strings.Replace(code(first, "1"), "jack-test", "no-story", 1), nil, 404, "no story"},
+		// A good code and a bad one: nothing is stored.
+		{"one bad of two", `{"story":"jack-test","codes":[{"sample":"fixture","id":"` + second + `","coder":"Dee","code":"1"},{"sample":"fixture","id":"x","coder":"Dee","code":"1"}]}`, nil, 400, "codes[1].id"},
+		{"adjudicating nothing", `{"story":"jack-test","codes":[{"id":"reddit:000001","coder":"Cy","code":"1","adjudication":true}]}`, nil, 400, "no code to adjudicate"},
+	}
+	for _, c := range bad {
+		st, b := e.post(t, c.body, c.header)
+		if st != c.status || !strings.Contains(b, c.want) {
+			t.Errorf("%s: %d %s, want %d with %q", c.name, st, b, c.status, c.want)
+		}
+	}
+	after, err := e.st.Codings(ctx, fixture.StoryID)
+	if err != nil || len(after) != len(before) {
+		t.Errorf("bad requests stored codes: %d before, %d after (%v)", len(before), len(after), err)
+	}
+	if res, _ := e.get(t, "/api/v1/coding/sample?story=jack-test&sample=nope&coder=Dee"); res.StatusCode != 404 {
+		t.Errorf("unknown sample: %d", res.StatusCode)
+	}
+	if res, _ := e.get(t, "/api/v1/coding/sample?story=jack-test&sample=fixture"); res.StatusCode != 400 {
+		t.Errorf("no coder: %d", res.StatusCode)
+	}
+}
