@@ -101,6 +101,13 @@ type Agreement struct {
 	// produces and those stored.
 	PerPlatform map[reaction.Platform]PlatformCount `json:"per_platform,omitempty"`
 	Note        string                              `json:"note"`
+	// Coding is the demo's simulated hand-coding and the corrected
+	// shares' error against the generator (see Code).
+	Coding *CodingCheck `json:"coding,omitempty"`
+
+	// intended is the generator's stance of each reaction compared, for
+	// Code (computing it again costs seconds).
+	intended map[string]reaction.Stance
 }
 
 // PlatformCount is what a platform's replica holds and what was stored.
@@ -160,6 +167,7 @@ func Measure(ctx context.Context, s *store.Store, storyID string, d *replica.Dat
 		return nil, fmt.Errorf("measure agreement: %w", err)
 	}
 	a.Missing = len(intended) - len(seen)
+	a.intended = intended
 	a.finish()
 	return a, nil
 }

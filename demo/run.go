@@ -371,15 +371,30 @@ func Run(ctx context.Context, cfg Config) error {
 			log.Error("measure the classifier's agreement", "err", err)
 			return
 		}
+		// The simulated hand-coding and the corrected shares' check: a
+		// time budget of their own, so that a slow machine still stores
+		// the agreement.
+		cctx, ccancel := context.WithTimeout(context.Background(), time.Minute)
+		defer ccancel()
+		if cc, err := Code(cctx, st, a, cfg.Seed); err != nil {
+			log.Error("code the demo's sample", "err", err)
+		} else {
+			a.Coding = cc
+		}
+		pctx, pcancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer pcancel()
 		withReport := *s
 		withReport.DemoReport = a.JSON()
-		if err := agg.PutStory(mctx, &withReport); err != nil {
+		if err := agg.PutStory(pctx, &withReport); err != nil {
 			log.Error("store the agreement report", "err", err)
 		}
 		fmt.Fprintf(out, "\n%s  crawl of %s (%s after start)\n", time.Now().UTC().Format(time.RFC3339), StoryID, time.Since(start).Round(100*time.Millisecond))
 		writeSummary(out, runs, missing, a, cfg.Follow)
 		fmt.Fprintln(out)
 		a.WriteText(out)
+		if a.Coding != nil {
+			a.Coding.WriteText(out)
+		}
 		if cfg.OnReport != nil {
 			cfg.OnReport(runs, a)
 		}

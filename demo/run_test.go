@@ -154,6 +154,20 @@ func TestRunOnce(t *testing.T) {
 	if stored.Compared != r.a.Compared || stored.Accuracy != r.a.Accuracy {
 		t.Errorf("stored report %+v differs from the printed one", stored)
 	}
+	// The demo ships a coded sample: two coders, a report, corrected days.
+	cc := stored.Coding
+	if cc == nil || cc.Coded != SampleSize || len(cc.Coders) != 2 || cc.Alpha == nil || cc.MacroF1 <= 0 || cc.Days < 10 || cc.Note != "" {
+		t.Fatalf("coding check %+v", cc)
+	}
+	t.Logf("daily criticism share error: raw %.1f, corrected %.1f points (weighted %.1f, %.1f); %d of %d days covered",
+		cc.RawError, cc.CorrectedError, cc.RawErrorWeighted, cc.CorrectedErrorWeighted, cc.Covered, cc.Days)
+	if !strings.Contains(out, "Daily criticism share against the generator's truth") {
+		t.Error("the output does not state the daily error, raw against corrected")
+	}
+	codes, err := s.CodingVersion(ctx, StoryID)
+	if err != nil || codes.Samples != 1 || codes.Revisions == 0 {
+		t.Fatalf("codes %+v %v", codes, err)
+	}
 	if dashURL == "" {
 		t.Fatal("Ready was not called")
 	}
@@ -178,6 +192,9 @@ func TestRunOnce(t *testing.T) {
 	}
 	if r2.a.Compared != r.a.Compared || r2.a.Agree != r.a.Agree {
 		t.Errorf("second run changed the stored reactions: %d/%d, then %d/%d", r.a.Agree, r.a.Compared, r2.a.Agree, r2.a.Compared)
+	}
+	if again, err := s.CodingVersion(ctx, StoryID); err != nil || again != codes {
+		t.Errorf("second run changed the codes: %+v, then %+v (%v)", codes, again, err)
 	}
 	for _, name := range []string{"reactions_demo_replica_requests_total", "reactions_demo_items_served", "go_goroutines"} {
 		if !strings.Contains(metrics, name) {
