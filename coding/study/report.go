@@ -27,6 +27,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/reactions-research/reactions/coding"
 	"github.com/reactions-research/reactions/internal/fnv1a"
@@ -81,6 +82,9 @@ type Report struct {
 
 	opts    coding.Options
 	version Version
+
+	memoMu sync.Mutex
+	memo   map[memoKey]coding.Estimate // see Correct
 }
 
 // Progress is how far the coding of one sample has come.
@@ -433,4 +437,58 @@ func (r *Report) Methods(raw coding.Counts) string {
 		cr.Population = s.Population
 	}
 	return coding.Methods(cr)
+}
+
+// maxMemo bounds the estimates a Report memoises (about 10 MB).
+const maxMemo = 100_000
+
+type memoKey struct {
+	c         coding.Counts
+	minBucket int
+}
+
+// Correct corrects each bucket's predicted counts with the report's
+// Corrector under the small-bucket threshold minBucket (0: the report's;
+// see coding.Options.MinBucket), or returns nil without a Corrector.
+//
+// Estimates are memoised by counts: the Corrector's draws are fixed, so
+// the same counts always give the same estimate, and a chart asked for
+// again, or a live chart whose earlier buckets have not changed, costs
+// only the buckets it has not seen (a bucket costs tens of microseconds;
+// a week of minutes, 10,080 buckets, about half a second on two cores).
+func (r *Report) Correct(counts []coding.Counts, minBucket int) []coding.Estimate {
+	if r.Corrector == nil {
+		return nil
+	}
+	if minBucket <= 0 {
+		minBucket = r.MinBucket()
+	}
+	out := make([]coding.Estimate, len(counts))
+	var miss []coding.Counts
+	var at []int
+	r.memoMu.Lock()
+	for i, c := range counts {
+		if e, ok := r.memo[memoKey{c, minBucket}]; ok {
+			out[i] = e
+		} else {
+			miss, at = append(miss, c), append(at, i)
+		}
+	}
+	r.memoMu.Unlock()
+	if len(miss) == 0 {
+		return out
+	}
+	est := r.Corrector.WithMinBucket(minBucket).Buckets(miss)
+	r.memoMu.Lock()
+	defer r.memoMu.Unlock()
+	if r.memo == nil || len(r.memo)+len(miss) > maxMemo {
+		r.memo = make(map[memoKey]coding.Estimate, len(miss))
+	}
+	for j, i := range at {
+		out[i] = est[j]
+		if len(r.memo) < maxMemo {
+			r.memo[memoKey{miss[j], minBucket}] = est[j]
+		}
+	}
+	return out
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -226,6 +227,23 @@ func TestStudyEndToEnd(t *testing.T) {
 	}
 	if s := r2.Summary(); s == nil || s.NCoded != coded || !slices.Equal(s.Coders, []string{"Ann", "Bo"}) || s.Alpha == nil || s.Method == "" {
 		t.Errorf("summary %+v", s)
+	}
+
+	// Correct: memoised estimates equal the Corrector's, under any
+	// threshold.
+	buckets := []coding.Counts{{Support: 40, Criticism: 20, Neutral: 5}, {Support: 3, Criticism: 2}, {Support: 40, Criticism: 20, Neutral: 5}}
+	direct := r2.Corrector.Buckets(buckets)
+	for range 2 {
+		got := r2.Correct(buckets, 0)
+		if !reflect.DeepEqual(got, direct) {
+			t.Fatalf("Correct %+v, Corrector %+v", got, direct)
+		}
+	}
+	if got := r2.Correct(buckets, 100); got[0].Share != nil || got[0].CriticismAdj != direct[0].CriticismAdj {
+		t.Errorf("Correct with min bucket 100: %+v", got[0])
+	}
+	if got := r2.Correct(buckets, 1); got[1].Share == nil {
+		t.Errorf("Correct with min bucket 1: %+v", got[1])
 	}
 
 	// Relabelling a sampled reaction changes the report's version.
