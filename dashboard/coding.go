@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -405,8 +406,16 @@ func (s *Server) postCodings(r *http.Request) (any, error) {
 	if _, e := newParams(r); e != nil {
 		return nil, e
 	}
+	// Read the body to its end (a body left unread closes the connection).
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxCodingsBody+1))
+	if err != nil {
+		return nil, &apiError{Status: http.StatusBadRequest, Msg: "body: cannot be read: " + truncate(err.Error(), 200)}
+	}
+	if len(body) > maxCodingsBody {
+		return nil, &apiError{Status: http.StatusRequestEntityTooLarge, Msg: fmt.Sprintf("body: more than %d bytes", maxCodingsBody)}
+	}
 	var req CodingsRequest
-	dec := json.NewDecoder(io.LimitReader(r.Body, maxCodingsBody+1))
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
 		return nil, &apiError{Status: http.StatusBadRequest, Msg: "body: not a JSON object {story, codes: [{sample, id, coder, code, adjudication}]}: " + truncate(err.Error(), 200)}

@@ -160,6 +160,9 @@ func TestCodingAPI(t *testing.T) {
 	if err != nil || len(after) != len(before) {
 		t.Errorf("bad requests stored codes: %d before, %d after (%v)", len(before), len(after), err)
 	}
+	if res, _ := e.get(t, "/api/v1/codings"); res.StatusCode != 405 || res.Header.Get("Allow") != "POST" {
+		t.Errorf("GET /api/v1/codings: %d, Allow %q", res.StatusCode, res.Header.Get("Allow"))
+	}
 	if res, _ := e.get(t, "/api/v1/coding/sample?story=jack-test&sample=nope&coder=Dee"); res.StatusCode != 404 {
 		t.Errorf("unknown sample: %d", res.StatusCode)
 	}

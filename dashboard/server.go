@@ -195,16 +195,25 @@ func (s *Server) vendor(static http.Handler) http.HandlerFunc {
 }
 
 // notFound answers what no route takes: 405 with Allow for another method
-// on a page that exists (every page answers GET and HEAD only), else 404.
+// on a page that exists (every page answers GET and HEAD, and
+// /api/v1/codings POST only), else 404.
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		get := r.Clone(r.Context())
-		get.Method = http.MethodGet
-		if _, pattern := s.mux.Handler(get); pattern != "/" {
-			w.Header().Set("Allow", "GET, HEAD")
-			writeJSON(w, http.StatusMethodNotAllowed, &apiError{Msg: fmt.Sprintf("method %s is not allowed here: the dashboard answers GET and HEAD only", truncate(r.Method, 20))})
-			return
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost} {
+		other := r.Clone(r.Context())
+		other.Method = m
+		if _, pattern := s.mux.Handler(other); pattern != "/" {
+			allow = append(allow, m)
+			if m == http.MethodGet {
+				allow = append(allow, http.MethodHead)
+			}
 		}
+	}
+	if len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		writeJSON(w, http.StatusMethodNotAllowed, &apiError{Msg: fmt.Sprintf("method %s is not allowed here: this page answers %s only",
+			truncate(r.Method, 20), strings.Join(allow, " and "))})
+		return
 	}
 	writeJSON(w, http.StatusNotFound, &apiError{Msg: "no such page: see docs/api.md for the API"})
 }

@@ -277,7 +277,8 @@ type Candidate struct {
 
 // CandidateQuery selects the reactions a sample is drawn from: the current
 // states of a story's reactions that are not deleted (a deleted reaction
-// has no text to code).
+// has no text to code) and do not start a thread (reaction.Reaction.IsRoot:
+// charts leave them out by default, and so do the estimates).
 type CandidateQuery struct {
 	// Story is the story id. Required.
 	Story string
@@ -290,7 +291,7 @@ type CandidateQuery struct {
 // EachCandidate calls fn for every reaction of q, streaming in time chunks
 // (as EachReaction does), in no particular order. The *Candidate is reused.
 func (s *Store) EachCandidate(ctx context.Context, q CandidateQuery, fn func(*Candidate) error) error {
-	rq := ReactionQuery{Story: q.Story, From: q.Filters.From, To: q.Filters.To, ChunkRows: q.ChunkRows}
+	rq := ReactionQuery{Story: q.Story, From: q.Filters.From, To: q.Filters.To, ChunkRows: q.ChunkRows, NoRoots: true}
 	if q.Filters.Platform != "" {
 		rq.Platforms = []reaction.Platform{q.Filters.Platform}
 	}

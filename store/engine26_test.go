@@ -175,6 +175,57 @@ func TestSQLOnClickHouse26(t *testing.T) {
 		_, err = s.Counts(ctx, st.ID, roots)
 		must("Counts", err)
 	}
+	// Hand-coding: candidates, a sample, codes of every kind.
+	var cands []store.Candidate
+	must("EachCandidate", s.EachCandidate(ctx, store.CandidateQuery{Story: st.ID, ChunkRows: 60}, func(c *store.Candidate) error {
+		cands = append(cands, *c)
+		return nil
+	}))
+	must("EachCandidate", s.EachCandidate(ctx, store.CandidateQuery{Story: st.ID, Filters: store.SampleFilters{From: t0.Add(time.Hour),
+		To: t0.Add(3 * 24 * time.Hour), Platform: reaction.Reddit}}, func(*store.Candidate) error { return nil }))
+	var items []store.SampleItem
+	var ids []string
+	for i, c := range cands[:min(20, len(cands))] {
+		items = append(items, store.SampleItem{Position: i + 1, ID: c.ID, Pi: 0.05 + float64(i)/100, Stratum: string(c.Stance),
+			Day: int32(c.CreatedAt.Unix() / 86400), Predicted: c.Stance, Score: c.Score, Overlap: i < 4})
+		ids = append(ids, c.ID)
+	}
+	smp := store.Sample{Story: st.ID, Name: "sample 'one'", Strategy: "stratified", Seed: 7, N: 20, Population: int64(len(cands)),
+		Estimable: true, Classifier: "test-v1, test-v3", Overlap: 0.2, Filters: store.SampleFilters{From: t0, Platform: reaction.Reddit},
+		Design: []byte(`{"strata":[{"day":18536,"predicted":"support","size":3,"expected":1.5,"drawn":2}]}`), CreatedAt: t0.Add(9 * 24 * time.Hour)}
+	must("PutSample", s.PutSample(ctx, smp, items))
+	_, err = s.Samples(ctx, st.ID)
+	must("Samples", err)
+	_, err = s.GetSample(ctx, st.ID, smp.Name)
+	must("GetSample", err)
+	_, err = s.SampleItems(ctx, st.ID, smp.Name)
+	must("SampleItems", err)
+	_, err = s.ReactionsByID(ctx, st.ID, append(ids, "reddit:nothing"))
+	must("ReactionsByID", err)
+	_, err = s.SampledLabels(ctx, st.ID)
+	must("SampledLabels", err)
+	var codes []store.Coding
+	for i, id := range ids {
+		at := t0.Add(10*24*time.Hour + time.Duration(i)*time.Second)
+		codes = append(codes, store.Coding{Story: st.ID, Sample: smp.Name, ID: id, Coder: `Ana "A" Ruiz`, Code: stances[i%3],
+			CodedAt: at, Seq: uint64(at.UnixNano()), Source: "import sheet.csv"})
+		if i < 4 {
+			codes = append(codes, store.Coding{Story: st.ID, Sample: smp.Name, ID: id, Coder: "Bo\b", Code: []reaction.Stance{reaction.Support, store.CodeUnclear, store.CodeWithdrawn, reaction.Neutral}[i],
+				CodedAt: at, Seq: uint64(at.UnixNano()) + 1, Source: "dashboard"})
+			codes = append(codes, store.Coding{Story: st.ID, ID: id, Coder: "Cy", Adjudication: true, Code: reaction.Criticism,
+				CodedAt: at, Seq: uint64(at.UnixNano()) + 2, Source: "dashboard"})
+		}
+	}
+	must("WriteCodings", s.WriteCodings(ctx, codes))
+	_, err = s.Codings(ctx, st.ID)
+	must("Codings", err)
+	_, err = s.LatestCodings(ctx, st.ID)
+	must("LatestCodings", err)
+	for _, id := range []string{st.ID, "other-story"} {
+		_, err = s.CodingVersion(ctx, id)
+		must("CodingVersion", err)
+	}
+
 	_, err = s.AppliedMigrations(ctx)
 	must("AppliedMigrations", err)
 	must("Ping", s.Ping(ctx))

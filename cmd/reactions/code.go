@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/reactions-research/reactions/dashboard/series"
 	"github.com/reactions-research/reactions/reaction"
-	"github.com/reactions-research/reactions/store"
 )
 
 func init() {
@@ -65,19 +63,4 @@ func checkStoryFlag(id string) error {
 		return usageErrorf("--story %q is not a story id (lowercase letters, digits and '-')", id)
 	}
 	return nil
-}
-
-// openStory opens the store and checks that the story exists (a stored
-// definition or stored reactions); rec is nil without a definition.
-func openStory(ctx context.Context, id string) (*store.Store, *store.StoryRecord, error) {
-	st, err := store.OpenDefault(ctx, store.StateDir())
-	if err != nil {
-		return nil, nil, err
-	}
-	rec, err := series.LoadStory(ctx, st, id)
-	if err != nil {
-		st.Close()
-		return nil, nil, err
-	}
-	return st, rec, nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -16,13 +15,13 @@ import (
 )
 
 func codeExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("code export", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("code export", codeUsage+"\nFlags of code export:\n")
 	storyID := fs.String("story", "", "the story `ID`; required")
 	out := fs.String("out", "-", "write to `FILE`; default stdout")
 	format := fs.String("format", "csv", "csv or json")
-	if err := fs.Parse(args); err != nil {
-		return parseErr(err)
+	database := databaseFlag(fs)
+	if err := parseFlags(fs, args, stdout, stderr); err != nil {
+		return err
 	}
 	switch {
 	case fs.NArg() != 0:
@@ -33,7 +32,7 @@ func codeExport(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := checkStoryFlag(*storyID); err != nil {
 		return err
 	}
-	st, _, err := openStory(ctx, *storyID)
+	st, err := openStory(ctx, store.StateDir(), *storyID, *database, stderr)
 	if err != nil {
 		return err
 	}

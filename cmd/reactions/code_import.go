@@ -2,23 +2,23 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 
 	"github.com/reactions-research/reactions/coding/study"
+	"github.com/reactions-research/reactions/store"
 )
 
 func codeImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("code import", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("code import", codeUsage+"\nFlags of code import:\n")
 	storyID := fs.String("story", "", "the story `ID`; required")
 	coder := fs.String("coder", "", "the coder's `NAME`, stored as given; required")
 	file := fs.String("file", "", "a CSV `FILE` with the columns id and code; required")
-	if err := fs.Parse(args); err != nil {
-		return parseErr(err)
+	database := databaseFlag(fs)
+	if err := parseFlags(fs, args, stdout, stderr); err != nil {
+		return err
 	}
 	switch {
 	case fs.NArg() != 0:
@@ -36,7 +36,7 @@ func codeImport(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	defer f.Close()
-	st, _, err := openStory(ctx, *storyID)
+	st, err := openStory(ctx, store.StateDir(), *storyID, *database, stderr)
 	if err != nil {
 		return err
 	}

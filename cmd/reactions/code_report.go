@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -16,16 +15,16 @@ import (
 )
 
 func codeReport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("code report", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("code report", codeUsage+"\nFlags of code report:\n")
 	storyID := fs.String("story", "", "the story `ID`; required")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	var samples stringList
 	fs.Var(&samples, "sample", "validate on this sample only (repeatable); default every stratified or random sample")
 	minBucket := fs.Int("min-bucket", coding.DefaultMinBucket, "the fewest support + criticism reactions a bucket needs to show a share")
 	replicates := fs.Int("replicates", 1000, "bootstrap replicates behind every interval")
-	if err := fs.Parse(args); err != nil {
-		return parseErr(err)
+	database := databaseFlag(fs)
+	if err := parseFlags(fs, args, stdout, stderr); err != nil {
+		return err
 	}
 	switch {
 	case fs.NArg() != 0:
@@ -38,7 +37,7 @@ func codeReport(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := checkStoryFlag(*storyID); err != nil {
 		return err
 	}
-	st, _, err := openStory(ctx, *storyID)
+	st, err := openStory(ctx, store.StateDir(), *storyID, *database, stderr)
 	if err != nil {
 		return err
 	}
@@ -52,7 +51,7 @@ func codeReport(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	cnt, err := st.CountReactions(ctx, store.ReactionQuery{Story: *storyID})
+	cnt, err := st.CountReactions(ctx, store.ReactionQuery{Story: *storyID, NoRoots: true})
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
-	"flag"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -19,8 +19,7 @@ import (
 )
 
 func codeSample(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("code sample", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("code sample", codeUsage+"\nFlags of code sample:\n")
 	storyID := fs.String("story", "", "the story `ID`; required")
 	n := fs.Int("n", 0, "the sample size; required")
 	seed := fs.String("seed", "", "the draw's `SEED` (a whole number; the same seed on the same reactions draws the same sample); default a random seed, printed")
@@ -31,8 +30,9 @@ func codeSample(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	name := fs.String("name", "", "the sample's `NAME` (default sample-K)")
 	overlap := fs.Float64("overlap", study.DefaultOverlap, "the share of the sample every coder codes, for reliability (0 for none)")
 	out := fs.String("out", "", "write the coding sheet to `FILE.csv` (\"-\" for stdout); required")
-	if err := fs.Parse(args); err != nil {
-		return parseErr(err)
+	database := databaseFlag(fs)
+	if err := parseFlags(fs, args, stdout, stderr); err != nil {
+		return err
 	}
 	if fs.NArg() != 0 {
 		return usageErrorf("unexpected argument %q", fs.Arg(0))
@@ -78,11 +78,17 @@ func codeSample(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		req.Filters.Platform = reaction.Platform(*platform)
 	}
 
-	st, rec, err := openStory(ctx, *storyID)
+	st, err := openStory(ctx, store.StateDir(), *storyID, *database, stderr)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	var cb *story.Codebook
+	if rec, err := st.GetStory(ctx, *storyID); err == nil {
+		cb = rec.Story.Codebook
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
 	d, err := study.Draw(ctx, st, req)
 	if err != nil {
 		return err
@@ -94,10 +100,6 @@ func codeSample(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	rs, err := st.ReactionsByID(ctx, *storyID, ids)
 	if err != nil {
 		return err
-	}
-	var cb *story.Codebook
-	if rec != nil {
-		cb = rec.Story.Codebook
 	}
 	missing, err := writeSheet(*out, d.Items, rs, cb, stdout)
 	if err != nil {

@@ -377,10 +377,10 @@ func (r *Report) items(ctx context.Context, st *store.Store, o Options, labels m
 	return out, nil
 }
 
-// Raw returns a story's predicted counts by stance (every platform, the
-// counts charts show).
+// Raw returns a story's predicted counts by stance: every platform, thread
+// starters left out (the counts charts show by default).
 func Raw(ctx context.Context, st *store.Store, story string) (coding.Counts, error) {
-	byPlatform, err := st.Counts(ctx, story)
+	byPlatform, err := st.Counts(ctx, story, false)
 	if err != nil {
 		return coding.Counts{}, err
 	}
