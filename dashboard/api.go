@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/reactions-research/reactions/coding"
+	"github.com/reactions-research/reactions/coding/study"
 	"github.com/reactions-research/reactions/dashboard/export"
 	"github.com/reactions-research/reactions/dashboard/series"
 	"github.com/reactions-research/reactions/reaction"
@@ -76,13 +78,38 @@ func (s *Server) stories(r *http.Request) (any, error) {
 
 // BucketJSON is one bucket of GET /api/v1/series.
 type BucketJSON struct {
-	Start          time.Time `json:"start"`
-	StartLocal     string    `json:"start_local"`
-	Support        int64     `json:"support"`
-	Criticism      int64     `json:"criticism"`
-	Neutral        int64     `json:"neutral"`
-	Total          int64     `json:"total"`
-	CriticismShare *float64  `json:"criticism_share"`
+	Start      time.Time `json:"start"`
+	StartLocal string    `json:"start_local"`
+	Support    int64     `json:"support"`
+	Criticism  int64     `json:"criticism"`
+	Neutral    int64     `json:"neutral"`
+	Total      int64     `json:"total"`
+	// CriticismShare is null below the small-bucket threshold (min_bucket).
+	CriticismShare *float64 `json:"criticism_share"`
+	AdjustedJSON
+}
+
+// AdjustedJSON are a bucket's figures corrected for the classifier's
+// measured errors: the corrected counts, the corrected criticism share and
+// its 95 % interval. All are null when the story has no correction (see
+// SeriesJSON.Correction); the share and its interval also below the
+// small-bucket threshold.
+type AdjustedJSON struct {
+	SupportAdj        *float64 `json:"support_adj"`
+	CriticismAdj      *float64 `json:"criticism_adj"`
+	NeutralAdj        *float64 `json:"neutral_adj"`
+	CriticismShareAdj *float64 `json:"criticism_share_adj"`
+	CriticismShareLo  *float64 `json:"criticism_share_lo"`
+	CriticismShareHi  *float64 `json:"criticism_share_hi"`
+}
+
+// adjusted returns the JSON of a corrected estimate (nil: none).
+func adjusted(e *coding.Estimate) AdjustedJSON {
+	if e == nil {
+		return AdjustedJSON{}
+	}
+	s, c, n := e.SupportAdj, e.CriticismAdj, e.NeutralAdj
+	return AdjustedJSON{SupportAdj: &s, CriticismAdj: &c, NeutralAdj: &n, CriticismShareAdj: e.Share, CriticismShareLo: e.Lo, CriticismShareHi: e.Hi}
 }
 
 // PlatformJSON is one platform's series, aligned with the buckets.
@@ -124,24 +151,32 @@ type SeriesJSON struct {
 	Platform        reaction.Platform `json:"platform,omitempty"`
 	// IncludeRoots says whether thread starters are counted (include_roots=1);
 	// by default they are left out.
-	IncludeRoots bool           `json:"include_roots"`
-	Buckets      []BucketJSON   `json:"buckets"`
-	Totals       BucketTotals   `json:"totals"`
-	Platforms    []PlatformJSON `json:"platforms,omitempty"`
-	Spikes       []SpikeJSON    `json:"spikes"`
+	IncludeRoots bool `json:"include_roots"`
+	// MinBucket is the small-bucket threshold: a bucket with fewer support
+	// + criticism reactions shows no share, raw or corrected.
+	MinBucket int `json:"min_bucket"`
+	// Correction describes the validation behind the *_adj fields; null
+	// when there are none, and CorrectionNote says why.
+	Correction     *study.Summary `json:"correction"`
+	CorrectionNote string         `json:"correction_note,omitempty"`
+	Buckets        []BucketJSON   `json:"buckets"`
+	Totals         BucketTotals   `json:"totals"`
+	Platforms      []PlatformJSON `json:"platforms,omitempty"`
+	Spikes         []SpikeJSON    `json:"spikes"`
 }
 
-// BucketTotals sums the buckets.
+// BucketTotals sums the buckets (and corrects the sum).
 type BucketTotals struct {
 	series.Counts
 	CriticismShare *float64 `json:"criticism_share"`
+	AdjustedJSON
 }
 
 const localLayout = "2006-01-02T15:04:05-07:00"
 
 // seriesRequest reads the series parameters shared by /series and /figure:
-// story, from, to, interval, tz, platform, include_roots (and by when
-// allowed).
+// story, from, to, interval, tz, platform, include_roots, min_bucket (and
+// by when allowed).
 func (s *Server) seriesRequest(ctx context.Context, p *params) (series.Request, *store.StoryRecord, bool, error) {
 	var req series.Request
 	var e *apiError
@@ -161,6 +196,9 @@ func (s *Server) seriesRequest(ctx context.Context, p *params) (series.Request, 
 		return req, nil, false, e
 	}
 	if req.IncludeRoots, e = p.boolean("include_roots"); e != nil {
+		return req, nil, false, e
+	}
+	if req.MinBucket, e = p.minBucket(); e != nil {
 		return req, nil, false, e
 	}
 	rec, err := s.loadStory(ctx, req.Story)
@@ -226,8 +264,22 @@ func (s *Server) computeSeries(ctx context.Context, req series.Request) (*series
 	return sr, err
 }
 
+// correction sets req.Correct to the story's correction when it has one,
+// and returns the validation behind it, or why there is none.
+func (s *Server) correction(ctx context.Context, req *series.Request) (*study.Summary, string, error) {
+	rep, err := s.reports.Get(ctx, s.st, req.Story)
+	if err != nil {
+		return nil, "", err
+	}
+	sum, note := study.Correction(rep, req.IncludeRoots, req.MinBucket)
+	if sum != nil {
+		req.Correct = rep.Correct
+	}
+	return sum, note, nil
+}
+
 func (s *Server) series(r *http.Request) (any, error) {
-	p, e := newParams(r, "story", "from", "to", "interval", "tz", "platform", "by", "include_roots")
+	p, e := newParams(r, "story", "from", "to", "interval", "tz", "platform", "by", "include_roots", "min_bucket")
 	if e != nil {
 		return nil, e
 	}
@@ -242,11 +294,17 @@ func (s *Server) series(r *http.Request) (any, error) {
 		return nil, err
 	}
 	req.ByPlatform = by == "platform"
+	sum, note, err := s.correction(ctx, &req)
+	if err != nil {
+		return nil, err
+	}
 	sr, err := s.computeSeries(ctx, req)
 	if err != nil {
 		return nil, err
 	}
-	return seriesJSON(sr, auto), nil
+	out := seriesJSON(sr, auto)
+	out.Correction, out.CorrectionNote = sum, note
+	return out, nil
 }
 
 func seriesJSON(sr *series.Series, auto bool) *SeriesJSON {
@@ -254,13 +312,16 @@ func seriesJSON(sr *series.Series, auto bool) *SeriesJSON {
 	out := &SeriesJSON{Story: sr.Story, Interval: sr.Interval.Name, IntervalAuto: auto, TZ: loc.String(),
 		BucketAlignment: export.Alignment(sr.Interval, loc), From: sr.From, To: sr.To,
 		FromLocal: sr.From.In(loc).Format(localLayout), ToLocal: sr.To.In(loc).Format(localLayout),
-		Platform: sr.Platform, IncludeRoots: sr.IncludeRoots, Buckets: make([]BucketJSON, len(sr.Buckets)), Spikes: []SpikeJSON{}}
+		Platform: sr.Platform, IncludeRoots: sr.IncludeRoots, MinBucket: sr.MinBucket, Buckets: make([]BucketJSON, len(sr.Buckets)), Spikes: []SpikeJSON{}}
 	for i, b := range sr.Buckets {
 		out.Buckets[i] = BucketJSON{Start: b.Start, StartLocal: b.Start.In(loc).Format(localLayout), Support: b.Support,
-			Criticism: b.Criticism, Neutral: b.Neutral, Total: b.Total, CriticismShare: b.Share()}
+			Criticism: b.Criticism, Neutral: b.Neutral, Total: b.Total, CriticismShare: sr.Share(b.Counts)}
+		if sr.Corrected != nil {
+			out.Buckets[i].AdjustedJSON = adjusted(&sr.Corrected[i])
+		}
 	}
 	t := sr.Total()
-	out.Totals = BucketTotals{Counts: t, CriticismShare: t.Share()}
+	out.Totals = BucketTotals{Counts: t, CriticismShare: sr.Share(t), AdjustedJSON: adjusted(sr.TotalCorrected)}
 	for _, ps := range sr.Platforms {
 		pj := PlatformJSON{Platform: ps.Platform, Support: make([]int64, len(ps.Counts)), Criticism: make([]int64, len(ps.Counts)),
 			Neutral: make([]int64, len(ps.Counts)), Total: make([]int64, len(ps.Counts))}
@@ -273,7 +334,7 @@ func seriesJSON(sr *series.Series, auto bool) *SeriesJSON {
 		b := sr.Buckets[sp.Index]
 		out.Spikes = append(out.Spikes, SpikeJSON{Index: sp.Index, Start: b.Start, StartLocal: b.Start.In(loc).Format(localLayout),
 			End: b.End, Support: b.Support, Criticism: b.Criticism, Neutral: b.Neutral, Total: b.Total,
-			CriticismShare: b.Share(), Baseline: sp.Baseline, Score: sp.Score})
+			CriticismShare: sr.Share(b.Counts), Baseline: sp.Baseline, Score: sp.Score})
 	}
 	return out
 }

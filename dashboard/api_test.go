@@ -421,12 +421,20 @@ func TestSeriesCSVExportEqualsAPI(t *testing.T) {
 	if len(recs)-1 != len(s.Buckets) {
 		t.Fatalf("CSV %d rows, API %d buckets", len(recs)-1, len(s.Buckets))
 	}
-	for i, bk := range s.Buckets {
-		share := ""
-		if bk.CriticismShare != nil {
-			share = strconv.FormatFloat(*bk.CriticismShare, 'g', -1, 64)
+	opt := func(v *float64) string {
+		if v == nil {
+			return ""
 		}
-		want := []string{bk.Start.Format("2006-01-02T15:04:05Z"), fmt.Sprint(bk.Support), fmt.Sprint(bk.Criticism), fmt.Sprint(bk.Neutral), fmt.Sprint(bk.Total), share}
+		return strconv.FormatFloat(*v, 'g', -1, 64)
+	}
+	if s.Correction == nil {
+		t.Fatal("the fixture's coded sample gives no correction")
+	}
+	for i, bk := range s.Buckets {
+		// The raw columns, then the corrected ones.
+		want := []string{bk.Start.Format("2006-01-02T15:04:05Z"), fmt.Sprint(bk.Support), fmt.Sprint(bk.Criticism), fmt.Sprint(bk.Neutral), fmt.Sprint(bk.Total),
+			opt(bk.CriticismShare), opt(bk.SupportAdj), opt(bk.CriticismAdj), opt(bk.NeutralAdj), opt(bk.CriticismShareAdj),
+			opt(bk.CriticismShareLo), opt(bk.CriticismShareHi)}
 		if strings.Join(recs[i+1], ",") != strings.Join(want, ",") {
 			t.Errorf("row %d: CSV %v, API %v", i, recs[i+1], want)
 		}

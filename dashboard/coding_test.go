@@ -4,11 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"math"
 	"net/http"
 	"strings"
 	"testing"
 
+	"github.com/reactions-research/reactions/dashboard"
 	"github.com/reactions-research/reactions/dashboard/internal/fixture"
+	"github.com/reactions-research/reactions/reaction"
 )
 
 func (e *env) post(t *testing.T, body string, header map[string]string) (int, string) {
@@ -168,5 +171,82 @@ func TestCodingAPI(t *testing.T) {
 	}
 	if res, _ := e.get(t, "/api/v1/coding/sample?story=jack-test&sample=fixture"); res.StatusCode != 400 {
 		t.Errorf("no coder: %d", res.StatusCode)
+	}
+}
+
+// TestSeriesCorrected: with the fixture's coded sample the series carries
+// corrected figures whose interval holds the share the coders' truth
+// gives, nearer than the raw share; the small-bucket rule follows
+// min_bucket, raw and corrected alike.
+func TestSeriesCorrected(t *testing.T) {
+	e := setup(t)
+	get := func(q string) dashboard.SeriesJSON {
+		t.Helper()
+		res, b := e.get(t, "/api/v1/series?story=jack-test&"+q)
+		if res.StatusCode != 200 {
+			t.Fatalf("%s: %d %s", q, res.StatusCode, b)
+		}
+		var s dashboard.SeriesJSON
+		if err := json.Unmarshal(b, &s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	s := get("interval=1d")
+	if s.Correction == nil || s.Correction.NCoded != 120 || s.MinBucket != 10 || s.CorrectionNote != "" {
+		t.Fatalf("correction %+v, min bucket %d, note %q", s.Correction, s.MinBucket, s.CorrectionNote)
+	}
+	var trueS, trueC float64
+	for _, r := range e.rs {
+		switch fixture.Truth(r) {
+		case reaction.Support:
+			trueS++
+		case reaction.Criticism:
+			trueC++
+		}
+	}
+	truth := trueC / (trueS + trueC)
+	tot := s.Totals
+	if tot.CriticismShareAdj == nil || !(*tot.CriticismShareLo <= truth && truth <= *tot.CriticismShareHi) ||
+		math.Abs(*tot.CriticismShareAdj-truth) >= math.Abs(*tot.CriticismShare-truth) {
+		t.Errorf("truth %.3f: raw %.3f, corrected %v (%v-%v)", truth, *tot.CriticismShare, *tot.CriticismShareAdj, *tot.CriticismShareLo, *tot.CriticismShareHi)
+	}
+	for i, b := range s.Buckets {
+		if b.SupportAdj == nil || math.Abs(*b.SupportAdj+*b.CriticismAdj+*b.NeutralAdj-float64(b.Total)) > 1e-6 {
+			t.Errorf("bucket %d: corrected counts do not sum to %d", i, b.Total)
+		}
+	}
+
+	// The small-bucket rule: hourly buckets of 2 reactions show no share
+	// by default, raw or corrected; min_bucket=1 shows them.
+	small := 0
+	for _, b := range get("interval=1h").Buckets {
+		if b.Support+b.Criticism < 10 {
+			small++
+			if b.CriticismShare != nil || b.CriticismShareAdj != nil || b.CriticismShareLo != nil {
+				t.Fatalf("a bucket of %d support + criticism shows a share", b.Support+b.Criticism)
+			}
+		}
+	}
+	if small == 0 {
+		t.Fatal("no small bucket in the fixture")
+	}
+	for _, b := range get("interval=1h&min_bucket=1").Buckets {
+		if b.Support+b.Criticism > 0 && (b.CriticismShare == nil || b.CriticismShareAdj == nil) {
+			t.Fatalf("min_bucket=1: a bucket of %d support + criticism shows no share", b.Support+b.Criticism)
+		}
+	}
+	if s := get("interval=1d&min_bucket=1000000"); s.Totals.CriticismShare != nil || s.Totals.CriticismShareAdj != nil || s.MinBucket != 1000000 {
+		t.Errorf("min_bucket=1000000: totals %+v", s.Totals)
+	}
+	for _, bad := range []string{"min_bucket=0", "min_bucket=x", "min_bucket=1000001"} {
+		if res, _ := e.get(t, "/api/v1/series?story=jack-test&"+bad); res.StatusCode != 400 {
+			t.Errorf("%s: %d", bad, res.StatusCode)
+		}
+	}
+	// Thread starters counted: the samples leave them out, so no
+	// correction.
+	if s := get("interval=1d&include_roots=1"); s.Correction != nil || s.Totals.SupportAdj != nil || !strings.Contains(s.CorrectionNote, "thread starters") {
+		t.Errorf("include_roots: correction %+v note %q", s.Correction, s.CorrectionNote)
 	}
 }

@@ -18,9 +18,10 @@ const exportTimeout = 30 * time.Minute
 
 // export answers GET /api/v1/export: the data file of a series or of the
 // reactions (what, format, tidy, story, from, to, interval, tz, platform,
-// stance, include_roots, bom), or with meta=true its metadata sidecar.
+// stance, include_roots, min_bucket, bom), or with meta=true its metadata
+// sidecar.
 func (s *Server) export(w http.ResponseWriter, r *http.Request) {
-	p, e := newParams(r, "what", "format", "tidy", "story", "from", "to", "interval", "tz", "platform", "stance", "include_roots", "meta", "bom")
+	p, e := newParams(r, "what", "format", "tidy", "story", "from", "to", "interval", "tz", "platform", "stance", "include_roots", "min_bucket", "meta", "bom")
 	if e != nil {
 		s.fail(w, r, e)
 		return
@@ -114,6 +115,9 @@ func (s *Server) exportRequest(ctx context.Context, p *params) (export.Request, 
 		return req, e
 	}
 	if req.Stances, e = p.stances(); e != nil {
+		return req, e
+	}
+	if req.MinBucket, e = p.minBucket(); e != nil {
 		return req, e
 	}
 	if req.IncludeRoots, e = p.boolean("include_roots"); e != nil {

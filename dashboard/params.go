@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/reactions-research/reactions/coding"
 	"github.com/reactions-research/reactions/dashboard/export"
 	"github.com/reactions-research/reactions/dashboard/series"
 	"github.com/reactions-research/reactions/reaction"
@@ -239,6 +240,23 @@ func (p *params) oneOf(name, def string, allowed ...string) (string, *apiError) 
 		}
 	}
 	return "", badParam(name, "%s is not one of %s", strconv.QuoteToASCII(truncate(s, 80)), strings.Join(allowed, ", "))
+}
+
+// maxMinBucket bounds min_bucket.
+const maxMinBucket = 1_000_000
+
+// minBucket returns the small-bucket threshold (default
+// coding.DefaultMinBucket).
+func (p *params) minBucket() (int, *apiError) {
+	s := p.get("min_bucket")
+	if s == "" {
+		return coding.DefaultMinBucket, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > maxMinBucket {
+		return 0, badParam("min_bucket", "%s is not a whole number from 1 to %d", strconv.QuoteToASCII(truncate(s, 80)), maxMinBucket)
+	}
+	return n, nil
 }
 
 // Default and largest page of /api/v1/reactions.

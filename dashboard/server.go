@@ -104,9 +104,10 @@ func New(opt Options) (*Server, error) {
 		}
 		assets = sub
 	}
+	reports := study.NewCache(study.Options{})
 	s := &Server{opt: opt, st: opt.Store, log: opt.Logger, assets: assets, mux: http.NewServeMux(),
-		exp:     &export.Exporter{Store: opt.Store, Version: opt.Version, Now: opt.Now},
-		reports: study.NewCache(study.Options{})}
+		exp:     &export.Exporter{Store: opt.Store, Version: opt.Version, Now: opt.Now, Reports: reports},
+		reports: reports}
 	if _, err := fs.Stat(assets, uPlotFile); err == nil {
 		s.built = true
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/reactions-research/reactions/coding"
 	"github.com/reactions-research/reactions/dashboard/export"
 	"github.com/reactions-research/reactions/dashboard/figure"
 	"github.com/reactions-research/reactions/dashboard/series"
@@ -36,6 +37,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	platform := fs.String("platform", "", "keep one platform: "+strings.Join(platformStrings(), ", "))
 	stance := fs.String("stance", "", "reactions: keep these stances (comma-separated: support, criticism, neutral)")
 	tidy := fs.Bool("tidy", false, "series: one row per bucket, platform and stance (bucket_start,platform,stance,count)")
+	minBucket := fs.Int("min-bucket", coding.DefaultMinBucket, "series: the fewest support + criticism reactions a bucket needs to show a criticism share, raw or corrected")
 	includeRoots := fs.Bool("include-roots", false, "series, figure: count thread starters too (the post opening each thread the crawler followed, usually the news itself; left out by default)")
 	noBOM := fs.Bool("no-bom", false, "CSV: leave out the UTF-8 byte-order mark (it lets Excel read UTF-8)")
 	mode := fs.String("mode", "stacked", "figure: stacked or lines")
@@ -46,7 +48,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if fs.NArg() != 0 {
 		return usageErrorf("unexpected argument %q", fs.Arg(0))
 	}
-	req := export.Request{Story: *storyID, What: *what, Tidy: *tidy, NoBOM: *noBOM, IncludeRoots: *includeRoots,
+	req := export.Request{Story: *storyID, What: *what, Tidy: *tidy, NoBOM: *noBOM, IncludeRoots: *includeRoots, MinBucket: *minBucket,
 		Command: "reactions export " + strings.Join(args, " ")}
 	switch {
 	case *storyID == "":
@@ -55,6 +57,8 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return usageErrorf("--story %q is not a story id (lowercase letters, digits and '-')", *storyID)
 	case *what != "series" && *what != "reactions" && *what != "figure":
 		return usageErrorf("--what %q: use series, reactions or figure", *what)
+	case *minBucket < 1:
+		return usageErrorf("--min-bucket %d: want at least 1", *minBucket)
 	case *tidy && *what != "series":
 		return usageErrorf("--tidy applies to --what series only")
 	case *stance != "" && *what != "reactions":

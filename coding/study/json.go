@@ -179,3 +179,28 @@ func (r *Report) Summary() *Summary {
 	}
 	return s
 }
+
+// Correction returns the summary of the validation behind a series'
+// corrected figures with the small-bucket threshold minBucket, or nil and
+// one sentence saying why a series gets none: no Corrector yet, or thread
+// starters counted (the samples leave them out, so their error rates are
+// not measured).
+func Correction(r *Report, includeRoots bool, minBucket int) (*Summary, string) {
+	switch {
+	case r.Corrector == nil && len(r.Samples) == 0:
+		return nil, "No corrected figures: the story has no coded sample (reactions code sample, then code it)."
+	case r.Corrector == nil:
+		note := "No corrected figures yet: too few items are coded."
+		if len(r.Notes) > 0 {
+			note = "No corrected figures yet. " + r.Notes[len(r.Notes)-1]
+		}
+		return nil, note
+	case includeRoots:
+		return nil, "No corrected figures with thread starters counted: the coded samples leave them out, so the classifier's errors on them are not measured."
+	}
+	s := r.Summary()
+	if minBucket > 0 {
+		s.MinBucket = minBucket
+	}
+	return s, ""
+}

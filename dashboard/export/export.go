@@ -22,6 +22,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/reactions-research/reactions/coding"
+	"github.com/reactions-research/reactions/coding/study"
 	"github.com/reactions-research/reactions/dashboard/series"
 	"github.com/reactions-research/reactions/reaction"
 	"github.com/reactions-research/reactions/store"
@@ -94,7 +96,14 @@ type Meta struct {
 	// Parameters its resolved parameters.
 	Command    string            `json:"command,omitempty"`
 	Parameters map[string]string `json:"parameters"`
-	Notes      []string          `json:"notes,omitempty"`
+	// MinBucket is the small-bucket threshold of a series: a bucket with
+	// fewer support + criticism reactions has no share, raw or corrected.
+	MinBucket int `json:"min_bucket,omitempty"`
+	// Validation describes the hand-coded validation behind a series'
+	// corrected columns (*_adj, criticism_share_lo/hi): n coded, coders,
+	// α, macro-F1, method and sample ids; null when they are empty.
+	Validation *study.Summary `json:"validation"`
+	Notes      []string       `json:"notes,omitempty"`
 }
 
 // Request asks for one export. Resolve fills its defaults.
@@ -120,6 +129,9 @@ type Request struct {
 	// left out, as on the dashboard); a reactions export always holds
 	// them, flagged in is_root.
 	IncludeRoots bool
+	// MinBucket is a series' small-bucket threshold (default
+	// coding.DefaultMinBucket; see series.Request).
+	MinBucket int
 	// Stances keeps these stances (reactions only; empty = all).
 	Stances []reaction.Stance
 	// ChunkRows bounds the reactions grouped per store query (memory on the
@@ -141,6 +153,17 @@ type Exporter struct {
 	Version string
 	// Now returns the generation time (default time.Now).
 	Now func() time.Time
+	// Reports caches the stories' coding reports, for corrected series;
+	// nil builds the report on each export.
+	Reports *study.Cache
+}
+
+// report returns the coding report of a story.
+func (e *Exporter) report(ctx context.Context, story string) (*study.Report, error) {
+	if e.Reports != nil {
+		return e.Reports.Get(ctx, e.Store, story)
+	}
+	return study.Build(ctx, e.Store, story, study.Options{})
 }
 
 func (e *Exporter) now() time.Time {
@@ -226,8 +249,17 @@ func (e *Exporter) Series(ctx context.Context, req Request, w io.Writer) (*Meta,
 	if err != nil {
 		return nil, err
 	}
-	s, err := series.Compute(ctx, e.Store, series.Request{Story: req.Story, From: req.From, To: req.To,
-		Interval: req.Interval, Loc: req.Loc, Platform: req.Platform, ByPlatform: req.Tidy, IncludeRoots: req.IncludeRoots})
+	sreq := series.Request{Story: req.Story, From: req.From, To: req.To, Interval: req.Interval, Loc: req.Loc,
+		Platform: req.Platform, ByPlatform: req.Tidy, IncludeRoots: req.IncludeRoots, MinBucket: req.MinBucket}
+	rep, err := e.report(ctx, req.Story)
+	if err != nil {
+		return nil, err
+	}
+	validation, correctionNote := study.Correction(rep, req.IncludeRoots, req.MinBucket)
+	if validation != nil {
+		sreq.Correct = rep.Correct
+	}
+	s, err := series.Compute(ctx, e.Store, sreq)
 	if err != nil {
 		return nil, err
 	}
@@ -235,6 +267,8 @@ func (e *Exporter) Series(ctx context.Context, req Request, w io.Writer) (*Meta,
 	m := e.baseMeta(&req, rec, srcs)
 	m.Interval, m.Buckets = s.Interval.Name, len(s.Buckets)
 	m.Parameters["interval"] = s.Interval.Name
+	m.MinBucket, m.Validation = s.MinBucket, validation
+	m.Parameters["min_bucket"] = strconv.Itoa(s.MinBucket)
 	m.BucketAlignment = Alignment(s.Interval, req.Loc)
 	var plats []reaction.Platform
 	if req.Platform != "" {
@@ -253,6 +287,9 @@ func (e *Exporter) Series(ctx context.Context, req Request, w io.Writer) (*Meta,
 		m.Columns = tidyColumns
 		plats = tidyPlatforms(s, rec, req.Platform)
 		m.RowCount = int64(len(s.Buckets) * len(plats) * len(reaction.Stances))
+		if s.Corrected != nil {
+			m.RowCount += int64(len(s.Buckets) * len(adjustedNames))
+		}
 	} else {
 		m.Layout = "wide"
 		m.Columns = wideColumns
@@ -265,8 +302,15 @@ func (e *Exporter) Series(ctx context.Context, req Request, w io.Writer) (*Meta,
 	}
 	m.Notes = append(m.Notes, roots,
 		"bucket_start is the bucket's first instant in UTC; buckets are zero-filled and cover [from, to).",
-		"criticism_share = criticism / (support + criticism), empty (null) when both are 0.",
+		fmt.Sprintf("criticism_share = criticism / (support + criticism), empty (null) when the bucket has fewer than %d support and criticism reactions (min_bucket): too few to show a share.", s.MinBucket),
 		"Counts are exact: current reaction states, duplicates and superseded versions excluded.")
+	if validation != nil {
+		m.Notes = append(m.Notes, fmt.Sprintf("support_adj, criticism_adj, neutral_adj and criticism_share_adj (with its 95%% interval criticism_share_lo to criticism_share_hi) "+
+			"correct the classifier's counts for its errors measured on %d hand-coded reactions (see validation): %s. "+
+			"The correction assumes the classifier errs at the same rates in every bucket and on every platform.", validation.NValidation, study.Method))
+	} else {
+		m.Notes = append(m.Notes, "The corrected columns are empty. "+correctionNote)
+	}
 	if req.MetaOnly {
 		return m, nil
 	}
@@ -343,14 +387,34 @@ var wideColumns = []Column{
 	{"criticism", "int64", "reactions criticising the subject"},
 	{"neutral", "int64", "reactions neither supporting nor criticising"},
 	{"total", "int64", "support + criticism + neutral"},
-	{"criticism_share", "float64 or empty", "criticism / (support + criticism); empty when both are 0"},
+	{"criticism_share", "float64 or empty", "criticism / (support + criticism); empty below min_bucket support + criticism reactions"},
+	{"support_adj", "float64 or empty", "support corrected for the classifier's measured errors; empty without a hand-coded validation"},
+	{"criticism_adj", "float64 or empty", "criticism, corrected"},
+	{"neutral_adj", "float64 or empty", "neutral, corrected"},
+	{"criticism_share_adj", "float64 or empty", "corrected criticism / (support + criticism); empty below min_bucket or without a validation"},
+	{"criticism_share_lo", "float64 or empty", "lower bound of criticism_share_adj's 95 % interval"},
+	{"criticism_share_hi", "float64 or empty", "upper bound of criticism_share_adj's 95 % interval"},
+}
+
+// adjustedNames are the corrected columns of the wide layout, which are
+// also the stance values of the tidy layout's corrected rows.
+var adjustedNames = []string{"support_adj", "criticism_adj", "neutral_adj", "criticism_share_adj", "criticism_share_lo", "criticism_share_hi"}
+
+// adjustedValues returns e's figures in adjustedNames order (nil for none).
+func adjustedValues(e *coding.Estimate) [6]*float64 {
+	if e == nil {
+		return [6]*float64{}
+	}
+	s, c, n := e.SupportAdj, e.CriticismAdj, e.NeutralAdj
+	return [6]*float64{&s, &c, &n, e.Share, e.Lo, e.Hi}
 }
 
 var tidyColumns = []Column{
 	{"bucket_start", "timestamp (UTC)", "first instant of the bucket"},
 	{"platform", "string", "platform the reactions were published on"},
-	{"stance", "string", "support, criticism or neutral"},
-	{"count", "int64", "reactions"},
+	{"stance", "string", "support, criticism or neutral; in the corrected rows (platform all) one of support_adj, criticism_adj, neutral_adj, criticism_share_adj, criticism_share_lo, criticism_share_hi"},
+	{"count", "int64 or empty", "reactions; empty in the corrected rows"},
+	{"value", "float64 or empty", "count as a number, or the corrected figure the stance names (empty when undefined)"},
 }
 
 // ReactionColumns documents the reactions export (the data dictionary).
@@ -379,35 +443,54 @@ var ReactionColumns = []Column{
 
 // wideRow is the JSON object of a wide series row.
 type wideRow struct {
-	BucketStart    string   `json:"bucket_start"`
-	Support        int64    `json:"support"`
-	Criticism      int64    `json:"criticism"`
-	Neutral        int64    `json:"neutral"`
-	Total          int64    `json:"total"`
-	CriticismShare *float64 `json:"criticism_share"`
+	BucketStart       string   `json:"bucket_start"`
+	Support           int64    `json:"support"`
+	Criticism         int64    `json:"criticism"`
+	Neutral           int64    `json:"neutral"`
+	Total             int64    `json:"total"`
+	CriticismShare    *float64 `json:"criticism_share"`
+	SupportAdj        *float64 `json:"support_adj"`
+	CriticismAdj      *float64 `json:"criticism_adj"`
+	NeutralAdj        *float64 `json:"neutral_adj"`
+	CriticismShareAdj *float64 `json:"criticism_share_adj"`
+	CriticismShareLo  *float64 `json:"criticism_share_lo"`
+	CriticismShareHi  *float64 `json:"criticism_share_hi"`
 }
 
 type tidyRow struct {
-	BucketStart string `json:"bucket_start"`
-	Platform    string `json:"platform"`
-	Stance      string `json:"stance"`
-	Count       int64  `json:"count"`
+	BucketStart string   `json:"bucket_start"`
+	Platform    string   `json:"platform"`
+	Stance      string   `json:"stance"`
+	Count       *int64   `json:"count"`
+	Value       *float64 `json:"value"`
+}
+
+// optFloat formats an optional float cell.
+func optFloat(v *float64) string {
+	if v == nil {
+		return ""
+	}
+	return formatFloat(*v)
 }
 
 func writeWide(rw rowWriter, s *series.Series) error {
 	if err := rw.begin(columnNames(wideColumns)); err != nil {
 		return err
 	}
-	cells := make([]string, 6)
-	for _, b := range s.Buckets {
-		share := b.Share()
-		cells = append(cells[:0], formatTime(b.Start), strconv.FormatInt(b.Support, 10), strconv.FormatInt(b.Criticism, 10),
-			strconv.FormatInt(b.Neutral, 10), strconv.FormatInt(b.Total, 10), "")
-		if share != nil {
-			cells[5] = formatFloat(*share)
+	cells := make([]string, len(wideColumns))
+	for i, b := range s.Buckets {
+		share := s.Share(b.Counts)
+		var adj [6]*float64
+		if s.Corrected != nil {
+			adj = adjustedValues(&s.Corrected[i])
 		}
-		obj := wideRow{formatTime(b.Start), b.Support, b.Criticism, b.Neutral, b.Total, share}
-		typed := SeriesRow{b.Start.UTC(), b.Support, b.Criticism, b.Neutral, b.Total, share}
+		cells = append(cells[:0], formatTime(b.Start), strconv.FormatInt(b.Support, 10), strconv.FormatInt(b.Criticism, 10),
+			strconv.FormatInt(b.Neutral, 10), strconv.FormatInt(b.Total, 10), optFloat(share))
+		for _, v := range adj {
+			cells = append(cells, optFloat(v))
+		}
+		obj := wideRow{formatTime(b.Start), b.Support, b.Criticism, b.Neutral, b.Total, share, adj[0], adj[1], adj[2], adj[3], adj[4], adj[5]}
+		typed := SeriesRow{b.Start.UTC(), b.Support, b.Criticism, b.Neutral, b.Total, share, adj[0], adj[1], adj[2], adj[3], adj[4], adj[5]}
 		if err := rw.row(cells, obj, typed); err != nil {
 			return err
 		}
@@ -423,7 +506,7 @@ func writeTidy(rw rowWriter, s *series.Series, plats []reaction.Platform) error 
 	for _, ps := range s.Platforms {
 		per[ps.Platform] = ps.Counts
 	}
-	cells := make([]string, 4)
+	cells := make([]string, len(tidyColumns))
 	for i, b := range s.Buckets {
 		start := formatTime(b.Start)
 		for _, p := range plats {
@@ -433,15 +516,32 @@ func writeTidy(rw rowWriter, s *series.Series, plats []reaction.Platform) error 
 			}
 			for _, st := range reaction.Stances {
 				n := c.Get(st)
-				cells = append(cells[:0], start, string(p), string(st), strconv.FormatInt(n, 10))
-				if err := rw.row(cells, tidyRow{start, string(p), string(st), n}, TidyRow{b.Start.UTC(), string(p), string(st), n}); err != nil {
+				v := float64(n)
+				cells = append(cells[:0], start, string(p), string(st), strconv.FormatInt(n, 10), strconv.FormatInt(n, 10))
+				if err := rw.row(cells, tidyRow{start, string(p), string(st), &n, &v}, TidyRow{b.Start.UTC(), string(p), string(st), &n, &v}); err != nil {
 					return err
 				}
+			}
+		}
+		if s.Corrected == nil {
+			continue
+		}
+		// The corrected figures are the whole bucket's (every platform
+		// counted in the series).
+		for k, v := range adjustedValues(&s.Corrected[i]) {
+			name := adjustedNames[k]
+			cells = append(cells[:0], start, AllPlatforms, name, "", optFloat(v))
+			if err := rw.row(cells, tidyRow{start, AllPlatforms, name, nil, v}, TidyRow{b.Start.UTC(), AllPlatforms, name, nil, v}); err != nil {
+				return err
 			}
 		}
 	}
 	return nil
 }
+
+// AllPlatforms is the platform of a tidy series' corrected rows: the
+// bucket's reactions on every platform the series counts.
+const AllPlatforms = "all"
 
 func columnNames(cs []Column) []string {
 	out := make([]string, len(cs))

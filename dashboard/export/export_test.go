@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/format"
+	"github.com/reactions-research/reactions/coding"
 	"github.com/reactions-research/reactions/dashboard/export"
 	"github.com/reactions-research/reactions/dashboard/internal/fixture"
 	"github.com/reactions-research/reactions/dashboard/series"
@@ -60,7 +62,8 @@ func TestSeriesExportMatchesCounts(t *testing.T) {
 		t.Error("CSV lines do not end in CRLF (RFC 4180)")
 	}
 	recs := readCSV(t, b)
-	if strings.Join(recs[0], ",") != "bucket_start,support,criticism,neutral,total,criticism_share" {
+	if strings.Join(recs[0], ",") != "bucket_start,support,criticism,neutral,total,criticism_share,"+
+		"support_adj,criticism_adj,neutral_adj,criticism_share_adj,criticism_share_lo,criticism_share_hi" {
 		t.Fatalf("header %v", recs[0])
 	}
 	if len(recs) != 1+72 || m.RowCount != 72 || m.Buckets != 72 {
@@ -70,12 +73,39 @@ func TestSeriesExportMatchesCounts(t *testing.T) {
 		start := fixture.Start.Add(time.Duration(i) * time.Hour)
 		su, cr, ne := fixture.Count(rs, start, start.Add(time.Hour), "")
 		want := []string{start.Format("2006-01-02T15:04:05Z"), fmt.Sprint(su), fmt.Sprint(cr), fmt.Sprint(ne), fmt.Sprint(su + cr + ne), ""}
-		if su+cr > 0 {
+		// The small-bucket rule: no share from fewer than 10 support and
+		// criticism reactions.
+		if su+cr >= coding.DefaultMinBucket {
 			want[5] = strconv.FormatFloat(float64(cr)/float64(su+cr), 'g', -1, 64)
 		}
-		if strings.Join(row, ",") != strings.Join(want, ",") {
+		if strings.Join(row[:6], ",") != strings.Join(want, ",") {
 			t.Errorf("row %d: %v, want %v", i, row, want)
 		}
+		// The corrected counts sum to the bucket's total; the corrected
+		// share (and its interval) is there exactly when the raw one is.
+		var adj float64
+		for _, c := range row[6:9] {
+			v, err := strconv.ParseFloat(c, 64)
+			if err != nil {
+				t.Fatalf("row %d: corrected count %q: %v", i, c, err)
+			}
+			adj += v
+		}
+		if math.Abs(adj-float64(su+cr+ne)) > 1e-6 || (row[9] == "") != (want[5] == "") || (row[10] == "") != (row[9] == "") || (row[11] == "") != (row[9] == "") {
+			t.Errorf("row %d: corrected columns %v", i, row[6:])
+		}
+		if row[9] != "" {
+			lo, _ := strconv.ParseFloat(row[10], 64)
+			adjShare, _ := strconv.ParseFloat(row[9], 64)
+			hi, _ := strconv.ParseFloat(row[11], 64)
+			if !(lo <= adjShare && adjShare <= hi) {
+				t.Errorf("row %d: corrected share %v outside its interval %v-%v", i, adjShare, lo, hi)
+			}
+		}
+	}
+	if v := m.Validation; v == nil || v.NCoded != 120 || len(v.Coders) != 2 || v.Alpha == nil || v.MacroF1 <= 0 || v.Method == "" ||
+		len(v.Samples) != 1 || v.Samples[0] != fixture.Sample || v.MinBucket != coding.DefaultMinBucket || m.MinBucket != coding.DefaultMinBucket {
+		t.Errorf("metadata validation %+v", m.Validation)
 	}
 
 	// The sidecar is complete.
@@ -88,9 +118,16 @@ func TestSeriesExportMatchesCounts(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, k := range []string{"tool", "tool_version", "generated_at", "what", "layout", "format", "story", "sources", "from", "to",
-		"interval", "bucket_alignment", "timezone", "classifier_versions", "reactions", "row_count", "columns", "command", "parameters"} {
+		"interval", "bucket_alignment", "timezone", "classifier_versions", "reactions", "row_count", "columns", "command", "parameters",
+		"min_bucket", "validation"} {
 		if v, ok := side[k]; !ok || v == nil || v == "" {
 			t.Errorf("sidecar lacks %s", k)
+		}
+	}
+	val, _ := side["validation"].(map[string]any)
+	for _, k := range []string{"n_coded", "coders", "alpha", "macro_f1", "method", "samples"} {
+		if v, ok := val[k]; !ok || v == nil {
+			t.Errorf("sidecar validation lacks %s: %v", k, val)
 		}
 	}
 	if side["from"] != "2020-09-30T00:00:00Z" || side["to"] != "2020-10-03T00:00:00Z" || side["timezone"] != "UTC" {
@@ -121,12 +158,15 @@ func TestSeriesExportMatchesCounts(t *testing.T) {
 	if len(rows) != len(recs)-1 {
 		t.Fatalf("parquet has %d rows, CSV %d", len(rows), len(recs)-1)
 	}
-	for i, r := range rows {
-		share := ""
-		if r.CriticismShare != nil {
-			share = strconv.FormatFloat(*r.CriticismShare, 'g', -1, 64)
+	opt := func(v *float64) string {
+		if v == nil {
+			return ""
 		}
-		got := []string{r.BucketStart.UTC().Format("2006-01-02T15:04:05Z"), fmt.Sprint(r.Support), fmt.Sprint(r.Criticism), fmt.Sprint(r.Neutral), fmt.Sprint(r.Total), share}
+		return strconv.FormatFloat(*v, 'g', -1, 64)
+	}
+	for i, r := range rows {
+		got := []string{r.BucketStart.UTC().Format("2006-01-02T15:04:05Z"), fmt.Sprint(r.Support), fmt.Sprint(r.Criticism), fmt.Sprint(r.Neutral), fmt.Sprint(r.Total),
+			opt(r.CriticismShare), opt(r.SupportAdj), opt(r.CriticismAdj), opt(r.NeutralAdj), opt(r.CriticismShareAdj), opt(r.CriticismShareLo), opt(r.CriticismShareHi)}
 		if strings.Join(got, ",") != strings.Join(recs[i+1], ",") {
 			t.Errorf("parquet row %d %v, CSV %v", i, got, recs[i+1])
 		}
@@ -155,13 +195,29 @@ func TestSeriesExportTidyAndTimezone(t *testing.T) {
 		t.Fatal(err)
 	}
 	recs := readCSV(t, buf.Bytes())
-	if strings.Join(recs[0], ",") != "bucket_start,platform,stance,count" {
+	if strings.Join(recs[0], ",") != "bucket_start,platform,stance,count,value" {
 		t.Fatalf("header %v", recs[0])
 	}
 	// Berlin days from 2020-09-30 00:00+02:00 (= 09-29 22:00Z) to 10-03 24:00+02:00: 4 days,
-	// 4 platforms (3 with reactions and bluesky from the definition), 3 stances.
-	if m.Buckets != 4 || len(recs)-1 != 4*4*3 || m.RowCount != 48 {
+	// 4 platforms (3 with reactions and bluesky from the definition), 3 stances,
+	// and per day the 6 corrected figures (platform all).
+	if m.Buckets != 4 || len(recs)-1 != 4*4*3+4*6 || m.RowCount != 72 {
 		t.Fatalf("%d buckets, %d rows", m.Buckets, len(recs)-1)
+	}
+	var corrected []string
+	for _, r := range recs[1:] {
+		switch {
+		case r[1] == export.AllPlatforms && r[0] == "2020-09-30T22:00:00Z":
+			if r[3] != "" {
+				t.Errorf("a corrected row has a count: %v", r)
+			}
+			corrected = append(corrected, r[2])
+		case r[1] != export.AllPlatforms && r[3] != r[4]:
+			t.Errorf("a count row's value is not its count: %v", r)
+		}
+	}
+	if strings.Join(corrected, ",") != "support_adj,criticism_adj,neutral_adj,criticism_share_adj,criticism_share_lo,criticism_share_hi" {
+		t.Errorf("corrected rows of a day: %v", corrected)
 	}
 	if recs[1][0] != "2020-09-29T22:00:00Z" || !strings.Contains(m.BucketAlignment, "Europe/Berlin") {
 		t.Errorf("first bucket %v, alignment %q", recs[1], m.BucketAlignment)

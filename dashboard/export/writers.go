@@ -256,12 +256,18 @@ type ReactionRow struct {
 
 // SeriesRow is the Parquet row of a wide series.
 type SeriesRow struct {
-	BucketStart    time.Time `parquet:"bucket_start,timestamp(millisecond)"`
-	Support        int64     `parquet:"support"`
-	Criticism      int64     `parquet:"criticism"`
-	Neutral        int64     `parquet:"neutral"`
-	Total          int64     `parquet:"total"`
-	CriticismShare *float64  `parquet:"criticism_share,optional"`
+	BucketStart       time.Time `parquet:"bucket_start,timestamp(millisecond)"`
+	Support           int64     `parquet:"support"`
+	Criticism         int64     `parquet:"criticism"`
+	Neutral           int64     `parquet:"neutral"`
+	Total             int64     `parquet:"total"`
+	CriticismShare    *float64  `parquet:"criticism_share,optional"`
+	SupportAdj        *float64  `parquet:"support_adj,optional"`
+	CriticismAdj      *float64  `parquet:"criticism_adj,optional"`
+	NeutralAdj        *float64  `parquet:"neutral_adj,optional"`
+	CriticismShareAdj *float64  `parquet:"criticism_share_adj,optional"`
+	CriticismShareLo  *float64  `parquet:"criticism_share_lo,optional"`
+	CriticismShareHi  *float64  `parquet:"criticism_share_hi,optional"`
 }
 
 // TidyRow is the Parquet row of a tidy series.
@@ -269,7 +275,8 @@ type TidyRow struct {
 	BucketStart time.Time `parquet:"bucket_start,timestamp(millisecond)"`
 	Platform    string    `parquet:"platform,dict"`
 	Stance      string    `parquet:"stance,dict"`
-	Count       int64     `parquet:"count"`
+	Count       *int64    `parquet:"count,optional"`
+	Value       *float64  `parquet:"value,optional"`
 }
 
 func toRow(r *reaction.Reaction) ReactionRow {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/reactions-research/reactions/coding"
 	"github.com/reactions-research/reactions/reaction"
 	"github.com/reactions-research/reactions/store"
 )
@@ -23,14 +24,23 @@ func (c *Counts) addCounts(sc store.SeriesCount) {
 	c.Total += sc.Support + sc.Criticism + sc.Neutral
 }
 
-// Share returns criticism ÷ (support + criticism), or nil when both are 0.
-func (c Counts) Share() *float64 {
+// Share returns criticism ÷ (support + criticism), or nil when the bucket
+// is too small to show one: fewer than minBucket support and criticism
+// reactions (coding.Options.Enough; 0 means coding.DefaultMinBucket). A
+// share from a handful of reactions jumps between 0 % and 100 % and says
+// nothing; the same rule holds for corrected shares.
+func (c Counts) Share(minBucket int) *float64 {
 	d := c.Support + c.Criticism
-	if d == 0 {
+	if d == 0 || !(coding.Options{MinBucket: minBucket}).Enough(c.coding()) {
 		return nil
 	}
 	v := float64(c.Criticism) / float64(d)
 	return &v
+}
+
+// coding returns the counts as package coding takes them.
+func (c Counts) coding() coding.Counts {
+	return coding.Counts{Support: c.Support, Criticism: c.Criticism, Neutral: c.Neutral}
 }
 
 // Get returns the count of one stance.
@@ -78,6 +88,13 @@ type Request struct {
 	// IncludeRoots counts thread starters (reaction.Reaction.IsRoot) too;
 	// by default they are left out, as they are usually the news itself.
 	IncludeRoots bool
+	// MinBucket is the small-bucket rule: a bucket with fewer support +
+	// criticism reactions shows no share, raw or corrected. Default
+	// coding.DefaultMinBucket.
+	MinBucket int
+	// Correct, when set, corrects buckets' counts for the classifier's
+	// measured errors (study.Report.Correct); nil leaves the series raw.
+	Correct func(counts []coding.Counts, minBucket int) []coding.Estimate
 }
 
 // Series is a computed series.
@@ -95,7 +112,18 @@ type Series struct {
 	// Platforms holds per-platform series (ByPlatform), in reaction.Platforms
 	// order, for the platforms present in the range.
 	Platforms []PlatformSeries
+	// MinBucket is the small-bucket threshold applied (see Request).
+	MinBucket int
+	// Corrected holds each bucket's corrected figures, aligned with
+	// Buckets, and TotalCorrected those of all buckets together; both nil
+	// without Request.Correct.
+	Corrected      []coding.Estimate
+	TotalCorrected *coding.Estimate
 }
+
+// Share is a bucket's raw criticism share under the series' small-bucket
+// rule.
+func (s *Series) Share(c Counts) *float64 { return c.Share(s.MinBucket) }
 
 // Total sums every bucket.
 func (s *Series) Total() Counts {
@@ -125,13 +153,28 @@ func Compute(ctx context.Context, st *store.Store, req Request) (*Series, error)
 	if err != nil {
 		return nil, err
 	}
-	return Fold(req, plan, counts), nil
+	s := Fold(req, plan, counts)
+	if req.Correct != nil {
+		cs := make([]coding.Counts, len(s.Buckets)+1)
+		for i, b := range s.Buckets {
+			cs[i] = b.coding()
+		}
+		cs[len(s.Buckets)] = s.Total().coding()
+		est := req.Correct(cs, s.MinBucket)
+		if len(est) == len(cs) {
+			s.Corrected, s.TotalCorrected = est[:len(s.Buckets)], &est[len(s.Buckets)]
+		}
+	}
+	return s, nil
 }
 
 // Fold puts store counts into the plan's buckets.
 func Fold(req Request, plan *Plan, counts []store.SeriesCount) *Series {
 	s := &Series{Story: req.Story, Interval: plan.Interval, Loc: plan.Loc, Platform: req.Platform, IncludeRoots: req.IncludeRoots,
-		From: plan.From(), To: plan.To(), Buckets: make([]Bucket, plan.Len())}
+		From: plan.From(), To: plan.To(), Buckets: make([]Bucket, plan.Len()), MinBucket: req.MinBucket}
+	if s.MinBucket <= 0 {
+		s.MinBucket = coding.DefaultMinBucket
+	}
 	for i := range s.Buckets {
 		s.Buckets[i].Start, s.Buckets[i].End = plan.Starts[i], plan.Starts[i+1]
 	}
