@@ -1,13 +1,20 @@
 package dashboard_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"testing"
 	"time"
 
 	"github.com/reactions-research/reactions/coding"
 	"github.com/reactions-research/reactions/coding/study"
+	"github.com/reactions-research/reactions/dashboard"
+	"github.com/reactions-research/reactions/dashboard/series"
 	"github.com/reactions-research/reactions/reaction"
 	"github.com/reactions-research/reactions/store"
 )
@@ -108,4 +115,80 @@ func BenchmarkCodeReport10M(b *testing.B) {
 	}
 	b.StopTimer()
 	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/report")
+}
+
+// BenchmarkSeriesCorrected10M measures the series with correction on the
+// 10M story coded by benchCoded, as GET /api/v1/series computes it: the
+// report cache's key (three small queries), the series query, and the
+// correction of every bucket. "cold" corrects every bucket afresh (a
+// series never asked before); "warm" reuses the estimates the report
+// memoised (the same chart asked again, or a live chart's unchanged
+// buckets); "api" is the HTTP answer with JSON, warm. Run it with
+//
+//	go test ./dashboard -run '^$' -bench SeriesCorrected10M -benchtime 20x
+func BenchmarkSeriesCorrected10M(b *testing.B) {
+	st := benchCoded(b)
+	ctx := context.Background()
+	cache := study.NewCache(study.Options{})
+	rep, err := cache.Get(ctx, st, benchStory)
+	if err != nil || rep.Corrector == nil {
+		b.Fatalf("no corrector for the benchmark story: %v %v", err, rep.Notes)
+	}
+	week := benchStart.Add(7 * 24 * time.Hour)
+	cases := []struct{ name, iv string }{{"1m-7days", "1m"}, {"15m-7days", "15m"}, {"1h-7days", "1h"}}
+	for _, c := range cases {
+		iv, _ := series.ParseInterval(c.iv)
+		req := series.Request{Story: benchStory, From: benchStart, To: week, Interval: iv, Loc: time.UTC}
+		b.Run("cold/"+c.name, func(b *testing.B) {
+			latencies(b, func() error {
+				r, err := cache.Get(ctx, st, benchStory)
+				if err != nil {
+					return err
+				}
+				req.Correct = func(cs []coding.Counts, min int) []coding.Estimate { return r.Corrector.WithMinBucket(min).Buckets(cs) }
+				s, err := series.Compute(ctx, st, req)
+				if err == nil && s.Corrected == nil {
+					return fmt.Errorf("not corrected")
+				}
+				return err
+			})
+		})
+		b.Run("warm/"+c.name, func(b *testing.B) {
+			latencies(b, func() error {
+				r, err := cache.Get(ctx, st, benchStory)
+				if err != nil {
+					return err
+				}
+				req.Correct = r.Correct
+				_, err = series.Compute(ctx, st, req)
+				return err
+			})
+		})
+	}
+	d, err := dashboard.New(dashboard.Options{Store: st})
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := httptest.NewServer(d)
+	defer srv.Close()
+	for _, c := range cases {
+		q := url.Values{"story": {benchStory}, "from": {benchStart.Format(time.RFC3339)}, "to": {week.Format(time.RFC3339)}, "interval": {c.iv}}
+		b.Run("api/"+c.name, func(b *testing.B) {
+			latencies(b, func() error {
+				res, err := http.Get(srv.URL + "/api/v1/series?" + q.Encode())
+				if err != nil {
+					return err
+				}
+				defer res.Body.Close()
+				body, err := io.ReadAll(res.Body)
+				if err != nil {
+					return err
+				}
+				if res.StatusCode != 200 || !bytes.Contains(body, []byte(`"criticism_share_adj":0.`)) {
+					return fmt.Errorf("HTTP %d without corrected shares", res.StatusCode)
+				}
+				return nil
+			})
+		})
+	}
 }

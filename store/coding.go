@@ -495,24 +495,50 @@ type Label struct {
 }
 
 // SampledLabels returns the current label of every stored reaction that is
-// in a sample of the story, by id (one query, by primary key).
+// in a sample of the story, by id: the sampled ids, then their labels by
+// primary key (a bound set of ids; ClickHouse 18.16 scans the whole story
+// for "id IN (SELECT …)").
 func (s *Store) SampledLabels(ctx context.Context, story string) (map[string]Label, error) {
-	rows, err := s.conn.Query(ctx, `SELECT id, toString(argMax(stance, version)), argMax(stance_score, version), argMax(classifier, version)
-FROM reactions WHERE story = ? AND id IN (SELECT id FROM sample_items WHERE story = ?)
-GROUP BY id HAVING sum(sign) > 0`, story, story)
+	rows, err := s.conn.Query(ctx, `SELECT DISTINCT id FROM sample_items WHERE story = ?`, story)
 	if err != nil {
-		return nil, fmt.Errorf("read the labels of sampled reactions: %w", err)
+		return nil, fmt.Errorf("read the sampled reactions: %w", err)
 	}
-	defer rows.Close()
-	out := map[string]Label{}
+	var ids []string
 	for rows.Next() {
-		var id, st string
-		var l Label
-		if err := rows.Scan(&id, &st, &l.Score, &l.Classifier); err != nil {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("read the sampled reactions: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read the sampled reactions: %w", err)
+	}
+	out := make(map[string]Label, len(ids))
+	for start := 0; start < len(ids); start += lookupChunk {
+		end := min(start+lookupChunk, len(ids))
+		rows, err := s.conn.Query(ctx, `SELECT id, toString(argMax(stance, version)), argMax(stance_score, version), argMax(classifier, version)
+FROM reactions WHERE story = ? AND id IN ?
+GROUP BY id HAVING sum(sign) > 0`, story, inSet(ids[start:end]))
+		if err != nil {
 			return nil, fmt.Errorf("read the labels of sampled reactions: %w", err)
 		}
-		l.Stance = reaction.Stance(st)
-		out[id] = l
+		for rows.Next() {
+			var id, st string
+			var l Label
+			if err := rows.Scan(&id, &st, &l.Score, &l.Classifier); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("read the labels of sampled reactions: %w", err)
+			}
+			l.Stance = reaction.Stance(st)
+			out[id] = l
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("read the labels of sampled reactions: %w", err)
+		}
 	}
-	return out, rows.Err()
+	return out, nil
 }

@@ -3,33 +3,50 @@ package study
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/reactions-research/reactions/store"
 )
 
+// DefaultLabelsTTL is how long a cached report's labels are trusted when
+// Options.LabelsTTL is 0.
+const DefaultLabelsTTL = 30 * time.Second
+
 // Cache keeps each story's latest report, so that charts correct their
-// counts without redoing the validation's bootstrap: a lookup costs three
-// small queries (ReadVersion), and the report is rebuilt only when a code
-// or a sample was added or a sampled reaction relabelled since. It is safe
-// for concurrent use.
+// counts without redoing the validation's bootstrap. A lookup reads the
+// state of the story's codes and samples (two small aggregations) and
+// rebuilds the report when a code or a sample was added; the labels of the
+// sampled reactions, which a reclassification changes, cost a read of a
+// few hundred rows by primary key (and at 10 million reactions tens to
+// hundreds of milliseconds), so they are read again only once
+// Options.LabelsTTL has passed: a reclassified story's corrections follow
+// within that time. It is safe for concurrent use.
 type Cache struct {
 	opts Options
+	now  func() time.Time
 	mu   sync.Mutex
 	m    map[string]*entry
 }
 
 type entry struct {
-	mu sync.Mutex // one build per story at a time
-	r  *Report
+	mu      sync.Mutex // one build per story at a time
+	r       *Report
+	labeled time.Time // when the labels behind r were read
 }
 
 // maxCached bounds the stories kept (a dashboard serves a few).
 const maxCached = 64
 
 // NewCache returns a cache of reports built with o.
-func NewCache(o Options) *Cache { return &Cache{opts: o, m: map[string]*entry{}} }
+func NewCache(o Options) *Cache {
+	if o.LabelsTTL <= 0 {
+		o.LabelsTTL = DefaultLabelsTTL
+	}
+	return &Cache{opts: o, now: time.Now, m: map[string]*entry{}}
+}
 
-// Get returns the story's report for the current state of its codes.
+// Get returns the story's report for the current state of its codes (and
+// of its labels, as of at most Options.LabelsTTL ago).
 func (c *Cache) Get(ctx context.Context, st *store.Store, story string) (*Report, error) {
 	c.mu.Lock()
 	e := c.m[story]
@@ -47,17 +64,27 @@ func (c *Cache) Get(ctx context.Context, st *store.Store, story string) (*Report
 
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	now := c.now()
+	if e.r != nil && now.Sub(e.labeled) < c.opts.LabelsTTL {
+		cv, err := st.CodingVersion(ctx, story)
+		if err != nil {
+			return nil, err
+		}
+		if cv == e.r.version.CodingVersion {
+			return e.r, nil
+		}
+	}
 	v, labels, err := ReadVersion(ctx, st, story)
 	if err != nil {
 		return nil, err
 	}
-	if e.r != nil && e.r.version == v {
-		return e.r, nil
+	if e.r == nil || e.r.version != v {
+		r, err := build(ctx, st, story, c.opts, v, labels)
+		if err != nil {
+			return nil, err
+		}
+		e.r = r
 	}
-	r, err := build(ctx, st, story, c.opts, v, labels)
-	if err != nil {
-		return nil, err
-	}
-	e.r = r
-	return r, nil
+	e.labeled = now
+	return e.r, nil
 }

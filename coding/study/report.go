@@ -28,6 +28,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/reactions-research/reactions/coding"
 	"github.com/reactions-research/reactions/internal/fnv1a"
@@ -44,6 +45,9 @@ type Options struct {
 	// be estimable); several are pooled. Default: the estimable sample
 	// with the most items with a final code.
 	Samples []string
+	// LabelsTTL is how long a Cache trusts the labels of the sampled
+	// reactions before it reads them again. Default DefaultLabelsTTL.
+	LabelsTTL time.Duration
 }
 
 // Method names the correction in metadata.

@@ -155,7 +155,9 @@ func TestStudyEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	cache := study.NewCache(study.Options{Coding: coding.Options{Replicates: 300}})
+	// Labels read again on every lookup; slow is the default (30 s).
+	cache := study.NewCache(study.Options{Coding: coding.Options{Replicates: 300}, LabelsTTL: time.Nanosecond})
+	slow := study.NewCache(study.Options{Coding: coding.Options{Replicates: 300}})
 	r, err := cache.Get(ctx, st, "sim")
 	if err != nil {
 		t.Fatal(err)
@@ -246,8 +248,13 @@ func TestStudyEndToEnd(t *testing.T) {
 		t.Errorf("Correct with min bucket 1: %+v", got[1])
 	}
 
-	// Relabelling a sampled reaction changes the report's version.
+	// Relabelling a sampled reaction changes the report's version (at
+	// once with a short LabelsTTL, after it with the default).
 	v1 := r2.Version()
+	before, err := slow.Get(ctx, st, "sim")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, _, err := st.Relabel(ctx, "sim", func(x *reaction.Reaction) {
 		if x.ID == ids[0] {
 			x.Classifier = "sim-2"
@@ -258,6 +265,9 @@ func TestStudyEndToEnd(t *testing.T) {
 	r3, err := cache.Get(ctx, st, "sim")
 	if err != nil || r3.Version() == v1 || len(r3.Notes) == 0 {
 		t.Errorf("after a relabel: %v version %+v notes %v", err, r3.Version(), r3.Notes)
+	}
+	if again, err := slow.Get(ctx, st, "sim"); err != nil || again != before {
+		t.Errorf("the default cache read the labels again within its TTL (%v)", err)
 	}
 }
 
