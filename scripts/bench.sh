@@ -14,8 +14,9 @@ run -bench 'BenchmarkCrawlVsPlain$' -benchtime 10x ./crawler/source/web
 run -bench 'BenchmarkCrawlMemory100k/crawler' -benchtime 1x ./crawler/source/web
 run -bench 'BenchmarkIngest$' -benchtime 3x -timeout 30m ./aggregator
 if [ -z "${BENCH_QUICK:-}" ]; then
-  # One process: the 10M-reaction data set is loaded once for both.
-  run -bench 'BenchmarkSeries10M|BenchmarkExport10M' -benchtime 1x -timeout 60m ./dashboard
+  # One process: the 10M-reaction data set is loaded once for all. The
+  # hand-coding ones come last: they add a coded sample to the story.
+  run -bench 'BenchmarkSeries10M|BenchmarkExport10M|BenchmarkCodeSample10M|BenchmarkCodeReport10M|BenchmarkSeriesCorrected10M' -benchtime 1x -timeout 90m ./dashboard
 fi
 go run ./scripts/stopch "${TMPDIR:-/tmp}/reactions-test-clickhouse-$(id -u)" >/dev/null 2>&1 || true
 echo
