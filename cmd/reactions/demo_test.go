@@ -135,7 +135,44 @@ func TestDemoPopulatesTheDashboard(t *testing.T) {
 	if len(stories.Stories) != 1 || !stories.Stories[0].Demo || !strings.Contains(stories.Stories[0].DemoReport, `"accuracy"`) {
 		t.Errorf("stories: %+v", stories.Stories)
 	}
-	for _, want := range []string{"Dashboard: http://" + addr, "SOURCE", "Classifier agreement", "Ready in"} {
+	// The demo ships a coded sample: the dashboard has a coding report and
+	// the corrected band.
+	var report struct {
+		NCoded   int      `json:"n_coded"`
+		Alpha    *float64 `json:"alpha"`
+		Estimate *struct {
+			Share *float64 `json:"criticism_share_adj"`
+		} `json:"estimate"`
+	}
+	if err := get("/api/v1/coding/report?story="+demo.StoryID, &report); err != nil {
+		t.Fatal(err)
+	}
+	if report.NCoded != demo.SampleSize || report.Alpha == nil || report.Estimate == nil || report.Estimate.Share == nil {
+		t.Errorf("coding report: n_coded %d, alpha %v, estimate %v", report.NCoded, report.Alpha, report.Estimate)
+	}
+	var corrected struct {
+		Correction *struct {
+			NCoded int `json:"n_coded"`
+		} `json:"correction"`
+		Buckets []struct {
+			Share *float64 `json:"criticism_share_adj"`
+			Lo    *float64 `json:"criticism_share_lo"`
+			Hi    *float64 `json:"criticism_share_hi"`
+		} `json:"buckets"`
+	}
+	if err := get("/api/v1/series?story="+demo.StoryID+"&interval=1d", &corrected); err != nil {
+		t.Fatal(err)
+	}
+	band := 0
+	for _, b := range corrected.Buckets {
+		if b.Share != nil && b.Lo != nil && b.Hi != nil && *b.Lo <= *b.Share && *b.Share <= *b.Hi {
+			band++
+		}
+	}
+	if corrected.Correction == nil || corrected.Correction.NCoded != demo.SampleSize || band < 10 {
+		t.Errorf("series: correction %v, %d days with a corrected share and its band", corrected.Correction, band)
+	}
+	for _, want := range []string{"Dashboard: http://" + addr, "SOURCE", "Classifier agreement", "Hand-coding (simulated", "Daily criticism share", "Ready in"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
@@ -187,8 +224,16 @@ func checkCommandsOnDemoData(t *testing.T, out, addr string) {
 		t.Fatalf("%q: exit %d\n%s", args, code, eerr.String())
 	}
 	recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(eout.String(), "\ufeff"))).ReadAll()
-	if err != nil || len(recs) < 2 || strings.Join(recs[0], ",") != "bucket_start,support,criticism,neutral,total,criticism_share" {
+	if err != nil || len(recs) < 2 || strings.Join(recs[0], ",") != "bucket_start,support,criticism,neutral,total,criticism_share,"+
+		"support_adj,criticism_adj,neutral_adj,criticism_share_adj,criticism_share_lo,criticism_share_hi" {
 		t.Fatalf("%q printed no daily series (%v):\n%s", args, err, eout.String())
+	}
+	// The demo's coded sample corrects the export too: a corrected share
+	// wherever there is a raw one.
+	for _, r := range recs[1:] {
+		if r[6] == "" || (r[5] == "") != (r[9] == "") {
+			t.Errorf("%q: a day without its corrected figures: %q", args, r)
+		}
 	}
 	var csvTotal int64
 	for _, r := range recs[1:] {
