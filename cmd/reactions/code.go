@@ -30,6 +30,8 @@ const codeUsage = `Usage:
   reactions code report --story ID [--json] [--sample NAME]… [--min-bucket N]
       agreement (Krippendorff's alpha, Cohen's kappa), the classifier against the final
       codes, the corrected shares, and a methods paragraph for a paper
+
+Flags: reactions code SUBCOMMAND -h lists the flags of each.
 `
 
 func runCode(ctx context.Context, args []string, stdout, stderr io.Writer) error {
