@@ -343,6 +343,17 @@ func (s *Server) disputes(r *http.Request) (any, error) {
 	return out, nil
 }
 
+// CodingReportJSON is the answer of GET /api/v1/coding/report: the report
+// of `reactions code report --json`, and beside it which classifier
+// versions labelled the story, known with or without codes (the dashboard
+// names the story's model near the chart).
+type CodingReportJSON struct {
+	*study.JSON
+	// ClassifierVersions counts the story's reactions per classifier
+	// version that labelled them.
+	ClassifierVersions map[string]int64 `json:"classifier_versions"`
+}
+
 func (s *Server) codingReport(r *http.Request) (any, error) {
 	p, e := newParams(r, "story")
 	if e != nil {
@@ -362,7 +373,11 @@ func (s *Server) codingReport(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return rep.JSON(raw, nil), nil
+	cnt, err := s.st.CountReactions(ctx, store.ReactionQuery{Story: id})
+	if err != nil {
+		return nil, err
+	}
+	return &CodingReportJSON{JSON: rep.JSON(raw, cnt.Classifiers), ClassifierVersions: cnt.Classifiers}, nil
 }
 
 // CodingsRequest is the body of POST /api/v1/codings.

@@ -119,14 +119,26 @@ func TestCodingAPI(t *testing.T) {
 		t.Fatalf("after adjudication: %s", b)
 	}
 	var rep struct {
-		NCoded   int      `json:"n_coded"`
-		Coders   []string `json:"coders"`
-		Disputed []string `json:"disputed"`
+		NCoded     int      `json:"n_coded"`
+		Coders     []string `json:"coders"`
+		Disputed   []string `json:"disputed"`
+		Classifier struct {
+			Version       string           `json:"version"`
+			StoryVersions map[string]int64 `json:"story_versions"`
+		} `json:"classifier"`
+		ClassifierVersions map[string]int64 `json:"classifier_versions"`
 	}
 	_, b = e.get(t, "/api/v1/coding/report?story=jack-test")
 	json.Unmarshal(b, &rep)
 	if strings.Join(rep.Coders, ",") != "Ann,Bo,Dee" || len(rep.Disputed) != 0 {
 		t.Errorf("report after coding: %s", b[:200])
+	}
+	// Which model labelled the story, as the CLI's report says it.
+	n := int64(len(e.rs))
+	if rep.Classifier.Version != "stance-test-1" || len(rep.ClassifierVersions) != 1 || rep.ClassifierVersions["stance-test-1"] != n ||
+		rep.Classifier.StoryVersions["stance-test-1"] != n {
+		t.Errorf("report names the classifier %q, story versions %v and %v, want stance-test-1 with %d reactions",
+			rep.Classifier.Version, rep.ClassifierVersions, rep.Classifier.StoryVersions, n)
 	}
 
 	before, err := e.st.Codings(ctx, fixture.StoryID)
