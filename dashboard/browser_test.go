@@ -2,160 +2,20 @@ package dashboard_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/network"
-	"github.com/chromedp/cdproto/page"
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
-	"github.com/reactions-research/reactions/dashboard"
 	"github.com/reactions-research/reactions/dashboard/internal/fixture"
 	"github.com/reactions-research/reactions/reaction"
 )
 
-// chromiumPath finds Debian's chromium (REACTIONS_CHROMIUM overrides).
-func chromiumPath(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv("REACTIONS_CHROMIUM"); p != "" {
-		return p
-	}
-	for _, p := range []string{"/usr/bin/chromium", "/usr/bin/chromium-browser"} {
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	if p, err := exec.LookPath("chromium"); err == nil {
-		return p
-	}
-	t.Fatal("the browser test needs Chromium and none was found: install it with `sudo apt-get install chromium` " +
-		"(`make test` does), or set REACTIONS_CHROMIUM to its path")
-	return ""
-}
-
-// browserLog collects what the page must never do.
-type browserLog struct {
-	mu         sync.Mutex
-	dialogs    []string
-	exceptions []string
-	requests   []string
-}
-
-func (l *browserLog) add(list *[]string, s string) {
-	l.mu.Lock()
-	*list = append(*list, s)
-	l.mu.Unlock()
-}
-
 func TestBrowser(t *testing.T) {
-	chromium := chromiumPath(t)
-	e := setup(t)
-	d, _ := dashboard.New(dashboard.Options{Store: e.st})
-	if !d.AssetsBuilt() {
-		t.Fatal("dashboard assets not built: run `sh dashboard/web/build.sh` (make build) first")
-	}
-
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromium),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1400, 1100),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-	}
-	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer acancel()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start chromium %s: %v", chromium, err)
-	}
-	run := func(steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		tctx, tcancel := context.WithTimeout(ctx, 60*time.Second)
-		defer tcancel()
-		if err := chromedp.Do(tctx, steps...); err != nil {
-			t.Fatal(err)
-		}
-	}
-	eval := func(js string, out any) {
-		t.Helper()
-		tctx, tcancel := context.WithTimeout(ctx, 30*time.Second)
-		defer tcancel()
-		raw, err := chromedp.Run(tctx, chromedp.Evaluate[json.RawMessage](js))
-		if err != nil {
-			t.Fatalf("%s: %v", js, err)
-		}
-		if out != nil {
-			if err := json.Unmarshal(raw, out); err != nil {
-				t.Fatalf("%s: %v (%s)", js, err, raw)
-			}
-		}
-	}
-	// choose picks an option of a <select> the way a user does: the value
-	// changes and a change event fires.
-	choose := func(id, value string) chromedp.Action[chromedp.Void] {
-		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			ok, err := chromedp.Evaluate[bool](fmt.Sprintf(`(() => { const s = document.getElementById(%q);
-				if (!Array.from(s.options).some(o => o.value === %q)) return false;
-				s.value = %q; s.dispatchEvent(new Event('change', {bubbles: true})); return true; })()`, id, value, value))(ctx, tg)
-			if err == nil && !ok {
-				err = fmt.Errorf("#%s has no option %q", id, value)
-			}
-			return err
-		})
-	}
-	waitFor := func(js string) {
-		t.Helper()
-		tctx, tcancel := context.WithTimeout(ctx, 30*time.Second)
-		defer tcancel()
-		if _, err := chromedp.Run(tctx, chromedp.Poll[chromedp.Void](js, chromedp.WithPollingTimeout(25*time.Second))); err != nil {
-			var status string
-			eval(`document.getElementById('status').textContent`, &status)
-			t.Fatalf("waiting for %s: %v (status line: %q)", js, err, status)
-		}
-	}
-
-	// What the page must never do: open a dialog, throw, or load anything
-	// a reaction names (the hostile <img src=x>).
-	var log browserLog
-	if err := chromedp.Listen(ctx, func(ev any) {
-		switch ev := ev.(type) {
-		case *page.EventJavascriptDialogOpening:
-			log.add(&log.dialogs, string(ev.Type)+": "+ev.Message)
-		case *runtime.EventExceptionThrown:
-			log.add(&log.exceptions, fmt.Sprintf("%s (line %d) %v", ev.ExceptionDetails.Text, ev.ExceptionDetails.LineNumber, ev.ExceptionDetails.Exception))
-		case *network.EventRequestWillBeSent:
-			log.add(&log.requests, ev.Request.URL)
-		}
-	}); err != nil {
-		t.Fatal(err)
-	}
-	run(chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		if _, err := cdp.Call(ctx, tg, network.Enable, network.EnableParams{}); err != nil {
-			return err
-		}
-		// Count any alert/confirm/prompt call, before the page's own scripts.
-		_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
-			Source: `window.__dialogs = 0;
-for (const f of ['alert', 'confirm', 'prompt']) { window[f] = function () { window.__dialogs++; }; }`,
-		})
-		return err
-	}))
+	e, b := setupBrowser(t)
+	run, eval, choose, waitFor := b.run, b.eval, b.choose, b.waitFor
 
 	// 1. Load the dashboard (automatic bucket: 15m over the 3-day window).
 	run(chromedp.Navigate(e.srv.URL + "/?story=" + fixture.StoryID))
@@ -365,39 +225,8 @@ for (const f of ['alert', 'confirm', 'prompt']) { window[f] = function () { wind
 	waitFor(`location.search.includes('include_roots=1') && document.getElementById('x-series-csv').href.includes('include_roots=1')`)
 
 	// 7. A screenshot for people.
-	tctx, tcancel := context.WithTimeout(ctx, 30*time.Second)
-	defer tcancel()
-	shot, err := chromedp.Run(tctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "dashboard.png")
-	if err := os.WriteFile(path, shot, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Join("testdata", "out"), 0o755); err == nil {
-		os.WriteFile(filepath.Join("testdata", "out", "dashboard.png"), shot, 0o644)
-	}
-	t.Logf("screenshot: %s (copy in dashboard/testdata/out/dashboard.png)", path)
+	b.screenshot("dashboard.png")
 
 	// Nothing ran, nothing loaded.
-	var dialogs int
-	eval(`window.__dialogs`, &dialogs)
-	log.mu.Lock()
-	defer log.mu.Unlock()
-	if dialogs != 0 || len(log.dialogs) != 0 {
-		t.Errorf("dialogs: %d calls, %v", dialogs, log.dialogs)
-	}
-	if len(log.exceptions) != 0 {
-		t.Errorf("JavaScript exceptions: %v", log.exceptions)
-	}
-	for _, u := range log.requests {
-		// data: URLs are Chromium's own (the date picker's icon).
-		if !strings.HasPrefix(u, e.srv.URL+"/") && !strings.HasPrefix(u, "data:") {
-			t.Errorf("the page requested %s (only its own origin is allowed)", u)
-		}
-		if strings.HasSuffix(u, "/x") {
-			t.Errorf("the hostile <img src=x> was loaded: %s", u)
-		}
-	}
+	b.checkClean()
 }
