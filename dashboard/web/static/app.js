@@ -4,6 +4,11 @@
 // textContent or DOM APIs, never innerHTML; links are http(s) only and carry
 // rel="noopener noreferrer nofollow" and referrerpolicy="no-referrer"; the
 // server's Content-Security-Policy allows nothing but this origin.
+//
+// Views: Chart (the series, drill-down, the validation report), Code (one
+// reaction at a time from a hand-coding sample, blind: the classifier's
+// label and score are never shown there) and Adjudicate (the items whose
+// coders disagree).
 'use strict';
 
 (function () {
@@ -18,9 +23,13 @@
     bluesky: ['Bluesky', '#009e73'], discourse: ['Discourse', '#f0e442'], lemmy: ['Lemmy', '#000000'], web: ['Web', '#0072b2'],
   };
 
+  const VIEWS = ['chart', 'code', 'adjudicate'];
+
   const state = {
     story: '', from: '', to: '', interval: 'auto', tz: 'UTC', mode: 'stacked', platform: '', byPlatform: false, includeRoots: false,
+    view: 'chart', sample: '',
     stories: [], series: null, crawls: null,
+    report: null, reportStale: true, // the story's coding report (GET /api/v1/coding/report)
     drill: null, // {from, to, pages: [cursor...], page}
     timer: null,
   };
@@ -32,8 +41,14 @@
     series: () => state.series,
     chart: () => charts.main,
     crawls: () => state.crawls,
+    shareChart: () => charts.share,
+    report: () => state.report,
+    coding: () => codingState(),
     ready: false,
     loads: 0,
+    reports: 0,
+    codingLoads: 0,
+    disputeLoads: 0,
   };
 
   // ---- DOM helpers (text only) ----------------------------------------
@@ -85,6 +100,19 @@
       throw new Error((body && body.error) || ('HTTP ' + res.status));
     }
     return body;
+  }
+
+  // post sends a JSON body (the API's only write is POST /api/v1/codings).
+  async function post(path, body) {
+    const res = await fetch('/api/v1/' + path, {
+      method: 'POST', headers: { Accept: 'application/json', 'Content-Type': 'application/json' }, body: JSON.stringify(body),
+    });
+    let answer = null;
+    try { answer = await res.json(); } catch (e) { answer = null; }
+    if (!res.ok) {
+      throw new Error((answer && answer.error) || ('HTTP ' + res.status));
+    }
+    return answer;
   }
 
   // ---- time zones -------------------------------------------------------
@@ -166,6 +194,8 @@
     state.platform = q.get('platform') || '';
     state.byPlatform = q.get('by') === 'platform';
     state.includeRoots = q.get('include_roots') === '1';
+    state.view = VIEWS.includes(q.get('view')) ? q.get('view') : 'chart';
+    state.sample = q.get('sample') || '';
   }
 
   function writeURL() {
@@ -179,6 +209,8 @@
     if (state.platform) q.set('platform', state.platform);
     if (state.byPlatform) q.set('by', 'platform');
     if (state.includeRoots) q.set('include_roots', '1');
+    if (state.view !== 'chart') q.set('view', state.view);
+    if (state.view === 'code' && state.sample) q.set('sample', state.sample);
     history.replaceState(null, '', '?' + q.toString());
   }
 
@@ -226,13 +258,16 @@
       state.from = state.to = '';
       state.drill = null;
       renderDrillEmpty();
+      storyChanged();
       load();
     });
     $('interval').addEventListener('change', () => { state.interval = $('interval').value; load(); });
     $('tz').addEventListener('change', async () => {
       state.tz = $('tz').value;
+      renderCodeItem(); // same instants, shown in the new timezone
+      renderDisputes();
       await load();
-      loadDrill(); // same instants, shown in the new timezone
+      loadDrill();
     });
     $('platform').addEventListener('change', () => { state.platform = $('platform').value; load(); });
     $('by-platform').addEventListener('change', () => { state.byPlatform = $('by-platform').checked; load(); });
@@ -327,10 +362,13 @@
     const t = s.totals;
     $('totals').textContent = 'n = ' + t.total + ' · support ' + t.support + ' · criticism ' + t.criticism +
       ' · neutral ' + t.neutral + ' · criticism share ' + fmtShare(t.criticism_share) +
+      (isNum(t.criticism_share_adj) ? ' (corrected ' + fmtShare(t.criticism_share_adj) + ', 95% interval ' +
+        fmtShare(t.criticism_share_lo) + '–' + fmtShare(t.criticism_share_hi) + ')' : '') +
       ' · ' + fmtLocal(s.from) + ' to ' + fmtLocal(s.to) + (s.platform ? ' · ' + platformLabel(s.platform) + ' only' : '');
     renderWarnings();
     renderMain();
     renderShare();
+    renderShareLegend();
     renderPlatforms();
     renderSpikes();
     renderCompleteness();
@@ -338,6 +376,10 @@
 
   function fmtShare(v) {
     return v === null || v === undefined ? '–' : (100 * v).toFixed(1) + '%';
+  }
+
+  function isNum(v) {
+    return typeof v === 'number' && Number.isFinite(v);
   }
 
   function platformLabel(p) {
@@ -540,27 +582,107 @@
     u.over.title = gaps.length ? 'Shaded periods: ' + state.crawls.not_crawled_explained : '';
   }
 
+  // hasCorrection reports whether the series carries corrected shares.
+  function hasCorrection(s) {
+    return s.buckets.some((b) => isNum(b.criticism_share_adj));
+  }
+
+  // renderShare draws the criticism share: the raw share from the
+  // classifier's labels and, when the story's codes allow it, the corrected
+  // share with its 95 % band. A bucket without a share (too small, or no
+  // support and criticism) has a null point: a gap, never 0 % or 100 %.
   function renderShare() {
     const s = state.series;
     destroy('share');
-    const vals = withLast(s.buckets.map((b) => b.criticism_share));
+    const bs = s.buckets;
+    const adj = hasCorrection(s);
+    const col = (k) => withLast(bs.map((b) => (isNum(b[k]) ? b[k] : null)));
+    // A bucket's value holds from its start to the next start; a gap
+    // (null) takes the whole of its own bucket and nothing of the one before.
+    const stepped = uPlot.paths.stepped({ align: 1, alignGaps: 1 });
+    const time = { label: 'Time', value: (u, v) => (v == null ? '–' : fmtLocal(v * 1000)) };
+    const line = (label, stroke, width, dash, value) => ({
+      label, stroke, width, dash, spanGaps: false, paths: stepped, points: { show: false }, value,
+    });
+    const pct = (u, v) => fmtShare(v);
+    const series = [time];
+    const data = [xsOf(s)];
+    let bands;
+    if (adj) {
+      const lo = col('criticism_share_lo');
+      const hi = col('criticism_share_hi');
+      data.push(col('criticism_share'), lo, hi, col('criticism_share_adj'));
+      series.push(
+        line('raw share (classifier labels)', '#555555', 1.5, [5, 4], pct),
+        line('95% interval, low', 'rgba(213,94,0,0.45)', 1, undefined, pct),
+        line('95% interval, high', 'rgba(213,94,0,0.45)', 1, undefined, pct),
+        line('corrected share (95% interval)', COLORS.criticism, 2, undefined, (u, v, si, i) => (i == null || v == null ? '–'
+          : fmtShare(v) + ' (' + fmtShare(lo[i]) + '–' + fmtShare(hi[i]) + ')')),
+      );
+      bands = [{ series: [3, 2], fill: 'rgba(213,94,0,0.2)' }];
+    } else {
+      data.push(col('criticism_share'));
+      series.push(line('criticism ÷ (support + criticism)', COLORS.criticism, 2, undefined, pct));
+    }
     const u = new uPlot({
       width: chartWidth(),
-      height: 140,
+      height: adj ? 180 : 140,
       tzDate,
       cursor: { drag: { x: false, y: false }, sync: { key: 'reactions' } },
       scales: { x: { time: true }, y: { range: [0, 1] } },
       axes: [{}, { label: 'criticism share', values: (u, ticks) => ticks.map((v) => Math.round(v * 100) + '%') }],
-      series: [
-        { label: 'Time', value: (u, v) => (v == null ? '–' : fmtLocal(v * 1000)) },
-        {
-          label: 'criticism ÷ (support + criticism)', stroke: COLORS.criticism, width: 2, spanGaps: false,
-          paths: uPlot.paths.stepped({ align: 1 }), points: { show: false },
-          value: (u, v) => fmtShare(v),
-        },
-      ],
-    }, [xsOf(s), vals], $('share-chart'));
+      series,
+      bands,
+    }, data, $('share-chart'));
+    if (adj) {
+      // The band's edges are read in the corrected share's legend entry.
+      const rows = u.root.querySelectorAll('.u-legend .u-series');
+      for (const i of [2, 3]) if (rows[i]) rows[i].classList.add('band-edge');
+    }
     charts.share = u;
+  }
+
+  // minBucket is the small-bucket threshold, from the series or the report.
+  function minBucket() {
+    const s = state.series;
+    if (s && isNum(s.min_bucket)) return s.min_bucket;
+    return state.report && isNum(state.report.min_bucket) ? state.report.min_bucket : null;
+  }
+
+  // renderShareLegend says what the share panel's lines and band are, and
+  // states the small-bucket threshold.
+  function renderShareLegend() {
+    const s = state.series;
+    const box = $('share-legend');
+    if (!s) return;
+    clear(box);
+    const r = state.report;
+    const c = r && r.classifier;
+    if (hasCorrection(s)) {
+      box.appendChild(el('span', 'legend-key', ''));
+      box.lastChild.appendChild(el('span', 'swatch corrected'));
+      box.lastChild.appendChild(document.createTextNode(' corrected criticism share'));
+      const band = el('span', 'legend-key');
+      band.appendChild(el('span', 'swatch band'));
+      band.appendChild(document.createTextNode(' its 95% interval'));
+      box.appendChild(band);
+      const raw = el('span', 'legend-key');
+      raw.appendChild(el('span', 'swatch raw'));
+      raw.appendChild(document.createTextNode(' raw share (classifier labels)'));
+      box.appendChild(raw);
+      box.appendChild(el('span', 'explain-line', 'Share: criticism ÷ (support + criticism). The corrected share adjusts the classifier\'s labels for ' +
+        'its errors measured on ' + (c ? c.n + ' hand-coded items' : 'the hand-coded items') + ' (adjusted classify-and-count); the band is its ' +
+        '95% interval, which reflects both the bucket\'s size and the uncertainty of those error rates (a bootstrap of the coded sample).'));
+    } else {
+      box.appendChild(el('span', 'explain-line', 'Share: criticism ÷ (support + criticism) from the classifier\'s labels, not corrected: ' +
+        (r && r.n_coded > 0 ? 'the codes do not yet allow a correction (see Validation below).'
+          : 'no hand-coded sample of this story measures the classifier\'s errors yet (Code view).')));
+    }
+    const m = minBucket();
+    if (m !== null) {
+      box.appendChild(el('span', 'explain-line', 'Buckets with fewer than ' + m + ' support + criticism reactions show no point ' +
+        '(a gap, not 0% or 100%): too few to say anything.'));
+    }
   }
 
   function renderPlatforms() {
@@ -783,12 +905,808 @@
     $('x-figure-png').href = href('figure.png', { mode: state.mode });
   }
 
+  // ---- views ---------------------------------------------------------------
+
+  function bindViews() {
+    for (const b of document.querySelectorAll('.view-tab')) {
+      b.addEventListener('click', () => setView(b.dataset.view, true));
+    }
+  }
+
+  // setView shows one view, marks its tab and loads what it needs.
+  function setView(v, focus) {
+    state.view = VIEWS.includes(v) ? v : 'chart';
+    document.body.dataset.view = state.view;
+    for (const name of VIEWS) $('view-' + name).hidden = name !== state.view;
+    for (const b of document.querySelectorAll('.view-tab')) {
+      if (b.dataset.view === state.view) b.setAttribute('aria-current', 'page');
+      else b.removeAttribute('aria-current');
+    }
+    $('coder-bar').hidden = state.view === 'chart';
+    writeURL();
+    if (!state.story) return;
+    if (state.view === 'chart') {
+      render(); // sized for the now visible chart
+      if (state.reportStale) loadReport();
+    } else if (state.view === 'code') {
+      loadCodeView(focus);
+    } else {
+      loadDisputes();
+    }
+  }
+
+  // storyChanged forgets what belongs to the previous story.
+  function storyChanged() {
+    state.report = null;
+    state.reportStale = true;
+    state.sample = '';
+    coding.view = null;
+    coding.codebook = null;
+    coding.undo = [];
+    coding.disputes = null;
+    coding.revealed = new Set();
+    coding.revealAll = false;
+    if (state.view === 'chart') loadReport();
+    else setView(state.view);
+  }
+
+  // ---- the validation report ------------------------------------------------
+
+  let reportSeq = 0;
+  async function loadReport() {
+    if (!state.story) return;
+    const seq = ++reportSeq;
+    try {
+      const r = await api('coding/report', { story: state.story });
+      if (seq !== reportSeq) return;
+      state.report = r;
+      state.reportStale = false;
+    } catch (e) {
+      if (seq !== reportSeq) return;
+      state.report = null;
+      $('report-empty').textContent = 'The validation report could not be loaded: ' + e.message;
+    }
+    renderReport();
+    renderModelLine();
+    renderShareLegend();
+    window.reactionsDashboard.reports++;
+  }
+
+  function fmtNum(v, digits) {
+    return isNum(v) ? v.toFixed(digits === undefined ? 2 : digits) : '–';
+  }
+
+  // fmtCI formats a [lo, hi] interval with f, '' when there is none.
+  function fmtCI(ci, f) {
+    return Array.isArray(ci) && isNum(ci[0]) && isNum(ci[1]) ? f(ci[0]) + '–' + f(ci[1]) : '';
+  }
+
+  function withCI(v, ci, f) {
+    const i = fmtCI(ci, f);
+    return f(v) + (i ? ' (95% CI ' + i + ')' : '');
+  }
+
+  function pct0(v) {
+    return isNum(v) ? Math.round(100 * v) + '%' : '–';
+  }
+
+  function num2(v) {
+    return fmtNum(v, 2);
+  }
+
+  function addFigure(dl, term, value) {
+    dl.appendChild(el('dt', null, term));
+    dl.appendChild(el('dd', null, value));
+  }
+
+  function cells(tr, values, cls) {
+    for (const v of values) tr.appendChild(el('td', cls, v));
+  }
+
+  function renderReport() {
+    const r = state.report;
+    updateBadge();
+    const body = $('report-body');
+    const empty = $('report-empty');
+    if (!r) {
+      body.hidden = true;
+      empty.hidden = false;
+      return;
+    }
+    if (!(r.n_coded > 0)) {
+      body.hidden = true;
+      empty.hidden = false;
+      empty.textContent = 'No reaction of this story is hand-coded yet, so nothing says how often the classifier is right here. ' +
+        'Draw a sample (reactions code sample --story ' + state.story + ' --n 200 --out sample.csv) and code it in the Code view, ' +
+        'or import codes made elsewhere (reactions code import). This panel then shows the coders\' agreement, the classifier\'s ' +
+        'accuracy on this story, and corrected shares with their intervals.';
+      return;
+    }
+    empty.hidden = true;
+    body.hidden = false;
+    const waiting = (r.disputed || []).length;
+    $('report-summary').textContent = r.n_coded + ' reactions hand-coded · ' + r.n_multi + ' of them by two or more coders · ' +
+      'coders: ' + (r.coders.length ? r.coders.join(', ') : '–') + ' · ' + r.n_final + ' final codes' +
+      (waiting ? ' · ' + waiting + ' disagreement' + (waiting === 1 ? '' : 's') + ' waiting for adjudication' : '');
+
+    const ag = $('report-agreement');
+    clear(ag);
+    addFigure(ag, 'Krippendorff\'s α (nominal)', r.alpha === null ? '– (needs items coded by two or more coders)' : withCI(r.alpha, r.alpha_ci, num2));
+    addFigure(ag, 'Items with ≥ 2 coders', r.n_multi + (r.n_pairable !== r.n_multi ? ' (' + r.n_pairable + ' with two or more stance codes)' : ''));
+    addFigure(ag, 'Percent agreement', pct0(r.percent_agreement));
+    const kb = $('kappa-rows');
+    clear(kb);
+    for (const k of r.kappa_pairs || []) {
+      const tr = el('tr');
+      tr.appendChild(el('td', null, k.a + ' · ' + k.b));
+      cells(tr, [k.n, k.kappa === null ? '–' : num2(k.kappa), pct0(k.agreement)], 'num');
+      kb.appendChild(tr);
+    }
+    if (!kb.firstChild) {
+      const tr = el('tr');
+      const td = el('td', 'muted', 'No two coders coded the same items yet.');
+      td.colSpan = 4;
+      tr.appendChild(td);
+      kb.appendChild(tr);
+    }
+
+    const c = r.classifier;
+    const figs = $('report-classifier-figures');
+    clear(figs);
+    clear($('class-rows'));
+    clear($('confusion-rows'));
+    if (!c) {
+      $('report-classifier').textContent = 'Not validated yet: the classifier is compared with the final codes of a stratified or ' +
+        'random sample (an uncertain sample trains, but cannot measure error rates).';
+    } else {
+      $('report-classifier').textContent = 'Version ' + c.version + ', against ' + c.n + ' final codes' +
+        (c.n_unclear ? ' (' + c.n_unclear + ' unclear left out)' : '') + '; figures are estimates for the whole story (design-weighted).';
+      addFigure(figs, 'Accuracy', withCI(c.accuracy, c.accuracy_ci, pct0));
+      addFigure(figs, 'Macro-F1', withCI(c.macro_f1, c.macro_f1_ci, num2));
+      for (const m of c.per_class || []) {
+        const tr = el('tr');
+        tr.appendChild(el('th', null, m.stance));
+        tr.firstChild.scope = 'row';
+        const short = (v, ci) => num2(v) + (fmtCI(ci, num2) ? ' (' + fmtCI(ci, num2) + ')' : '');
+        cells(tr, [m.n, short(m.precision, m.precision_ci), short(m.recall, m.recall_ci), short(m.f1, m.f1_ci)], 'num');
+        $('class-rows').appendChild(tr);
+      }
+      const conf = c.confusion || {};
+      (conf.counts || []).forEach((row, i) => {
+        const tr = el('tr');
+        const th = el('th', null, STANCES[i]);
+        th.scope = 'row';
+        tr.appendChild(th);
+        row.forEach((n, j) => {
+          const w = conf.weighted && conf.weighted[i] ? conf.weighted[i][j] : null;
+          tr.appendChild(el('td', i === j ? 'num diag' : 'num', n + (isNum(w) ? ' (≈' + Math.round(w) + ')' : '')));
+        });
+        $('confusion-rows').appendChild(tr);
+      });
+    }
+
+    const eb = $('estimate-rows');
+    clear(eb);
+    const est = r.estimate;
+    if (!est) {
+      const tr = el('tr');
+      const td = el('td', 'muted', 'No corrected estimate yet: every stance needs at least 10 final codes.');
+      td.colSpan = 4;
+      tr.appendChild(td);
+      eb.appendChild(tr);
+    } else {
+      const raw = est.raw || {};
+      const tot = (raw.support || 0) + (raw.criticism || 0) + (raw.neutral || 0);
+      for (const st of STANCES) {
+        const p = est[st] || {};
+        const tr = el('tr');
+        const th = el('th', null, st);
+        th.scope = 'row';
+        tr.appendChild(th);
+        cells(tr, [tot ? fmtShare(raw[st] / tot) : '–', fmtShare(p.value), fmtCI([p.lo, p.hi], fmtShare)], 'num');
+        eb.appendChild(tr);
+      }
+      const tr = el('tr', 'key');
+      const th = el('th', null, 'criticism ÷ (support + criticism)');
+      th.scope = 'row';
+      tr.appendChild(th);
+      cells(tr, [fmtShare(raw.criticism_share), fmtShare(est.criticism_share_adj),
+        fmtCI([est.criticism_share_lo, est.criticism_share_hi], fmtShare)], 'num');
+      eb.appendChild(tr);
+    }
+    $('report-method').textContent = r.method ? 'Correction: ' + r.method + '.' : '';
+    const notes = $('report-notes');
+    clear(notes);
+    for (const n of r.notes || []) notes.appendChild(el('li', null, n));
+    $('methods').textContent = r.methods || '';
+    $('copy-status').textContent = '';
+  }
+
+  // copyMethods copies the methods paragraph; where the clipboard API is
+  // not allowed (plain http off loopback) it selects the text instead.
+  async function copyMethods() {
+    const text = $('methods').textContent;
+    try {
+      await navigator.clipboard.writeText(text);
+      $('copy-status').textContent = 'Copied.';
+      return;
+    } catch (e) { /* fall back to a selection */ }
+    const range = document.createRange();
+    range.selectNodeContents($('methods'));
+    const sel = window.getSelection();
+    sel.removeAllRanges();
+    sel.addRange(range);
+    let ok = false;
+    try { ok = document.execCommand('copy'); } catch (e) { ok = false; }
+    $('copy-status').textContent = ok ? 'Copied.' : 'Selected: press Ctrl+C (⌘C) to copy.';
+  }
+
+  // renderModelLine says, next to the chart, which model labelled the story
+  // and how it fared against the story's own hand-codes.
+  function renderModelLine() {
+    const p = $('model-line');
+    const r = state.report;
+    if (!r) {
+      p.hidden = true;
+      return;
+    }
+    const versions = Object.entries(r.classifier_versions || {}).sort((a, b) => b[1] - a[1]);
+    const c = r.classifier;
+    let text = versions.length === 0 ? 'No reaction is labelled yet.'
+      : 'Labelled by the classifier ' + (versions.length === 1 ? versions[0][0]
+        : versions.map((v) => v[0] + ' (' + v[1] + ' reactions)').join(', ') + ' (the story is partly relabelled)') + '. ';
+    if (c) {
+      text += 'Validated on this story against ' + c.n + ' hand-coded reactions: accuracy ' + withCI(c.accuracy, c.accuracy_ci, pct0) +
+        ', macro-F1 ' + withCI(c.macro_f1, c.macro_f1_ci, num2) +
+        (isNum(r.alpha) ? '; coders\' agreement α ' + withCI(r.alpha, r.alpha_ci, num2) : '') + '.';
+      if (versions.length && !versions.some((v) => v[0] === c.version)) {
+        text += ' ⚠ These figures are for ' + c.version + ', which no longer labels the story: code a new sample.';
+      }
+      const est = r.estimate;
+      if (est && isNum(est.criticism_share_adj)) {
+        text += ' Whole story: criticism share ' + fmtShare(est.criticism_share_adj) + ' corrected (95% interval ' +
+          fmtCI([est.criticism_share_lo, est.criticism_share_hi], fmtShare) + '), ' + fmtShare(est.raw && est.raw.criticism_share) + ' raw.';
+      }
+      p.className = 'model-line';
+    } else {
+      text += '⚠ Not validated on this story: nothing measures how often it is right here. Hand-code a sample (Code view) to measure ' +
+        'its errors and correct the shares.';
+      p.className = 'model-line unvalidated';
+    }
+    p.textContent = text;
+    p.hidden = false;
+  }
+
+  function updateBadge() {
+    const d = coding.disputes;
+    const n = d ? d.pending : state.report ? (state.report.disputed || []).length : 0;
+    const b = $('pending-badge');
+    b.hidden = !n;
+    b.textContent = n ? String(n) : '';
+    b.title = n ? n + ' disagreement(s) waiting for a final code' : '';
+    b.setAttribute('aria-label', n + ' waiting');
+  }
+
+  // ---- hand-coding: the coder ------------------------------------------------
+
+  const NAME_KEY = 'reactions.coder';
+  const CODES = ['support', 'criticism', 'neutral', 'unclear'];
+  const coding = {
+    name: '',
+    codebook: null,
+    keys: { 1: 'support', 2: 'criticism', 3: 'neutral', 0: 'unclear' },
+    samples: [],
+    view: null, // GET /api/v1/coding/sample for (story, sample, name)
+    pos: -1, // index into view.items of the item shown; -1: all done
+    undo: [], // {id, prev: {code, at}} of this session, newest last
+    pending: 0, // codes being saved
+    queue: Promise.resolve(), // saves run one after the other, in order
+    disputes: null,
+    todo: new Set(), // sample + '\n' + id of items the coder still has to code
+    revealed: new Set(), // ids whose codes the coder chose to see anyway
+    revealAll: false, // the coder only adjudicates: show every item's codes
+  };
+
+  function codingState() {
+    const v = coding.view;
+    const it = v && coding.pos >= 0 ? v.items[coding.pos] : null;
+    const assigned = v ? v.items.filter((i) => i.assigned) : [];
+    return {
+      name: coding.name, sample: v ? v.sample : '', id: it ? it.id : null, position: it ? it.position : null,
+      assigned: assigned.length, done: assigned.filter((i) => i.code != null).length, pending: coding.pending,
+    };
+  }
+
+  function storedName() {
+    try { return localStorage.getItem(NAME_KEY) || ''; } catch (e) { return ''; }
+  }
+
+  function storeName(n) {
+    try { localStorage.setItem(NAME_KEY, n); } catch (e) { /* storage off: remembered for this page only */ }
+  }
+
+  function renderCoderBar() {
+    const named = coding.name !== '';
+    $('coder-form').hidden = named;
+    $('coder-who').hidden = !named;
+    $('coder-who-name').textContent = coding.name;
+  }
+
+  function bindCoding() {
+    $('coder-form').addEventListener('submit', (e) => {
+      e.preventDefault();
+      const n = $('coder-name').value.trim();
+      if (!n) {
+        setStatus('Type your name: it is stored with your codes.');
+        $('coder-name').focus();
+        return;
+      }
+      setStatus('', true);
+      if (n !== coding.name) {
+        coding.name = n;
+        storeName(n);
+        coding.view = null;
+        coding.undo = [];
+        coding.revealed = new Set();
+        coding.revealAll = false;
+      }
+      renderCoderBar();
+      setView(state.view, true);
+    });
+    $('coder-change').addEventListener('click', () => {
+      $('coder-who').hidden = true;
+      $('coder-form').hidden = false;
+      $('coder-name').value = coding.name;
+      $('coder-name').focus();
+      $('coder-name').select();
+    });
+    $('sample').addEventListener('change', () => {
+      state.sample = $('sample').value;
+      coding.view = null;
+      coding.undo = [];
+      writeURL();
+      loadCodeView(true);
+    });
+    for (const b of document.querySelectorAll('.code-btn')) b.addEventListener('click', () => giveCode(b.dataset.code));
+    $('code-undo').addEventListener('click', undo);
+    $('code-prev').addEventListener('click', () => move(-1));
+    $('code-next').addEventListener('click', () => move(+1));
+    $('copy-methods').addEventListener('click', copyMethods);
+    $('adj-reveal-all').addEventListener('click', () => {
+      coding.revealAll = true;
+      renderDisputes();
+      $('adj-summary').tabIndex = -1;
+      $('adj-summary').focus();
+    });
+    document.addEventListener('keydown', onKey);
+  }
+
+  // onKey: 1/2/3/0 code, Backspace or U undoes, arrows move; never while
+  // typing in a field or with a modifier held.
+  function onKey(e) {
+    if (state.view !== 'code' || !coding.view || e.ctrlKey || e.metaKey || e.altKey || e.isComposing) return;
+    const t = e.target;
+    if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
+    const k = e.key;
+    if (Object.prototype.hasOwnProperty.call(coding.keys, k)) {
+      e.preventDefault();
+      if (!e.repeat) giveCode(coding.keys[k]);
+    } else if (k === 'Backspace' || k === 'u' || k === 'U') {
+      e.preventDefault();
+      if (!e.repeat) undo();
+    } else if (k === 'ArrowLeft' || k === 'ArrowRight') {
+      e.preventDefault();
+      move(k === 'ArrowLeft' ? -1 : +1);
+    }
+  }
+
+  let codeSeq = 0;
+  // loadCodeView loads the codebook, the samples and the coder's view of
+  // the chosen sample from the server, and resumes at its first item the
+  // coder has not coded.
+  async function loadCodeView(focus) {
+    renderCoderBar();
+    if (!state.story) return;
+    const seq = ++codeSeq;
+    try {
+      if (!coding.codebook || coding.codebook.story !== state.story) {
+        coding.codebook = await api('codebook', { story: state.story });
+        if (coding.codebook.keys) coding.keys = coding.codebook.keys;
+      }
+      const res = await api('samples', { story: state.story });
+      if (seq !== codeSeq) return;
+      renderCodebook();
+      coding.samples = res.samples || [];
+      fillSamples();
+      if (!coding.name) {
+        $('code-layout').hidden = true;
+        if (focus) $('coder-name').focus();
+        return;
+      }
+      if (!state.sample) {
+        $('code-layout').hidden = true;
+        return;
+      }
+      await coding.queue; // the server state includes every code given
+      const v = await api('coding/sample', { story: state.story, sample: state.sample, coder: coding.name });
+      if (seq !== codeSeq) return;
+      coding.view = v;
+      coding.pos = v.next === null ? -1 : v.items.findIndex((it) => it.position === v.next);
+      $('code-layout').hidden = false;
+      renderCodeItem();
+      if (focus) focusItem();
+      window.reactionsDashboard.codingLoads++;
+    } catch (e) {
+      if (seq === codeSeq) setStatus(e.message);
+    }
+  }
+
+  function fillSamples() {
+    const sel = $('sample');
+    clear(sel);
+    const ss = coding.samples;
+    for (const s of ss) {
+      const o = el('option', null, s.name + ' (' + s.strategy + ', ' + s.n + ' items)');
+      o.value = s.name;
+      sel.appendChild(o);
+    }
+    if (!ss.some((s) => s.name === state.sample)) state.sample = ss.length ? ss[0].name : '';
+    sel.value = state.sample;
+    sel.disabled = ss.length === 0;
+    writeURL();
+    const info = $('sample-info');
+    const s = ss.find((x) => x.name === state.sample);
+    if (!s) {
+      info.textContent = 'This story has no sample to code yet: draw one with reactions code sample --story ' + state.story +
+        ' --n 200 --out sample.csv (stratified by day and predicted stance; the classifier\'s labels stay out of your view).';
+      return;
+    }
+    info.textContent = s.strategy + ' sample, seed ' + s.seed + ', ' + s.n + ' items, drawn ' + fmtLocal(s.created_at) + ' · ' +
+      Math.round(100 * s.overlap) + '% of it goes to every coder (reliability) · ' + s.coded + ' items coded so far' +
+      (s.estimable ? '' : ' · for training only: it does not measure the classifier\'s errors');
+  }
+
+  function renderCodebook() {
+    const cb = coding.codebook;
+    if (!cb) return;
+    $('codebook-default').textContent = cb.default ? 'The story defines no codebook: this is the default labelling rule.' : '';
+    $('codebook-instructions').textContent = cb.codebook.instructions || '';
+    const box = $('codebook-labels');
+    clear(box);
+    const keyOf = {};
+    for (const [k, v] of Object.entries(coding.keys)) keyOf[v] = k;
+    for (const c of CODES) {
+      const def = cb.codebook[c];
+      if (!def) continue;
+      const sec = el('section', 'cb-label ' + c);
+      const h = el('h3');
+      if (keyOf[c] !== undefined) {
+        h.appendChild(el('kbd', null, keyOf[c]));
+        h.appendChild(document.createTextNode(' '));
+      }
+      h.appendChild(document.createTextNode(c));
+      sec.appendChild(h);
+      sec.appendChild(el('p', null, def.definition || ''));
+      if (def.examples && def.examples.length) {
+        const ul = el('ul', 'examples');
+        ul.setAttribute('aria-label', 'Examples of ' + c);
+        for (const x of def.examples) ul.appendChild(el('li', null, x));
+        sec.appendChild(ul);
+      }
+      box.appendChild(sec);
+    }
+  }
+
+  function assignedIdx() {
+    const out = [];
+    coding.view.items.forEach((it, i) => { if (it.assigned) out.push(i); });
+    return out;
+  }
+
+  function renderCodeItem() {
+    const v = coding.view;
+    if (!v || state.view !== 'code') return;
+    const idx = assignedIdx();
+    const done = idx.filter((i) => v.items[i].code != null).length;
+    const bar = $('code-progress');
+    bar.max = Math.max(1, idx.length);
+    bar.value = done;
+    $('code-progress-label').textContent = done + ' of ' + idx.length + ' coded' +
+      (idx.length ? ' (' + Math.floor(100 * done / idx.length) + '%)' : '') + (coding.pending ? ' · saving…' : '');
+    const it = coding.pos >= 0 ? v.items[coding.pos] : null;
+    $('code-item').hidden = !it;
+    $('code-done').hidden = !!it;
+    for (const b of document.querySelectorAll('.code-btn')) {
+      b.disabled = !it;
+      b.setAttribute('aria-pressed', it && it.code === b.dataset.code ? 'true' : 'false');
+    }
+    $('code-undo').disabled = coding.undo.length === 0 && !v.items.some((i) => i.code != null);
+    const k = it ? idx.indexOf(coding.pos) : idx.length;
+    $('code-prev').disabled = k <= 0;
+    $('code-next').disabled = !it || k >= idx.length - 1;
+    if (!it) {
+      $('code-done').textContent = idx.length === 0
+        ? 'Nothing in this sample is yours to code: its items are coded by others, and you have no share of it.'
+        : 'All ' + idx.length + ' of your items in this sample are coded. Thank you. Review them with ← Previous, or pick another sample.';
+      return;
+    }
+    $('code-item-title').textContent = 'Item ' + (k + 1) + ' of ' + idx.length;
+    const meta = $('code-meta');
+    clear(meta);
+    itemMeta(meta, '', it);
+    if (it.overlap) meta.appendChild(document.createTextNode(' · every coder codes this one'));
+    const text = $('code-text');
+    text.className = 'text' + (it.missing || !it.text ? ' missing' : '');
+    text.textContent = it.missing ? '(This reaction is no longer stored. Code it 0, unclear.)' : (it.text || '(empty text)');
+    $('code-mine').textContent = it.code == null ? 'Not coded yet.' : 'Your code: ' + it.code + (it.coded_at ? '' : ' (saving…)');
+  }
+
+  // itemMeta appends a coded item's platform, time and link to node,
+  // after prefix: what a coder may see of it (no label, no score).
+  function itemMeta(node, prefix, it) {
+    node.appendChild(document.createTextNode(prefix + platformLabel(it.platform) + ' · '));
+    if (it.created_at) {
+      const time = el('time', null, fmtLocal(it.created_at) + ' ' + state.tz);
+      time.dateTime = it.created_at;
+      node.appendChild(time);
+      node.appendChild(document.createTextNode(' · '));
+    }
+    node.appendChild(it.url ? safeLink(it.url, 'original') : el('span', 'nolink', '(no link)'));
+  }
+
+  function focusItem() {
+    const target = coding.pos >= 0 ? $('code-item') : $('code-done');
+    target.tabIndex = -1;
+    target.focus();
+  }
+
+  function announce(msg) {
+    $('code-announce').textContent = msg;
+  }
+
+  function rankOf(i) {
+    return assignedIdx().indexOf(i) + 1;
+  }
+
+  // move shows the coder's previous or next item (dir -1 or +1).
+  function move(dir) {
+    const v = coding.view;
+    if (!v) return;
+    const idx = assignedIdx();
+    const k = coding.pos < 0 ? idx.length : idx.indexOf(coding.pos);
+    const next = k + dir;
+    if (next < 0 || next >= idx.length) return;
+    coding.pos = idx[next];
+    renderCodeItem();
+    focusItem();
+  }
+
+  // advance goes to the coder's next uncoded item after the one shown,
+  // wrapping around; -1 when every one is coded.
+  function advance() {
+    const v = coding.view;
+    const idx = assignedIdx();
+    const k = idx.indexOf(coding.pos);
+    const order = idx.slice(k + 1).concat(idx.slice(0, k + 1));
+    const next = order.find((i) => v.items[i].code == null);
+    coding.pos = next === undefined ? -1 : next;
+  }
+
+  function giveCode(c) {
+    const v = coding.view;
+    const it = v && coding.pos >= 0 ? v.items[coding.pos] : null;
+    if (!it || !CODES.includes(c)) return;
+    const k = rankOf(coding.pos);
+    const prev = { code: it.code, at: it.coded_at };
+    it.code = c;
+    it.coded_at = null;
+    coding.undo.push({ id: it.id, prev });
+    save(it, c, prev);
+    advance();
+    renderCodeItem();
+    focusItem();
+    announce('Item ' + k + ' coded ' + c + '. ' + (coding.pos < 0 ? 'All your items are coded.' : 'Now item ' + rankOf(coding.pos) + '.'));
+  }
+
+  // undo takes back the coder's last code: this session's, else the latest
+  // the server holds for them in this sample. The item is shown again.
+  function undo() {
+    const v = coding.view;
+    if (!v) return;
+    let u = coding.undo.pop();
+    if (!u) {
+      let last = null;
+      const at = (i) => (i.coded_at ? Date.parse(i.coded_at) : Infinity);
+      for (const i of v.items) if (i.code != null && (!last || at(i) > at(last))) last = i;
+      if (!last) {
+        announce('Nothing to undo.');
+        return;
+      }
+      u = { id: last.id, prev: { code: null, at: null } };
+    }
+    const i = v.items.findIndex((x) => x.id === u.id);
+    const it = v.items[i];
+    const had = { code: it.code, at: it.coded_at };
+    it.code = u.prev.code;
+    it.coded_at = u.prev.at;
+    save(it, u.prev.code, had);
+    coding.pos = i;
+    renderCodeItem();
+    focusItem();
+    announce('Undone: item ' + rankOf(i) + ' is ' + (it.code == null ? 'not coded.' : 'coded ' + it.code + ' again.'));
+  }
+
+  // save records code c of item it (null takes the coder's code back). The
+  // item already shows c; a failed save restores prev and shows the item.
+  function save(it, c, prev) {
+    const v = coding.view;
+    const body = { story: v.story, codes: [{ sample: v.sample, id: it.id, coder: v.coder, code: c == null ? 'withdrawn' : c }] };
+    coding.pending++;
+    coding.queue = coding.queue
+      .then(() => post('codings', body))
+      .then((res) => {
+        const stored = res && res.codes && res.codes[0];
+        if (stored && it.code === c && c != null) it.coded_at = stored.coded_at;
+        state.reportStale = true;
+        coding.disputes = null;
+      }, (err) => {
+        if (it.code === c) {
+          it.code = prev.code;
+          it.coded_at = prev.at;
+        }
+        setStatus('A code was not saved (' + err.message + '): the item is shown again, code it once more.');
+        if (coding.view === v) coding.pos = v.items.indexOf(it);
+      })
+      .finally(() => {
+        coding.pending--;
+        if (coding.view === v) renderCodeItem();
+      });
+  }
+
+  // ---- adjudication ------------------------------------------------------------
+
+  let adjSeq = 0;
+  // loadDisputes lists the items whose coders disagree. For the items the
+  // coder still has to code themselves, the others' codes stay hidden until
+  // asked for, so that seeing them does not sway the coder's own code.
+  async function loadDisputes() {
+    renderCoderBar();
+    if (!state.story) return;
+    const seq = ++adjSeq;
+    try {
+      await coding.queue;
+      const d = await api('disputes', { story: state.story });
+      const todo = new Set();
+      if (coding.name) {
+        const names = new Set();
+        for (const x of d.disputes) if (x.sample && !x.codes.some((c) => c.coder === coding.name)) names.add(x.sample);
+        const views = await Promise.all(Array.from(names).map((s) =>
+          api('coding/sample', { story: state.story, sample: s, coder: coding.name }).catch(() => null)));
+        for (const v of views) {
+          if (!v) continue;
+          for (const it of v.items) if (it.assigned && it.code == null) todo.add(v.sample + '\n' + it.id);
+        }
+      }
+      if (seq !== adjSeq) return;
+      coding.disputes = d;
+      coding.todo = todo;
+      renderDisputes();
+      window.reactionsDashboard.disputeLoads++;
+    } catch (e) {
+      if (seq === adjSeq) setStatus(e.message);
+    }
+  }
+
+  function renderDisputes() {
+    const d = coding.disputes;
+    if (!d || state.view !== 'adjudicate') return;
+    updateBadge();
+    const list = $('disputes');
+    clear(list);
+    const done = d.disputes.length - d.pending;
+    $('adj-summary').textContent = d.disputes.length === 0 ? 'No disagreements: nothing to adjudicate.'
+      : d.pending + ' waiting for a final code · ' + done + ' adjudicated.' +
+        (coding.name ? '' : ' Type your name above: the final code is recorded under it.');
+    const gated = d.disputes.filter((x) => isGated(x)).length;
+    $('adj-reveal').hidden = gated === 0;
+    $('adj-reveal-text').textContent = gated === 0 ? '' : gated + ' of these items are in your own share of a sample and you ' +
+      'have not coded them yet: their codes are hidden, so that they do not sway yours. Code them first (Code view), or ';
+    d.disputes.forEach((x, i) => list.appendChild(disputeItem(x, i)));
+  }
+
+  function disputeItem(x, i) {
+    const li = el('li', 'dispute ' + (x.adjudication ? 'settled' : 'pending'));
+    const title = el('h3', null, (x.adjudication ? 'Adjudicated' : 'Waiting') + ' · disagreement ' + (i + 1));
+    title.id = 'dispute-' + i;
+    title.tabIndex = -1;
+    li.appendChild(title);
+    li.setAttribute('aria-labelledby', title.id);
+    const meta = el('p', 'meta');
+    itemMeta(meta, x.sample ? 'sample ' + x.sample + ' · ' : '', x);
+    li.appendChild(meta);
+    li.appendChild(el('p', 'text', x.text || '(not stored any more)'));
+    if (isGated(x)) {
+      const p = el('p', 'gate', 'You have not coded this item yet, and it is in your share of sample ' + x.sample +
+        '. Code it first (Code view), so that the others\' codes do not sway yours. ');
+      const b = el('button', null, 'Show the codes anyway (I only adjudicate)');
+      b.type = 'button';
+      b.addEventListener('click', () => {
+        coding.revealed.add(x.id);
+        renderDisputes();
+        const h = $('dispute-' + i);
+        if (h) h.focus();
+      });
+      p.appendChild(b);
+      li.appendChild(p);
+      return li;
+    }
+    const codes = el('ul', 'codes');
+    codes.setAttribute('aria-label', 'The coders\' codes');
+    for (const c of x.codes) {
+      const item = el('li', 'chip ' + (CODES.includes(c.code) ? c.code : ''));
+      item.appendChild(el('span', 'who', c.coder + ': '));
+      item.appendChild(el('strong', null, c.code));
+      codes.appendChild(item);
+    }
+    li.appendChild(codes);
+    const group = el('div', 'adj-buttons');
+    group.setAttribute('role', 'group');
+    group.setAttribute('aria-label', 'Final code for disagreement ' + (i + 1));
+    group.appendChild(el('span', 'muted', 'Final code: '));
+    for (const c of CODES) {
+      const b = el('button', 'code-btn ' + c, c);
+      b.type = 'button';
+      b.dataset.code = c;
+      b.setAttribute('aria-pressed', x.adjudication && x.adjudication.code === c ? 'true' : 'false');
+      b.addEventListener('click', () => adjudicate(x, c, i));
+      group.appendChild(b);
+    }
+    li.appendChild(group);
+    li.appendChild(el('p', 'final', x.adjudication
+      ? 'Final code: ' + x.adjudication.code + ', by ' + x.adjudication.coder + ' on ' + fmtLocal(x.adjudication.coded_at) + ' ' + state.tz + '.'
+      : 'No final code yet.'));
+    return li;
+  }
+
+  // isGated reports whether dispute x is one the coder still has to code
+  // and whose codes they have not asked to see.
+  function isGated(x) {
+    return !coding.revealAll && coding.todo.has(x.sample + '\n' + x.id) && !coding.revealed.has(x.id);
+  }
+
+  async function adjudicate(x, c, i) {
+    if (!coding.name) {
+      setStatus('Type your name first: the final code is recorded under it.');
+      $('coder-name').focus();
+      return;
+    }
+    const code = { id: x.id, coder: coding.name, code: c, adjudication: true };
+    if (x.sample) code.sample = x.sample;
+    for (const b of document.querySelectorAll('.adj-buttons button')) b.disabled = true;
+    try {
+      await post('codings', { story: state.story, codes: [code] });
+      setStatus('', true);
+      state.reportStale = true;
+      await loadDisputes();
+      $('adj-summary').textContent = 'Recorded: disagreement ' + (i + 1) + ' is ' + c + '. ' + $('adj-summary').textContent;
+      $('adj-summary').tabIndex = -1;
+      $('adj-summary').focus();
+    } catch (e) {
+      setStatus(e.message);
+      for (const b of document.querySelectorAll('.adj-buttons button')) b.disabled = false;
+    }
+  }
+
   // ---- start ---------------------------------------------------------------
 
   async function start() {
     readURL();
     fillTimezones();
     bindControls();
+    bindViews();
+    bindCoding();
+    coding.name = storedName();
+    renderCoderBar();
     if (typeof uPlot === 'undefined') {
       setStatus('The chart library did not load: run make build.');
       return;
@@ -813,6 +1731,8 @@
     }
     syncControls();
     $('footer').textContent = 'reactions dashboard';
+    setView(state.view, state.view !== 'chart'); // the Code view starts with the coder's name or item focused
+    if (state.view !== 'chart') loadReport();
     await load();
   }
 
