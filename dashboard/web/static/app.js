@@ -587,6 +587,39 @@
     return s.buckets.some((b) => isNum(b.criticism_share_adj));
   }
 
+  // shareValues returns a share column drawn as steps: one value per bucket
+  // (null where the bucket has none), then, at the end of the last bucket,
+  // the last value that is not null, so that the path reaches the end of
+  // every bucket with a value (gaps are clipped by nullBuckets).
+  function shareValues(bs, k) {
+    const vals = bs.map((b) => (isNum(b[k]) ? b[k] : null));
+    let last = null;
+    for (const v of vals) if (v !== null) last = v;
+    vals.push(last);
+    return vals;
+  }
+
+  // nullBuckets is a uPlot gaps refiner: the gaps are exactly the buckets
+  // without a value, from their start to the next bucket's start (a
+  // stepped path would otherwise drop a bucket between two gaps).
+  function nullBuckets(u, si) {
+    const xs = u.data[0];
+    const ys = u.data[si];
+    // Shifted by half the stroke, as uPlot shifts its own gaps, so that
+    // the riser into the next bucket is clipped too.
+    const half = ((u.series[si].width || 1) * (devicePixelRatio || 1)) / 2;
+    const gaps = [];
+    for (let i = 0; i + 1 < xs.length; i++) {
+      if (ys[i] !== null && ys[i] !== undefined) continue;
+      const a = Math.round(u.valToPos(xs[i], 'x', true) + half);
+      const b = Math.round(u.valToPos(xs[i + 1], 'x', true) + half);
+      const last = gaps[gaps.length - 1];
+      if (last && last[1] >= a) last[1] = b;
+      else gaps.push([a, b]);
+    }
+    return gaps;
+  }
+
   // renderShare draws the criticism share: the raw share from the
   // classifier's labels and, when the story's codes allow it, the corrected
   // share with its 95 % band. A bucket without a share (too small, or no
@@ -595,34 +628,35 @@
     const s = state.series;
     destroy('share');
     const bs = s.buckets;
+    const n = bs.length;
     const adj = hasCorrection(s);
-    const col = (k) => withLast(bs.map((b) => (isNum(b[k]) ? b[k] : null)));
-    // A bucket's value holds from its start to the next start; a gap
-    // (null) takes the whole of its own bucket and nothing of the one before.
-    const stepped = uPlot.paths.stepped({ align: 1, alignGaps: 1 });
+    const stepped = uPlot.paths.stepped({ align: 1 });
     const time = { label: 'Time', value: (u, v) => (v == null ? '–' : fmtLocal(v * 1000)) };
+    // The legend reads the buckets, not the drawn columns (whose last
+    // point repeats a value).
+    const at = (k, i) => (i == null || n === 0 ? null : bs[Math.min(i, n - 1)][k]);
     const line = (label, stroke, width, dash, value) => ({
-      label, stroke, width, dash, spanGaps: false, paths: stepped, points: { show: false }, value,
+      label, stroke, width, dash, spanGaps: false, gaps: nullBuckets, paths: stepped, points: { show: false }, value,
     });
-    const pct = (u, v) => fmtShare(v);
     const series = [time];
     const data = [xsOf(s)];
     let bands;
     if (adj) {
-      const lo = col('criticism_share_lo');
-      const hi = col('criticism_share_hi');
-      data.push(col('criticism_share'), lo, hi, col('criticism_share_adj'));
+      data.push(shareValues(bs, 'criticism_share'), shareValues(bs, 'criticism_share_lo'),
+        shareValues(bs, 'criticism_share_hi'), shareValues(bs, 'criticism_share_adj'));
       series.push(
-        line('raw share (classifier labels)', '#555555', 1.5, [5, 4], pct),
-        line('95% interval, low', 'rgba(213,94,0,0.45)', 1, undefined, pct),
-        line('95% interval, high', 'rgba(213,94,0,0.45)', 1, undefined, pct),
-        line('corrected share (95% interval)', COLORS.criticism, 2, undefined, (u, v, si, i) => (i == null || v == null ? '–'
-          : fmtShare(v) + ' (' + fmtShare(lo[i]) + '–' + fmtShare(hi[i]) + ')')),
+        line('raw share (classifier labels)', '#555555', 1.5, [5, 4], (u, v, si, i) => fmtShare(at('criticism_share', i))),
+        line('95% interval, low', 'rgba(213,94,0,0.45)', 1, undefined, (u, v, si, i) => fmtShare(at('criticism_share_lo', i))),
+        line('95% interval, high', 'rgba(213,94,0,0.45)', 1, undefined, (u, v, si, i) => fmtShare(at('criticism_share_hi', i))),
+        line('corrected share (95% interval)', COLORS.criticism, 2, undefined, (u, v, si, i) => {
+          const a = at('criticism_share_adj', i);
+          return isNum(a) ? fmtShare(a) + ' (' + fmtShare(at('criticism_share_lo', i)) + '–' + fmtShare(at('criticism_share_hi', i)) + ')' : '–';
+        }),
       );
       bands = [{ series: [3, 2], fill: 'rgba(213,94,0,0.2)' }];
     } else {
-      data.push(col('criticism_share'));
-      series.push(line('criticism ÷ (support + criticism)', COLORS.criticism, 2, undefined, pct));
+      data.push(shareValues(bs, 'criticism_share'));
+      series.push(line('criticism ÷ (support + criticism)', COLORS.criticism, 2, undefined, (u, v, si, i) => fmtShare(at('criticism_share', i))));
     }
     const u = new uPlot({
       width: chartWidth(),
@@ -657,7 +691,9 @@
     if (!s) return;
     clear(box);
     const r = state.report;
-    const c = r && r.classifier;
+    // The validation behind the corrected figures: the series' own, else
+    // the report's.
+    const n = s.correction ? s.correction.n_validation : r && r.classifier ? r.classifier.n : null;
     if (hasCorrection(s)) {
       box.appendChild(el('span', 'legend-key', ''));
       box.lastChild.appendChild(el('span', 'swatch corrected'));
@@ -671,12 +707,13 @@
       raw.appendChild(document.createTextNode(' raw share (classifier labels)'));
       box.appendChild(raw);
       box.appendChild(el('span', 'explain-line', 'Share: criticism ÷ (support + criticism). The corrected share adjusts the classifier\'s labels for ' +
-        'its errors measured on ' + (c ? c.n + ' hand-coded items' : 'the hand-coded items') + ' (adjusted classify-and-count); the band is its ' +
+        'its errors measured on ' + (isNum(n) ? n + ' hand-coded items' : 'the hand-coded items') + ' (adjusted classify-and-count); the band is its ' +
         '95% interval, which reflects both the bucket\'s size and the uncertainty of those error rates (a bootstrap of the coded sample).'));
     } else {
-      box.appendChild(el('span', 'explain-line', 'Share: criticism ÷ (support + criticism) from the classifier\'s labels, not corrected: ' +
-        (r && r.n_coded > 0 ? 'the codes do not yet allow a correction (see Validation below).'
-          : 'no hand-coded sample of this story measures the classifier\'s errors yet (Code view).')));
+      box.appendChild(el('span', 'explain-line', 'Share: criticism ÷ (support + criticism) from the classifier\'s labels, not corrected. ' +
+        (s.correction_note ? s.correction_note
+          : r && r.n_coded > 0 ? 'The codes do not yet allow a correction (see Validation below).'
+            : 'No hand-coded sample of this story measures the classifier\'s errors yet (Code view).')));
     }
     const m = minBucket();
     if (m !== null) {
