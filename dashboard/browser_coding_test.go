@@ -3,6 +3,8 @@ package dashboard_test
 import (
 	"encoding/json"
 	"fmt"
+	"math"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -379,6 +381,90 @@ func TestBrowserCoding(t *testing.T) {
 	b.eval(`document.getElementById('copy-status').textContent`, &copied)
 	t.Logf("copy button: %s", copied)
 
+	// 7. The share panel: daily buckets carry the corrected share and its
+	// band; hourly buckets too small to say anything are gaps, as the API
+	// says; the legend says what the band is and states the threshold.
+	type shareSeries struct {
+		Buckets []struct {
+			Share   *float64 `json:"criticism_share"`
+			Adj     *float64 `json:"criticism_share_adj"`
+			Lo      *float64 `json:"criticism_share_lo"`
+			Hi      *float64 `json:"criticism_share_hi"`
+			Support int64    `json:"support"`
+			Crit    int64    `json:"criticism"`
+		} `json:"buckets"`
+	}
+	type shareChart struct {
+		Data   [][]*float64 `json:"data"`
+		Bands  int          `json:"bands"`
+		Legend string       `json:"legend"`
+	}
+	readShare := func() shareChart {
+		var c shareChart
+		b.eval(`(() => { const u = window.reactionsDashboard.shareChart();
+			return {data: u.data.map(a => Array.from(a, v => (v == null ? null : v))), bands: (u.bands || []).length,
+			        legend: document.getElementById('share-legend').textContent}; })()`, &c)
+		return c
+	}
+	same := func(a, b *float64) bool {
+		return a == nil && b == nil || a != nil && b != nil && math.Abs(*a-*b) < 1e-12
+	}
+	checkShare := func(interval string) (gaps, band int) {
+		t.Helper()
+		var s shareSeries
+		getJSON("/api/v1/series?"+url.Values{"story": {fixture.StoryID}, "interval": {interval}}.Encode(), &s)
+		c := readShare()
+		if len(c.Data) != 5 || c.Bands != 1 {
+			t.Fatalf("%s: the share panel has %d series and %d bands, want raw, low, high, corrected and one band", interval, len(c.Data), c.Bands)
+		}
+		for i, bk := range s.Buckets {
+			// data: x, raw, low, high, corrected.
+			for k, want := range []*float64{bk.Share, bk.Lo, bk.Hi, bk.Adj} {
+				if !same(c.Data[k+1][i], want) {
+					t.Fatalf("%s bucket %d series %d: the chart has %v, the API %v", interval, i, k+1, c.Data[k+1][i], want)
+				}
+			}
+			if bk.Share == nil {
+				gaps++
+				if bk.Support+bk.Crit >= int64(rep.MinBucket) {
+					t.Errorf("%s bucket %d: no share for %d support + criticism", interval, i, bk.Support+bk.Crit)
+				}
+			}
+			if bk.Lo != nil && bk.Hi != nil && *bk.Lo <= *bk.Adj && *bk.Adj <= *bk.Hi && *bk.Hi > *bk.Lo {
+				band++
+			}
+		}
+		if !strings.Contains(c.Legend, "95% interval") || !strings.Contains(c.Legend, fmt.Sprintf("fewer than %d support + criticism reactions show no point", rep.MinBucket)) {
+			t.Errorf("the share legend says %q", c.Legend)
+		}
+		return gaps, band
+	}
+	b.run(b.choose("interval", "1d"))
+	b.waitFor(`window.reactionsDashboard.series().interval === '1d'`)
+	if _, band := checkShare("1d"); band == 0 {
+		t.Error("no daily bucket has a corrected share with a band")
+	}
+	b.run(b.choose("interval", "1h"))
+	b.waitFor(`window.reactionsDashboard.series().interval === '1h'`)
+	if gaps, _ := checkShare("1h"); gaps == 0 {
+		t.Error("no hourly bucket is too small for a share: the fixture has 2 reactions an hour")
+	}
+	// The spike hour stands alone between gaps, and it is drawn: its line
+	// and band cover the middle of the bucket, and the gap after it is
+	// empty (canvas alpha).
+	var alone *struct{ I, Line, Band, Gap int }
+	b.eval(`(() => { const u = window.reactionsDashboard.shareChart(), bs = window.reactionsDashboard.series().buckets;
+		const has = (k) => k >= 0 && k < bs.length && bs[k].criticism_share_adj != null;
+		const i = bs.findIndex((x, k) => has(k) && !has(k - 1) && !has(k + 1));
+		if (i < 0) return null;
+		const alpha = (k, v) => { const x = (u.valToPos(u.data[0][k], 'x', true) + u.valToPos(u.data[0][k + 1], 'x', true)) / 2;
+			return u.ctx.getImageData(Math.round(x), Math.round(u.valToPos(v, 'y', true)), 1, 1).data[3]; };
+		const x = bs[i];
+		return {i, line: alpha(i, x.criticism_share_adj), band: alpha(i, (x.criticism_share_adj + x.criticism_share_hi) / 2),
+			gap: alpha(i + 1, x.criticism_share_adj)}; })()`, &alone)
+	if alone == nil || alone.Line == 0 || alone.Band == 0 || alone.Gap != 0 {
+		t.Errorf("a bucket alone between gaps: %+v (want its line and band drawn, and the gap after it empty)", alone)
+	}
 	b.screenshot("coding-report.png")
 	b.checkClean()
 }
