@@ -57,7 +57,7 @@ func (l *lockedBuffer) String() string {
 
 // TestDemoPopulatesTheDashboard runs "reactions demo" as a researcher
 // would, with the real dashboard, and checks that its API answers non-zero
-// support and criticism series within 60 seconds, that the story is marked
+// support and criticism series (the 60 s promise is make demo-check's; here 3 minutes, under -race), that the story is marked
 // as demo data with the agreement report, that the command line works on
 // the demo's data as the demo says (checkCommandsOnDemoData), and that
 // Ctrl-C stops it.
@@ -107,8 +107,8 @@ func TestDemoPopulatesTheDashboard(t *testing.T) {
 			t.Fatalf("the demo exited with %d:\n%s\n%s", code, out.String(), errb.String())
 		case <-time.After(300 * time.Millisecond):
 		}
-		if time.Since(start) > 60*time.Second {
-			t.Fatalf("no support and criticism after 60 s (last error %v):\n%s\n%s", err, out.String(), errb.String())
+		if time.Since(start) > 3*time.Minute {
+			t.Fatalf("no support and criticism after 3 minutes (last error %v):\n%s\n%s", err, out.String(), errb.String())
 		}
 	}
 	t.Logf("support %d and criticism %d on the dashboard after %s", series.Totals.Support, series.Totals.Criticism, time.Since(start).Round(time.Millisecond))
