@@ -170,6 +170,8 @@ func TestBadValues(t *testing.T) {
 			[]string{`names nothing to collect: give topics (Discourse cannot find topics from the story's urls: a forum's robots.txt disallows /search`}},
 		{"discover without urls", base + "  - platform: reddit\n    discover: true\n    threads: [abc]\n", []string{"sources[0].discover: the story has no urls"}},
 		{"bad jetstream url", base + "  - platform: bluesky\n    jetstream_url: https://x\n    threads: [\"at://did:plc:a/app.bsky.feed.post/3k\"]\n", []string{`sources[0].jetstream_url: "https://x" is not a ws(s) URL`}},
+		{"negative jetstream replay", base + "  - platform: bluesky\n    jetstream_replay: -1h\n    threads: [\"at://did:plc:a/app.bsky.feed.post/3k\"]\n", []string{`sources[0].jetstream_replay: -1h must be more than zero`}},
+		{"jetstream dictionary elsewhere", base + "  - platform: lemmy\n    base_url: https://l.example\n    jetstream_dictionary: dict.zst\n    posts: [\"1\"]\n", []string{`sources[0].jetstream_dictionary: only bluesky sources have a Jetstream`}},
 		{"two documents", base + "  - platform: hackernews\n    stories: [1]\n---\nid: t\n", []string{"line 6: a story file holds one story"}},
 	}
 	for _, tc := range tests {

@@ -82,8 +82,18 @@ type Source struct {
 	// searchPosts; default https://bsky.social). Threads use BaseURL.
 	PDSURL string `yaml:"pds_url,omitempty" json:"pds_url,omitempty"`
 	// JetstreamURL is the Bluesky Jetstream endpoint that --follow reads
-	// live posts from (default DefaultJetstreamURL).
+	// live posts from, ws:// or wss:// (default DefaultJetstreamURL).
 	JetstreamURL string `yaml:"jetstream_url,omitempty" json:"jetstream_url,omitempty"`
+	// JetstreamReplay is how far back the Jetstream instance replays from
+	// a saved position (default DefaultJetstreamReplay, what Bluesky's
+	// public instances keep): a crawl resumed from an older position
+	// reports the time in between as a gap.
+	JetstreamReplay Duration `yaml:"jetstream_replay,omitempty" json:"jetstream_replay,omitempty"`
+	// JetstreamDictionary is the path of the zstd dictionary the
+	// Jetstream instance compresses with; when set, --follow asks for
+	// compressed messages (compress=true) and decodes them with it.
+	// Default none: plain JSON, Jetstream's default.
+	JetstreamDictionary string `yaml:"jetstream_dictionary,omitempty" json:"jetstream_dictionary,omitempty"`
 	// Rate overrides the platform's documented request rate, e.g. "100/1m".
 	Rate string `yaml:"rate,omitempty" json:"rate,omitempty"`
 	// Discover says whether the source finds threads from the story's

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/reactions-research/reactions/internal/urlnorm"
 	"github.com/reactions-research/reactions/reaction"
@@ -19,6 +20,10 @@ const (
 	// every post of the network as JSON.
 	DefaultJetstreamURL = "wss://jetstream2.us-east.bsky.network/subscribe"
 )
+
+// DefaultJetstreamReplay is how far back Bluesky's public Jetstream
+// instances replay: they keep about 36 hours of events.
+const DefaultJetstreamReplay = 36 * time.Hour
 
 // DefaultBaseURL returns the production API root of p, or "" when the
 // platform has no single host (Mastodon, Discourse and Lemmy are run by many
@@ -278,6 +283,17 @@ func (src *Source) validate(ps *problems, at string, names map[string]bool, coun
 		} else if u, err := url.Parse(src.JetstreamURL); err != nil || u.Host == "" || (u.Scheme != "ws" && u.Scheme != "wss") {
 			ps.add(at+".jetstream_url", "%q is not a ws(s) URL", src.JetstreamURL)
 		}
+	}
+	src.JetstreamDictionary = strings.TrimSpace(src.JetstreamDictionary)
+	switch {
+	case p != reaction.Bluesky && src.JetstreamReplay != 0:
+		ps.add(at+".jetstream_replay", "only bluesky sources have a Jetstream")
+	case p != reaction.Bluesky && src.JetstreamDictionary != "":
+		ps.add(at+".jetstream_dictionary", "only bluesky sources have a Jetstream")
+	case p == reaction.Bluesky && src.JetstreamReplay < 0:
+		ps.add(at+".jetstream_replay", "%s must be more than zero", src.JetstreamReplay)
+	case p == reaction.Bluesky && src.JetstreamReplay == 0:
+		src.JetstreamReplay = Duration(DefaultJetstreamReplay)
 	}
 	if src.Discover != nil && *src.Discover {
 		switch {
