@@ -243,8 +243,11 @@ func (x *bskyIndex) replyCount(it Item) int {
 
 var bskyURLRe = regexp.MustCompile(`https?://[^\s]+|#[\pL\pN_]+`)
 
-func (x *bskyIndex) postView(it Item) map[string]any {
-	uri := BlueskyURI(it)
+// record renders it as its app.bsky.feed.post record (what Jetstream
+// sends), with the embed's view for the AppView's postView (nil when none).
+// Parent, Thread and Quotes may be Natives of the data set or whole at://
+// URIs (posts the data set does not hold, as on the live stream).
+func (x *bskyIndex) record(it Item) (map[string]any, any) {
 	record := map[string]any{"$type": "app.bsky.feed.post", "text": it.Text}
 	switch {
 	case bskyHasTag(it, "replica:no-created-at"):
@@ -284,20 +287,47 @@ func (x *bskyIndex) postView(it Item) map[string]any {
 		record["reply"] = map[string]any{"root": ref(root), "parent": ref(it.Parent)}
 	}
 	var embedView any
-	switch q, ok := x.byNative[it.Quotes]; {
+	q, ok := x.byNative[it.Quotes]
+	quoted := ""
+	switch {
+	case ok:
+		quoted = BlueskyURI(q)
+	case strings.HasPrefix(it.Quotes, "at://"):
+		quoted = it.Quotes
+		q = Item{Native: quoted, Author: bskyAuthority(quoted)}
+	}
+	switch {
 	case it.Link != "":
 		ext := map[string]any{"uri": it.Link, "title": "Chrissy Teigen and John Legend share the loss of their son", "description": ""}
 		record["embed"] = map[string]any{"$type": "app.bsky.embed.external", "external": ext}
 		embedView = map[string]any{"$type": "app.bsky.embed.external#view", "external": ext}
-	case ok:
-		qu := BlueskyURI(q)
-		record["embed"] = map[string]any{"$type": "app.bsky.embed.record", "record": map[string]any{"uri": qu, "cid": bskyCID(qu)}}
-		embedView = map[string]any{"$type": "app.bsky.embed.record#view", "record": map[string]any{
-			"$type": "app.bsky.embed.record#viewRecord", "uri": qu, "cid": bskyCID(qu),
+	case quoted != "":
+		strong := map[string]any{"uri": quoted, "cid": bskyCID(quoted)}
+		view := map[string]any{
+			"$type": "app.bsky.embed.record#viewRecord", "uri": quoted, "cid": bskyCID(quoted),
 			"author":    map[string]any{"did": bskyDID(q.Author), "handle": bskyHandleOf(q.Author)},
 			"value":     map[string]any{"$type": "app.bsky.feed.post", "text": q.Text, "createdAt": bskyTime(q.CreatedAt)},
-			"indexedAt": bskyTime(bskyIndexedAt(q))}}
+			"indexedAt": bskyTime(bskyIndexedAt(q))}
+		if bskyHasTag(it, "replica:quote-with-media") {
+			img := map[string]any{"alt": "", "image": map[string]any{"$type": "blob", "ref": map[string]any{"$link": bskyCID(quoted + "/image")},
+				"mimeType": "image/jpeg", "size": 48213}}
+			record["embed"] = map[string]any{"$type": "app.bsky.embed.recordWithMedia",
+				"record": map[string]any{"$type": "app.bsky.embed.record", "record": strong},
+				"media":  map[string]any{"$type": "app.bsky.embed.images", "images": []any{img}}}
+			embedView = map[string]any{"$type": "app.bsky.embed.recordWithMedia#view",
+				"record": map[string]any{"$type": "app.bsky.embed.record#view", "record": view},
+				"media":  map[string]any{"$type": "app.bsky.embed.images#view", "images": []any{}}}
+			break
+		}
+		record["embed"] = map[string]any{"$type": "app.bsky.embed.record", "record": strong}
+		embedView = map[string]any{"$type": "app.bsky.embed.record#view", "record": view}
 	}
+	return record, embedView
+}
+
+func (x *bskyIndex) postView(it Item) map[string]any {
+	uri := BlueskyURI(it)
+	record, embedView := x.record(it)
 	did := bskyDID(it.Author)
 	view := map[string]any{
 		"uri": uri, "cid": bskyCID(uri),
@@ -339,6 +369,8 @@ func bskyHandler(s *Server) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
 		switch r.URL.Path {
+		case "/bluesky/subscribe":
+			s.jetstream.serve(w, r)
 		case "/bluesky/xrpc/app.bsky.feed.getPostThread":
 			x := bskyIndexOf(s.Data)
 			uri := q.Get("uri")

@@ -32,8 +32,16 @@ type Options struct {
 	Forbidden []reaction.Platform
 	// Latency delays every platform response.
 	Latency time.Duration
-	// Now is the clock for the request log and HTTP dates (default time.Now).
+	// Now is the clock for the request log, HTTP dates and the time_us of
+	// Jetstream events (default time.Now).
 	Now func() time.Time
+	// JetstreamReplay is how far back the Jetstream replays from a cursor
+	// (default DefaultJetstreamReplay).
+	JetstreamReplay time.Duration
+	// JetstreamDictionary is the zstd dictionary the Jetstream compresses
+	// with when a subscriber asks for compress=true (default none: such a
+	// subscriber is refused).
+	JetstreamDictionary []byte
 }
 
 // Request is one entry of the server's request log.
@@ -60,8 +68,9 @@ type Server struct {
 	// so items added later appear in later responses.
 	Data *Dataset
 
-	mux     *http.ServeMux
-	mounted []Platform
+	mux       *http.ServeMux
+	mounted   []Platform
+	jetstream *Jetstream
 
 	mu      sync.Mutex
 	opts    Options
@@ -76,6 +85,7 @@ func New(d *Dataset, opts Options) *Server { return newServer(d, opts, sortedPla
 // newServer mounts ps (tests mount platforms without registering them).
 func newServer(d *Dataset, opts Options, ps []Platform) *Server {
 	s := &Server{Data: d, mux: http.NewServeMux(), counts: map[reaction.Platform]int{}, mounted: ps}
+	s.jetstream = newJetstream(s)
 	s.SetOptions(opts)
 	for _, p := range ps {
 		s.mux.Handle(p.Prefix, s.wrap(p.Name, p.Handler(s)))
@@ -96,6 +106,9 @@ func (s *Server) SetOptions(o Options) {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.JetstreamReplay <= 0 {
+		o.JetstreamReplay = DefaultJetstreamReplay
 	}
 	s.mu.Lock()
 	s.opts = o
@@ -299,6 +312,10 @@ func (r *statusRecorder) Write(b []byte) (int, error) {
 	r.wrote = true
 	return r.ResponseWriter.Write(b)
 }
+
+// Unwrap gives http.ResponseController and websocket upgrades the
+// underlying writer (its Hijack).
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
 // Flush lets streaming handlers flush through the recorder.
 func (r *statusRecorder) Flush() {
