@@ -265,7 +265,7 @@ func (b *batcher) send(ctx context.Context, items []pendingItem) {
 		return
 	}
 	b.watermark.Store(items[len(items)-1].seq)
-	if err := c.state.commitCursors(items[len(items)-1].seq); err != nil && !errors.Is(err, context.Canceled) {
+	if err := c.state.commitCursors(b, items[len(items)-1].seq); err != nil && !errors.Is(err, context.Canceled) {
 		c.cfg.Log.Error("could not save the crawl cursors", "story", c.st.ID, "err", err)
 	}
 }

@@ -39,11 +39,17 @@ type metrics struct {
 	robots    *prometheus.CounterVec   // platform
 	repaired  *prometheus.CounterVec   // platform, field
 	inFlight  prometheus.Gauge
-	lastItems *prometheus.GaugeVec // story, source, platform
-	lastErrs  *prometheus.GaugeVec
-	lastBlock *prometheus.GaugeVec
-	lastState *prometheus.GaugeVec
-	lastTime  *prometheus.GaugeVec
+	// streamEvents counts live stream events by platform and outcome
+	// (source.Stream…); streamLag is how far behind the platform's clock
+	// a live source's last event was when handled, by story, source and
+	// platform.
+	streamEvents *prometheus.CounterVec
+	streamLag    *prometheus.GaugeVec
+	lastItems    *prometheus.GaugeVec // story, source, platform
+	lastErrs     *prometheus.GaugeVec
+	lastBlock    *prometheus.GaugeVec
+	lastState    *prometheus.GaugeVec
+	lastTime     *prometheus.GaugeVec
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -77,6 +83,14 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "reactions_crawler_in_flight",
 			Help: "HTTP requests in flight.",
 		}),
+		streamEvents: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "reactions_crawler_stream_events_total",
+			Help: "Events read from live streams (Bluesky's Jetstream in --follow mode), by platform and outcome: kept, unrelated, duplicate (already collected: a replayed overlap), deleted, identity, malformed, other.",
+		}, []string{"platform", "outcome"}),
+		streamLag: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "reactions_crawler_stream_lag_seconds",
+			Help: "How far behind the platform's clock a live source is: now minus the time stamped on the last event it handled.",
+		}, []string{"story", "source", "platform"}),
 		lastItems: lastGauge("reactions_crawler_last_run_items", "Reactions seen by the last finished run of a source."),
 		lastErrs:  lastGauge("reactions_crawler_last_run_errors", "Errors of the last finished run of a source."),
 		lastBlock: lastGauge("reactions_crawler_last_run_blocked", "Blocked endpoints in the last finished run of a source."),
@@ -90,6 +104,8 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	m.robots = register(reg, m.robots)
 	m.repaired = register(reg, m.repaired)
 	m.inFlight = register(reg, m.inFlight)
+	m.streamEvents = register(reg, m.streamEvents)
+	m.streamLag = register(reg, m.streamLag)
 	m.lastItems = register(reg, m.lastItems)
 	m.lastErrs = register(reg, m.lastErrs)
 	m.lastBlock = register(reg, m.lastBlock)

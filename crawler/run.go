@@ -61,18 +61,39 @@ func Run(ctx context.Context, cfg Config, st *story.Story, sink Sink, mode Mode)
 		}
 		return nil, fmt.Errorf("register story with the sink: %w", err)
 	}
-	for {
-		runs := c.poll(ctx)
+	var streams []*streamRun // sources followed live, after the first poll
+	var runs []reaction.CrawlRun
+	for first := true; ; first = false {
+		since := cfg.Now()
+		runs = c.poll(ctx, streams)
+		if first && mode == Follow && ctx.Err() == nil {
+			streams = c.startStreams(ctx, since)
+		}
+		for _, s := range streams {
+			if s != nil {
+				// Each poll records the live runs' progress too.
+				p := s.sr.progress()
+				s.sr.putRun(ctx, p)
+				runs[s.index] = p
+			}
+		}
 		if cfg.OnPoll != nil {
 			cfg.OnPoll(runs)
 		}
 		if mode == Once || ctx.Err() != nil {
-			return runs, nil
+			break
 		}
 		if sleep(ctx, time.Duration(st.Poll)) != nil {
-			return runs, nil
+			break
 		}
 	}
+	for _, s := range streams {
+		if s != nil {
+			<-s.done
+			runs[s.index] = s.final
+		}
+	}
+	return runs, nil
 }
 
 // crawl is one Run.
@@ -86,8 +107,9 @@ type crawl struct {
 }
 
 // poll runs every source once, in parallel (at most Config.Parallel at a
-// time), through one batcher.
-func (c *crawl) poll(ctx context.Context) []reaction.CrawlRun {
+// time), through one batcher, except the sources that streams follow live
+// (their runs are left zero).
+func (c *crawl) poll(ctx context.Context, streams []*streamRun) []reaction.CrawlRun {
 	runID := newRunID(c.cfg.Now())
 	b := newBatcher(c)
 	go b.loop(ctx)
@@ -96,6 +118,9 @@ func (c *crawl) poll(ctx context.Context) []reaction.CrawlRun {
 	sem := make(chan struct{}, c.cfg.Parallel)
 	var wg sync.WaitGroup
 	for i := range c.st.Sources {
+		if i < len(streams) && streams[i] != nil {
+			continue
+		}
 		sr := c.newSourceRun(i, runID, b)
 		wg.Add(1)
 		go func() {
@@ -118,8 +143,8 @@ func (c *crawl) poll(ctx context.Context) []reaction.CrawlRun {
 	b.close()
 	<-b.done
 	if b.isFrozen() {
-		c.state.dropPendingCursors()
-	} else if err := c.state.commitCursors(b.watermark.Load()); err != nil {
+		c.state.dropPendingCursors(b)
+	} else if err := c.state.commitCursors(b, b.watermark.Load()); err != nil {
 		c.cfg.Log.Error("could not save the crawl cursors; the next run re-collects from the previous ones", "story", c.st.ID, "err", err)
 	}
 	return out
@@ -137,6 +162,7 @@ type sourceRun struct {
 	src   *story.Source
 	b     *batcher
 	stats *runStats
+	runMu sync.Mutex // guards run: a live run's progress is read while it goes on
 	run   reaction.CrawlRun
 	log   *slog.Logger
 
@@ -155,6 +181,11 @@ type sourceRun struct {
 
 	memMu sync.Mutex
 	mem   map[string]string // cursors set during this run
+
+	// streaming: this run follows the platform live (source.Streamer),
+	// and counts its events by outcome.
+	streaming bool
+	events    eventCounts
 
 	// found are the threads the source followed from the story's URLs,
 	// by thread id (the first way each was found is kept); gaps the
@@ -177,10 +208,15 @@ func (c *crawl) newSourceRun(i int, runID string, b *batcher) *sourceRun {
 	}
 }
 
-// collect runs the source's adapter, on a context of its own: a platform
-// that asks for a longer wait than the crawler makes stops this source
-// only (see transport.throttled).
+// collect runs the source's adapter once (a poll).
 func (sr *sourceRun) collect(runCtx context.Context) {
+	sr.runAdapter(runCtx, func(ctx context.Context, a source.Adapter, env *source.Env) error { return a.Collect(ctx, env) })
+}
+
+// runAdapter runs do with the source's adapter, on a context of its own: a
+// platform that asks for a longer wait than the crawler makes stops this
+// source only (see transport.throttled).
+func (sr *sourceRun) runAdapter(runCtx context.Context, do func(context.Context, source.Adapter, *source.Env) error) {
 	ctx, stop := context.WithCancelCause(runCtx)
 	defer func() {
 		var te *source.ThrottledError
@@ -191,9 +227,12 @@ func (sr *sourceRun) collect(runCtx context.Context) {
 	}()
 	c := sr.c
 	sr.started = true
+	sr.runMu.Lock()
 	sr.run.Started = c.cfg.Now().UTC()
-	sr.putRun(ctx, sr.run)
-	c.m.observeRun(sr.run)
+	run := sr.run
+	sr.runMu.Unlock()
+	sr.putRun(ctx, run)
+	c.m.observeRun(run)
 
 	adapter, ok := c.cfg.lookup(sr.src.Platform)
 	if !ok {
@@ -214,15 +253,18 @@ func (sr *sourceRun) collect(runCtx context.Context) {
 		hosts: c.hosts, cfg: c.cfg, m: c.m, stats: sr.stats, log: sr.log, ctx: ctx, stop: stop,
 	}
 	env := &source.Env{
-		Story:   c.st,
-		Source:  sr.src,
-		Fetch:   newFetcher(ctx, c.cfg, t, sr.stats, c.m),
-		Emit:    func(r reaction.Reaction) error { return sr.emit(ctx, r) },
-		Authors: c.cfg.Authors,
-		State:   sourceState{sr},
-		Stats:   statsView{sr},
-		Log:     sr.log,
-		Now:     c.cfg.Now,
+		Story:     c.st,
+		Source:    sr.src,
+		Fetch:     newFetcher(ctx, c.cfg, t, sr.stats, c.m),
+		Emit:      func(r reaction.Reaction) error { return sr.emit(ctx, r) },
+		Authors:   c.cfg.Authors,
+		State:     sourceState{sr},
+		Stats:     statsView{sr},
+		Log:       sr.log,
+		Now:       c.cfg.Now,
+		UserAgent: c.cfg.UserAgent,
+		Known:     c.state.known,
+		OnStream:  sr.streamed,
 		OnDiscover: func(d reaction.Discovery) {
 			sr.foundMu.Lock()
 			defer sr.foundMu.Unlock()
@@ -237,6 +279,10 @@ func (sr *sourceRun) collect(runCtx context.Context) {
 			sr.foundMu.Lock()
 			sr.gaps = append(sr.gaps, g)
 			sr.foundMu.Unlock()
+			if sr.streaming {
+				// A live run lasts: record the gap now, not at its end.
+				sr.putRun(ctx, sr.progress())
+			}
 		},
 	}
 	defer func() {
@@ -246,7 +292,7 @@ func (sr *sourceRun) collect(runCtx context.Context) {
 			sr.log.Error("adapter crashed", "panic", p)
 		}
 	}()
-	sr.collectErr = adapter.Collect(ctx, env)
+	sr.collectErr = do(ctx, adapter, env)
 }
 
 // emit is Env.Emit: fill, check, skip what was already sent unchanged, and
@@ -308,22 +354,21 @@ func (sr *sourceRun) emit(ctx context.Context, r reaction.Reaction) error {
 // and returns it.
 func (sr *sourceRun) finish(ctx context.Context) reaction.CrawlRun {
 	c := sr.c
-	r := &sr.run
+	sr.runMu.Lock()
+	run := sr.run
+	sr.runMu.Unlock()
+	r := &run
+	defer func() {
+		sr.runMu.Lock()
+		sr.run = run
+		sr.runMu.Unlock()
+	}()
 	if !sr.started {
 		r.Started = c.cfg.Now().UTC()
 	}
 	r.Finished = c.cfg.Now().UTC()
+	sr.fillCounts(r)
 	s := sr.stats
-	r.Requests = s.requests.Load()
-	r.Pages = s.pages.Load()
-	if r.Pages == 0 && !s.pageCalled.Load() {
-		r.Pages = s.okResponses.Load()
-	}
-	r.Items = s.items.Load()
-	r.NewItems = s.newItems.Load()
-	r.Blocked = max(s.blocked.Load(), s.fetchBlocked.Load())
-	r.ErrorKinds, r.Errors = s.errorKinds()
-	r.Repaired = s.repairedFields()
 	before := c.state.collectedBefore(sr.src.Name) - r.NewItems
 
 	// Only the run's own end (Ctrl-C, the caller's context) stops a
@@ -340,6 +385,12 @@ func (sr *sourceRun) finish(ctx context.Context) reaction.CrawlRun {
 		r.Status = reaction.RunThrottled
 		r.Message = fmt.Sprintf("%s asks us to wait until %s (%s), longer than the crawler waits (%s): stopped after %s (%d new or changed sent); what was collected is kept, the next run resumes from where this one stopped, and --follow polls this source again after that time.",
 			displayName(sr.src.Platform), source.ResumeTime(te.Until), te.Reason, c.cfg.MaxRetryWait, count(r.Items, "reaction"), r.NewItems)
+	case sr.streaming && stopped && r.Errors == 0:
+		r.Status = reaction.RunOK
+		r.Message = sr.streamSummary(r)
+	case sr.streaming && stopped:
+		r.Status = reaction.RunWarning
+		r.Message = fmt.Sprintf("%s It met %d %s (%s): see the log.", sr.streamSummary(r), r.Errors, plural(r.Errors, "error", "errors"), kindList(r.ErrorKinds))
 	case stopped:
 		r.Status = reaction.RunStopped
 		r.Message = fmt.Sprintf("Interrupted after %d reactions (%d new or changed sent); everything fetched was kept and the next run resumes from here.", r.Items, r.NewItems)
@@ -401,6 +452,21 @@ func (sr *sourceRun) finish(ctx context.Context) reaction.CrawlRun {
 	sr.log.Log(context.Background(), level, "source run finished", "status", r.Status, "requests", r.Requests,
 		"items", r.Items, "new", r.NewItems, "errors", r.Errors, "blocked", r.Blocked, "message", r.Message)
 	return *r
+}
+
+// fillCounts sets r's counts from the run's stats so far.
+func (sr *sourceRun) fillCounts(r *reaction.CrawlRun) {
+	s := sr.stats
+	r.Requests = s.requests.Load()
+	r.Pages = s.pages.Load()
+	if r.Pages == 0 && !s.pageCalled.Load() {
+		r.Pages = s.okResponses.Load()
+	}
+	r.Items = s.items.Load()
+	r.NewItems = s.newItems.Load()
+	r.Blocked = max(s.blocked.Load(), s.fetchBlocked.Load())
+	r.ErrorKinds, r.Errors = s.errorKinds()
+	r.Repaired = s.repairedFields()
 }
 
 // putRun records a run with the sink, within FlushTimeout even after ctx
@@ -662,9 +728,9 @@ func (s sourceState) Set(key, value string) {
 	seq := b.seq
 	b.mu.Unlock()
 	st := s.sr.c.state
-	st.setCursor(s.sr.src.Name, key, value, seq)
+	st.setCursor(s.sr.src.Name, key, value, seq, b)
 	if !b.isFrozen() && seq <= b.watermark.Load() {
-		if err := st.commitCursors(b.watermark.Load()); err != nil {
+		if err := st.commitCursors(b, b.watermark.Load()); err != nil {
 			s.sr.log.Error("could not save a cursor", "err", err)
 		}
 	}

@@ -58,7 +58,10 @@ type storyState struct {
 
 type pendingCursor struct {
 	source, key, value string
-	seq                uint64
+	// seq is the last reaction emitted through owner before the cursor
+	// was set: the cursor commits once owner acknowledged up to it.
+	seq   uint64
+	owner *batcher
 }
 
 // openState locks and loads the state of story id under stateDir.
@@ -299,23 +302,33 @@ func (s *storyState) collectedBefore(source string) int64 {
 	return s.perSource[source]
 }
 
-// setCursor queues a cursor value to be committed once everything emitted
-// up to seq was acknowledged.
-func (s *storyState) setCursor(source, key, value string, seq uint64) {
+// known reports whether a reaction with id was sent (acknowledged, or
+// on its way to the sink).
+func (s *storyState) known(id string) bool {
 	s.mu.Lock()
-	s.pending = append(s.pending, pendingCursor{source, key, value, seq})
+	defer s.mu.Unlock()
+	_, ok := s.sent[idKey(id)]
+	return ok
+}
+
+// setCursor queues a cursor value to be committed once everything emitted
+// through owner up to seq was acknowledged.
+func (s *storyState) setCursor(source, key, value string, seq uint64, owner *batcher) {
+	s.mu.Lock()
+	s.pending = append(s.pending, pendingCursor{source, key, value, seq, owner})
 	s.mu.Unlock()
 }
 
-// commitCursors writes the cursors queued at or below the acknowledged
-// watermark.
-func (s *storyState) commitCursors(watermark uint64) error {
+// commitCursors writes the cursors queued through owner at or below its
+// acknowledged watermark. (A poll and a live stream each have a batcher,
+// with seqs of its own.)
+func (s *storyState) commitCursors(owner *batcher, watermark uint64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	changed := false
 	keep := s.pending[:0]
 	for _, p := range s.pending {
-		if p.seq > watermark {
+		if p.owner != owner || p.seq > watermark {
 			keep = append(keep, p)
 			continue
 		}
@@ -340,12 +353,19 @@ func (s *storyState) commitCursors(watermark uint64) error {
 	return writeFileAtomic(filepath.Join(s.dir, cursorsName), b)
 }
 
-// dropPendingCursors forgets cursors that can no longer be committed (their
-// reactions were not acknowledged); the next run fetches from the last
-// committed cursor again.
-func (s *storyState) dropPendingCursors() {
+// dropPendingCursors forgets the cursors queued through owner that can no
+// longer be committed (their reactions were not acknowledged); the next
+// run fetches from the last committed cursor again.
+func (s *storyState) dropPendingCursors(owner *batcher) {
 	s.mu.Lock()
-	s.pending = nil
+	keep := s.pending[:0]
+	for _, p := range s.pending {
+		if p.owner != owner {
+			keep = append(keep, p)
+		}
+	}
+	clear(s.pending[len(keep):])
+	s.pending = keep
 	s.mu.Unlock()
 }
 

@@ -51,12 +51,64 @@ type Env struct {
 	Log   *slog.Logger
 	// Now is the clock (tests replace it).
 	Now func() time.Time
+	// UserAgent is the crawler's User-Agent, for connections the Fetcher
+	// does not make (a live stream's websocket).
+	UserAgent string
 	// OnDiscover, when set, records a thread the source follows because
 	// it links to one of the story's URLs; adapters call Discovered.
 	OnDiscover func(reaction.Discovery)
 	// OnGap, when set, records a period the source could not cover;
 	// adapters call Gap.
 	OnGap func(reaction.Gap)
+	// Known, when set, reports whether a reaction with this id was
+	// emitted for the story before (acknowledged by the sink, or on its
+	// way): a stream uses it to tell a duplicate from a new post, and to
+	// mark deleted only what was stored. Nil means nothing is known.
+	Known func(id string) bool
+	// OnStream, when set, counts one event of a live stream by its
+	// outcome (one of the Stream… values) and the time the platform
+	// stamped it with; adapters call Streamed.
+	OnStream func(outcome string, at time.Time)
+}
+
+// Outcomes of a live stream's events (the outcome label of
+// reactions_crawler_stream_events_total).
+const (
+	StreamKept      = "kept"      // emitted: it answers, quotes or links the story, or matches its terms
+	StreamUnrelated = "unrelated" // a post about something else
+	StreamDuplicate = "duplicate" // a post already collected (a replayed overlap, or seen by a walk)
+	StreamDeleted   = "deleted"   // a deletion of a collected reaction, emitted as deleted
+	StreamIdentity  = "identity"  // an identity or account event (counted, not used)
+	StreamMalformed = "malformed" // a message that could not be read
+	StreamOther     = "other"     // a record of another collection, or a deletion of something not collected
+)
+
+// IsKnown reports whether id was emitted for the story before (see
+// Env.Known).
+func (e *Env) IsKnown(id string) bool { return e.Known != nil && e.Known(id) }
+
+// Streamed counts one stream event (see Env.OnStream).
+func (e *Env) Streamed(outcome string, at time.Time) {
+	if e.OnStream != nil {
+		e.OnStream(outcome, at)
+	}
+}
+
+// Streamer is an Adapter that can also follow its platform live. In
+// --follow mode the crawler runs a source's first poll with Collect, as
+// always, then calls Stream once instead of polling it again.
+//
+// Stream reads the platform's live stream until ctx ends, emitting the
+// reactions the story wants as Collect would make them (same ids and
+// fields). It resumes from the position it keeps in env.State (saved with
+// State.Set, which commits only once what was emitted before is
+// acknowledged), or, when it has none, from since: when the first poll
+// began. A period the platform can no longer replay goes to env.Gap. It
+// returns nil when ctx ends, and an error only when streaming cannot work
+// at all (a bad configuration).
+type Streamer interface {
+	Adapter
+	Stream(ctx context.Context, env *Env, since time.Time) error
 }
 
 // Discovered records a thread followed because it links to the story's

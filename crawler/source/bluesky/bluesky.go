@@ -97,6 +97,34 @@ type embed struct {
 		URI    string `json:"uri"`
 		Record *ref   `json:"record"`
 	} `json:"record"`
+	// Media is recordWithMedia's media: images, a video, or a link card.
+	Media *struct {
+		External *struct {
+			URI string `json:"uri"`
+		} `json:"external"`
+	} `json:"media"`
+}
+
+// links returns the URLs a post links to: its link card (also beside a
+// quoted post) and its link facets.
+func (r *record) links() []string {
+	var out []string
+	if e := r.Embed; e != nil {
+		if e.External != nil && e.External.URI != "" {
+			out = append(out, e.External.URI)
+		}
+		if e.Media != nil && e.Media.External != nil && e.Media.External.URI != "" {
+			out = append(out, e.Media.External.URI)
+		}
+	}
+	for _, f := range r.Facets {
+		for _, ft := range f.Features {
+			if ft.URI != "" {
+				out = append(out, ft.URI)
+			}
+		}
+	}
+	return out
 }
 
 // quoted returns the at:// URI of the post e quotes, or "".

@@ -53,12 +53,7 @@ func (c *crawl) quotes(ctx context.Context, _ map[string]bool) error {
 				if !ok {
 					continue
 				}
-				if r.ParentID == "" { // a quote that is not also a reply
-					r.ParentID, r.RootID = reaction.MakeID(reaction.Bluesky, uri), r.ID
-				}
-				if r.ParentID == reaction.MakeID(reaction.Bluesky, uri) {
-					r.Relation = reaction.RelationQuote
-				}
+				asQuote(&r, uri)
 				c.seen[p.URI] = true
 				if err := c.emit(r); err != nil {
 					return fmt.Errorf("bluesky: emit: %w", err)
@@ -71,4 +66,17 @@ func (c *crawl) quotes(ctx context.Context, _ map[string]bool) error {
 		}
 	}
 	return nil
+}
+
+// asQuote makes r, a post quoting the post quoted, the quote reaction:
+// its parent is the quoted post and it starts a thread of its own, unless
+// it is also a reply (its parent is then the post it answers).
+func asQuote(r *reaction.Reaction, quoted string) {
+	q := reaction.MakeID(reaction.Bluesky, quoted)
+	if r.ParentID == "" { // a quote that is not also a reply
+		r.ParentID, r.RootID = q, r.ID
+	}
+	if r.ParentID == q {
+		r.Relation = reaction.RelationQuote
+	}
 }

@@ -81,17 +81,7 @@ func lossy(u string) string {
 // discovered records the thread of a post that the URL search found, when
 // the post links to a copy of one of the story's articles.
 func (s *searcher) discovered(p *postView) {
-	links := []string{}
-	if e := p.Record.Embed; e != nil && e.External != nil {
-		links = append(links, e.External.URI)
-	}
-	for _, f := range p.Record.Facets {
-		for _, ft := range f.Features {
-			if ft.URI != "" {
-				links = append(links, ft.URI)
-			}
-		}
-	}
+	links := p.Record.links()
 	root := p.URI
 	if rp := p.Record.Reply; rp != nil && rp.Root.URI != "" {
 		root = rp.Root.URI
