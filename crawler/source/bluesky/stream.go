@@ -70,6 +70,11 @@ func (a *Adapter) Stream(ctx context.Context, env *source.Env, since time.Time) 
 	if v, err := strconv.ParseInt(env.State.Get(stateCursor), 10, 64); err == nil && v > 0 {
 		start = v - StreamOverlap.Microseconds()
 		s.resumeFrom(v)
+	} else {
+		// Saved at once, so that a crawl killed before its first save
+		// resumes here rather than from its own start.
+		s.last = start
+		s.save()
 	}
 	env.Log.Info("bluesky: following Jetstream", "url", env.Source.JetstreamURL, "from", time.UnixMicro(start).UTC().Format(time.RFC3339),
 		"tracked_threads", len(s.roots), "search_terms", len(s.queries), "compressed", dict != nil)
