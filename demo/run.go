@@ -2,6 +2,7 @@ package demo
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -277,6 +278,11 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	base := "http://" + replicaLn.Addr().String()
 	rs := replica.New(d, replica.Options{})
+	if cfg.Follow {
+		// From here on, Bluesky posts reach the crawler live, on the
+		// replica's Jetstream, among posts of the rest of the network.
+		feed.live(rs.Jetstream())
+	}
 	stopReplica := serve(replicaLn, withMetrics(m.instrument(rs), reg), log, "replicas")
 	defer stopReplica()
 
@@ -383,7 +389,13 @@ func Run(ctx context.Context, cfg Config) error {
 		}
 		pctx, pcancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer pcancel()
-		withReport := *s
+		// A deep copy: PutStory validates (rewrites) the story it is given,
+		// while a live source reads its own.
+		var withReport story.Story
+		if b, err := json.Marshal(s); err != nil || json.Unmarshal(b, &withReport) != nil {
+			log.Error("copy the demo story", "err", err)
+			return
+		}
 		withReport.DemoReport = a.JSON()
 		if err := agg.PutStory(pctx, &withReport); err != nil {
 			log.Error("store the agreement report", "err", err)
@@ -453,6 +465,9 @@ func writeSummary(w io.Writer, runs []reaction.CrawlRun, missing []Missing, a *A
 	}
 	crawler.WriteSummary(w, all)
 	fmt.Fprintln(w, "Bluesky is crawled by its threads only: its search needs an account (BLUESKY_HANDLE and BLUESKY_APP_PASSWORD), which the demo does not use.")
+	if follow {
+		fmt.Fprintln(w, "After the first poll Bluesky is followed live on the replica's Jetstream, which also sends unrelated posts: see reactions_crawler_stream_events_total on /metrics.")
+	}
 	if a != nil {
 		var ps []string
 		for _, p := range reaction.Platforms {
@@ -540,13 +555,26 @@ func redactDSN(dsn string) string {
 }
 
 // feed holds the items not yet served and adds them to the dataset in time
-// order: all at once, or as a replay (--follow).
+// order: all at once, or as a replay (--follow), where Bluesky posts are
+// published on the replica's Jetstream.
 type feed struct {
 	mu    sync.Mutex
 	items []replica.Item // sorted by CreatedAt
 	next  int
 	d     *replica.Dataset
 	m     *metrics
+	js    *replica.Jetstream // nil: Bluesky posts are only added to d
+}
+
+// noisePerPost is how many posts of the rest of the network the demo's
+// Jetstream sends beside each Bluesky post of the story.
+const noisePerPost = 3
+
+// live publishes the Bluesky posts advance adds on js from now on.
+func (f *feed) live(js *replica.Jetstream) {
+	f.mu.Lock()
+	f.js = js
+	f.mu.Unlock()
 }
 
 func newFeed(items []replica.Item, d *replica.Dataset, m *metrics) *feed {
@@ -563,7 +591,19 @@ func (f *feed) advance(until time.Time) int {
 	}
 	n := i - f.next
 	if n > 0 {
-		f.d.Add(f.items[f.next:i]...)
+		batch := f.items[f.next:i]
+		if f.js == nil {
+			f.d.Add(batch...)
+		} else {
+			for _, it := range batch {
+				if it.Platform != reaction.Bluesky {
+					f.d.Add(it)
+					continue
+				}
+				f.js.Create(it)
+				f.js.Noise(noisePerPost, time.Now())
+			}
+		}
 		f.m.replayed.Add(float64(n))
 	}
 	f.next = i

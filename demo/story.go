@@ -58,6 +58,8 @@ func Story(baseURL string) *story.Story {
 		case reaction.Bluesky:
 			src.BaseURL = base + "/bluesky"
 			src.PDSURL = base + "/bluesky"
+			// --follow reads the replica's Jetstream.
+			src.JetstreamURL = "ws" + strings.TrimPrefix(base, "http") + "/bluesky/subscribe"
 			for _, r := range roots[p] {
 				src.Threads = append(src.Threads, "at://"+r.author+"/app.bsky.feed.post/"+r.native)
 			}

@@ -11,6 +11,8 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/klauspost/compress/zstd"
+
+	"github.com/reactions-research/reactions/reaction"
 )
 
 // Bluesky's Jetstream (docs/platforms.md, "Bluesky"), served at
@@ -318,6 +320,35 @@ func (j *Jetstream) serve(w http.ResponseWriter, r *http.Request) {
 		case <-ctx.Done():
 			return
 		case <-wake:
+		}
+	}
+}
+
+// chatterTexts are what the rest of the network posts meanwhile.
+var chatterTexts = []string{
+	"Coffee first, then the inbox.",
+	"Anyone watching the match tonight?",
+	"New blog post on sourdough starters is up.",
+	"The train is late again.",
+	"Finished the book, what a twist.",
+	"Sunset over the harbour, no filter.",
+	"Looking for a good podcast about history.",
+	"Our cat has claimed the laptop.",
+}
+
+// Noise publishes n posts of the rest of the network (Chatter) dated at,
+// and an identity event with every fifth: what a live stream sends
+// besides the story.
+func (j *Jetstream) Noise(n int, at time.Time) {
+	for i := 0; i < n; i++ {
+		j.mu.Lock()
+		k := j.last
+		j.mu.Unlock()
+		author := "passerby" + strconv.FormatInt(k%97, 10) + ".bsky.social"
+		j.Chatter(Item{Platform: reaction.Bluesky, Native: BlueskyTID(at, uint(k%1024)), Author: author,
+			Text: chatterTexts[int(k%int64(len(chatterTexts)))], CreatedAt: at, Lang: "en"})
+		if k%5 == 0 {
+			j.Identity(author)
 		}
 	}
 }
