@@ -70,7 +70,7 @@ func Run(ctx context.Context, cfg Config, st *story.Story, sink Sink, mode Mode)
 			streams = c.startStreams(ctx, since)
 		}
 		for _, s := range streams {
-			if s != nil {
+			if s != nil && runs[s.index].RunID == "" { // not the first poll's walk
 				// Each poll records the live runs' progress too.
 				p := s.sr.progress()
 				s.sr.putRun(ctx, p)
