@@ -102,3 +102,42 @@ func TestDigestAndKeyUnchanged(t *testing.T) {
 		}
 	}
 }
+
+// TestCursorsPerBatcher: a poll and a live stream queue cursors through
+// batchers of their own, each with its own seqs; one's acknowledged
+// watermark commits only its cursors, and dropping one's keeps the
+// other's.
+func TestCursorsPerBatcher(t *testing.T) {
+	s, err := openState(t.TempDir(), "story")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.close()
+	poll, live := &batcher{}, &batcher{}
+	s.setCursor("reddit", "k", "poll-5", 5, poll)
+	s.setCursor("bluesky", "jetstream/cursor", "live-3", 3, live)
+	s.setCursor("bluesky", "jetstream/cursor", "live-9", 9, live)
+	if err := s.commitCursors(poll, 9); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.cursor("bluesky", "jetstream/cursor"); got != "" {
+		t.Fatalf("the poll's watermark committed the stream's cursor %q", got)
+	}
+	if err := s.commitCursors(live, 4); err != nil {
+		t.Fatal(err)
+	}
+	if a, b := s.cursor("reddit", "k"), s.cursor("bluesky", "jetstream/cursor"); a != "poll-5" || b != "live-3" {
+		t.Fatalf("cursors %q %q", a, b)
+	}
+	s.setCursor("reddit", "k", "poll-7", 7, poll)
+	s.dropPendingCursors(poll)
+	if err := s.commitCursors(live, 9); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.commitCursors(poll, 9); err != nil {
+		t.Fatal(err)
+	}
+	if a, b := s.cursor("reddit", "k"), s.cursor("bluesky", "jetstream/cursor"); a != "poll-5" || b != "live-9" {
+		t.Fatalf("after a drop: cursors %q %q", a, b)
+	}
+}
