@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -31,6 +32,8 @@ import (
 type stallingSink struct {
 	*aggregator.Aggregator
 	stalled atomic.Bool
+	mu      sync.Mutex
+	acked   map[string]bool // ids of reactions acknowledged
 }
 
 func (s *stallingSink) Send(ctx context.Context, rs []reaction.Reaction) (reaction.IngestResult, error) {
@@ -38,7 +41,58 @@ func (s *stallingSink) Send(ctx context.Context, rs []reaction.Reaction) (reacti
 		<-ctx.Done()
 		return reaction.IngestResult{}, ctx.Err()
 	}
-	return s.Aggregator.Send(ctx, rs)
+	res, err := s.Aggregator.Send(ctx, rs)
+	if err == nil {
+		rejected := map[int]bool{}
+		for _, r := range res.Rejected {
+			rejected[r.Line-1] = true
+		}
+		s.mu.Lock()
+		for i, r := range rs {
+			if !rejected[i] {
+				s.acked[r.ID] = true
+			}
+		}
+		s.mu.Unlock()
+	}
+	return res, err
+}
+
+// count returns how many of ids were acknowledged.
+func (s *stallingSink) count(ids map[string]bool) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for id := range ids {
+		if s.acked[id] {
+			n++
+		}
+	}
+	return n
+}
+
+// waitAcked waits until every one of ids was acknowledged.
+func (s *stallingSink) waitAcked(t *testing.T, ids map[string]bool) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for s.count(ids) < len(ids) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d reactions acknowledged", s.count(ids), len(ids))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// waitDrained waits until the aggregator has written what it spooled.
+func waitDrained(t *testing.T, agg *aggregator.Aggregator) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for agg.Health(context.Background()).SpoolRecords > 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the aggregator's spool did not drain within 2 minutes")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // following is one crawl in --follow mode.
@@ -184,20 +238,22 @@ func TestJetstreamKillRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := crawler.Config{StateDir: t.TempDir(), Authors: authors, Rates: map[reaction.Platform]string{reaction.Bluesky: crawler.Unlimited},
-		Log: quiet, BatchWait: 20 * time.Millisecond, FlushTimeout: 300 * time.Millisecond}
-	sink := &stallingSink{Aggregator: agg}
+		Log: quiet, BatchWait: 20 * time.Millisecond}
+	sink := &stallingSink{Aggregator: agg, acked: map[string]bool{}}
+	killed := cfg
+	killed.FlushTimeout = 300 * time.Millisecond // the stalled batches fail, as in a kill
 
 	// Run 1: 20 replies over 6 s, acknowledged (the stream's position is
 	// saved every 5 s); then the aggregator stops acknowledging, 10 more
 	// replies are read, and the crawl is killed.
-	f := follow(t, cfg, s, sink)
+	f := follow(t, killed, s, sink)
 	const acked, unacked = 20, 10
 	for i := range acked {
 		js.Chatter(reply(i))
 		time.Sleep(300 * time.Millisecond)
 	}
 	f.waitEvents("kept", acked)
-	time.Sleep(200 * time.Millisecond) // the last acknowledgement lands
+	time.Sleep(200 * time.Millisecond) // the last acknowledgements land (what does not is recovered below)
 	sink.stalled.Store(true)
 	for i := acked; i < acked+unacked; i++ {
 		js.Chatter(reply(i))
@@ -217,29 +273,35 @@ func TestJetstreamKillRestart(t *testing.T) {
 	}
 	t.Logf("run 1 committed the position %s", saved["bluesky"]["jetstream/cursor"])
 
-	// Run 2: a restart recovers the 10 that were never acknowledged and
-	// replays the overlap as duplicates.
-	sink.stalled.Store(false)
-	f = follow(t, cfg, s, sink)
-	f.waitEvents("kept", unacked)
-	time.Sleep(300 * time.Millisecond)
-	runs := f.stop()
-	dups := f.events("duplicate")
-	if dups < 1 {
-		t.Errorf("the restart's overlap shows no duplicates (kept %v)", f.events("kept"))
-	}
-	if k := f.events("kept"); k != unacked {
-		t.Errorf("the restart kept %v, want the %d never acknowledged", k, unacked)
-	}
-	t.Logf("run 2: kept %v, duplicates %v; %s", f.events("kept"), dups, runs[0].Message)
-
-	want := map[string]bool{}
+	want, live := map[string]bool{}, map[string]bool{}
 	for _, it := range []replica.Item{root, first} {
 		want[reaction.MakeID(reaction.Bluesky, replica.BlueskyURI(it))] = true
 	}
 	for _, it := range replies {
 		want[reaction.MakeID(reaction.Bluesky, replica.BlueskyURI(it))] = true
+		live[reaction.MakeID(reaction.Bluesky, replica.BlueskyURI(it))] = true
 	}
+	lost := len(live) - sink.count(live)
+	if lost < unacked {
+		t.Fatalf("run 1 had %d live replies acknowledged, want at most %d", len(live)-lost, acked)
+	}
+
+	// Run 2: a restart recovers those never acknowledged and replays the
+	// overlap as duplicates.
+	sink.stalled.Store(false)
+	f = follow(t, cfg, s, sink)
+	f.waitEvents("kept", float64(lost))
+	sink.waitAcked(t, want)
+	runs := f.stop()
+	dups := f.events("duplicate")
+	if dups < 1 {
+		t.Errorf("the restart's overlap shows no duplicates (kept %v)", f.events("kept"))
+	}
+	if k := f.events("kept"); k != float64(lost) {
+		t.Errorf("the restart kept %v, want the %d never acknowledged", k, lost)
+	}
+	t.Logf("run 1: %d of %d live replies acknowledged; run 2: kept %v, duplicates %v; %s", len(live)-lost, len(live), f.events("kept"), dups, runs[0].Message)
+	waitDrained(t, agg)
 	stored := map[string]int{}
 	if err := st.CurrentReactions(ctx, s.ID, func(r *reaction.Reaction) error {
 		stored[r.ID]++
@@ -277,9 +339,12 @@ func TestJetstreamKillRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	f = follow(t, cfg, s, sink)
-	js.Chatter(reply(acked + unacked))
+	late := reply(acked + unacked)
+	js.Chatter(late)
 	f.waitEvents("kept", 1)
+	sink.waitAcked(t, map[string]bool{reaction.MakeID(reaction.Bluesky, replica.BlueskyURI(late)): true})
 	f.stop()
+	waitDrained(t, agg)
 	all, err := st.CrawlRuns(ctx, s.ID)
 	if err != nil {
 		t.Fatal(err)
