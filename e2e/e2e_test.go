@@ -553,7 +553,9 @@ func checkExports(t *testing.T, e *env, ws [][2]time.Time, perPlatform map[react
 				}
 				want := []string{b.Start.UTC().Format("2006-01-02T15:04:05Z"), fmt.Sprint(b.Support), fmt.Sprint(b.Criticism),
 					fmt.Sprint(b.Neutral), fmt.Sprint(b.Total), share}
-				if strings.Join(recs[i+1], ",") != strings.Join(want, ",") {
+				// The first six columns are the raw series; the corrected
+				// columns after them are checked in dashboard/export.
+				if len(recs[i+1]) < len(want) || strings.Join(recs[i+1][:len(want)], ",") != strings.Join(want, ",") {
 					t.Errorf("%s row %d: CSV %v, API %v", f, i, recs[i+1], want)
 					break
 				}
