@@ -4,18 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"net/http"
 	"os"
 	"strings"
 	"testing"
 
 	"github.com/reactions-research/reactions/aggregator"
+	"github.com/reactions-research/reactions/internal/golden"
 	"github.com/reactions-research/reactions/reaction"
 	"github.com/reactions-research/reactions/store/chtest"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // TestBadInput sends malformed lines, invalid UTF-8, oversized and broken
 // bodies: each gets its documented answer, the good lines around bad ones
@@ -93,7 +91,7 @@ func TestBadInput(t *testing.T) {
 				}
 			}
 			if tc.golden != "" {
-				golden(t, tc.golden, body)
+				checkAnswer(t, tc.golden, body)
 			}
 			if c := countAll(t, st, ""); c.items != int64(tc.wantStored) || c.minutes != int64(tc.wantStored) {
 				t.Fatalf("stored %+v, want %d", c, tc.wantStored)
@@ -128,7 +126,7 @@ func TestBadInput(t *testing.T) {
 	}
 }
 
-func golden(t *testing.T, name string, got []byte) {
+func checkAnswer(t *testing.T, name string, got []byte) {
 	t.Helper()
 	var v any
 	if err := json.Unmarshal(got, &v); err != nil {
@@ -136,19 +134,7 @@ func golden(t *testing.T, name string, got []byte) {
 	}
 	pretty, _ := json.MarshalIndent(v, "", "  ")
 	pretty = append(pretty, '\n')
-	path := "testdata/" + name
-	if *update {
-		if err := os.WriteFile(path, pretty, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if !bytes.Equal(pretty, want) {
-		t.Errorf("answer differs from %s (run with -update to accept):\n%s", path, pretty)
-	}
+	golden.Check(t, "testdata/"+name, pretty)
 }
 
 func TestStoriesCrawlsAndToken(t *testing.T) {

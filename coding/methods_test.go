@@ -1,13 +1,11 @@
 package coding
 
 import (
-	"flag"
-	"os"
 	"path/filepath"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+	"github.com/reactions-research/reactions/internal/golden"
+)
 
 func TestMethodsGolden(t *testing.T) {
 	f := func(x float64) *float64 { return &x }
@@ -26,20 +24,7 @@ func TestMethodsGolden(t *testing.T) {
 				AccuracyCI: [2]float64{0.7990, 0.8801}, MacroF1: 0.8233, MacroF1CI: [2]float64{0.7745, 0.8668}}, Options: Options{Replicates: 2000, MinBucket: 25}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := Methods(tc.r)
-			path := filepath.Join("testdata", "methods-"+tc.name+".golden")
-			if *update {
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if got != string(want) {
-				t.Errorf("methods paragraph differs from %s (run with -update after checking):\n%s", path, got)
-			}
+			golden.Check(t, filepath.Join("testdata", "methods-"+tc.name+".golden"), []byte(Methods(tc.r)))
 		})
 	}
 }

@@ -6,14 +6,12 @@ import (
 	"encoding/base64"
 	"encoding/csv"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"image/png"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -26,12 +24,11 @@ import (
 
 	"github.com/reactions-research/reactions/dashboard"
 	"github.com/reactions-research/reactions/dashboard/internal/fixture"
+	"github.com/reactions-research/reactions/internal/golden"
 	"github.com/reactions-research/reactions/reaction"
 	"github.com/reactions-research/reactions/store"
 	"github.com/reactions-research/reactions/store/chtest"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/api")
 
 // now is the dashboard's clock in tests: after every fixture run.
 var now = time.Date(2020, 10, 5, 0, 0, 0, 0, time.UTC)
@@ -109,33 +106,9 @@ func TestAPIGolden(t *testing.T) {
 			}
 			got, _ := json.MarshalIndent(v, "", "  ")
 			got = scrub.ReplaceAll(append(got, '\n'), []byte(`"updated":"(scrubbed)"`))
-			path := filepath.Join("testdata", "api", c.name+".json")
-			if *update {
-				os.MkdirAll(filepath.Dir(path), 0o755)
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test ./dashboard -run TestAPIGolden -update)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("%s differs from %s:\n%s", c.path, path, firstDiff(string(got), string(want)))
-			}
+			golden.Check(t, filepath.Join("testdata", "api", c.name+".json"), got)
 		})
 	}
-}
-
-func firstDiff(a, b string) string {
-	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
-	for i := 0; i < len(al) && i < len(bl); i++ {
-		if al[i] != bl[i] {
-			return fmt.Sprintf("line %d:\n got %s\nwant %s", i+1, al[i], bl[i])
-		}
-	}
-	return fmt.Sprintf("lengths %d and %d lines", len(al), len(bl))
 }
 
 // TestThreadStarters: a thread starter is listed (flagged) with the

@@ -1,10 +1,7 @@
 package story
 
 import (
-	"bytes"
 	"encoding/json"
-	"flag"
-	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -14,10 +11,9 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/reactions-research/reactions/internal/golden"
 	"github.com/reactions-research/reactions/reaction"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 func TestLoadGolden(t *testing.T) {
 	s, err := Load(filepath.Join("testdata", "jack.yaml"))
@@ -28,19 +24,7 @@ func TestLoadGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden := filepath.Join("testdata", "jack.golden.json")
-	if *update {
-		if err := os.WriteFile(golden, append(got, '\n'), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(bytes.TrimSpace(got), bytes.TrimSpace(want)) {
-		t.Errorf("parsed story differs from %s (run go test ./story -update to accept):\n%s", golden, got)
-	}
+	golden.Check(t, filepath.Join("testdata", "jack.golden.json"), append(got, '\n'))
 
 	// JSON is YAML: the aggregator parses the JSON form with Parse too.
 	again, err := Parse(got)

@@ -14,6 +14,7 @@ import (
 	"github.com/reactions-research/reactions/crawler/source"
 	"github.com/reactions-research/reactions/crawler/source/discourse"
 	"github.com/reactions-research/reactions/crawler/source/sourcetest"
+	"github.com/reactions-research/reactions/internal/golden"
 	"github.com/reactions-research/reactions/reaction"
 	"github.com/reactions-research/reactions/replica"
 	"github.com/reactions-research/reactions/story"
@@ -171,7 +172,7 @@ func TestGolden(t *testing.T) {
 			}
 			b, _ := json.MarshalIndent(got, "", "  ")
 			b = append(b, '\n')
-			sourcetest.Golden(t, filepath.Join(dir, "want.json"), b)
+			golden.Check(t, filepath.Join(dir, "want.json"), b)
 			if k := st.Kinds(); !mapsEqual(k, tc.kinds) {
 				t.Errorf("error kinds = %v, want %v", k, tc.kinds)
 			}

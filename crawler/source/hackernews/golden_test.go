@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/reactions-research/reactions/crawler/source/sourcetest"
+	"github.com/reactions-research/reactions/internal/golden"
 	"github.com/reactions-research/reactions/reaction"
 	"github.com/reactions-research/reactions/story"
 )
@@ -44,7 +45,7 @@ func TestGolden(t *testing.T) {
 	if err := enc.Encode(res.Emitted); err != nil {
 		t.Fatal(err)
 	}
-	sourcetest.Golden(t, "testdata/items_41234567.golden.json", buf.Bytes())
+	golden.Check(t, "testdata/items_41234567.golden.json", buf.Bytes())
 }
 
 // TestMalformedNode: one unreadable reply costs only its own subtree.

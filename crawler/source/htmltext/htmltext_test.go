@@ -1,7 +1,6 @@
 package htmltext
 
 import (
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,9 +8,9 @@ import (
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden .txt files in testdata")
+	"github.com/reactions-research/reactions/internal/golden"
+)
 
 // TestGolden converts every testdata/*.html and compares with the .txt next
 // to it (run with -update after checking a change by eye).
@@ -27,21 +26,7 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := FromHTML(string(src))
-			golden := strings.TrimSuffix(in, ".html") + ".txt"
-			if *update {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("missing golden file (run go test -update): %v", err)
-			}
-			if got != string(want) {
-				t.Errorf("FromHTML(%s):\n got %q\nwant %q", in, got, want)
-			}
+			golden.Check(t, strings.TrimSuffix(in, ".html")+".txt", []byte(FromHTML(string(src))))
 		})
 	}
 }

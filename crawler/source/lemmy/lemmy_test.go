@@ -13,6 +13,7 @@ import (
 	"github.com/reactions-research/reactions/crawler/source"
 	"github.com/reactions-research/reactions/crawler/source/lemmy"
 	"github.com/reactions-research/reactions/crawler/source/sourcetest"
+	"github.com/reactions-research/reactions/internal/golden"
 	"github.com/reactions-research/reactions/reaction"
 	"github.com/reactions-research/reactions/replica"
 	"github.com/reactions-research/reactions/story"
@@ -156,7 +157,7 @@ func TestGolden(t *testing.T) {
 			got, st := h.MustRun(&lemmy.Adapter{})
 			b, _ := json.MarshalIndent(got, "", "  ")
 			b = append(b, '\n')
-			sourcetest.Golden(t, filepath.Join(dir, "want.json"), b)
+			golden.Check(t, filepath.Join(dir, "want.json"), b)
 			k := st.Kinds()
 			if len(k) != len(tc.kinds) {
 				t.Errorf("error kinds = %v, want %v", k, tc.kinds)

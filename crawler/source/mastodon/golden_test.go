@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/reactions-research/reactions/crawler/source/sourcetest"
+	"github.com/reactions-research/reactions/internal/golden"
 	"github.com/reactions-research/reactions/reaction"
 	"github.com/reactions-research/reactions/story"
 )
@@ -49,7 +50,7 @@ func TestGolden(t *testing.T) {
 	if err := enc.Encode(res.Emitted); err != nil {
 		t.Fatal(err)
 	}
-	sourcetest.Golden(t, "testdata/context_112590000000000050.golden.json", buf.Bytes())
+	golden.Check(t, "testdata/context_112590000000000050.golden.json", buf.Bytes())
 }
 
 // TestMalformedStatus: one unreadable status in a context costs only itself.

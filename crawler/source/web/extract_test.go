@@ -3,7 +3,6 @@ package web
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -13,10 +12,9 @@ import (
 
 	"golang.org/x/net/html"
 
+	"github.com/reactions-research/reactions/internal/golden"
 	"github.com/reactions-research/reactions/story"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // goldenCase is a testdata/<name>.source.json: the page a story names, the
 // URL the HTML was fetched from (a later comment page; default the page)
@@ -111,20 +109,7 @@ func TestExtractGolden(t *testing.T) {
 			if err := enc.Encode(out); err != nil {
 				t.Fatal(err)
 			}
-			golden := base + ".golden.json"
-			if *update {
-				if err := os.WriteFile(golden, b.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -run TestExtractGolden -update)", err)
-			}
-			if !bytes.Equal(b.Bytes(), want) {
-				t.Errorf("extraction of %s differs from %s:\n%s", in, golden, b.String())
-			}
+			golden.Check(t, base+".golden.json", b.Bytes())
 		})
 	}
 }
