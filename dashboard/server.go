@@ -30,6 +30,7 @@ import (
 	"github.com/reactions-research/reactions/coding/study"
 	"github.com/reactions-research/reactions/dashboard/export"
 	"github.com/reactions-research/reactions/internal/httpguard"
+	"github.com/reactions-research/reactions/internal/httpstatus"
 	"github.com/reactions-research/reactions/store"
 )
 
@@ -302,38 +303,9 @@ func (m *httpMetrics) wrap(label string, h http.Handler) http.Handler {
 	dur := m.duration.WithLabelValues(label)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
+		sw := httpstatus.NewRecorder(w)
 		h.ServeHTTP(sw, r)
 		dur.Observe(time.Since(start).Seconds())
-		m.requests.WithLabelValues(label, strconv.Itoa(sw.code)).Inc()
+		m.requests.WithLabelValues(label, strconv.Itoa(sw.Status)).Inc()
 	})
 }
-
-// statusWriter records the status code written.
-type statusWriter struct {
-	http.ResponseWriter
-	code        int
-	wroteHeader bool
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if !w.wroteHeader {
-		w.code, w.wroteHeader = code, true
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	w.wroteHeader = true
-	return w.ResponseWriter.Write(b)
-}
-
-// Flush lets streaming answers (exports) flush through the wrapper.
-func (w *statusWriter) Flush() {
-	if f, ok := w.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
-}
-
-// Unwrap gives http.ResponseController the underlying writer.
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

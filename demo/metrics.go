@@ -7,6 +7,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/reactions-research/reactions/internal/httpstatus"
 	"github.com/reactions-research/reactions/reaction"
 )
 
@@ -39,41 +40,12 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 // instrument counts the replicas' answers.
 func (m *metrics) instrument(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		rec := httpstatus.NewRecorder(w)
 		h.ServeHTTP(rec, r)
 		platform := "other"
 		if first, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/"); reaction.Platform(first).Valid() {
 			platform = first
 		}
-		m.requests.WithLabelValues(platform, strconv.Itoa(rec.status/100)+"xx").Inc()
+		m.requests.WithLabelValues(platform, strconv.Itoa(rec.Status/100)+"xx").Inc()
 	})
-}
-
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-	wrote  bool
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if !w.wrote {
-		w.status, w.wrote = code, true
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	w.wrote = true
-	return w.ResponseWriter.Write(b)
-}
-
-// Unwrap gives websocket upgrades (the replica's Jetstream) the
-// underlying writer's Hijack.
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-// Flush lets streaming handlers flush through.
-func (w *statusWriter) Flush() {
-	if f, ok := w.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
 }

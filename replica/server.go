@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/reactions-research/reactions/internal/httpstatus"
 	"github.com/reactions-research/reactions/reaction"
 )
 
@@ -117,9 +118,9 @@ func (s *Server) SetOptions(o Options) {
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	rec := httpstatus.NewRecorder(w)
 	s.mux.ServeHTTP(rec, r)
-	s.record(r, s.platformOf(r.URL.Path), rec.status)
+	s.record(r, s.platformOf(r.URL.Path), rec.Status)
 }
 
 // BaseURL returns scheme://host as the client reached the server, so that
@@ -293,33 +294,4 @@ func Expected(d *Dataset) []reaction.Reaction {
 		}
 	}
 	return out
-}
-
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-	wrote  bool
-}
-
-func (r *statusRecorder) WriteHeader(code int) {
-	if !r.wrote {
-		r.status, r.wrote = code, true
-	}
-	r.ResponseWriter.WriteHeader(code)
-}
-
-func (r *statusRecorder) Write(b []byte) (int, error) {
-	r.wrote = true
-	return r.ResponseWriter.Write(b)
-}
-
-// Unwrap gives http.ResponseController and websocket upgrades the
-// underlying writer (its Hijack).
-func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
-
-// Flush lets streaming handlers flush through the recorder.
-func (r *statusRecorder) Flush() {
-	if f, ok := r.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
 }
