@@ -333,7 +333,7 @@ func Run(ctx context.Context, cfg Config) error {
 	defer stopDash()
 	dashURL := "http://" + dashLn.Addr().String() + "/?story=" + StoryID
 	fmt.Fprintf(out, "Dashboard: %s  (demo data: generated, seed %d)\n", dashURL, cfg.Seed)
-	fmt.Fprintf(out, "Replicas:  %s   Aggregator: %s   Database: %s\n", base, aggURL, redactDSN(dsn))
+	fmt.Fprintf(out, "Replicas:  %s   Aggregator: %s   Database: %s\n", base, aggURL, store.RedactDSN(dsn))
 	if cfg.Ready != nil {
 		cfg.Ready(dashURL)
 	}
@@ -540,18 +540,6 @@ func withMetrics(h http.Handler, reg *prometheus.Registry) http.Handler {
 		}
 		h.ServeHTTP(w, r)
 	})
-}
-
-// redactDSN hides a DSN's password.
-func redactDSN(dsn string) string {
-	u, err := url.Parse(dsn)
-	if err != nil {
-		return "(DSN)"
-	}
-	if _, ok := u.User.Password(); ok {
-		u.User = url.UserPassword(u.User.Username(), "xxxxx")
-	}
-	return u.String()
 }
 
 // feed holds the items not yet served and adds them to the dataset in time

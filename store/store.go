@@ -74,7 +74,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	}
 	o, err := clickhouse.ParseDSN(dsn)
 	if err != nil {
-		return nil, fmt.Errorf("parse ClickHouse DSN %s: %w", redact(dsn), err)
+		return nil, fmt.Errorf("parse ClickHouse DSN %s: %w", RedactDSN(dsn), err)
 	}
 	db := o.Auth.Database
 	if db == "" {
@@ -94,7 +94,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		o.Auth.Database = "default"
 		c, err := clickhouse.Open(o)
 		if err != nil {
-			return nil, fmt.Errorf("connect to ClickHouse at %s: %w", redact(dsn), err)
+			return nil, fmt.Errorf("connect to ClickHouse at %s: %w", RedactDSN(dsn), err)
 		}
 		err = c.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+db)
 		c.Close()
@@ -105,14 +105,14 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	}
 	conn, err := clickhouse.Open(o)
 	if err != nil {
-		return nil, fmt.Errorf("connect to ClickHouse at %s: %w", redact(dsn), err)
+		return nil, fmt.Errorf("connect to ClickHouse at %s: %w", RedactDSN(dsn), err)
 	}
 	two := *o
 	two.MaxOpenConns, two.MaxIdleConns = 2, 2
 	inserter, err := clickhouse.Open(&two)
 	if err != nil {
 		conn.Close()
-		return nil, fmt.Errorf("connect to ClickHouse at %s: %w", redact(dsn), err)
+		return nil, fmt.Errorf("connect to ClickHouse at %s: %w", RedactDSN(dsn), err)
 	}
 	s := &Store{conn: conn, inserter: inserter, db: db}
 	if opt.OnInsert != nil {
@@ -121,7 +121,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	}
 	if err := conn.QueryRow(ctx, "SELECT version()").Scan(&s.version); err != nil {
 		s.Close()
-		return nil, fmt.Errorf("connect to ClickHouse at %s: %w", redact(dsn), err)
+		return nil, fmt.Errorf("connect to ClickHouse at %s: %w", RedactDSN(dsn), err)
 	}
 	if !opt.NoMigrate {
 		if _, err := s.Migrate(ctx); err != nil {
@@ -161,8 +161,8 @@ func validIdent(s string) bool {
 	return true
 }
 
-// redact removes the password from a DSN for messages and logs.
-func redact(dsn string) string {
+// RedactDSN returns dsn with its password masked, for messages and logs.
+func RedactDSN(dsn string) string {
 	u, err := url.Parse(dsn)
 	if err != nil {
 		return "(unparsable DSN)"

@@ -300,7 +300,7 @@ func WithDatabase(dsn, db string) (string, error) {
 	}
 	u, err := url.Parse(dsn)
 	if err != nil {
-		return "", fmt.Errorf("parse ClickHouse DSN %s: %w", redact(dsn), err)
+		return "", fmt.Errorf("parse ClickHouse DSN %s: %w", RedactDSN(dsn), err)
 	}
 	u.Path = "/" + db
 	return u.String(), nil

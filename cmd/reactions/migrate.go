@@ -65,7 +65,7 @@ func runClickHouse(ctx context.Context, args []string, stdout, stderr io.Writer)
 			return err
 		}
 		defer s.Close()
-		fmt.Fprintf(stdout, "ClickHouse %s reachable at %s\n", s.ServerVersion(), redactDSN(dsn))
+		fmt.Fprintf(stdout, "ClickHouse %s reachable at %s\n", s.ServerVersion(), store.RedactDSN(dsn))
 		return nil
 	case "stop":
 		if err := localch.Stop(dir); err != nil {
