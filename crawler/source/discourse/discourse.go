@@ -71,7 +71,7 @@ func (a *Adapter) Collect(ctx context.Context, env *source.Env) error {
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 		return fmt.Errorf("discourse: base_url %q is not an http(s) URL", env.Source.BaseURL)
 	}
-	c := &crawl{env: env, base: base, host: strings.ToLower(u.Hostname())}
+	c := &crawl{env: env, base: base, host: strings.ToLower(u.Hostname()), fails: source.Failures{Stats: env.Stats}}
 	for _, t := range env.Source.Topics {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -84,14 +84,15 @@ func (a *Adapter) Collect(ctx context.Context, env *source.Env) error {
 			return err
 		}
 	}
-	return nil
+	return c.fails.Err(reaction.Discourse)
 }
 
 // crawl is one Collect call.
 type crawl struct {
-	env  *source.Env
-	base string
-	host string
+	env   *source.Env
+	base  string
+	host  string
+	fails source.Failures
 }
 
 // topicState is what a topic's crawl knows while it runs.
@@ -110,7 +111,7 @@ func (c *crawl) topic(ctx context.Context, id string) error {
 	env := c.env
 	var page topicPage
 	if err := c.getJSON(ctx, c.base+"/t/"+id+".json", &page); err != nil {
-		return c.fail(ctx, "topic "+id, err)
+		return c.fails.Fail(ctx, "topic "+id, fmt.Errorf("discourse: topic %s: %w", id, err))
 	}
 	env.Stats.Page()
 	ts := &topicState{id: id, byNum: map[int]int64{}, missing: map[int]bool{}}
@@ -159,7 +160,7 @@ func (c *crawl) topic(ctx context.Context, id string) error {
 		if len(fetch) > 0 {
 			got, err := c.fetchPosts(ctx, id, fetch)
 			if err != nil {
-				if cerr := c.fail(ctx, "posts of topic "+id, err); cerr != nil {
+				if cerr := c.fails.Fail(ctx, "posts of topic "+id, fmt.Errorf("discourse: posts of topic %s: %w", id, err)); cerr != nil {
 					return cerr
 				}
 				ts.failed += len(fetch)
@@ -311,18 +312,9 @@ func (c *crawl) getJSON(ctx context.Context, u string, v any) error {
 	if err != nil {
 		return err
 	}
+	c.fails.OK()
 	if err := json.Unmarshal(resp.Body, v); err != nil {
 		return &source.ParseError{URL: u, Err: err}
 	}
-	return nil
-}
-
-// fail records err against what and returns nil, or returns the context's
-// error when the run was cancelled.
-func (c *crawl) fail(ctx context.Context, what string, err error) error {
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	source.Report(c.env.Stats, what, fmt.Errorf("discourse: %s: %w", what, err))
 	return nil
 }

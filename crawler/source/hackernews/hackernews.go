@@ -9,7 +9,6 @@ package hackernews
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -57,7 +56,7 @@ type Adapter struct{}
 
 // Collect implements source.Adapter.
 func (a *Adapter) Collect(ctx context.Context, env *source.Env) error {
-	r := &run{env: env, log: env.Log, emitted: map[string]bool{}}
+	r := &run{env: env, log: env.Log, emitted: map[string]bool{}, fails: source.Failures{Stats: env.Stats}}
 	if r.log == nil {
 		r.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -73,8 +72,7 @@ type run struct {
 	log     *slog.Logger
 	base    string
 	emitted map[string]bool
-	ok      int // requests that succeeded
-	blocked int
+	fails   source.Failures
 }
 
 func (r *run) now() time.Time {
@@ -114,10 +112,7 @@ func (r *run) collect(ctx context.Context) error {
 	}
 	followed.prune(r.now().Add(-followFor).Unix())
 	r.env.State.Set(stateFollowed, followed.String())
-	if r.blocked > 0 && r.ok == 0 {
-		return fmt.Errorf("hackernews: every request was refused: %w", source.ErrBlocked)
-	}
-	return nil
+	return r.fails.Err(reaction.HackerNews)
 }
 
 // get fetches base+path?q and decodes the JSON answer into v.
@@ -133,31 +128,8 @@ func (r *run) get(ctx context.Context, path string, q url.Values, v any) error {
 	if err := json.Unmarshal(resp.Body, v); err != nil {
 		return fmt.Errorf("%s: %w", u, err)
 	}
-	r.ok++
+	r.fails.OK()
 	r.env.Stats.Page()
-	return nil
-}
-
-// fail records a non-fatal error and returns the error that stops the run
-// (a cancelled context), if any.
-func (r *run) fail(what string, err error) error {
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return err
-	}
-	if source.Report(r.env.Stats, what, err) {
-		r.blocked++
-	}
-	return nil
-}
-
-func (r *run) emit(re reaction.Reaction) error {
-	if r.emitted[re.ID] {
-		return nil
-	}
-	r.emitted[re.ID] = true
-	if err := r.env.Emit(re); err != nil {
-		return fmt.Errorf("hackernews: emit %s: %w", re.ID, err)
-	}
 	return nil
 }
 
@@ -185,10 +157,10 @@ type item struct {
 func (r *run) tree(ctx context.Context, id string) (newest int64, err error) {
 	var root item
 	if err := r.get(ctx, "/items/"+url.PathEscape(id), nil, &root); err != nil {
-		return 0, r.fail("items", fmt.Errorf("hackernews: story %s: %w", id, err))
+		return 0, r.fails.Fail(ctx, "items", fmt.Errorf("hackernews: story %s: %w", id, err))
 	}
 	if root.ID == 0 {
-		return 0, r.fail("items", fmt.Errorf("hackernews: story %s: the answer has no id: %w", id, errShape))
+		return 0, r.fails.Fail(ctx, "items", fmt.Errorf("hackernews: story %s: the answer has no id: %w", id, errShape))
 	}
 	storyID := root.ID
 	if root.StoryID != nil && *root.StoryID != 0 {
@@ -200,7 +172,7 @@ func (r *run) tree(ctx context.Context, id string) (newest int64, err error) {
 		if it.ID != storyID {
 			newest = max(newest, re.CreatedAt.Unix())
 		}
-		if err := r.emit(re); err != nil {
+		if err := r.env.EmitOnce(r.emitted, re); err != nil {
 			return err
 		}
 		if depth > maxDepth {

@@ -66,7 +66,7 @@ func (r *run) walk(ctx context.Context, query, tags string, b bounds, fn func(hi
 	windows := source.Walk{What: what, Max: maxWindows}
 	for {
 		if err := windows.Next(fmt.Sprintf("created_at_i<%d inclusive=%v", upper, inclusive)); err != nil {
-			return false, r.fail("search", err)
+			return false, r.fails.Fail(ctx, "search", err)
 		}
 		var filters []string
 		if b.above > 0 {
@@ -93,7 +93,7 @@ func (r *run) walk(ctx context.Context, query, tags string, b bounds, fn func(hi
 			}
 			var p searchPage
 			if err := r.get(ctx, "/search_by_date", q, &p); err != nil {
-				return false, r.fail("search", fmt.Errorf("hackernews: search %q (%s): %w", query, tags, err))
+				return false, r.fails.Fail(ctx, "search", fmt.Errorf("hackernews: search %q (%s): %w", query, tags, err))
 			}
 			if page == 0 {
 				total = p.NbHits
@@ -106,7 +106,7 @@ func (r *run) walk(ctx context.Context, query, tags string, b bounds, fn func(hi
 				}
 			}
 			if repeats {
-				return false, r.fail("search", windows.Repeats(fmt.Sprintf("page %d repeats hits of earlier pages (the server ignores page)", page)))
+				return false, r.fails.Fail(ctx, "search", windows.Repeats(fmt.Sprintf("page %d repeats hits of earlier pages (the server ignores page)", page)))
 			}
 			for _, h := range p.Hits {
 				got++
@@ -172,7 +172,7 @@ func (r *run) search(ctx context.Context, q string, f *followed) error {
 			withComments = append(withComments, h.ObjectID)
 			return nil
 		}
-		return r.emit(r.storyHit(h))
+		return r.env.EmitOnce(r.emitted, r.storyHit(h))
 	})
 	if err != nil {
 		return err

@@ -88,7 +88,7 @@ func (a *Adapter) Collect(ctx context.Context, env *source.Env) error {
 	if u, err := url.Parse(base); err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 		return fmt.Errorf("lemmy: base_url %q is not an http(s) URL", env.Source.BaseURL)
 	}
-	c := &crawl{env: env, api: base + "/api/v3"}
+	c := &crawl{env: env, api: base + "/api/v3", fails: source.Failures{Stats: env.Stats}}
 	found, err := c.discover(ctx)
 	if err != nil {
 		return err
@@ -114,13 +114,14 @@ func (a *Adapter) Collect(ctx context.Context, env *source.Env) error {
 			return err
 		}
 	}
-	return nil
+	return c.fails.Err(reaction.Lemmy)
 }
 
 type crawl struct {
 	env   *source.Env
 	api   string
 	langs map[int]string
+	fails source.Failures
 }
 
 func (c *crawl) loadLanguages(ctx context.Context) {
@@ -131,9 +132,9 @@ func (c *crawl) loadLanguages(ctx context.Context) {
 		} `json:"all_languages"`
 	}
 	if err := c.getJSON(ctx, c.api+"/site", &site); err != nil {
-		if ctx.Err() == nil {
-			c.env.Stats.Error(source.ErrorKind(err), fmt.Errorf("lemmy: site languages (languages left empty): %w", err))
-		}
+		// The run goes on without languages; a cancelled one ends at the
+		// next post.
+		_ = c.fails.Fail(ctx, "site languages", fmt.Errorf("lemmy: site languages (languages left empty): %w", err))
 		return
 	}
 	c.langs = map[int]string{}
@@ -160,7 +161,7 @@ func (c *crawl) post(ctx context.Context, id string) error {
 		PostView postView `json:"post_view"`
 	}
 	if err := c.getJSON(ctx, c.api+"/post?id="+id, &pv); err != nil {
-		return c.fail(ctx, "post "+id, err)
+		return c.fails.Fail(ctx, "post "+id, fmt.Errorf("lemmy: post %s: %w", id, err))
 	}
 	env.Stats.Page()
 	p := pv.PostView
@@ -226,7 +227,8 @@ func (c *crawl) listComments(ctx context.Context, run *postRun) error {
 			Comments []commentView `json:"comments"`
 		}
 		if err := c.getJSON(ctx, u, &res); err != nil {
-			return c.fail(ctx, fmt.Sprintf("comments of post %s, page %d", run.id, page), err)
+			what := fmt.Sprintf("comments of post %s, page %d", run.id, page)
+			return c.fails.Fail(ctx, what, fmt.Errorf("lemmy: %s: %w", what, err))
 		}
 		c.env.Stats.Page()
 		if len(res.Comments) == 0 {
@@ -300,7 +302,7 @@ func (c *crawl) requery(ctx context.Context, run *postRun) {
 			Comments []commentView `json:"comments"`
 		}
 		if err := c.getJSON(ctx, u, &res); err != nil {
-			if c.fail(ctx, fmt.Sprintf("replies of comment %d", cid), err) != nil {
+			if what := fmt.Sprintf("replies of comment %d", cid); c.fails.Fail(ctx, what, fmt.Errorf("lemmy: %s: %w", what, err)) != nil {
 				return
 			}
 			continue
@@ -458,18 +460,9 @@ func (c *crawl) getJSON(ctx context.Context, u string, v any) error {
 	if err != nil {
 		return err
 	}
+	c.fails.OK()
 	if err := json.Unmarshal(resp.Body, v); err != nil {
 		return &source.ParseError{URL: u, Err: err}
 	}
-	return nil
-}
-
-// fail records err against what and returns nil, or the context's error
-// when the run was cancelled.
-func (c *crawl) fail(ctx context.Context, what string, err error) error {
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	source.Report(c.env.Stats, what, fmt.Errorf("lemmy: %s: %w", what, err))
 	return nil
 }

@@ -75,7 +75,7 @@ type Adapter struct {
 func (a *Adapter) Collect(ctx context.Context, env *source.Env) error {
 	r := &run{
 		env: env, log: env.Log, known: map[string]*status{}, asked: map[string]bool{},
-		emitted: map[string]bool{}, seeds: map[string]bool{}, named: map[string]bool{}, contextCap: contextCapAnonymous,
+		fails: source.Failures{Stats: env.Stats}, emitted: map[string]bool{}, seeds: map[string]bool{}, named: map[string]bool{}, contextCap: contextCapAnonymous,
 	}
 	if r.log == nil {
 		r.log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -204,8 +204,7 @@ type run struct {
 	hdr      http.Header // the Authorization of a user token, or nil
 	// contextCap is how many descendants one context shows.
 	contextCap int
-	ok         int
-	blocked    int
+	fails      source.Failures
 }
 
 func (r *run) now() time.Time {
@@ -224,7 +223,7 @@ func (r *run) collect(ctx context.Context) error {
 		id = strings.TrimSpace(id)
 		var s status
 		if _, err := r.get(ctx, r.base+"/api/v1/statuses/"+url.PathEscape(id), &s); err != nil {
-			if err := r.fail("status", fmt.Errorf("mastodon: status %s: %w", id, err)); err != nil {
+			if err := r.fails.Fail(ctx, "status", fmt.Errorf("mastodon: status %s: %w", id, err)); err != nil {
 				return err
 			}
 			continue
@@ -246,10 +245,7 @@ func (r *run) collect(ctx context.Context) error {
 	}
 	threads.prune(r.now().Add(-followFor).Unix())
 	r.env.State.Set(stateThreads, threads.String())
-	if r.blocked > 0 && r.ok == 0 {
-		return fmt.Errorf("mastodon: every request was refused: %w", source.ErrBlocked)
-	}
-	return nil
+	return r.fails.Err(reaction.Mastodon)
 }
 
 // get fetches u and decodes its JSON into v.
@@ -264,21 +260,9 @@ func (r *run) get(ctx context.Context, u string, v any) (*source.Response, error
 	if err := json.Unmarshal(resp.Body, v); err != nil {
 		return nil, fmt.Errorf("%s: %w", u, err)
 	}
-	r.ok++
+	r.fails.OK()
 	r.env.Stats.Page()
 	return resp, nil
-}
-
-// fail records a non-fatal error; it returns the error that stops the run
-// (a cancelled context), if any.
-func (r *run) fail(what string, err error) error {
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return err
-	}
-	if source.Report(r.env.Stats, what, err) {
-		r.blocked++
-	}
-	return nil
 }
 
 // idLess orders Mastodon ids (decimal strings) as numbers.
@@ -328,9 +312,9 @@ func (r *run) walkTimeline(ctx context.Context, label, key, path string, extra u
 			if errors.Is(err, source.ErrLoop) && cursor == "" {
 				// Walking back, the pages after the loop were not read:
 				// the cursor stays, and the next run walks again.
-				return r.fail("timeline", err)
+				return r.fails.Fail(ctx, "timeline", err)
 			}
-			if err := r.fail("timeline", err); err != nil {
+			if err := r.fails.Fail(ctx, "timeline", err); err != nil {
 				return err
 			}
 			break
@@ -342,7 +326,7 @@ func (r *run) walkTimeline(ctx context.Context, label, key, path string, extra u
 				return nil // a link that is not trending (now)
 			}
 			// The cursor stays: the next run walks this part again.
-			return r.fail("timeline", fmt.Errorf("mastodon: %s: %w", label, err))
+			return r.fails.Fail(ctx, "timeline", fmt.Errorf("mastodon: %s: %w", label, err))
 		}
 		statuses.report(r, label)
 		page := statuses.list

@@ -53,7 +53,7 @@ func (r *run) seed(ctx context.Context, s *status, threads *watched) error {
 	if !r.asked[string(s.ID)] && (r.incomplete(s) || (s.InReplyToID != "" && r.known[string(s.InReplyToID)] == nil)) {
 		var err error
 		if below, err = r.conversation(ctx, s); err != nil {
-			if err := r.fail("context", err); err != nil {
+			if err := r.fails.Fail(ctx, "context", err); err != nil {
 				return err
 			}
 		}
@@ -184,7 +184,7 @@ func (r *run) conversation(ctx context.Context, s *status) ([]*status, error) {
 			}
 			c, err := r.context(ctx, string(x.ID))
 			if err != nil {
-				if err := r.fail("context", err); err != nil {
+				if err := r.fails.Fail(ctx, "context", err); err != nil {
 					return out, err
 				}
 				continue
@@ -227,7 +227,7 @@ func (r *run) lineage(ctx context.Context, s *status) (parent, root string, err 
 		if up == nil && !r.asked[string(cur.ID)] && climbs < maxUp {
 			climbs++
 			if _, err := r.context(ctx, string(cur.ID)); err != nil {
-				if err := r.fail("context", err); err != nil {
+				if err := r.fails.Fail(ctx, "context", err); err != nil {
 					return "", "", err
 				}
 			}
@@ -255,14 +255,7 @@ func (r *run) emit(ctx context.Context, s *status) error {
 	if err != nil {
 		return err
 	}
-	if r.emitted[re.ID] {
-		return nil
-	}
-	r.emitted[re.ID] = true
-	if err := r.env.Emit(re); err != nil {
-		return fmt.Errorf("mastodon: emit %s: %w", re.ID, err)
-	}
-	return nil
+	return r.env.EmitOnce(r.emitted, re)
 }
 
 func (r *run) reaction(ctx context.Context, s *status) (reaction.Reaction, error) {
@@ -340,7 +333,7 @@ func (r *run) refresh(ctx context.Context, threads *watched) error {
 			continue
 		}
 		if err != nil {
-			if err := r.fail("context", err); err != nil {
+			if err := r.fails.Fail(ctx, "context", err); err != nil {
 				return err
 			}
 		}

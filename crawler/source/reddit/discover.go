@@ -50,10 +50,9 @@ func (r *run) discover(ctx context.Context) ([]string, error) {
 		for _, form := range urlnorm.Forms(u) {
 			resp, err := r.get(ctx, "info", "/api/info.json", url.Values{"url": {form}, "limit": {"100"}})
 			if err != nil {
-				if r.fatal != nil || ctx.Err() != nil {
-					return nil, firstErr(r.fatal, ctx.Err())
+				if err := r.fails.Fail(ctx, "reddit: info "+form, err); err != nil {
+					return nil, err
 				}
-				source.Report(r.env.Stats, "reddit: info "+form, err)
 				continue
 			}
 			take("info "+form, reaction.ViaRedditInfo, resp.Body)
@@ -71,10 +70,9 @@ func (r *run) discover(ctx context.Context) ([]string, error) {
 			}
 			resp, err := r.get(ctx, "search", "/search.json", q)
 			if err != nil {
-				if r.fatal != nil || ctx.Err() != nil {
-					return nil, firstErr(r.fatal, ctx.Err())
+				if err := r.fails.Fail(ctx, walk.What, err); err != nil {
+					return nil, err
 				}
-				source.Report(r.env.Stats, walk.What, err)
 				break
 			}
 			if !take(walk.What, reaction.ViaRedditURLSearch, resp.Body) {
@@ -87,13 +85,4 @@ func (r *run) discover(ctx context.Context) ([]string, error) {
 	}
 	d.Save()
 	return d.Natives(), nil
-}
-
-func firstErr(errs ...error) error {
-	for _, e := range errs {
-		if e != nil {
-			return e
-		}
-	}
-	return nil
 }

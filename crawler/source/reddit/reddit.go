@@ -70,7 +70,7 @@ type Adapter struct {
 
 // Collect implements source.Adapter.
 func (a *Adapter) Collect(ctx context.Context, env *source.Env) error {
-	r := &run{a: a, env: env, log: env.Log, emitted: map[string]bool{}}
+	r := &run{a: a, env: env, log: env.Log, emitted: map[string]bool{}, fails: source.Failures{Stats: env.Stats}}
 	if r.log == nil {
 		r.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -96,14 +96,13 @@ func (a *Adapter) Collect(ctx context.Context, env *source.Env) error {
 
 // run is one Collect call.
 type run struct {
-	a                       *Adapter
-	env                     *source.Env
-	log                     *slog.Logger
-	base, tokenURL          string
-	id, secret              string
-	emitted                 map[string]bool
-	fatal                   error // set when nothing more can be done
-	okThreads, blockedCount int
+	a              *Adapter
+	env            *source.Env
+	log            *slog.Logger
+	base, tokenURL string
+	id, secret     string
+	emitted        map[string]bool
+	fails          source.Failures
 }
 
 func (r *run) collect(ctx context.Context) error {
@@ -132,8 +131,8 @@ func (r *run) collect(ctx context.Context) error {
 		}
 		r.env.State.Set(stateThreads, tracked.String())
 	}
-	if r.fatal != nil {
-		return r.fatal
+	if err := r.fails.Stopped(); err != nil {
+		return err
 	}
 
 	fetch, err := r.changed(ctx, tracked)
@@ -158,17 +157,11 @@ func (r *run) collect(ctx context.Context) error {
 		if r.emitted[p.Name] {
 			continue
 		}
-		if err := r.emit(r.postReaction(p)); err != nil {
+		if err := r.env.EmitOnce(r.emitted, r.postReaction(p)); err != nil {
 			return err
 		}
 	}
-	if r.fatal != nil {
-		return r.fatal
-	}
-	if r.blockedCount > 0 && r.okThreads == 0 && len(fetch) == r.blockedCount {
-		return fmt.Errorf("reddit: every thread was refused: %w", source.ErrBlocked)
-	}
-	return nil
+	return r.fails.Err(reaction.Reddit)
 }
 
 // --- HTTP and OAuth ---------------------------------------------------------
@@ -184,20 +177,20 @@ func (r *run) get(ctx context.Context, what, path string, q url.Values) (*source
 		}
 		resp, err := r.env.Fetch.Get(ctx, u, hdr)
 		if err != nil && r.id == "" && errors.Is(err, source.ErrBlocked) {
-			r.fatal = fmt.Errorf("reddit: %s refused an unauthenticated request: set %s and %s to the credentials of a Reddit app (app-only OAuth): %w",
-				r.base, EnvClientID, EnvClientSecret, err)
-			r.env.Stats.Blocked(what, r.fatal)
-			return nil, r.fatal
+			return nil, r.fails.Stop(what, fmt.Errorf("reddit: %s refused an unauthenticated request: set %s and %s to the credentials of a Reddit app (app-only OAuth): %w",
+				r.base, EnvClientID, EnvClientSecret, err))
 		}
 		var he *source.HTTPError
-		if err == nil || !errors.As(err, &he) || he.Status != http.StatusUnauthorized {
-			return resp, err
+		if err == nil {
+			r.fails.OK()
+			return resp, nil
+		}
+		if !errors.As(err, &he) || he.Status != http.StatusUnauthorized {
+			return nil, err
 		}
 		// 401: the token expired or was revoked; get a new one once.
 		if attempt > 0 {
-			r.fatal = fmt.Errorf("reddit: %s rejects the access token from %s: %w", r.base, r.tokenURL, err)
-			r.env.Stats.Blocked(what, r.fatal)
-			return nil, r.fatal
+			return nil, r.fails.Stop(what, fmt.Errorf("reddit: %s rejects the access token from %s: %w", r.base, r.tokenURL, err))
 		}
 		r.a.mu.Lock()
 		r.a.token = ""
@@ -216,9 +209,7 @@ func (r *run) auth(ctx context.Context) (http.Header, error) {
 	if r.a.token == "" || !now.Before(r.a.expires) {
 		tok, ttl, err := r.fetchToken(ctx)
 		if err != nil {
-			r.fatal = err
-			r.env.Stats.Blocked("token", err)
-			return nil, err
+			return nil, r.fails.Stop("token", err)
 		}
 		r.a.token, r.a.expires = tok, now.Add(ttl-time.Minute)
 	}
@@ -266,32 +257,6 @@ func (r *run) now() time.Time {
 		return r.env.Now()
 	}
 	return time.Now()
-}
-
-// fail records a non-fatal error of one request and reports whether the
-// run must stop (context cancelled, or the whole source blocked).
-func (r *run) fail(what string, err error) error {
-	if r.fatal != nil {
-		return r.fatal
-	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return err
-	}
-	if source.Report(r.env.Stats, what, err) {
-		r.blockedCount++
-	}
-	return nil
-}
-
-func (r *run) emit(re reaction.Reaction) error {
-	if r.emitted[re.ID] {
-		return nil
-	}
-	r.emitted[re.ID] = true
-	if err := r.env.Emit(re); err != nil {
-		return fmt.Errorf("reddit: emit %s: %w", re.ID, err)
-	}
-	return nil
 }
 
 // nativeID accepts "j2rm5q" and "t3_j2rm5q".

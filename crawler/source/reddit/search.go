@@ -99,7 +99,7 @@ func (r *run) search(ctx context.Context, q string, tr *tracked) ([]*post, error
 		}
 		if err := walk.Next(after); err != nil {
 			// As after a failed request, the cursor stays where it was.
-			return found, r.fail("search", err)
+			return found, r.fails.Fail(ctx, "search", err)
 		}
 		params := url.Values{"q": {q}, "sort": {"new"}, "limit": {strconv.Itoa(pageLimit)}, "type": {"link"}, "t": {"all"}}
 		if after != "" {
@@ -109,11 +109,11 @@ func (r *run) search(ctx context.Context, q string, tr *tracked) ([]*post, error
 		resp, err := r.get(ctx, "search", "/search.json", params)
 		if err != nil {
 			// The cursor stays where it was: the next run walks again.
-			return found, r.fail("search", fmt.Errorf("reddit: search %q: %w", q, err))
+			return found, r.fails.Fail(ctx, "search", fmt.Errorf("reddit: search %q: %w", q, err))
 		}
 		var l listing
 		if err := json.Unmarshal(resp.Body, &l); err != nil {
-			return found, r.fail("search", fmt.Errorf("reddit: search %q: %w", q, err))
+			return found, r.fails.Fail(ctx, "search", fmt.Errorf("reddit: search %q: %w", q, err))
 		}
 		r.env.Stats.Page()
 		stop := false
@@ -192,7 +192,7 @@ func (r *run) changed(ctx context.Context, tr *tracked) ([]string, error) {
 			err = json.Unmarshal(resp.Body, &l)
 		}
 		if err != nil {
-			if err := r.fail("info", fmt.Errorf("reddit: check threads for new comments: %w", err)); err != nil {
+			if err := r.fails.Fail(ctx, "info", fmt.Errorf("reddit: check threads for new comments: %w", err)); err != nil {
 				return nil, err
 			}
 			continue

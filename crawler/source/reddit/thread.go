@@ -147,18 +147,18 @@ func (r *run) thread(ctx context.Context, article string) (numComments int64, co
 	resp, err := r.get(ctx, "comments", "/comments/"+url.PathEscape(article)+".json",
 		url.Values{"limit": {fmt.Sprint(commentLimit)}, "sort": {sortOrder}})
 	if err != nil {
-		return 0, false, r.fail("comments", fmt.Errorf("reddit: thread %s: %w", article, err))
+		return 0, false, r.fails.Fail(ctx, "comments", fmt.Errorf("reddit: thread %s: %w", article, err))
 	}
 	var page []listing
 	if err := json.Unmarshal(resp.Body, &page); err != nil {
-		return 0, false, r.fail("comments", fmt.Errorf("reddit: thread %s: %w", article, err))
+		return 0, false, r.fails.Fail(ctx, "comments", fmt.Errorf("reddit: thread %s: %w", article, err))
 	}
 	if len(page) != 2 || len(page[0].Data.Children) == 0 || page[0].Data.Children[0].Kind != "t3" {
-		return 0, false, r.fail("comments", fmt.Errorf("reddit: thread %s: want an array of two Listings with the post first: %w", article, source.ErrParse))
+		return 0, false, r.fails.Fail(ctx, "comments", fmt.Errorf("reddit: thread %s: want an array of two Listings with the post first: %w", article, source.ErrParse))
 	}
 	t.post = new(post)
 	if err := json.Unmarshal(page[0].Data.Children[0].Data, t.post); err != nil {
-		return 0, false, r.fail("comments", fmt.Errorf("reddit: thread %s: post: %w", article, err))
+		return 0, false, r.fails.Fail(ctx, "comments", fmt.Errorf("reddit: thread %s: post: %w", article, err))
 	}
 	r.env.Stats.Page()
 	complete = true
@@ -180,22 +180,21 @@ func (r *run) thread(ctx context.Context, article string) (numComments int64, co
 			err = r.moreChildren(ctx, t, m)
 		}
 		if err != nil {
-			if err := r.fail("comments", err); err != nil {
+			if err := r.fails.Fail(ctx, "comments", err); err != nil {
 				return 0, false, err
 			}
 			complete = false
 		}
 	}
 
-	if err := r.emit(r.postReaction(t.post)); err != nil {
+	if err := r.env.EmitOnce(r.emitted, r.postReaction(t.post)); err != nil {
 		return 0, false, err
 	}
 	for _, name := range t.order {
-		if err := r.emit(r.commentReaction(t.comments[name], t.article, t.replies[name])); err != nil {
+		if err := r.env.EmitOnce(r.emitted, r.commentReaction(t.comments[name], t.article, t.replies[name])); err != nil {
 			return 0, false, err
 		}
 	}
-	r.okThreads++
 	r.log.Debug("reddit thread crawled", "thread", article, "comments", len(t.order), "complete", complete)
 	return t.post.NumComments, complete, nil
 }
