@@ -9,7 +9,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/reactions-research/reactions/reaction"
-	"github.com/reactions-research/reactions/store"
 )
 
 // Config configures an Aggregator. The zero value is ready to use: every
@@ -69,8 +68,7 @@ type Config struct {
 	// does not move). Default 30 s.
 	StallAfter time.Duration
 
-	// StateDir is the state directory. Default store.StateDir()
-	// (REACTIONS_HOME or ./.reactions).
+	// StateDir is the state directory. Default ".reactions".
 	StateDir string
 	// SpoolDir is the write-ahead log's directory. Default
 	// <StateDir>/spool.
@@ -197,7 +195,7 @@ func (c *Config) validate() error {
 		c.StallAfter = 30 * time.Second
 	}
 	if c.StateDir == "" {
-		c.StateDir = store.StateDir()
+		c.StateDir = ".reactions"
 	}
 	if c.SpoolDir == "" {
 		c.SpoolDir = filepath.Join(c.StateDir, "spool")

@@ -189,7 +189,7 @@ func dedicatedClickHouse(t testing.TB) *chServer {
 	dir := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	srv, err := localch.Ensure(ctx, dir, 80*time.Second)
+	srv, err := localch.Ensure(ctx, dir, localch.Options{Timeout: 80 * time.Second})
 	if err != nil {
 		t.Fatalf("start a dedicated ClickHouse server (the test kills it): %v", err)
 	}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"strings"
 	"time"
 
@@ -19,10 +18,6 @@ import (
 // Version is the crawler's version in the default User-Agent; the command
 // sets it from the binary's version.
 var Version = "dev"
-
-// ContactEnv names the environment variable that adds a contact (e-mail or
-// URL) to the default User-Agent.
-const ContactEnv = "REACTIONS_CONTACT"
 
 // DefaultUserAgent returns the honest User-Agent: the project, its version,
 // its home page and, when given, the operator's contact.
@@ -61,14 +56,14 @@ const Unlimited = "unlimited"
 // Config configures a crawl. The zero value works: every field's comment
 // states the default used when it is zero.
 type Config struct {
-	// StateDir is the installation's state directory ($REACTIONS_HOME);
-	// a story's crawl state lives in StateDir/crawl/<story-id>/.
+	// StateDir is the installation's state directory; a story's crawl
+	// state lives in StateDir/crawl/<story-id>/.
 	// Default "./.reactions".
 	StateDir string
 	// UserAgent is sent with every request. Default DefaultUserAgent(Contact).
 	UserAgent string
-	// Contact (e-mail or URL) is added to the default User-Agent.
-	// Default the REACTIONS_CONTACT environment variable.
+	// Contact (e-mail or URL) is added to the default User-Agent so that
+	// platforms can reach the operator. Default: none.
 	Contact string
 	// Authors pseudonymises author handles. Required.
 	Authors *reaction.Pseudonymizer
@@ -106,6 +101,10 @@ type Config struct {
 	Log *slog.Logger
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
+	// Credentials are the platform accounts given to the adapters
+	// (source.Credentials). Default: none, anonymous access.
+	Credentials source.Credentials
+
 	// OnPoll, when set, is called after every poll (every run of --once,
 	// every poll of --follow) with that poll's runs, e.g. to print the
 	// summary table.
@@ -123,9 +122,6 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.StateDir == "" {
 		c.StateDir = ".reactions"
-	}
-	if c.Contact == "" {
-		c.Contact = os.Getenv(ContactEnv)
 	}
 	if c.UserAgent == "" {
 		c.UserAgent = DefaultUserAgent(c.Contact)

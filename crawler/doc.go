@@ -38,7 +38,7 @@
 //
 // # State
 //
-// A story's state lives in $REACTIONS_HOME/crawl/<story-id>/ (see state.go):
+// A story's state lives in <state dir>/crawl/<story-id>/ (see state.go):
 // an append-only log of what the sink acknowledged (id, content digest, first
 // seen), fsynced per batch, and the sources' cursors, rewritten atomically
 // (temp file + rename) only once everything emitted before them was

@@ -284,6 +284,8 @@ func (sr *sourceRun) runAdapter(runCtx context.Context, do func(context.Context,
 				sr.putRun(ctx, sr.progress())
 			}
 		},
+
+		Credentials: c.cfg.Credentials,
 	}
 	defer func() {
 		if p := recover(); p != nil {

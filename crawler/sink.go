@@ -31,10 +31,6 @@ type Sink interface {
 	PutCrawlRun(ctx context.Context, run reaction.CrawlRun) error
 }
 
-// IngestTokenEnv names the environment variable holding the aggregator's
-// bearer token.
-const IngestTokenEnv = "REACTIONS_INGEST_TOKEN"
-
 // ErrPermanent marks a sink error that retrying cannot fix (a 4xx answer
 // other than 429).
 var ErrPermanent = errors.New("permanent sink error")

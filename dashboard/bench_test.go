@@ -80,7 +80,7 @@ func loadBench(b *testing.B) (*store.Store, error) {
 	ctx := context.Background()
 	dsn := os.Getenv(chtest.Env)
 	if dsn == "" {
-		srv, err := localch.Ensure(ctx, chtest.Dir(), 80*time.Second)
+		srv, err := localch.Ensure(ctx, chtest.Dir(), localch.Options{Timeout: 80 * time.Second})
 		if err != nil {
 			return nil, fmt.Errorf("benchmarks need a real ClickHouse: %w", err)
 		}
@@ -328,7 +328,7 @@ func BenchmarkExport10M(b *testing.B) {
 	st := bench10M(b)
 	u, err := url.Parse(os.Getenv(chtest.Env))
 	if os.Getenv(chtest.Env) == "" || err != nil {
-		srv, err := localch.Ensure(context.Background(), chtest.Dir(), 80*time.Second)
+		srv, err := localch.Ensure(context.Background(), chtest.Dir(), localch.Options{Timeout: 80 * time.Second})
 		if err != nil {
 			b.Fatal(err)
 		}

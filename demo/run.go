@@ -51,11 +51,14 @@ type Config struct {
 	Seed int64
 	// Scale multiplies the number of reactions. Default 1.
 	Scale float64
-	// StateDir is the state directory. Default store.StateDir().
+	// StateDir is the state directory. Default ".reactions".
 	StateDir string
-	// DSN is the demo database. Default DSN(ctx, StateDir): database
-	// Database on the server every command uses.
+	// DSN is the demo database: the command names database Database on
+	// the server every command uses. Required.
 	DSN string
+	// Secret is the pseudonymisation secret. Default: the state
+	// directory's secret file (reaction.LoadSecret).
+	Secret string
 	// Poll overrides the demo story's poll period (10 s) in --follow mode.
 	Poll time.Duration
 	// ReplayStep is how often --follow adds reactions, and ReplayHours how
@@ -95,7 +98,10 @@ func (c *Config) defaults() error {
 		c.Scale = 1
 	}
 	if c.StateDir == "" {
-		c.StateDir = store.StateDir()
+		c.StateDir = ".reactions"
+	}
+	if c.DSN == "" {
+		return errors.New("demo: no DSN")
 	}
 	if c.ReplayStep <= 0 {
 		c.ReplayStep = 2 * time.Second
@@ -147,17 +153,6 @@ func RunningAggregator(stateDir string) (url string, ok bool) {
 // The command line finds the demo's database by itself.
 func ExportCommand(invocation string) string {
 	return invocation + " export --story " + StoryID + " --what series --interval 1d --out -"
-}
-
-// DSN returns the DSN of the demo database: the server of
-// REACTIONS_CLICKHOUSE, or the local one (started if needed), with the
-// database switched to Database.
-func DSN(ctx context.Context, stateDir string) (string, error) {
-	dsn, err := store.DefaultDSN(ctx, stateDir)
-	if err != nil {
-		return "", err
-	}
-	return store.WithDatabase(dsn, Database)
 }
 
 // Reset drops the demo database and removes the demo's crawl state and
@@ -231,12 +226,6 @@ func Run(ctx context.Context, cfg Config) error {
 	defer cancel()
 
 	dsn := cfg.DSN
-	if dsn == "" {
-		var err error
-		if dsn, err = DSN(ctx, cfg.StateDir); err != nil {
-			return err
-		}
-	}
 	// The replicas listen where they did last time: web ids contain the
 	// page URL, so a new port would make new ids. When the old port is
 	// taken the demo starts over rather than count web comments twice.
@@ -352,12 +341,7 @@ func Run(ctx context.Context, cfg Config) error {
 	for _, src := range s.Sources {
 		crawled = append(crawled, src.Platform)
 	}
-	// The replica's token endpoint accepts any app credentials: these
-	// stand in for a researcher's Reddit app, and never leave loopback.
-	os.Setenv("REDDIT_CLIENT_ID", "reactions-demo")
-	os.Setenv("REDDIT_CLIENT_SECRET", "reactions-demo-secret")
-
-	secret, err := reaction.LoadSecret(cfg.StateDir)
+	secret, err := reaction.LoadSecret(cfg.StateDir, cfg.Secret)
 	if err != nil {
 		return err
 	}
@@ -418,6 +402,9 @@ func Run(ctx context.Context, cfg Config) error {
 	ccfg := crawler.Config{
 		StateDir: cfg.StateDir, Authors: authors, Registerer: reg, Log: log,
 		BatchWait: 200 * time.Millisecond,
+		// The replica's token endpoint accepts any app credentials: these
+		// stand in for a researcher's Reddit app, and never leave loopback.
+		Credentials: source.Credentials{RedditClientID: "reactions-demo", RedditClientSecret: "reactions-demo-secret"},
 	}
 	sink := crawler.NewHTTPSink(aggURL, "")
 	if !cfg.Follow {

@@ -265,13 +265,6 @@ func seriesQuery(w [2]time.Time, extra string) string {
 // TestWholePath: replicas → crawler → aggregator over HTTP → ClickHouse →
 // dashboard API and exports, against the replicas' ground truth.
 func TestWholePath(t *testing.T) {
-	t.Setenv("REDDIT_CLIENT_ID", "e2e-app")
-	t.Setenv("REDDIT_CLIENT_SECRET", "e2e-secret")
-	// With an account Bluesky search works (the fixture has replies only
-	// search reaches); with a token Mastodon contexts show 4,096 replies.
-	t.Setenv("BLUESKY_HANDLE", "e2e.example.com")
-	t.Setenv("BLUESKY_APP_PASSWORD", "abcd-efgh-ijkl-mnop")
-	t.Setenv("MASTODON_ACCESS_TOKEN", "e2e-token")
 	ctx := context.Background()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 
@@ -317,6 +310,11 @@ func TestWholePath(t *testing.T) {
 	e := &env{t: t, st: st, replica: repSrv, agg: aggSrv, dash: dashSrv, story: s, cfg: crawler.Config{
 		StateDir: t.TempDir(), Authors: authors, Rates: rates, Registerer: prometheus.NewRegistry(), Log: quiet,
 		BatchWait: 50 * time.Millisecond,
+		// With an account Bluesky search works (the fixture has replies
+		// only search reaches); with a token Mastodon contexts show 4,096
+		// replies.
+		Credentials: source.Credentials{RedditClientID: "e2e-app", RedditClientSecret: "e2e-secret",
+			BlueskyHandle: "e2e.example.com", BlueskyAppPassword: "abcd-efgh-ijkl-mnop", MastodonAccessToken: "e2e-token"},
 	}}
 	start := time.Now()
 	runs := e.crawl()

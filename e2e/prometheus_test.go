@@ -24,6 +24,7 @@ import (
 
 	"github.com/reactions-research/reactions/aggregator"
 	"github.com/reactions-research/reactions/crawler"
+	"github.com/reactions-research/reactions/crawler/source"
 	"github.com/reactions-research/reactions/dashboard"
 	"github.com/reactions-research/reactions/demo"
 	"github.com/reactions-research/reactions/reaction"
@@ -87,8 +88,6 @@ func promAPI(base, path string, q url.Values, data any) error {
 // stance equals what ClickHouse holds. Every exposition is linted.
 func TestPrometheusScrape(t *testing.T) {
 	bin := prometheusBinary(t)
-	t.Setenv("REDDIT_CLIENT_ID", "e2e-app")
-	t.Setenv("REDDIT_CLIENT_SECRET", "e2e-secret")
 	ctx := context.Background()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 
@@ -132,7 +131,8 @@ func TestPrometheusScrape(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := crawler.Config{StateDir: t.TempDir(), Authors: authors, Registerer: crawlReg, Log: quiet, BatchWait: 20 * time.Millisecond}
+	cfg := crawler.Config{StateDir: t.TempDir(), Authors: authors, Registerer: crawlReg, Log: quiet, BatchWait: 20 * time.Millisecond,
+		Credentials: source.Credentials{RedditClientID: "e2e-app", RedditClientSecret: "e2e-secret"}}
 	cctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
 	defer cancel()
 	if _, err := crawler.Run(cctx, cfg, s, crawler.NewHTTPSink(aggSrv.URL, ""), crawler.Once); err != nil {

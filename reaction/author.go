@@ -70,19 +70,16 @@ func (p *Pseudonymizer) Author(platform Platform, handle string) string {
 // KeepsAuthors reports whether raw handles are kept (opt-in).
 func (p *Pseudonymizer) KeepsAuthors() bool { return p.keep }
 
-// SecretEnv is the environment variable that, when set, gives the
-// pseudonymisation secret instead of the state directory's secret file.
-const SecretEnv = "REACTIONS_SECRET"
-
-// LoadSecret returns the installation's pseudonymisation secret: the value of
-// REACTIONS_SECRET when set, otherwise the content of stateDir/secret, which
-// is created with 32 random bytes (mode 0600) on first use.
-func LoadSecret(stateDir string) ([]byte, error) {
-	if s := os.Getenv(SecretEnv); s != "" {
-		if len(s) < 16 {
-			return nil, fmt.Errorf("%s is shorter than 16 characters", SecretEnv)
+// LoadSecret returns the installation's pseudonymisation secret: given,
+// when it is not empty (it must have at least 16 characters), otherwise
+// the content of stateDir/secret, which is created with 32 random bytes
+// (mode 0600) on first use.
+func LoadSecret(stateDir, given string) ([]byte, error) {
+	if given != "" {
+		if len(given) < 16 {
+			return nil, errors.New("the secret is shorter than 16 characters")
 		}
-		return []byte(s), nil
+		return []byte(given), nil
 	}
 	path := filepath.Join(stateDir, "secret")
 	b, err := os.ReadFile(path)
@@ -106,7 +103,7 @@ func LoadSecret(stateDir string) ([]byte, error) {
 	s := hex.EncodeToString(raw)
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, os.ErrExist) { // another process created it first
-		return LoadSecret(stateDir)
+		return LoadSecret(stateDir, "")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("create secret: %w", err)

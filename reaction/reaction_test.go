@@ -182,9 +182,8 @@ func TestPseudonymizer(t *testing.T) {
 }
 
 func TestLoadSecret(t *testing.T) {
-	t.Setenv(SecretEnv, "")
 	dir := filepath.Join(t.TempDir(), "state")
-	s1, err := LoadSecret(dir)
+	s1, err := LoadSecret(dir, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,22 +191,19 @@ func TestLoadSecret(t *testing.T) {
 	if err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("secret file: %v %v", fi, err)
 	}
-	s2, err := LoadSecret(dir)
+	s2, err := LoadSecret(dir, "")
 	if err != nil || string(s1) != string(s2) {
 		t.Fatalf("second load differs: %v", err)
 	}
-	t.Setenv(SecretEnv, "from-the-environment-0123")
-	s3, err := LoadSecret(dir)
+	s3, err := LoadSecret(dir, "from-the-environment-0123")
 	if err != nil || string(s3) != "from-the-environment-0123" {
-		t.Fatalf("env secret: %q %v", s3, err)
+		t.Fatalf("given secret: %q %v", s3, err)
 	}
-	t.Setenv(SecretEnv, "short")
-	if _, err := LoadSecret(dir); err == nil {
-		t.Error("want an error for a short REACTIONS_SECRET")
+	if _, err := LoadSecret(dir, "short"); err == nil {
+		t.Error("want an error for a short secret")
 	}
-	t.Setenv(SecretEnv, "")
 	os.WriteFile(filepath.Join(dir, "secret"), []byte("x\n"), 0o600)
-	if _, err := LoadSecret(dir); err == nil || !strings.Contains(err.Error(), "damaged") {
+	if _, err := LoadSecret(dir, ""); err == nil || !strings.Contains(err.Error(), "damaged") {
 		t.Errorf("want a damaged-secret error, got %v", err)
 	}
 }

@@ -20,10 +20,8 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 )
 
-// DSNEnv names the environment variable holding a ClickHouse DSN, e.g.
-// clickhouse://user:pass@host:9000/db. When unset, a local server under the
-// state directory is used (see package localch).
-const DSNEnv = "REACTIONS_CLICKHOUSE"
+// DefaultDatabase is the database the command uses on the local server.
+const DefaultDatabase = "reactions"
 
 // Store is a connection to one ClickHouse database. It is safe for
 // concurrent use.

@@ -17,11 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/reactions-research/reactions/aggregator"
-	"github.com/reactions-research/reactions/store"
 )
-
-// ingestTokenEnv names the variable holding the ingest API's bearer token.
-const ingestTokenEnv = "REACTIONS_INGEST_TOKEN"
 
 func init() {
 	register(command{
@@ -77,8 +73,8 @@ func runAggregate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		fmt.Fprintln(stderr, "reactions aggregate: --keep-authors: raw author handles will be accepted and stored")
 	}
 
-	stateDir := store.StateDir()
-	st, err := store.OpenDefault(ctx, stateDir)
+	stateDir := stateDirectory()
+	st, err := openDefault(ctx, stateDir)
 	if err != nil {
 		return err
 	}

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/reactions-research/reactions/reaction"
-	"github.com/reactions-research/reactions/store"
 	"github.com/reactions-research/reactions/store/chtest"
 	"github.com/reactions-research/reactions/story"
 )
@@ -34,7 +33,7 @@ func aggTestReactions(n int) []reaction.Reaction {
 // TestAggregateCommand runs "reactions aggregate" on a test database: it
 // serves, stores, and on cancellation (SIGTERM) finishes and exits 0.
 func TestAggregateCommand(t *testing.T) {
-	t.Setenv(store.DSNEnv, chtest.DSN(t))
+	t.Setenv(dsnEnv, chtest.DSN(t))
 	t.Setenv("REACTIONS_HOME", t.TempDir())
 	t.Setenv(ingestTokenEnv, "cmd-test-token")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -108,7 +107,7 @@ func TestAggregateCommand(t *testing.T) {
 // TestLocalSink: the in-process aggregator of "reactions crawl" stores what
 // it is sent, and its close function writes everything before returning.
 func TestLocalSink(t *testing.T) {
-	t.Setenv(store.DSNEnv, chtest.DSN(t))
+	t.Setenv(dsnEnv, chtest.DSN(t))
 	state := t.TempDir()
 	ctx := context.Background()
 	s, err := story.Load("../../aggregator/testdata/story.yaml")
@@ -137,7 +136,7 @@ func TestLocalSink(t *testing.T) {
 	if err := closeSink(); err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.OpenDefault(ctx, state)
+	st, err := openDefault(ctx, state)
 	if err != nil {
 		t.Fatal(err)
 	}

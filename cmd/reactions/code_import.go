@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 
 	"github.com/reactions-research/reactions/coding/study"
-	"github.com/reactions-research/reactions/store"
 )
 
 func codeImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -36,7 +35,7 @@ func codeImport(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	defer f.Close()
-	st, err := openStory(ctx, store.StateDir(), *storyID, *database, stderr)
+	st, err := openStory(ctx, stateDirectory(), *storyID, *database, stderr)
 	if err != nil {
 		return err
 	}

@@ -37,7 +37,7 @@ func codeReport(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := checkStoryFlag(*storyID); err != nil {
 		return err
 	}
-	st, err := openStory(ctx, store.StateDir(), *storyID, *database, stderr)
+	st, err := openStory(ctx, stateDirectory(), *storyID, *database, stderr)
 	if err != nil {
 		return err
 	}

@@ -78,7 +78,7 @@ func codeSample(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		req.Filters.Platform = reaction.Platform(*platform)
 	}
 
-	st, err := openStory(ctx, store.StateDir(), *storyID, *database, stderr)
+	st, err := openStory(ctx, stateDirectory(), *storyID, *database, stderr)
 	if err != nil {
 		return err
 	}

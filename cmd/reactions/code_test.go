@@ -25,7 +25,7 @@ import (
 func codeEnv(t *testing.T, n int) map[string]reaction.Stance {
 	t.Helper()
 	dsn := chtest.DSN(t)
-	t.Setenv(store.DSNEnv, dsn)
+	t.Setenv(dsnEnv, dsn)
 	t.Setenv("REACTIONS_HOME", t.TempDir())
 	ctx := context.Background()
 	st, err := store.Open(ctx, dsn, store.Options{})

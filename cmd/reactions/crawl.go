@@ -19,7 +19,6 @@ import (
 	_ "github.com/reactions-research/reactions/crawler/adapters" // every platform adapter
 	"github.com/reactions-research/reactions/internal/httpguard"
 	"github.com/reactions-research/reactions/reaction"
-	"github.com/reactions-research/reactions/store"
 	"github.com/reactions-research/reactions/story"
 )
 
@@ -36,10 +35,10 @@ func runCrawl(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	storyPath := fs.String("story", "", "the story file (YAML) `FILE`; required")
 	once := fs.Bool("once", false, "collect everything currently reachable and exit (the default)")
 	follow := fs.Bool("follow", false, "keep polling every story poll period until interrupted")
-	aggregator := fs.String("aggregator", "", "send to the aggregator at `URL` (bearer token from "+crawler.IngestTokenEnv+"); default: an in-process aggregator writing to ClickHouse")
+	aggregator := fs.String("aggregator", "", "send to the aggregator at `URL` (bearer token from "+ingestTokenEnv+"); default: an in-process aggregator writing to ClickHouse")
 	metricsListen := fs.String("metrics-listen", "", "serve /metrics and /healthz on `ADDR` (e.g. 127.0.0.1:9101) while crawling")
 	keepAuthors := fs.Bool("keep-authors", false, "store raw author handles instead of pseudonyms (opt-in; think twice for sensitive stories)")
-	contact := fs.String("contact", os.Getenv(crawler.ContactEnv), "`EMAIL_OR_URL` added to the User-Agent so that platforms can reach you (default $"+crawler.ContactEnv+")")
+	contact := fs.String("contact", os.Getenv(contactEnv), "`EMAIL_OR_URL` added to the User-Agent so that platforms can reach you (default $"+contactEnv+")")
 	if err := parseFlags(fs, args, stdout, stderr); err != nil {
 		return err
 	}
@@ -59,8 +58,8 @@ func runCrawl(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	stateDir := store.StateDir()
-	secret, err := reaction.LoadSecret(stateDir)
+	stateDir := stateDirectory()
+	secret, err := loadSecret(stateDir)
 	if err != nil {
 		return err
 	}
@@ -85,7 +84,7 @@ func runCrawl(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var sink crawler.Sink
 	closeSink := func() error { return nil }
 	if *aggregator != "" {
-		sink = crawler.NewHTTPSink(*aggregator, os.Getenv(crawler.IngestTokenEnv))
+		sink = crawler.NewHTTPSink(*aggregator, os.Getenv(ingestTokenEnv))
 	} else {
 		sink, closeSink, err = openLocalSink(ctx, stateDir, st, withKeepAuthors(*keepAuthors), withRegisterer(reg))
 		if err != nil {
@@ -95,7 +94,7 @@ func runCrawl(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 	crawler.Version = Version
 	cfg := crawler.Config{
-		StateDir: stateDir, Contact: *contact, Authors: authors, Registerer: reg, Log: slog.Default(),
+		StateDir: stateDir, Contact: *contact, Authors: authors, Credentials: credentials(), Registerer: reg, Log: slog.Default(),
 		OnPoll: func(runs []reaction.CrawlRun) {
 			fmt.Fprintf(stdout, "\n%s  story %s\n", time.Now().UTC().Format(time.RFC3339), st.ID)
 			crawler.WriteSummary(stdout, runs)

@@ -15,7 +15,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/reactions-research/reactions/dashboard"
-	"github.com/reactions-research/reactions/store"
 )
 
 func init() {
@@ -41,7 +40,7 @@ func runDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if *refresh < time.Second {
 		return usageErrorf("--refresh %s: use at least 1s", *refresh)
 	}
-	st, err := openDatabase(ctx, store.StateDir(), *database)
+	st, err := openDatabase(ctx, stateDirectory(), *database)
 	if err != nil {
 		return err
 	}

@@ -53,9 +53,17 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if *follow {
 		refresh = 2 * time.Second
 	}
+	stateDir := stateDirectory()
+	dsn, err := defaultDSN(ctx, stateDir)
+	if err != nil {
+		return err
+	}
+	if dsn, err = store.WithDatabase(dsn, demo.Database); err != nil {
+		return err
+	}
 	return demo.Run(ctx, demo.Config{
 		Listen: *listen, Follow: *follow, Reset: *reset, Seed: *seed, Scale: *scale,
-		StateDir: store.StateDir(), Stdout: stdout, Log: slog.Default(), Version: Version, Invocation: invocation(),
+		StateDir: stateDir, DSN: dsn, Secret: os.Getenv(secretEnv), Stdout: stdout, Log: slog.Default(), Version: Version, Invocation: invocation(),
 		Dashboard: func(ctx context.Context, st *store.Store, reg prometheus.Registerer) (http.Handler, error) {
 			srv, err := dashboard.New(dashboard.Options{Store: st, Registerer: reg, Version: Version, Refresh: refresh, Logger: slog.Default()})
 			if err != nil {
@@ -77,8 +85,8 @@ func invocation() string {
 	if a := os.Args[0]; strings.Contains(a, "/") && !strings.Contains(a, "go-build") {
 		bin = a
 	}
-	if h := os.Getenv("REACTIONS_HOME"); h != "" {
-		return "REACTIONS_HOME=" + shellWord(h) + " " + bin
+	if h := os.Getenv(homeEnv); h != "" {
+		return homeEnv + "=" + shellWord(h) + " " + bin
 	}
 	return bin
 }

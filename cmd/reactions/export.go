@@ -13,7 +13,6 @@ import (
 	"github.com/reactions-research/reactions/dashboard/figure"
 	"github.com/reactions-research/reactions/dashboard/series"
 	"github.com/reactions-research/reactions/reaction"
-	"github.com/reactions-research/reactions/store"
 )
 
 func init() {
@@ -118,7 +117,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 	}
 
-	st, err := openStory(ctx, store.StateDir(), req.Story, *database, stderr)
+	st, err := openStory(ctx, stateDirectory(), req.Story, *database, stderr)
 	if err != nil {
 		return err
 	}

@@ -12,7 +12,6 @@ import (
 	"github.com/reactions-research/reactions/aggregator"
 	"github.com/reactions-research/reactions/aggregator/spool"
 	"github.com/reactions-research/reactions/crawler"
-	"github.com/reactions-research/reactions/store"
 	"github.com/reactions-research/reactions/story"
 )
 
@@ -37,7 +36,7 @@ func withRegisterer(reg prometheus.Registerer) localSinkOption {
 // spool as "reactions aggregate", writing to the default ClickHouse. The
 // returned function flushes everything taken and closes the store.
 func openLocalSink(ctx context.Context, stateDir string, st *story.Story, opts ...localSinkOption) (crawler.Sink, func() error, error) {
-	s, err := store.OpenDefault(ctx, stateDir)
+	s, err := openDefault(ctx, stateDir)
 	if err != nil {
 		return nil, nil, err
 	}

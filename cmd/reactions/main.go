@@ -159,8 +159,8 @@ func printHelp(w io.Writer) {
 	fmt.Fprintf(w, "  %-12s %s\n", "help", "print this help")
 	fmt.Fprintf(w, "  %-12s %s\n", "version", "print the version")
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Environment: REACTIONS_HOME (state directory, default ./.reactions), REACTIONS_CLICKHOUSE")
-	fmt.Fprintln(w, "(ClickHouse DSN; default: a local server under the state directory), REACTIONS_SECRET,")
+	fmt.Fprintln(w, "Environment: "+homeEnv+" (state directory, default ./.reactions), "+dsnEnv)
+	fmt.Fprintln(w, "(ClickHouse DSN; default: a local server under the state directory), "+secretEnv+",")
 	fmt.Fprintln(w, "REACTIONS_LOG_LEVEL (debug|info|warn|error), REACTIONS_LOG_FORMAT (text|json).")
 }
 

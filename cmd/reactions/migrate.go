@@ -30,7 +30,7 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if fs.NArg() != 0 {
 		return usageErrorf("unexpected argument %q", fs.Arg(0))
 	}
-	s, err := store.OpenDefault(ctx, store.StateDir())
+	s, err := openDefault(ctx, stateDirectory())
 	if err != nil {
 		return err
 	}
@@ -53,10 +53,10 @@ func runClickHouse(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if len(args) != 1 {
 		return usageErrorf("want one of: status, stop")
 	}
-	dir := store.StateDir() + "/clickhouse"
+	dir := stateDirectory() + "/clickhouse"
 	switch args[0] {
 	case "status":
-		dsn, err := store.DefaultDSN(ctx, store.StateDir())
+		dsn, err := defaultDSN(ctx, stateDirectory())
 		if err != nil {
 			return err
 		}

@@ -60,7 +60,7 @@ func runReclassify(ctx context.Context, args []string, stdout, stderr io.Writer)
 			return err
 		}
 	}
-	stateDir := store.StateDir()
+	stateDir := stateDirectory()
 	st, err := openStory(ctx, stateDir, *storyID, *database, stderr)
 	if err != nil {
 		return err

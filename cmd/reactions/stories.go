@@ -14,7 +14,7 @@ import (
 
 // databaseFlag adds --database to a command that reads a story.
 func databaseFlag(fs *flag.FlagSet) *string {
-	return fs.String("database", "", "the ClickHouse `DATABASE` to use on the server (default: the one in "+store.DSNEnv+
+	return fs.String("database", "", "the ClickHouse `DATABASE` to use on the server (default: the one in "+dsnEnv+
 		", else "+store.DefaultDatabase+"; the demo's story is found in "+demo.Database+" by itself)")
 }
 
@@ -22,9 +22,9 @@ func databaseFlag(fs *flag.FlagSet) *string {
 // same server when it is given.
 func openDatabase(ctx context.Context, stateDir, database string) (*store.Store, error) {
 	if database == "" {
-		return store.OpenDefault(ctx, stateDir)
+		return openDefault(ctx, stateDir)
 	}
-	dsn, err := store.DefaultDSN(ctx, stateDir)
+	dsn, err := defaultDSN(ctx, stateDir)
 	if err != nil {
 		return nil, err
 	}
@@ -66,7 +66,7 @@ func openStory(ctx context.Context, stateDir, id, database string, stderr io.Wri
 	}
 	if len(others) > 0 {
 		return nil, fmt.Errorf("no story %q in database %s; the same server holds it in database %s: add --database %s (or set %s to a DSN naming that database)",
-			id, where, strings.Join(others, " and "), others[0], store.DSNEnv)
+			id, where, strings.Join(others, " and "), others[0], dsnEnv)
 	}
 	hint := "crawl it first (reactions crawl --story FILE)"
 	if id == demo.StoryID {

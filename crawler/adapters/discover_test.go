@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/reactions-research/reactions/crawler"
+	"github.com/reactions-research/reactions/crawler/source"
 	"github.com/reactions-research/reactions/internal/urlnorm"
 	"github.com/reactions-research/reactions/reaction"
 	"github.com/reactions-research/reactions/replica"
@@ -104,10 +105,6 @@ func relatedRoot(d *replica.Dataset, it replica.Item) (string, bool) {
 // compared with the ground truth; every spelling of the URL is found and
 // the other article's threads are not.
 func TestDiscoveryFindsWhatNamingFinds(t *testing.T) {
-	t.Setenv("REDDIT_CLIENT_ID", "e2e-app")
-	t.Setenv("REDDIT_CLIENT_SECRET", "e2e-secret")
-	t.Setenv("BLUESKY_HANDLE", "e2e.example.com")
-	t.Setenv("BLUESKY_APP_PASSWORD", "abcd-efgh-ijkl-mnop")
 	d := discoveryData()
 	srv := httptest.NewServer(replica.New(d, replica.Options{}))
 	defer srv.Close()
@@ -158,7 +155,9 @@ func TestDiscoveryFindsWhatNamingFinds(t *testing.T) {
 		}
 		sink := &memSink{stored: map[string]reaction.Reaction{}}
 		cfg := crawler.Config{StateDir: t.TempDir(), Authors: authors, Rates: rates, RetryInitial: 10 * time.Millisecond,
-			BatchWait: 10 * time.Millisecond, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+			BatchWait: 10 * time.Millisecond, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+			Credentials: source.Credentials{RedditClientID: "e2e-app", RedditClientSecret: "e2e-secret",
+				BlueskyHandle: "e2e.example.com", BlueskyAppPassword: "abcd-efgh-ijkl-mnop"}}
 		runs, err := crawler.Run(context.Background(), cfg, st, sink, crawler.Once)
 		if err != nil {
 			t.Fatal(err)

@@ -172,14 +172,6 @@ func replicaStory(t *testing.T, base string, d *replica.Dataset) (*story.Story, 
 // rate limiting injected, and compares what reaches the sink with the
 // replicas' ground truth; then a second run must send nothing.
 func TestCrawlEveryReplica(t *testing.T) {
-	t.Setenv("REDDIT_CLIENT_ID", "e2e-app")
-	t.Setenv("REDDIT_CLIENT_SECRET", "e2e-secret")
-	t.Setenv("BLUESKY_HANDLE", "e2e.example.com")
-	t.Setenv("BLUESKY_APP_PASSWORD", "abcd-efgh-ijkl-mnop")
-	// With a token Mastodon serves up to 4,096 descendants per context, so
-	// the fixture's 70-reply thread is reachable (anonymously it is cut at 60,
-	// which the mastodon package's own tests cover).
-	t.Setenv("MASTODON_ACCESS_TOKEN", "e2e-token")
 	d := replica.TestDataset()
 	rs := replica.New(d, replica.Options{RateLimitEvery: 40, RetryAfter: time.Second})
 	srv := httptest.NewServer(rs)
@@ -200,6 +192,11 @@ func TestCrawlEveryReplica(t *testing.T) {
 		StateDir: t.TempDir(), Authors: authors, Rates: rates, RetryInitial: 10 * time.Millisecond,
 		BatchSize: 50, BatchWait: 10 * time.Millisecond,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		// With a token Mastodon serves up to 4,096 descendants per context,
+		// so the fixture's 70-reply thread is reachable (anonymously it is
+		// cut at 60, which the mastodon package's own tests cover).
+		Credentials: source.Credentials{RedditClientID: "e2e-app", RedditClientSecret: "e2e-secret",
+			BlueskyHandle: "e2e.example.com", BlueskyAppPassword: "abcd-efgh-ijkl-mnop", MastodonAccessToken: "e2e-token"},
 	}
 	sink := &memSink{stored: map[string]reaction.Reaction{}}
 	runs, err := crawler.Run(context.Background(), cfg, st, sink, crawler.Once)

@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/reactions-research/reactions/crawler"
+	"github.com/reactions-research/reactions/crawler/source"
 	"github.com/reactions-research/reactions/reaction"
 	"github.com/reactions-research/reactions/replica"
 	"github.com/reactions-research/reactions/story"
@@ -108,6 +109,8 @@ func newProbe(t *testing.T) *probe {
 		Timeout: 2 * time.Second, MaxRetries: 2, RetryInitial: 10 * time.Millisecond, MaxRetryWait: 2 * time.Second,
 		BatchSize: 50, BatchWait: 10 * time.Millisecond,
 		Log: slog.New(slog.NewTextHandler(p.logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
+		Credentials: source.Credentials{RedditClientID: "probe-app", RedditClientSecret: "probe-secret",
+			BlueskyHandle: "probe.example.com", BlueskyAppPassword: "abcd-efgh-ijkl-mnop"},
 	}
 	return p
 }
@@ -244,11 +247,6 @@ func mastodonStatus(id int) map[string]any {
 // page cap with status "truncated"; repeated warnings are counted, not
 // printed each time.
 func TestPagingLoopsEndLoudly(t *testing.T) {
-	t.Setenv("REDDIT_CLIENT_ID", "probe-app")
-	t.Setenv("REDDIT_CLIENT_SECRET", "probe-secret")
-	t.Setenv("BLUESKY_HANDLE", "probe.example.com")
-	t.Setenv("BLUESKY_APP_PASSWORD", "abcd-efgh-ijkl-mnop")
-	t.Setenv("MASTODON_ACCESS_TOKEN", "")
 
 	// Bluesky's replica behind a server that ignores the search cursor and
 	// always sends the same one back.
@@ -391,8 +389,6 @@ func TestPagingLoopsEndLoudly(t *testing.T) {
 // resume; the next run resumes the walk; and --follow leaves the source
 // alone until that time, then polls it again.
 func TestDayLongRetryAfterThrottles(t *testing.T) {
-	t.Setenv("REDDIT_CLIENT_ID", "probe-app")
-	t.Setenv("REDDIT_CLIENT_SECRET", "probe-secret")
 	var mu sync.Mutex
 	throttle := true
 	h := &hostileReddit{
@@ -459,8 +455,6 @@ func TestDayLongRetryAfterThrottles(t *testing.T) {
 // (its polls meanwhile record "throttled" without a request), and is
 // polled again after it; the good source is polled all along.
 func TestFollowSleepsAThrottledSource(t *testing.T) {
-	t.Setenv("REDDIT_CLIENT_ID", "probe-app")
-	t.Setenv("REDDIT_CLIENT_SECRET", "probe-secret")
 	var mu sync.Mutex
 	var times []time.Time
 	var throttledAt time.Time

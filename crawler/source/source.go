@@ -69,6 +69,8 @@ type Env struct {
 	// outcome (one of the Stream… values) and the time the platform
 	// stamped it with; adapters call Streamed.
 	OnStream func(outcome string, at time.Time)
+	// Credentials are the accounts the platforms of this run may ask for.
+	Credentials Credentials
 }
 
 // Outcomes of a live stream's events (the outcome label of
@@ -126,6 +128,28 @@ func (e *Env) Gap(g reaction.Gap) {
 	if e.OnGap != nil {
 		e.OnGap(g)
 	}
+}
+
+// Credentials are the accounts and tokens some platforms ask for. The
+// command fills them from its environment (each adapter names its
+// variables in its messages); an empty field means anonymous access,
+// which each adapter handles as its platform allows.
+type Credentials struct {
+	// RedditClientID and RedditClientSecret are a Reddit app's
+	// credentials for app-only OAuth: Reddit refuses anonymous API
+	// requests. Without them requests go out unauthenticated, which only
+	// works against an anonymous .json base_url.
+	RedditClientID, RedditClientSecret string
+	// MastodonAccessToken is a user access token for the server of
+	// base_url. Public statuses need none, but a context read without a
+	// user shows at most 60 replies, 20 levels deep: replies beyond that
+	// which no deeper context reaches are reported as "truncated". With
+	// a token a context shows up to 4,096.
+	MastodonAccessToken string
+	// BlueskyHandle and BlueskyAppPassword open the session that Bluesky
+	// search needs (searchPosts refuses anonymous requests); threads are
+	// public.
+	BlueskyHandle, BlueskyAppPassword string
 }
 
 // Fetcher is polite HTTP on top of Colly.

@@ -46,7 +46,7 @@ func server() (string, error) {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 		defer cancel()
-		srv, err := localch.Ensure(ctx, Dir(), 80*time.Second)
+		srv, err := localch.Ensure(ctx, Dir(), localch.Options{Timeout: 80 * time.Second})
 		if err != nil {
 			baseErr = err
 			return

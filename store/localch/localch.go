@@ -45,9 +45,6 @@ func (s *Server) DSN(db string) string {
 // /usr/sbin/clickhouse-server, "clickhouse-server" on PATH, or "clickhouse
 // server" from an official install.
 func Binary() ([]string, error) {
-	if p := os.Getenv("REACTIONS_CLICKHOUSE_SERVER"); p != "" {
-		return strings.Fields(p), nil
-	}
 	for _, p := range []string{"/usr/sbin/clickhouse-server", "/usr/bin/clickhouse-server"} {
 		if _, err := os.Stat(p); err == nil {
 			return []string{p}, nil
@@ -62,10 +59,23 @@ func Binary() ([]string, error) {
 	return nil, ErrNoServer
 }
 
+// Options tune Ensure. The zero value is ready to use.
+type Options struct {
+	// Command runs a ClickHouse server, e.g. ["/opt/ch/clickhouse",
+	// "server"]. Default: Binary's.
+	Command []string
+	// Timeout bounds the wait for a server it starts to accept
+	// connections. Default 60 s.
+	Timeout time.Duration
+}
+
 // Ensure returns the server for dir (normally <state dir>/clickhouse),
-// starting one if none is running. It waits up to timeout for the server to
-// accept connections. Two processes calling Ensure at once start one server.
-func Ensure(ctx context.Context, dir string, timeout time.Duration) (*Server, error) {
+// starting one if none is running. Two processes calling Ensure at once
+// start one server.
+func Ensure(ctx context.Context, dir string, opt Options) (*Server, error) {
+	if opt.Timeout <= 0 {
+		opt.Timeout = 60 * time.Second
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create %s: %w", dir, err)
 	}
@@ -83,9 +93,11 @@ func Ensure(ctx context.Context, dir string, timeout time.Duration) (*Server, er
 	if s, err := readState(dir); err == nil && s.alive() {
 		return s, nil
 	}
-	bin, err := Binary()
-	if err != nil {
-		return nil, err
+	bin := opt.Command
+	if len(bin) == 0 {
+		if bin, err = Binary(); err != nil {
+			return nil, err
+		}
 	}
 	tcp, err := freePort()
 	if err != nil {
@@ -117,7 +129,7 @@ func Ensure(ctx context.Context, dir string, timeout time.Duration) (*Server, er
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 
-	deadline := time.Now().Add(timeout)
+	deadline := time.Now().Add(opt.Timeout)
 	for {
 		if s.listening() {
 			break
@@ -131,7 +143,7 @@ func Ensure(ctx context.Context, dir string, timeout time.Duration) (*Server, er
 		}
 		if time.Now().After(deadline) {
 			_ = cmd.Process.Kill()
-			return nil, fmt.Errorf("ClickHouse server did not accept connections within %s; see %s", timeout, filepath.Join(dir, "log"))
+			return nil, fmt.Errorf("ClickHouse server did not accept connections within %s; see %s", opt.Timeout, filepath.Join(dir, "log"))
 		}
 	}
 	if err := s.writeState(); err != nil {

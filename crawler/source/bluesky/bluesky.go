@@ -53,7 +53,8 @@ const (
 // DefaultPDS is where sessions are made when a source sets no pds_url.
 const DefaultPDS = "https://bsky.social"
 
-// Credential environment variables.
+// The environment variables from which the command takes the account of
+// source.Credentials, named in messages.
 const (
 	HandleEnv   = "BLUESKY_HANDLE"
 	PasswordEnv = "BLUESKY_APP_PASSWORD"

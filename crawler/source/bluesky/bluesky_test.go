@@ -25,6 +25,9 @@ const storyID = "teigen-legend-loss"
 
 const query = "chrissy teigen"
 
+// account is a Bluesky account the replica accepts, for search.
+var account = source.Credentials{BlueskyHandle: "researcher.example.org", BlueskyAppPassword: "abcd-efgh-ijkl-mnop"}
+
 // expected maps Expect over items (all of d's when none are given), with
 // the threads src names flagged as thread starters (src may be nil).
 func expected(t *testing.T, d *replica.Dataset, src *story.Source, authors *reaction.Pseudonymizer, items ...replica.Item) map[string]reaction.Reaction {
@@ -74,8 +77,6 @@ func count(s *replica.Server, path string) int {
 }
 
 func TestCrawlReplica(t *testing.T) {
-	t.Setenv(bluesky.HandleEnv, "researcher.example.org")
-	t.Setenv(bluesky.PasswordEnv, "abcd-efgh-ijkl-mnop")
 	d := replica.NewDataset(sourcetest.Fixture(t, reaction.Bluesky)...)
 	s := replica.New(d, replica.Options{})
 	srv := httptest.NewServer(s)
@@ -83,6 +84,7 @@ func TestCrawlReplica(t *testing.T) {
 	base := srv.URL + "/bluesky"
 	h := sourcetest.New(t, storyID, story.Source{Platform: reaction.Bluesky, BaseURL: base, PDSURL: base,
 		Threads: roots(d), Search: []string{query}})
+	h.Credentials = account
 
 	got, st := h.MustRun(&bluesky.Adapter{})
 	sourcetest.Compare(t, got, expected(t, d, h.Source, h.Authors))
@@ -140,13 +142,12 @@ func TestCrawlReplica(t *testing.T) {
 }
 
 func TestSearchHitThreads(t *testing.T) {
-	t.Setenv(bluesky.HandleEnv, "researcher.example.org")
-	t.Setenv(bluesky.PasswordEnv, "abcd-efgh-ijkl-mnop")
 	d := replica.NewDataset(sourcetest.Fixture(t, reaction.Bluesky)...)
 	srv := httptest.NewServer(replica.New(d, replica.Options{}))
 	defer srv.Close()
 	base := srv.URL + "/bluesky"
 	h := sourcetest.New(t, storyID, story.Source{Platform: reaction.Bluesky, BaseURL: base, PDSURL: base, Search: []string{query}})
+	h.Credentials = account
 	got, _ := h.MustRun(&bluesky.Adapter{})
 
 	// The hits, and the threads of the hits that are roots with replies.
@@ -205,12 +206,11 @@ func TestSearchRefused(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			t.Setenv(bluesky.HandleEnv, tc.handle)
-			t.Setenv(bluesky.PasswordEnv, tc.password)
 			s.ResetRequests()
 			root := d.Items(reaction.Bluesky)[0]
 			h := sourcetest.New(t, storyID, story.Source{Platform: reaction.Bluesky, BaseURL: base, PDSURL: base,
 				Threads: []string{replica.BlueskyURI(root)}, Search: []string{query, "jack"}})
+			h.Credentials = source.Credentials{BlueskyHandle: tc.handle, BlueskyAppPassword: tc.password}
 			got, st := h.MustRun(&bluesky.Adapter{})
 			if len(st.Blocks()) != 1 || st.Blocks()[0] != "search" && !strings.Contains(st.Blocks()[0], "search") {
 				t.Errorf("blocked = %v, want search once", st.Blocks())
@@ -287,8 +287,6 @@ func TestGolden(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			t.Setenv(bluesky.HandleEnv, "researcher.example.org")
-			t.Setenv(bluesky.PasswordEnv, "abcd-efgh-ijkl-mnop")
 			dir := filepath.Join("testdata", tc.name)
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				name := strings.TrimPrefix(r.URL.Path, "/xrpc/")
@@ -312,6 +310,7 @@ func TestGolden(t *testing.T) {
 			h := sourcetest.New(t, storyID, story.Source{Platform: reaction.Bluesky, BaseURL: srv.URL, PDSURL: srv.URL,
 				Threads: tc.threads, Search: tc.search})
 			h.Authors = p
+			h.Credentials = account
 			h.AsEmitted = true // the golden file holds what the adapter emitted
 			got, st := h.MustRun(&bluesky.Adapter{})
 			b, _ := json.MarshalIndent(got, "", "  ")
@@ -360,8 +359,6 @@ func TestBadInput(t *testing.T) {
 // TestSearchOnlyWithoutCredentials: a source that only searches, without
 // an account, fails with the honest sentence (there is nothing else to do).
 func TestSearchOnlyWithoutCredentials(t *testing.T) {
-	t.Setenv(bluesky.HandleEnv, "")
-	t.Setenv(bluesky.PasswordEnv, "")
 	srv := httptest.NewServer(replica.New(replica.NewDataset(sourcetest.Fixture(t, reaction.Bluesky)...), replica.Options{}))
 	defer srv.Close()
 	st := &sourcetest.Stats{}
@@ -379,8 +376,6 @@ func TestSearchOnlyWithoutCredentials(t *testing.T) {
 // TestExpiredTokenRenewed: when searchPosts says the access token has
 // expired, the session is refreshed once and the page asked again.
 func TestExpiredTokenRenewed(t *testing.T) {
-	t.Setenv(bluesky.HandleEnv, "renewer.example.org")
-	t.Setenv(bluesky.PasswordEnv, "abcd-efgh-ijkl-mnop")
 	d := replica.NewDataset(sourcetest.Fixture(t, reaction.Bluesky)...)
 	rs := replica.New(d, replica.Options{})
 	expired := 1
@@ -398,6 +393,7 @@ func TestExpiredTokenRenewed(t *testing.T) {
 	defer srv.Close()
 	base := srv.URL + "/bluesky"
 	h := sourcetest.New(t, storyID, story.Source{Platform: reaction.Bluesky, BaseURL: base, PDSURL: base, Search: []string{"jack-renew"}})
+	h.Credentials = source.Credentials{BlueskyHandle: "renewer.example.org", BlueskyAppPassword: "abcd-efgh-ijkl-mnop"}
 	_, st := h.MustRun(&bluesky.Adapter{})
 	want := []string{"com.atproto.server.createSession", "app.bsky.feed.searchPosts",
 		"com.atproto.server.refreshSession", "app.bsky.feed.searchPosts"}

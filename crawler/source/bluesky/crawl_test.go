@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/reactions-research/reactions/crawler/source/bluesky"
 	"github.com/reactions-research/reactions/crawler/source/sourcetest"
 	"github.com/reactions-research/reactions/reaction"
 	"github.com/reactions-research/reactions/replica"
@@ -17,8 +16,6 @@ import (
 // with 429 and Retry-After: threads and search still come out exactly, and
 // a second run sends nothing.
 func TestThroughCrawler(t *testing.T) {
-	t.Setenv(bluesky.HandleEnv, "researcher.example.org")
-	t.Setenv(bluesky.PasswordEnv, "abcd-efgh-ijkl-mnop")
 	d := replica.NewDataset(sourcetest.Fixture(t, reaction.Bluesky)...)
 	s := replica.New(d, replica.Options{RateLimitEvery: 10, RetryAfter: time.Second})
 	srv := httptest.NewServer(s)
@@ -27,6 +24,7 @@ func TestThroughCrawler(t *testing.T) {
 	st := &story.Story{ID: "jack", Subject: []string{"Chrissy Teigen"}, Sources: []story.Source{{
 		Platform: reaction.Bluesky, BaseURL: base, PDSURL: base, Threads: roots(d), Search: []string{query}}}}
 	c := sourcetest.NewCrawler(t, reaction.Bluesky)
+	c.Config.Credentials = account
 	authors := c.Config.Authors
 	runs := c.Run(st)
 	sourcetest.Compare(t, c.Sink.Stored(), expected(t, d, &st.Sources[0], authors))

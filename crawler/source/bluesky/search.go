@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"time"
 
@@ -20,7 +19,7 @@ import (
 // searches runs every query of the source with one session.
 func (c *crawl) searches(ctx context.Context) error {
 	env := c.env
-	ident, pass := os.Getenv(HandleEnv), os.Getenv(PasswordEnv)
+	ident, pass := env.Credentials.BlueskyHandle, env.Credentials.BlueskyAppPassword
 	if ident == "" || pass == "" {
 		env.Stats.Blocked("search", errNoCredentials)
 		c.searchBlocked = errNoCredentials

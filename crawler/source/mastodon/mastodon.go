@@ -18,7 +18,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -56,20 +55,14 @@ func init() {
 	source.Register(reaction.Mastodon, func() source.Adapter { return &Adapter{} })
 }
 
-// EnvAccessToken is the environment variable holding an optional user
-// access token for the server of base_url.
+// EnvAccessToken is the environment variable from which the command takes
+// source.Credentials.MastodonAccessToken, named in messages.
 const EnvAccessToken = "MASTODON_ACCESS_TOKEN"
 
-// Adapter collects Mastodon reactions. The zero value is ready to use.
-type Adapter struct {
-	// AccessToken is an optional user access token for the server (default
-	// the MASTODON_ACCESS_TOKEN environment variable). Public statuses need
-	// none, but a context read without a user shows at most 60 replies, 20
-	// levels deep: replies beyond that which no deeper context reaches
-	// (more than 60 direct replies) are then reported as "truncated".
-	// With a token a context shows up to 4,096.
-	AccessToken string
-}
+// Adapter collects Mastodon reactions, as a user when
+// source.Env.Credentials has a Mastodon access token. The zero value is
+// ready to use.
+type Adapter struct{}
 
 // Collect implements source.Adapter.
 func (a *Adapter) Collect(ctx context.Context, env *source.Env) error {
@@ -86,11 +79,7 @@ func (a *Adapter) Collect(ctx context.Context, env *source.Env) error {
 		return fmt.Errorf("mastodon: base_url %q is not a server URL", env.Source.BaseURL)
 	}
 	r.baseURL = u
-	tok := a.AccessToken
-	if tok == "" {
-		tok = os.Getenv(EnvAccessToken)
-	}
-	if tok != "" {
+	if tok := env.Credentials.MastodonAccessToken; tok != "" {
 		r.hdr = http.Header{"Authorization": {"Bearer " + tok}}
 		r.contextCap = contextCapUser
 	}

@@ -282,9 +282,9 @@ func TestWideThread(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Setenv(EnvAccessToken, "")
 			h := sourcetest.New(t, storyID, mastodonSource(ts, []string{replica.MastodonWideTag}, nil))
-			res := h.Run(&Adapter{AccessToken: tt.token}, fixtureNow)
+			h.Credentials.MastodonAccessToken = tt.token
+			res := h.Run(&Adapter{}, fixtureNow)
 			if tt.blocked {
 				if res.Err == nil || !strings.Contains(res.Err.Error(), "blocked") || len(res.Stats.Blocks()) == 0 ||
 					!strings.Contains(res.Stats.Blocks()[0], EnvAccessToken) {

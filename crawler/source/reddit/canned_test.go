@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/reactions-research/reactions/crawler/source"
 	"github.com/reactions-research/reactions/crawler/source/sourcetest"
 	"github.com/reactions-research/reactions/reaction"
 	"github.com/reactions-research/reactions/story"
@@ -69,7 +70,8 @@ func TestCannedPayloads(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ts := cannedReddit(t, tt.fallback)
 			h := sourcetest.New(t, storyID, story.Source{Platform: reaction.Reddit, BaseURL: ts.URL + "/api", TokenURL: ts.URL + "/token", Threads: []string{"1ce9f0a"}})
-			res := h.Run(&Adapter{ClientID: "a", ClientSecret: "b"}, fixtureNow)
+			h.Credentials = source.Credentials{RedditClientID: "a", RedditClientSecret: "b"}
+			res := h.Run(&Adapter{}, fixtureNow)
 			if res.Err != nil {
 				t.Fatal(res.Err)
 			}

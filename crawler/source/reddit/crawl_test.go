@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/reactions-research/reactions/crawler/source"
 	"github.com/reactions-research/reactions/crawler/source/sourcetest"
 	"github.com/reactions-research/reactions/reaction"
 	"github.com/reactions-research/reactions/replica"
@@ -15,8 +16,6 @@ import (
 // fetcher, state, batching) while the replica answers every 7th request
 // with 429 and Retry-After: the crawl still completes, exactly.
 func TestThroughCrawler(t *testing.T) {
-	t.Setenv(EnvClientID, "crawler-app")
-	t.Setenv(EnvClientSecret, "s3cret")
 	items := sourcetest.Fixture(t, reaction.Reddit)
 	d := replica.NewDataset(items...)
 	srv := replica.New(d, replica.Options{RateLimitEvery: 7, RetryAfter: time.Second})
@@ -24,6 +23,7 @@ func TestThroughCrawler(t *testing.T) {
 	src := redditSource(ts, []string{"j2rm5q", "j2sx0a", "j2t1b2"}, nil)
 	st := &story.Story{ID: "jack", Subject: []string{"Chrissy Teigen"}, Sources: []story.Source{src}}
 	c := sourcetest.NewCrawler(t, reaction.Reddit)
+	c.Config.Credentials = source.Credentials{RedditClientID: "crawler-app", RedditClientSecret: "s3cret"}
 	authors := c.Config.Authors
 	runs := c.Run(st)
 	if len(runs) != 1 || runs[0].Status != reaction.RunOK {

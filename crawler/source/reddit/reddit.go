@@ -17,7 +17,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"time"
@@ -27,7 +26,8 @@ import (
 	"github.com/reactions-research/reactions/story"
 )
 
-// Environment variables holding the app's OAuth client credentials.
+// The environment variables from which the command takes the app's
+// OAuth client credentials (source.Credentials), named in messages.
 const (
 	EnvClientID     = "REDDIT_CLIENT_ID"
 	EnvClientSecret = "REDDIT_CLIENT_SECRET"
@@ -54,15 +54,10 @@ func init() {
 	source.Register(reaction.Reddit, func() source.Adapter { return &Adapter{} })
 }
 
-// Adapter collects Reddit reactions. The zero value reads its credentials
-// from the environment; it keeps its access token between runs.
+// Adapter collects Reddit reactions with the app credentials of
+// source.Env.Credentials. The zero value is ready to use; it keeps its
+// access token between runs.
 type Adapter struct {
-	// ClientID and ClientSecret are the Reddit app's credentials; when
-	// ClientID is empty they come from REDDIT_CLIENT_ID and
-	// REDDIT_CLIENT_SECRET. Without any, requests go out unauthenticated,
-	// which only works against an anonymous .json base_url.
-	ClientID, ClientSecret string
-
 	mu      sync.Mutex
 	token   string
 	expires time.Time
@@ -82,10 +77,7 @@ func (a *Adapter) Collect(ctx context.Context, env *source.Env) error {
 	if r.tokenURL == "" {
 		r.tokenURL = story.DefaultRedditTokenURL
 	}
-	r.id, r.secret = a.ClientID, a.ClientSecret
-	if r.id == "" {
-		r.id, r.secret = os.Getenv(EnvClientID), os.Getenv(EnvClientSecret)
-	}
+	r.id, r.secret = env.Credentials.RedditClientID, env.Credentials.RedditClientSecret
 	if r.id != "" && r.secret == "" {
 		err := fmt.Errorf("reddit: %s is set but %s is empty: app-only OAuth needs both: %w", EnvClientID, EnvClientSecret, source.ErrBlocked)
 		env.Stats.Blocked("token", err)

@@ -21,6 +21,9 @@ const storyID = "jack"
 // fixtureNow is "later that day": every fixture item is older.
 var fixtureNow = time.Date(2020, 10, 2, 12, 0, 0, 0, time.UTC)
 
+// testCredentials are app credentials the replica's token endpoint takes.
+var testCredentials = source.Credentials{RedditClientID: "test-app", RedditClientSecret: "s3cret"}
+
 func startReplica(t *testing.T, d *replica.Dataset) (*replica.Server, *httptest.Server) {
 	t.Helper()
 	return startReplicaHandler(t, replica.New(d, replica.Options{}))
@@ -107,7 +110,8 @@ func TestCrawlReplica(t *testing.T) {
 	d := replica.NewDataset(items...)
 	srv, ts := startReplica(t, d)
 	h := sourcetest.New(t, storyID, redditSource(ts, []string{"j2rm5q", "t3_j2sx0a"}, []string{"teigen"}))
-	a := &Adapter{ClientID: "test-app", ClientSecret: "s3cret"}
+	h.Credentials = testCredentials
+	a := &Adapter{}
 
 	res := h.Run(a, fixtureNow)
 	noErrors(t, res)
@@ -202,22 +206,19 @@ func TestAuth(t *testing.T) {
 	_, ts := startReplica(t, d)
 	tests := []struct {
 		name       string
-		id, secret string // adapter credentials
-		envID      string
-		envSecret  string
+		id, secret string // app credentials
 		wantErr    string
 	}{
 		{name: "wrong secret", id: "test-app", secret: replica.RedditRejectedSecret, wantErr: "refused the client credentials"},
 		{name: "no credentials", wantErr: "set REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET"},
-		{name: "id without secret", envID: "test-app", wantErr: "REDDIT_CLIENT_SECRET is empty"},
-		{name: "credentials from the environment", envID: "test-app", envSecret: "s3cret"},
+		{name: "id without secret", id: "test-app", wantErr: "REDDIT_CLIENT_SECRET is empty"},
+		{name: "credentials", id: "test-app", secret: "s3cret"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Setenv(EnvClientID, tt.envID)
-			t.Setenv(EnvClientSecret, tt.envSecret)
 			h := sourcetest.New(t, storyID, redditSource(ts, []string{"j2t1b2"}, nil))
-			res := h.Run(&Adapter{ClientID: tt.id, ClientSecret: tt.secret}, fixtureNow)
+			h.Credentials = source.Credentials{RedditClientID: tt.id, RedditClientSecret: tt.secret}
+			res := h.Run(&Adapter{}, fixtureNow)
 			if tt.wantErr == "" {
 				noErrors(t, res)
 				if len(res.Emitted) != 2 {
@@ -243,7 +244,8 @@ func TestExpiredToken(t *testing.T) {
 	d := replica.NewDataset(sourcetest.Fixture(t, reaction.Reddit)...)
 	_, ts := startReplica(t, d)
 	h := sourcetest.New(t, storyID, redditSource(ts, []string{"j2t1b2"}, nil))
-	a := &Adapter{ClientID: "test-app", ClientSecret: "s3cret", token: "revoked", expires: fixtureNow.Add(time.Hour)}
+	h.Credentials = testCredentials
+	a := &Adapter{token: "revoked", expires: fixtureNow.Add(time.Hour)}
 	res := h.Run(a, fixtureNow)
 	noErrors(t, res)
 	if len(res.Emitted) != 2 || a.token == "revoked" {

@@ -253,6 +253,8 @@ type Harness struct {
 	Authors *reaction.Pseudonymizer
 	// State persists across runs.
 	State *State
+	// Credentials are the accounts every run is given.
+	Credentials source.Credentials
 	// AsEmitted, when set, records reactions as the adapter emitted them
 	// (only the story id filled in) rather than normalized as the crawler
 	// sends them: for golden files of an adapter's own output.
@@ -314,14 +316,15 @@ func (h *Harness) collect(a source.Adapter, now func() time.Time) Result {
 	res := Result{Stats: &Stats{}}
 	var logs strings.Builder
 	env := &source.Env{
-		Story:   h.Story,
-		Source:  h.Source,
-		Fetch:   h.Fetch,
-		Authors: h.Authors,
-		State:   h.State,
-		Stats:   res.Stats,
-		Log:     slog.New(slog.NewTextHandler(&logs, nil)),
-		Now:     now,
+		Story:       h.Story,
+		Source:      h.Source,
+		Fetch:       h.Fetch,
+		Authors:     h.Authors,
+		State:       h.State,
+		Stats:       res.Stats,
+		Log:         slog.New(slog.NewTextHandler(&logs, nil)),
+		Now:         now,
+		Credentials: h.Credentials,
 		Emit: func(r reaction.Reaction) error {
 			r.Story = h.Story.ID
 			if !h.AsEmitted {
