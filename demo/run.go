@@ -22,7 +22,6 @@ import (
 
 	"github.com/reactions-research/reactions/aggregator"
 	"github.com/reactions-research/reactions/crawler"
-	_ "github.com/reactions-research/reactions/crawler/adapters" // every platform adapter
 	"github.com/reactions-research/reactions/crawler/source"
 	"github.com/reactions-research/reactions/reaction"
 	"github.com/reactions-research/reactions/replica"

@@ -658,3 +658,43 @@ func mastodonFixture() []Item {
 	}
 	return items
 }
+
+// MastodonReachable returns the native ids of the statuses a crawl of the
+// hashtag tag and of the named statuses must find: tagged statuses still
+// there, named ones, and every reply below them along the replies the
+// server still links (a deleted parent cuts the link). It is ground truth
+// for tests, as Expect is.
+func MastodonReachable(d *Dataset, tag string, named ...string) map[string]bool {
+	items := map[string]Item{}
+	for _, it := range d.Items(reaction.Mastodon) {
+		items[it.Native] = it
+	}
+	kids := map[string][]string{}
+	for _, it := range items {
+		if p, ok := items[it.Parent]; ok && !p.Deleted && !it.Deleted {
+			kids[p.Native] = append(kids[p.Native], it.Native)
+		}
+	}
+	out := map[string]bool{}
+	var walk func(id string)
+	walk = func(id string) {
+		if out[id] || items[id].Deleted {
+			return
+		}
+		out[id] = true
+		for _, k := range kids[id] {
+			walk(k)
+		}
+	}
+	for _, it := range items {
+		for _, t := range it.Tags {
+			if strings.EqualFold(t, tag) {
+				walk(it.Native)
+			}
+		}
+	}
+	for _, n := range named {
+		walk(n)
+	}
+	return out
+}

@@ -16,7 +16,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/reactions-research/reactions/crawler"
-	_ "github.com/reactions-research/reactions/crawler/adapters" // every platform adapter
 	"github.com/reactions-research/reactions/internal/httpguard"
 	"github.com/reactions-research/reactions/reaction"
 	"github.com/reactions-research/reactions/story"

@@ -169,29 +169,3 @@ func TestWindow(t *testing.T) {
 	noErrors(t, res)
 	compare(t, res.Emitted, expected(h.Authors, d, map[string]bool{"24651300": true}))
 }
-
-// TestThroughCrawler runs the adapter in the real crawler while the
-// replica answers every 2nd request with 429 and Retry-After.
-func TestThroughCrawler(t *testing.T) {
-	items := sourcetest.Fixture(t, reaction.HackerNews)
-	d := replica.NewDataset(items...)
-	srv := replica.New(d, replica.Options{RateLimitEvery: 2, RetryAfter: time.Second})
-	ts := sourcetest.StartReplica(t, srv)
-	st := &story.Story{ID: "jack", Subject: []string{"Chrissy Teigen"}, Sources: []story.Source{hnSource(ts, []string{"24651234"}, []string{"teigen"})}}
-	c := sourcetest.NewCrawler(t, reaction.HackerNews)
-	authors := c.Config.Authors
-	runs := c.Run(st)
-	if len(runs) != 1 || runs[0].Status != reaction.RunOK {
-		t.Fatalf("runs = %+v", runs)
-	}
-	compare(t, c.Sink.Stored(), expected(authors, d, storiesOf(items, []string{"24651234"}, "teigen")))
-	n429 := 0
-	for _, rq := range srv.Requests() {
-		if rq.Status == 429 {
-			n429++
-		}
-	}
-	if n429 == 0 {
-		t.Error("no 429 was answered: Retry-After was not exercised")
-	}
-}

@@ -33,45 +33,6 @@ func byAuthor(items []replica.Item, author string) string {
 	return ""
 }
 
-// reachable returns the statuses a crawl of the hashtag and the named
-// statuses must find: tagged statuses still there, named ones, and every
-// reply below them along the replies the server still links (a deleted
-// parent cuts the link).
-func reachable(d *replica.Dataset, tag string, named ...string) map[string]bool {
-	items := map[string]replica.Item{}
-	for _, it := range d.Items(reaction.Mastodon) {
-		items[it.Native] = it
-	}
-	kids := map[string][]string{}
-	for _, it := range items {
-		if p, ok := items[it.Parent]; ok && !p.Deleted && !it.Deleted {
-			kids[p.Native] = append(kids[p.Native], it.Native)
-		}
-	}
-	out := map[string]bool{}
-	var walk func(id string)
-	walk = func(id string) {
-		if out[id] || items[id].Deleted {
-			return
-		}
-		out[id] = true
-		for _, k := range kids[id] {
-			walk(k)
-		}
-	}
-	for _, it := range items {
-		for _, t := range it.Tags {
-			if strings.EqualFold(t, tag) {
-				walk(it.Native)
-			}
-		}
-	}
-	for _, n := range named {
-		walk(n)
-	}
-	return out
-}
-
 // expected is Expect of the given statuses, with the statuses src names
 // flagged as thread starters (src may be nil).
 func expected(src *story.Source, authors *reaction.Pseudonymizer, d *replica.Dataset, natives map[string]bool) map[string]reaction.Reaction {
@@ -118,7 +79,7 @@ func TestCrawlReplica(t *testing.T) {
 
 	res := h.Run(a, fixtureNow)
 	noErrors(t, res)
-	want := expected(h.Source, h.Authors, d, reachable(d, replica.MastodonFixtureTag, column))
+	want := expected(h.Source, h.Authors, d, replica.MastodonReachable(d, replica.MastodonFixtureTag, column))
 	sourcetest.Compare(t, res.Emitted, want)
 	if len(want) < 150 {
 		t.Fatalf("fixture too small: %d reactions", len(want))
@@ -200,7 +161,7 @@ func TestCrawlReplica(t *testing.T) {
 	if len(wantFresh) > 0 {
 		t.Errorf("third run missed %d new statuses", len(wantFresh))
 	}
-	all := expected(h.Source, h.Authors, d, reachable(d, replica.MastodonFixtureTag, column))
+	all := expected(h.Source, h.Authors, d, replica.MastodonReachable(d, replica.MastodonFixtureTag, column))
 	for _, r := range res.Fresh {
 		sourcetest.Compare(t, []reaction.Reaction{r}, map[string]reaction.Reaction{r.ID: all[r.ID]})
 	}
@@ -231,35 +192,7 @@ func TestGoneStatus(t *testing.T) {
 	if len(res.Stats.Errors()) != 1 || !strings.HasPrefix(res.Stats.Errors()[0], "not_found: ") {
 		t.Errorf("errors = %v, want one not_found", res.Stats.Errors())
 	}
-	sourcetest.Compare(t, res.Emitted, expected(h.Source, h.Authors, d, reachable(d, "no-such-tag", column)))
-}
-
-// TestThroughCrawler runs the adapter in the real crawler while the
-// replica answers every 4th request with 429 and Retry-After.
-func TestThroughCrawler(t *testing.T) {
-	items := sourcetest.Fixture(t, reaction.Mastodon)
-	d := replica.NewDataset(items...)
-	srv := replica.New(d, replica.Options{RateLimitEvery: 4, RetryAfter: time.Second})
-	ts := sourcetest.StartReplica(t, srv)
-	column := byAuthor(items, "columnist@press.example")
-	st := &story.Story{ID: "jack", Subject: []string{"Chrissy Teigen"}, Sources: []story.Source{mastodonSource(ts, []string{"ChrissyTeigen"}, []string{column})}}
-	c := sourcetest.NewCrawler(t, reaction.Mastodon)
-	authors := c.Config.Authors
-	runs := c.Run(st)
-	if len(runs) != 1 || runs[0].Status != reaction.RunOK {
-		t.Fatalf("runs = %+v", runs)
-	}
-	sourcetest.Compare(t, c.Sink.Stored(), expected(&st.Sources[0], authors, d, reachable(d, replica.MastodonFixtureTag, column)))
-	n429 := 0
-	for _, rq := range srv.Requests() {
-		if rq.Status == 429 {
-			n429++
-		}
-	}
-	if n429 == 0 {
-		t.Error("no 429 was answered: Retry-After was not exercised")
-	}
-	t.Logf("%d reactions, %d requests, %d answered 429", len(c.Sink.Stored()), len(srv.Requests()), n429)
+	sourcetest.Compare(t, res.Emitted, expected(h.Source, h.Authors, d, replica.MastodonReachable(d, "no-such-tag", column)))
 }
 
 // TestWideThread: 70 direct replies. Without a token a context shows 60
@@ -268,7 +201,7 @@ func TestThroughCrawler(t *testing.T) {
 func TestWideThread(t *testing.T) {
 	d := replica.NewDataset(sourcetest.Fixture(t, reaction.Mastodon)...)
 	ts := sourcetest.StartReplica(t, replica.New(d, replica.Options{}))
-	all := expected(nil, nil, d, reachable(d, replica.MastodonWideTag))
+	all := expected(nil, nil, d, replica.MastodonReachable(d, replica.MastodonWideTag))
 	tests := []struct {
 		name      string
 		token     string

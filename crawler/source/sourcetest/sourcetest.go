@@ -3,8 +3,9 @@
 // Stats that records what the adapter reports, and a Harness that keeps
 // state across runs and tells new reactions from changed ones.
 //
-// It is imported only by the adapters' tests (crawler/source/...); the real
-// polite fetcher and state store live in package crawler.
+// It is imported only by tests, and imports nothing above package source:
+// the tests that run an adapter inside the real crawler (polite fetcher,
+// state store, batching) live in package crawler (through_test.go).
 package sourcetest
 
 import (

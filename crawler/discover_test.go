@@ -1,4 +1,4 @@
-package adapters_test
+package crawler_test
 
 import (
 	"context"
@@ -153,7 +153,7 @@ func TestDiscoveryFindsWhatNamingFinds(t *testing.T) {
 		if err := st.Validate(); err != nil {
 			t.Fatal(err)
 		}
-		sink := &memSink{stored: map[string]reaction.Reaction{}}
+		sink := newMemSink()
 		cfg := crawler.Config{StateDir: t.TempDir(), Authors: authors, Rates: rates, RetryInitial: 10 * time.Millisecond,
 			BatchWait: 10 * time.Millisecond, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 			Credentials: source.Credentials{RedditClientID: "e2e-app", RedditClientSecret: "e2e-secret",

@@ -1,4 +1,4 @@
-package adapters_test
+package crawler_test
 
 import (
 	"context"
@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/reactions-research/reactions/crawler"
-	_ "github.com/reactions-research/reactions/crawler/adapters"
 	"github.com/reactions-research/reactions/crawler/source"
 	"github.com/reactions-research/reactions/reaction"
 	"github.com/reactions-research/reactions/replica"
@@ -24,9 +23,12 @@ import (
 type memSink struct {
 	mu       sync.Mutex
 	stored   map[string]reaction.Reaction
+	sent     []reaction.Reaction // every reaction received, in order
 	received int
 	runs     []reaction.CrawlRun
 }
+
+func newMemSink() *memSink { return &memSink{stored: map[string]reaction.Reaction{}} }
 
 func (s *memSink) PutStory(context.Context, *story.Story) error { return nil }
 
@@ -37,7 +39,15 @@ func (s *memSink) Send(_ context.Context, rs []reaction.Reaction) (reaction.Inge
 		s.stored[r.ID] = r
 		s.received++
 	}
+	s.sent = append(s.sent, rs...)
 	return reaction.IngestResult{Accepted: len(rs)}, nil
+}
+
+// all returns every reaction received so far, in order.
+func (s *memSink) all() []reaction.Reaction {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]reaction.Reaction(nil), s.sent...)
 }
 
 func (s *memSink) PutCrawlRun(_ context.Context, r reaction.CrawlRun) error {
@@ -198,7 +208,7 @@ func TestCrawlEveryReplica(t *testing.T) {
 		Credentials: source.Credentials{RedditClientID: "e2e-app", RedditClientSecret: "e2e-secret",
 			BlueskyHandle: "e2e.example.com", BlueskyAppPassword: "abcd-efgh-ijkl-mnop", MastodonAccessToken: "e2e-token"},
 	}
-	sink := &memSink{stored: map[string]reaction.Reaction{}}
+	sink := newMemSink()
 	runs, err := crawler.Run(context.Background(), cfg, st, sink, crawler.Once)
 	if err != nil {
 		t.Fatal(err)
@@ -384,7 +394,7 @@ func TestFollowReplica(t *testing.T) {
 	var once sync.Once
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	sink := &memSink{stored: map[string]reaction.Reaction{}}
+	sink := newMemSink()
 	cfg := crawler.Config{
 		StateDir: t.TempDir(), Authors: authors, BatchWait: 10 * time.Millisecond,
 		Log:    slog.New(slog.NewTextHandler(io.Discard, nil)),

@@ -1,4 +1,4 @@
-package adapters_test
+package crawler_test
 
 import (
 	"bytes"
@@ -67,7 +67,7 @@ func newProbe(t *testing.T) *probe {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &probe{t: t, authors: authors, sink: &memSink{stored: map[string]reaction.Reaction{}}, logs: &logBuffer{},
+	p := &probe{t: t, authors: authors, sink: newMemSink(), logs: &logBuffer{},
 		want: map[string]reaction.Reaction{}}
 	p.good = story.Source{Name: "good", Platform: reaction.Discourse,
 		BaseURL: replica.BaseURLFor(reaction.Discourse, srv.URL+"/discourse")}
