@@ -37,10 +37,9 @@ func (r *run) discover(ctx context.Context) ([]string, error) {
 			q := url.Values{"query": {urlnorm.HostPath(u)}, "restrictSearchableAttributes": {"url"}, "tags": {"story"},
 				"hitsPerPage": {"200"}, "page": {strconv.Itoa(page)}}
 			if err := r.get(ctx, "/search", q, &res); err != nil {
-				if ctx.Err() != nil {
-					return nil, ctx.Err()
+				if err := r.fails.Fail(ctx, fmt.Sprintf("hackernews: url search %q", u), err); err != nil {
+					return nil, err
 				}
-				source.Report(r.env.Stats, fmt.Sprintf("hackernews: url search %q", u), err)
 				break
 			}
 			r.env.Stats.Page()

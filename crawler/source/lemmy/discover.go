@@ -38,10 +38,9 @@ func (c *crawl) discover(ctx context.Context) ([]string, error) {
 				q := url.Values{"q": {form}, "type_": {"Url"}, "listing_type": {"All"}, "sort": {"New"},
 					"limit": {"50"}, "page": {strconv.Itoa(page)}}
 				if err := c.getJSON(ctx, c.api+"/search?"+q.Encode(), &res); err != nil {
-					if ctx.Err() != nil {
-						return nil, ctx.Err()
+					if err := c.fails.Fail(ctx, fmt.Sprintf("lemmy: url search %q", form), err); err != nil {
+						return nil, err
 					}
-					source.Report(c.env.Stats, fmt.Sprintf("lemmy: url search %q", form), err)
 					break
 				}
 				c.env.Stats.Page()

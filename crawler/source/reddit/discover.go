@@ -62,7 +62,9 @@ func (r *run) discover(ctx context.Context) ([]string, error) {
 		after := ""
 		for {
 			if err := walk.Next(after); err != nil {
-				source.Report(r.env.Stats, walk.What, err)
+				if err := r.fails.Fail(ctx, walk.What, err); err != nil {
+					return nil, err
+				}
 				break
 			}
 			if after != "" {
