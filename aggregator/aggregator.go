@@ -1,46 +1,12 @@
-// Package aggregator is where reactions become data a researcher can trust:
-// it takes reactions from crawlers (NDJSON over HTTP, or in process through
-// the same methods), rejects bad records line by line, labels stance toward
-// the story's subject, and writes them to ClickHouse with exact
-// deduplication, in batches.
-//
-// # Guarantees
-//
-//   - Nothing acknowledged is lost. A sender gets its answer only once its
-//     reactions are safe: written to ClickHouse, or appended and fsynced to
-//     the spool (package spool, a write-ahead log under the state
-//     directory). A request that comes alone to an idle writer is written
-//     at once and answered with exact accepted and duplicate counts;
-//     concurrent requests, and every request while ClickHouse is down, are
-//     spooled and answered at once, so that senders go on while the writer
-//     writes (their duplicates are found when the spool is drained, and
-//     counted in reactions_aggregator_duplicates_total). The spool is
-//     drained in order, and replayed after a restart, also after kill -9.
-//   - Nothing is counted twice. Writes go through store.Write, which looks up
-//     the stored state of every (story, id): a reaction sent again, by any
-//     number of crawlers, writes nothing, and a later version replaces the
-//     earlier one. A spool record applied just before a crash is applied
-//     again on restart and is then a duplicate. When ClickHouse dies between
-//     a table and its materialized views, the views are repaired from the
-//     table (see reconcile.go). Exactness assumes one aggregator per
-//     database; the spool's lock keeps a second one off a state directory.
-//   - Memory is bounded. Bodies parsed at once, reactions queued, and the
-//     batch are bounded (Config); when they are full, senders wait. While
-//     ClickHouse is up, requests also wait while the spool holds more than
-//     Config.SpoolBufferBytes, so a slow ClickHouse slows ingest; while it is
-//     down the spool grows up to Config.SpoolMaxBytes, beyond which the API
-//     answers 503 with Retry-After.
-//   - No raw author handle is stored, logged or exported as a metric label
-//     unless the aggregator runs with Config.KeepAuthors: an author that is
-//     not a pseudonym is rejected, and author values are never logged.
-//
-// # Metrics
-//
-// reactions_aggregator_* count what came in and what happened to it (see
-// metrics.go); reactions_total{story,platform,stance} is the exact number of
-// stored reactions, read from ClickHouse at scrape time. Its cardinality is
-// bounded by Config.StoryLimit (default 100 stories) × 7 platforms × 3
-// stances = 2,100 series at most.
+// Package aggregator is where reactions become data a researcher can
+// trust: it takes reactions from crawlers (NDJSON over HTTP, or in process
+// through Send), rejects bad records line by line, labels their stance
+// toward the story's subject, and writes them to ClickHouse through one
+// writer goroutine, with exact deduplication (store.Write), falling back
+// to an fsynced spool (package spool) while ClickHouse cannot take them,
+// so that nothing acknowledged is lost and nothing is counted twice.
+// docs/architecture.md describes the write path, its guarantees and its
+// metrics.
 package aggregator
 
 import (
@@ -52,7 +18,6 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/reactions-research/reactions/aggregator/spool"
 	"github.com/reactions-research/reactions/aggregator/stance"
@@ -79,7 +44,7 @@ var ErrStoryLimit = errors.New("story limit reached")
 
 // Spool record kinds.
 const (
-	kindReactions byte = 1 // JSON array of reaction.Reaction
+	kindReactions byte = 1 // reactions in the binary form of codec.go
 	kindStory     byte = 2 // JSON story.Story
 	kindCrawlRun  byte = 3 // JSON reaction.CrawlRun
 	kindReconcile byte = 4 // JSON reconcileRecord: after a write with an unknown outcome
@@ -91,7 +56,6 @@ type Aggregator struct {
 	cfg     Config
 	st      *store.Store
 	labeler Labeler
-	filter  *idFilter
 	spool   *spool.Spool
 	log     *slog.Logger
 	m       *metrics
@@ -99,47 +63,32 @@ type Aggregator struct {
 	storiesMu sync.RWMutex
 	stories   map[string]*story.Story
 
-	in    chan *job     // to the writer; unbuffered: the writer takes jobs when it can
-	kick  chan struct{} // something was spooled outside the writer: look at the spool
-	rows  *semaphore    // reactions queued (QueueRows)
-	parse *semaphore    // request bodies being parsed (MaxParallelParse)
+	in    chan *job     // requests to the writer (writer.go); unbuffered
+	kick  chan struct{} // a story or crawl run was spooled: the writer looks at the spool
+	parse *slots        // request bodies being parsed (MaxParallelParse)
 
-	bodyRows atomic.Int64 // reactions in the last request body parsed: the next one's starting capacity
-	buffered atomic.Int64 // bytes of request bodies being received (MaxBufferedBytes)
+	buffered atomic.Int64  // bytes of request bodies being received (MaxBufferedBytes, body.go)
+	held     atomic.Int64  // reactions the writer has taken and not yet written or spooled
+	writeGen atomic.Uint64 // incremented after every write to ClickHouse (the counts' cache)
+	outage   atomic.Bool   // a write failed since the spool was last empty
 
 	mu      sync.Mutex
 	running bool
 	closing bool
-	stop    chan struct{} // closed by Close: the writer flushes and returns
+	stop    chan struct{} // closed by Close: the writer finishes and returns
 	done    chan struct{} // closed when the writer has returned
-
-	writeGen     atomic.Uint64 // incremented after every write to ClickHouse
-	incoming     atomic.Int64  // requests being read or checked, not yet queued or spooled
-	settled      chan struct{} // incoming dropped to zero
-	writing      atomic.Bool   // the writer is in a ClickHouse write
-	backingOff   atomic.Bool   // ClickHouse failed: the writer waits before trying again
-	outage       atomic.Bool   // a write failed since the spool was last empty
-	reconciled   bool          // writer only: a reconcile record follows the failing head of the spool
-	lastWriteErr error         // writer only: the error of the last write
-
-	drainedMu sync.Mutex
-	drained   chan struct{} // closed and replaced at every drain step
-
-	preloads sync.WaitGroup // filter loads started by PutStory
-	bgCtx    context.Context
-	bgCancel context.CancelFunc
 }
 
-// job is one sender's share of a batch.
+// job is one request's reactions, handed to the writer.
 type job struct {
 	rs  []reaction.Reaction
 	res chan jobResult // buffered: the writer never blocks on it
 }
 
-// jobResult is what became of a job's reactions, or of a request's:
-// accepted counts those written or spooled, duplicates those found
-// identical to the stored state, spooled those of accepted that went to the
-// spool (not yet compared with the stored state).
+// jobResult is what became of a request's reactions: accepted counts
+// those written or spooled, duplicates those found identical to the
+// stored state, spooled those of accepted that went to the spool (not yet
+// compared with the stored state).
 type jobResult struct {
 	accepted, duplicates, spooled int
 	err                           error
@@ -154,8 +103,7 @@ func New(ctx context.Context, cfg Config, st *store.Store) (*Aggregator, error) 
 	}
 	a := &Aggregator{
 		cfg: cfg, st: st, log: cfg.Logger, stories: map[string]*story.Story{},
-		in: make(chan *job), kick: make(chan struct{}, 1), settled: make(chan struct{}, 1), drained: make(chan struct{}),
-		rows: newSemaphore(int64(cfg.QueueRows)), parse: newSemaphore(int64(cfg.MaxParallelParse)),
+		in: make(chan *job), kick: make(chan struct{}, 1), parse: newSlots(cfg.MaxParallelParse),
 		stop: make(chan struct{}), done: make(chan struct{}),
 	}
 	switch {
@@ -215,9 +163,6 @@ func New(ctx context.Context, cfg Config, st *store.Store) (*Aggregator, error) 
 		sp.Close()
 		return nil, fmt.Errorf("register metrics: %w", err)
 	}
-	a.bgCtx, a.bgCancel = context.WithCancel(context.Background())
-	a.filter = newIDFilter(st.Conn())
-	st.SetIDFilter(a.filter)
 	return a, nil
 }
 
@@ -240,14 +185,11 @@ func (a *Aggregator) Close(ctx context.Context) error {
 		}
 	}
 	a.mu.Unlock()
-	a.bgCancel()
-	a.preloads.Wait()
 	select {
 	case <-a.done:
 	case <-ctx.Done():
 		return fmt.Errorf("close aggregator: %w", ctx.Err())
 	}
-	a.st.SetIDFilter(nil)
 	return a.spool.Close()
 }
 
@@ -305,27 +247,7 @@ func (a *Aggregator) putStory(ctx context.Context, s *story.Story) (where string
 	}
 	a.stories[c.ID] = &c
 	a.log.Info("story registered", "story", c.ID, "stored", where)
-	a.preload(c.ID)
 	return where, nil
-}
-
-// preload loads the filter of stored ids of a story in the background, so
-// that the story's first requests are labelled on the way in already.
-func (a *Aggregator) preload(id string) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.closing {
-		return
-	}
-	a.preloads.Add(1)
-	go func() {
-		defer a.preloads.Done()
-		ctx, cancel := context.WithTimeout(a.bgCtx, 5*time.Minute)
-		defer cancel()
-		if err := a.filter.load(ctx, id); err != nil && a.bgCtx.Err() == nil {
-			a.log.Warn("could not load the ids stored for a story; the first write will", "story", id, "err", err)
-		}
-	}()
 }
 
 // PutCrawlRun stores the latest state of a crawl run (the completeness
@@ -384,19 +306,17 @@ func (a *Aggregator) storeOrSpool(ctx context.Context, kind byte, v any, direct 
 
 // Send checks, labels and stores reactions (the in-process sink of
 // "reactions crawl"): bad ones are listed in the result's Rejected with
-// their 1-based index, the others go to the writer or the spool. It returns
-// once they are safe (written or spooled); the error is nil only then.
-// Accepted counts reactions written or spooled, Duplicates those found
-// identical to the stored state when written at once, and Spooled those of
-// Accepted that went through the spool: they are deduplicated when they are
-// drained, so a duplicate among them is counted as accepted here.
+// their 1-based index, the others go to the writer. It returns once they
+// are safe (written or spooled); the error is nil only then. Accepted
+// counts reactions written or spooled, Duplicates those found identical
+// to the stored state, and Spooled those of Accepted that went to the
+// spool: they are deduplicated when the spool is drained, so a duplicate
+// among them is counted as accepted here.
 func (a *Aggregator) Send(ctx context.Context, rs []reaction.Reaction) (reaction.IngestResult, error) {
 	res := reaction.IngestResult{Rejected: []reaction.Rejection{}}
-	arrived := a.arriving()
-	defer arrived()
 	good := make([]reaction.Reaction, 0, len(rs))
 	a.m.received.Add(float64(len(rs)))
-	label := a.labelNew()
+	label := a.labeller()
 	for i := range rs {
 		r := rs[i]
 		fixed, e := a.check(&r, nil)
@@ -409,7 +329,7 @@ func (a *Aggregator) Send(ctx context.Context, rs []reaction.Reaction) (reaction
 		label(&r)
 		good = append(good, r)
 	}
-	r, err := a.submit(ctx, good, arrived, nil)
+	r, err := a.submit(ctx, good, nil)
 	res.Accepted, res.Duplicates, res.Spooled = r.accepted, r.duplicates, r.spooled
 	if err == nil {
 		a.countRepaired(&res)
@@ -438,114 +358,60 @@ func (a *Aggregator) countRepaired(res *reaction.IngestResult) {
 	}
 }
 
-// arriving counts a request on its way to the writer (which, rather than
-// write a batch without it, waits for it), and returns the function that
-// says it has arrived (queued, spooled or failed). That function may be
-// called more than once.
-func (a *Aggregator) arriving() (arrived func()) {
-	a.incoming.Add(1)
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			if a.incoming.Add(-1) == 0 {
-				select {
-				case a.settled <- struct{}{}:
-				default:
-				}
-			}
-		})
+// submit hands a request's reactions to the writer and returns once they
+// are safe (written or spooled), with the writer's answer. taken, if not
+// nil, is called once the writer has taken them (or they were refused):
+// the request then no longer needs its parse slot. The result's err is
+// always nil: see the error.
+func (a *Aggregator) submit(ctx context.Context, rs []reaction.Reaction, taken func()) (jobResult, error) {
+	j, err := a.handOver(ctx, rs)
+	if taken != nil {
+		taken()
+	}
+	if err != nil || j == nil {
+		return jobResult{}, err
+	}
+	select {
+	case r := <-j.res:
+		err, r.err = r.err, nil
+		return r, err
+	case <-ctx.Done():
+		// The writer still writes them; the sender will resend, and the
+		// resent ones are duplicates.
+		return jobResult{}, ctx.Err()
 	}
 }
 
-// submit hands reactions to the writer, or to the spool when the writer is
-// busy or the spool not empty (see Run), and returns once they are safe.
-// arrived is called once they are queued or spooled (or failed), and
-// release (if not nil) once the request no longer holds them in memory
-// outside the bounded queue. Its result's err is always nil: see err.
-func (a *Aggregator) submit(ctx context.Context, rs []reaction.Reaction, arrived, release func()) (res jobResult, err error) {
-	defer func() {
-		arrived()
-		if release != nil {
-			release()
-		}
-	}()
+// handOver gives rs to the writer, waiting while it is busy; nil when
+// there is nothing to write.
+func (a *Aggregator) handOver(ctx context.Context, rs []reaction.Reaction) (*job, error) {
 	if len(rs) == 0 {
-		return res, nil
+		return nil, nil
 	}
 	if a.SpoolFull() {
 		a.m.backpressure.Inc()
-		return res, ErrSpoolFull
+		return nil, ErrSpoolFull
 	}
-	// Straight to the writer only when it can take this request at once and
-	// nothing else is under way: concurrent senders get their answer from
-	// the spool, so that they send their next request while the writer
-	// writes (a pipeline), rather than wait for each other's writes.
-	if a.spool.Records() > 0 || a.writing.Load() || a.backingOff.Load() || a.incoming.Load() > 1 {
-		arrived() // the writer need not wait for this request
-		if err := a.waitSpoolBelow(ctx, a.cfg.SpoolBufferBytes); err != nil {
-			return res, err
-		}
-		if err := a.spoolReactions(rs); err != nil {
-			return res, err
-		}
-		a.m.accepted.Add(float64(len(rs)))
-		return jobResult{accepted: len(rs), spooled: len(rs)}, nil
+	j := &job{rs: rs, res: make(chan jobResult, 1)}
+	select {
+	case a.in <- j:
+		return j, nil
+	case <-a.stop:
+		return nil, ErrClosed
+	case <-ctx.Done():
+		return nil, ctx.Err()
 	}
-	var jobs []*job
-	for start := 0; start < len(rs) && err == nil; start += a.cfg.BatchSize {
-		chunk := rs[start:min(start+a.cfg.BatchSize, len(rs))]
-		if err = a.rows.acquire(ctx, int64(len(chunk))); err != nil {
-			break
-		}
-		j := &job{rs: chunk, res: make(chan jobResult, 1)}
-		select {
-		case a.in <- j:
-			jobs = append(jobs, j)
-		case <-a.stop:
-			a.rows.release(int64(len(chunk)))
-			err = ErrClosed
-		case <-ctx.Done():
-			a.rows.release(int64(len(chunk)))
-			err = ctx.Err()
-		}
-	}
-	arrived()
-	if release != nil {
-		release()
-		release = nil
-	}
-	for _, j := range jobs {
-		var r jobResult
-		select {
-		case r = <-j.res:
-		case <-ctx.Done():
-			// The writer still writes them; the sender will resend, and
-			// the resent ones are duplicates.
-			return res, ctx.Err()
-		}
-		if r.err != nil && err == nil {
-			err = r.err
-		}
-		res.accepted += r.accepted
-		res.duplicates += r.duplicates
-		res.spooled += r.spooled
-	}
-	return res, err
 }
 
 // SpoolFull reports whether the spool is over Config.SpoolMaxBytes.
 func (a *Aggregator) SpoolFull() bool { return a.spool.Bytes() >= a.cfg.SpoolMaxBytes }
 
-// Labelling. Stance is labelled on the way in, by the request's
-// goroutine, for the reactions that are certainly new (the writer's filter
-// of stored ids does not hold them): classification then runs in parallel
-// with ClickHouse writes instead of inside the single writer loop. The other
-// reactions are labelled by the writer only if store.Write finds them new or
-// changed, so that a duplicate costs no classification.
-
-// label returns the labelling function of one request or write: the
-// classifier with each reaction's story subject.
-func (a *Aggregator) label() func(*reaction.Reaction) {
+// labeller returns the function that labels a reaction's stance toward
+// its story's subject, with the subjects of the stories registered now.
+// Every reaction is labelled before it goes to the writer, by the
+// request's goroutine: classification runs in parallel with ClickHouse
+// writes, and store.Write takes only labelled reactions.
+func (a *Aggregator) labeller() func(*reaction.Reaction) {
 	a.storiesMu.RLock()
 	subjects := make(map[string]string, len(a.stories))
 	for id, s := range a.stories {
@@ -556,29 +422,6 @@ func (a *Aggregator) label() func(*reaction.Reaction) {
 	return func(r *reaction.Reaction) {
 		r.Stance, r.StanceScore = a.labeler.Classify(r.Text, subjects[r.Story])
 		r.Classifier = version
-	}
-}
-
-// labelNew returns the labelling function of a request: it labels the
-// reactions that are certainly new and leaves the others unlabelled.
-func (a *Aggregator) labelNew() func(*reaction.Reaction) {
-	label := a.label()
-	return func(r *reaction.Reaction) {
-		r.Stance, r.StanceScore, r.Classifier = "", 0, ""
-		if a.filter.definitelyNew(r.Story, r.ID) {
-			label(r)
-		}
-	}
-}
-
-// labelMissing returns the labelling function of a write: store.Write calls
-// it for the reactions it writes; it labels those not labelled yet.
-func (a *Aggregator) labelMissing() func(*reaction.Reaction) {
-	label := a.label()
-	return func(r *reaction.Reaction) {
-		if r.Stance == "" {
-			label(r)
-		}
 	}
 }
 

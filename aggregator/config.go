@@ -18,21 +18,11 @@ type Config struct {
 	// not by New). Default "127.0.0.1:8081".
 	Listen string
 
-	// BatchSize is the largest number of reactions written in one INSERT.
-	// Default 25,000 rows: on ClickHouse 18.16, with the two materialized
-	// views of the schema, an INSERT has a fixed cost of tens of
-	// milliseconds, so under load larger batches write more per second (and
-	// leave fewer parts to merge). A batch takes about 5 KB of memory per
-	// reaction while it is written, and the writer holds two while it
-	// drains the spool (one inserted, the next prepared): about 250 MB at
-	// this size. 50,000 wrote no faster in the ingest benchmark and doubled
-	// that. Without load a batch is written as soon as no other request is
-	// on its way, so this bound adds no latency.
+	// BatchSize is the most reactions written in one INSERT: the writer
+	// merges the requests waiting for it up to this many, and splits a
+	// larger request. A batch holds about 5 KB of memory per reaction
+	// while it is written. Default 25,000.
 	BatchSize int
-	// BatchWait is the longest a reaction waits in a batch, from the first
-	// reaction of the batch. A batch is written earlier when no other
-	// request is on its way. Default 1 s.
-	BatchWait time.Duration
 
 	// MaxBodyBytes bounds a POST body, checked on the compressed and on
 	// the decompressed stream (a gzip bomb stops there). Default 32 MiB.
@@ -42,11 +32,11 @@ type Config struct {
 	MaxLineBytes int
 	// MaxStoryBytes bounds a story definition body. Default 1 MiB.
 	MaxStoryBytes int64
-	// MaxParallelParse bounds the request bodies parsed at once (each
-	// holds up to MaxBodyBytes of decoded reactions until it is queued);
-	// further requests wait. A request takes its slot only once its whole
-	// body has arrived, so a slow sender holds none. Default GOMAXPROCS,
-	// at least 2.
+	// MaxParallelParse bounds the request bodies parsed at once: a
+	// request holds its slot, and up to MaxBodyBytes of decoded and
+	// labelled reactions, from the moment its whole body has arrived (a
+	// slow sender holds none) until the writer takes its reactions;
+	// further requests wait. Default GOMAXPROCS, at least 2.
 	MaxParallelParse int
 	// BodyTimeout bounds reading one request body, from the first byte
 	// to the last; a body that takes longer is answered 408 and its
@@ -74,22 +64,19 @@ type Config struct {
 	// <StateDir>/spool.
 	SpoolDir string
 	// SpoolMaxBytes bounds the spool in bytes: beyond it the API answers
-	// 503 with Retry-After, and Send returns ErrSpoolFull. Batches already
-	// queued are still spooled, so the spool can exceed it by at most
-	// QueueRows reactions. Default 1 GiB.
+	// 503 with Retry-After, and Send returns ErrSpoolFull. Requests that
+	// had passed the check are still spooled, so the spool can exceed it
+	// by a few requests. Default 1 GiB.
 	SpoolMaxBytes int64
-	// SpoolBufferBytes bounds the spool while ClickHouse is up: requests
-	// that arrive while the writer is busy are spooled and answered at
-	// once, and beyond this many bytes of spool they wait for the writer
-	// (backpressure). Default 64 MiB.
+	// SpoolBufferBytes bounds the spool while ClickHouse is up and the
+	// writer drains it (after an outage): requests that arrive meanwhile
+	// are appended to the spool behind it and answered, up to this many
+	// bytes of spool; beyond, they wait for the writer (backpressure).
+	// Default 64 MiB.
 	SpoolBufferBytes int64
 	// SpoolSegmentBytes is the size of one spool segment file. Default 64 MiB.
 	SpoolSegmentBytes int64
 
-	// QueueRows bounds the reactions handed to the writer and not yet
-	// written or spooled; when it is full, senders wait. It must be at
-	// least BatchSize. Default 2 × BatchSize.
-	QueueRows int
 	// WriteTimeout bounds one ClickHouse write. Default 30 s.
 	WriteTimeout time.Duration
 	// RetryInitial and RetryMax are the first and the largest pause between
@@ -154,12 +141,6 @@ func (c *Config) validate() error {
 	if c.BatchSize < 0 {
 		return fmt.Errorf("batch size %d: must be positive", c.BatchSize)
 	}
-	if c.BatchWait == 0 {
-		c.BatchWait = time.Second
-	}
-	if c.BatchWait < 0 {
-		return fmt.Errorf("batch wait %s: must be positive", c.BatchWait)
-	}
 	if c.MaxBodyBytes == 0 {
 		c.MaxBodyBytes = 32 << 20
 	}
@@ -208,12 +189,6 @@ func (c *Config) validate() error {
 	}
 	if c.SpoolBufferBytes <= 0 {
 		c.SpoolBufferBytes = 64 << 20
-	}
-	if c.QueueRows == 0 {
-		c.QueueRows = 2 * c.BatchSize
-	}
-	if c.QueueRows < c.BatchSize {
-		return fmt.Errorf("queue rows %d: must be at least the batch size (%d)", c.QueueRows, c.BatchSize)
 	}
 	if c.WriteTimeout <= 0 {
 		c.WriteTimeout = 30 * time.Second

@@ -11,7 +11,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -181,17 +180,15 @@ func (a *Aggregator) handleReactions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer raw.release()
-	arrived := a.arriving()
-	defer arrived()
 	// Bounded parsing: requests beyond MaxParallelParse wait here.
-	if err := a.parse.acquire(r.Context(), 1); err != nil {
+	if err := a.parse.acquire(r.Context()); err != nil {
 		return // the client went away
 	}
 	released := false
 	release := func() {
 		if !released {
 			released = true
-			a.parse.release(1)
+			a.parse.release()
 		}
 	}
 	defer release()
@@ -223,7 +220,7 @@ func (a *Aggregator) handleReactions(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	sr, err := a.submit(r.Context(), rs, arrived, release)
+	sr, err := a.submit(r.Context(), rs, release)
 	res.Accepted, res.Duplicates, res.Spooled = sr.accepted, sr.duplicates, sr.spooled
 	if err != nil {
 		switch {
@@ -240,21 +237,13 @@ func (a *Aggregator) handleReactions(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, res)
 }
 
-// maxBodyRowsHint bounds the capacity a large body's reactions grow to at once.
-const maxBodyRowsHint = 20000
-
-// parseBody reads NDJSON lines: good lines become reactions, bad ones are
-// listed with their 1-based line number. Empty lines are skipped (and
-// counted). Only an error of the stream itself fails the whole body.
+// parseBody reads NDJSON lines: good lines become labelled reactions, bad
+// ones are listed with their 1-based line number. Empty lines are skipped.
+// Only an error of the stream itself fails the whole body.
 func (a *Aggregator) parseBody(body io.Reader) ([]reaction.Reaction, reaction.IngestResult, error) {
 	res := reaction.IngestResult{Rejected: []reaction.Rejection{}}
 	br := bufio.NewReaderSize(body, 64<<10)
-	// A sender sends bodies of much the same size: once a body outgrows a
-	// small start, its slice grows at once to as many reactions as the last
-	// body held, rather than double (copying every reaction again) from
-	// nothing; a small body after a large one stays small.
-	rs := make([]reaction.Reaction, 0, 64)
-	hint := int(min(a.bodyRows.Load(), maxBodyRowsHint))
+	var rs []reaction.Reaction
 	var line []byte
 	lineNo, notListed, firstNotListed, received := 0, 0, 0, 0
 	reasons := map[string]int{} // counted once the whole body was read
@@ -270,8 +259,7 @@ func (a *Aggregator) parseBody(body io.Reader) ([]reaction.Reaction, reaction.In
 		notListed++
 	}
 	maxLine := a.cfg.MaxLineBytes
-	label := a.labelNew()
-	var dec lineDecoder
+	label := a.labeller()
 	for {
 		line = line[:0]
 		tooLong := false
@@ -302,7 +290,7 @@ func (a *Aggregator) parseBody(body io.Reader) ([]reaction.Reaction, reaction.In
 			} else if t := trimLine(line); len(t) > 0 {
 				received++
 				var rc reaction.Reaction
-				fixed, e := dec.decode(t, &rc)
+				fixed, e := decodeLine(t, &rc)
 				if e == nil {
 					fixed, e = a.check(&rc, fixed)
 				}
@@ -311,9 +299,6 @@ func (a *Aggregator) parseBody(body io.Reader) ([]reaction.Reaction, reaction.In
 				} else {
 					a.repaired(&res, fixed)
 					label(&rc)
-					if len(rs) == cap(rs) && cap(rs) < hint {
-						rs = slices.Grow(rs, hint-len(rs))
-					}
 					rs = append(rs, rc)
 				}
 			}
@@ -322,7 +307,6 @@ func (a *Aggregator) parseBody(body io.Reader) ([]reaction.Reaction, reaction.In
 			break
 		}
 	}
-	a.bodyRows.Store(int64(len(rs)))
 	a.m.received.Add(float64(received))
 	for reason, n := range reasons {
 		a.m.rejected.WithLabelValues(reason).Add(float64(n))
@@ -446,17 +430,19 @@ type Health struct {
 	SpoolBytes   int64  `json:"spool_bytes"`
 	SpoolRecords int    `json:"spool_records"`
 	SpoolFull    bool   `json:"spool_full"`
-	QueueRows    int64  `json:"queue_rows"`
-	Stories      int    `json:"stories"`
-	Classifier   string `json:"classifier"`
-	Version      string `json:"version"`
+	// QueueRows counts the reactions the writer has taken and not yet
+	// written or spooled.
+	QueueRows  int64  `json:"queue_rows"`
+	Stories    int    `json:"stories"`
+	Classifier string `json:"classifier"`
+	Version    string `json:"version"`
 }
 
 // Health checks ClickHouse and reports the spool and queue.
 func (a *Aggregator) Health(ctx context.Context) Health {
-	h := Health{Status: "ok", ClickHouse: "ok", Ingest: "ok", ParseSlots: int64(a.cfg.MaxParallelParse), ParseBusy: a.parse.used(),
+	h := Health{Status: "ok", ClickHouse: "ok", Ingest: "ok", ParseSlots: int64(a.cfg.MaxParallelParse), ParseBusy: a.parse.busy(),
 		SpoolBytes: a.spool.Bytes(), SpoolRecords: a.spool.Records(),
-		SpoolFull: a.SpoolFull(), QueueRows: a.rows.used(), Stories: len(a.storyIDs()),
+		SpoolFull: a.SpoolFull(), QueueRows: a.held.Load(), Stories: len(a.storyIDs()),
 		Classifier: a.labeler.Version(), Version: a.cfg.Version}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()

@@ -70,8 +70,8 @@ func newMetrics(reg prometheus.Registerer, a *Aggregator) (*metrics, error) {
 		spooled: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "spooled_reactions_total",
 			Help: "Reactions appended to the spool because ClickHouse could not take them (or the spool was not empty)."}),
 		flush: prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: ns, Subsystem: sub, Name: "flush_duration_seconds",
-			Help: "Time to write one batch to ClickHouse, from preparing it (lookup, labelling) to the end of its insert, " +
-				"successful or not. Batches drained from the spool are prepared while the one before is inserted, so their times overlap.",
+			Help: "Time to write one batch to ClickHouse, from the lookup of the stored states to the end of its insert, " +
+				"successful or not.",
 			Buckets: prometheus.ExponentialBuckets(0.005, 2, 12)}),
 		chErrors: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "clickhouse_errors_total",
 			Help: "Failed ClickHouse operations, by kind (connection, timeout, server, other)."}, []string{"kind"}),
@@ -97,8 +97,8 @@ func newMetrics(reg prometheus.Registerer, a *Aggregator) (*metrics, error) {
 		Help: "Bytes in the spool waiting to be written to ClickHouse."},
 		func() float64 { return float64(a.spool.Bytes()) })
 	queueRows := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub, Name: "queue_rows",
-		Help: "Reactions accepted and waiting in memory to be written or spooled."},
-		func() float64 { return float64(a.rows.used()) })
+		Help: "Reactions the writer has taken and not yet written or spooled."},
+		func() float64 { return float64(a.held.Load()) })
 	bodyBytes := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub, Name: "body_buffer_bytes",
 		Help: "Bytes held by request bodies being received (each is read whole before it is parsed)."},
 		func() float64 { return float64(a.buffered.Load()) })

@@ -120,7 +120,7 @@ func TestThreadStarters(t *testing.T) {
 	starter := reaction.Reaction{Story: fixture.StoryID, Platform: reaction.HackerNews, ID: "hackernews:news", RootID: "hackernews:news",
 		IsRoot: true, URL: "https://news.ycombinator.com/item?id=1", CreatedAt: at, Text: "Chrissy Teigen and John Legend lose their son",
 		Stance: reaction.Criticism, StanceScore: 0.7, Classifier: "stance-test-1"}
-	if _, err := e.st.WriteReactions(context.Background(), []reaction.Reaction{starter}); err != nil {
+	if _, err := e.st.Write(context.Background(), []reaction.Reaction{starter}); err != nil {
 		t.Fatal(err)
 	}
 	q := "story=jack-test&interval=1h&from=2020-10-01T02:00:00Z&to=2020-10-01T03:00:00Z"

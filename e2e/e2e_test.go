@@ -268,7 +268,7 @@ func TestWholePath(t *testing.T) {
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 
 	st := chtest.New(t)
-	agg, err := aggregator.New(ctx, aggregator.Config{StateDir: t.TempDir(), Registerer: prometheus.NewRegistry(), Logger: quiet, BatchWait: 100 * time.Millisecond}, st)
+	agg, err := aggregator.New(ctx, aggregator.Config{StateDir: t.TempDir(), Registerer: prometheus.NewRegistry(), Logger: quiet}, st)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -94,7 +94,7 @@ func TestPrometheusScrape(t *testing.T) {
 	// The three components, each with its own registry and /metrics.
 	st := chtest.New(t)
 	aggReg := prometheus.NewRegistry()
-	agg, err := aggregator.New(ctx, aggregator.Config{StateDir: t.TempDir(), Registerer: aggReg, Logger: quiet, BatchWait: 50 * time.Millisecond}, st)
+	agg, err := aggregator.New(ctx, aggregator.Config{StateDir: t.TempDir(), Registerer: aggReg, Logger: quiet}, st)
 	if err != nil {
 		t.Fatal(err)
 	}

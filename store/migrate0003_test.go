@@ -176,7 +176,7 @@ SELECT 's', 'reddit', 'reddit', 'r1', toDateTime('2020-10-02 00:00:00'), toDateT
 	rs := []reaction.Reaction{{Story: "s", Platform: reaction.Reddit, ID: "reddit:t3_a", RootID: "reddit:t3_a", IsRoot: true,
 		URL: "https://example.org/reddit:t3_a", CreatedAt: t0, FirstSeen: t0, Text: "Chrissy Teigen shares loss", Lang: "en",
 		Likes: 120, Stance: reaction.Neutral, StanceScore: 0.8, Classifier: "old-1"}}
-	res, err := s.WriteReactions(ctx, rs)
+	res, err := s.Write(ctx, rs)
 	if err != nil || res.Updated != 1 {
 		t.Fatalf("resend the post: %+v %v", res, err)
 	}

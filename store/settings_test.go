@@ -80,7 +80,7 @@ func TestPinnedSettingsFollowTheServer(t *testing.T) {
 		t.Fatalf("18.16 as itself: %v", err)
 	}
 	defer s.Close()
-	if res, err := s.WriteReactions(ctx, sample(10, reaction.Support)); err != nil || res.New != 10 {
+	if res, err := s.Write(ctx, sample(10, reaction.Support)); err != nil || res.New != 10 {
 		t.Fatalf("insert on 18.16: %+v %v", res, err)
 	}
 	sent := same.sent()

@@ -27,15 +27,12 @@ const DefaultDatabase = "reactions"
 // concurrent use.
 type Store struct {
 	writeMu sync.Mutex // serialises Write and Relabel: exact dedup needs one writer
-	filter  IDFilter   // optional: skips lookups of ids certainly not stored (see SetIDFilter)
 	conn    driver.Conn
-	// inserter is a pool of two connections for the INSERTs of Write,
-	// WriteEach and Relabel (under writeMu): WriteEach prepares one INSERT
-	// while the other is sent. clickhouse-go encodes a block into a buffer
-	// kept by its connection, and its pool hands connections out in turn:
-	// through two connections, that buffer grows twice instead of once per
-	// connection of a larger pool, which cost about a tenth of a write's CPU
-	// time.
+	// inserter is a connection of its own for the INSERTs into reactions
+	// (Write and Relabel, under writeMu): clickhouse-go encodes a block
+	// into a buffer kept by its connection, and a pool hands connections
+	// out in turn, so that through one connection the buffer grows once
+	// instead of once per connection of the query pool.
 	inserter driver.Conn
 	db       string
 	version  string
@@ -44,7 +41,7 @@ type Store struct {
 // Options tune Open. The zero value is ready to use.
 type Options struct {
 	// MaxOpenConns bounds the connection pool of queries. Default 8. The
-	// INSERTs into reactions have two more connections of their own.
+	// INSERTs into reactions have one more connection of their own.
 	MaxOpenConns int
 	// DialTimeout bounds connecting. Default 10s.
 	DialTimeout time.Duration
@@ -105,9 +102,9 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to ClickHouse at %s: %w", RedactDSN(dsn), err)
 	}
-	two := *o
-	two.MaxOpenConns, two.MaxIdleConns = 2, 2
-	inserter, err := clickhouse.Open(&two)
+	one := *o
+	one.MaxOpenConns, one.MaxIdleConns = 1, 1
+	inserter, err := clickhouse.Open(&one)
 	if err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("connect to ClickHouse at %s: %w", RedactDSN(dsn), err)

@@ -2,14 +2,11 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
-	"sync/atomic"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
-	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/reactions-research/reactions/internal/fnv1a"
 	"github.com/reactions-research/reactions/reaction"
 )
@@ -37,25 +34,6 @@ const lookupChunk = 2000
 const reactionColumns = "story, platform, id, parent_id, root_id, relation, is_root, url, created_at, first_seen, author, content_warning, text, lang, " +
 	"likes, replies, deleted, stance, stance_score, classifier, digest, version, sign"
 
-// IDFilter lets Write skip looking up ids that are certainly not stored:
-// when most reactions are new, the lookup is most of a write's cost.
-type IDFilter interface {
-	// MayBeStored returns the ids of story that may be stored. Every
-	// stored id must be among them (false positives only cost a lookup).
-	MayBeStored(ctx context.Context, story string, ids []string) ([]string, error)
-	// Writing is called, before the insert, with the ids of story that
-	// are about to be inserted (also when the insert then fails).
-	Writing(story string, ids []string)
-}
-
-// SetIDFilter installs f for Write (nil removes it). A filter only knows
-// what this process writes: install one only in the single writing process.
-func (s *Store) SetIDFilter(f IDFilter) {
-	s.writeMu.Lock()
-	s.filter = f
-	s.writeMu.Unlock()
-}
-
 // stored is the current state of one reaction in the table.
 type stored struct {
 	r       reaction.Reaction
@@ -63,198 +41,48 @@ type stored struct {
 	version uint64
 }
 
-// WriteReactions stores labelled reactions with exact deduplication: see
-// Write.
-func (s *Store) WriteReactions(ctx context.Context, rs []reaction.Reaction) (WriteResult, error) {
-	return s.Write(ctx, rs, nil)
-}
+// storyID is the key of a reaction.
+type storyID struct{ story, id string }
 
-// Write stores reactions so that counts stay exact however often the same
-// reaction is sent. For each reaction it looks up the stored state of (story,
-// id): an identical reaction (same content digest) writes nothing; a new one
-// writes a +1 row; a changed one writes a -1 copy of the stored state and a
-// +1 row with the new state and a higher version. All rows of one call go in
-// one INSERT, so a failure leaves the table as it was.
+// Write stores labelled reactions so that counts stay exact however often
+// the same reaction is sent. For each reaction it looks up the stored
+// state of (story, id): an identical reaction (same content digest)
+// writes nothing; a new one writes a +1 row; a changed one writes a -1
+// copy of the stored state and a +1 row with the new state and a higher
+// version. All rows of one call go in one INSERT, so a failure leaves the
+// table as it was.
 //
-// label, when not nil, is called for the reactions that will be written (new
-// or changed), so duplicates cost no classification; reactions that are
-// written must have a valid Stance when Write inserts them. A reaction that
-// becomes deleted with its text removed keeps its last known stance. The
-// stored first_seen of a reaction never changes.
+// Every reaction must have a valid Stance: labelling is the caller's. A
+// reaction that becomes deleted with its text removed keeps its last
+// known stance instead of the one it comes with, and the stored
+// first_seen of a reaction never changes.
 //
 // Write calls are serialised within a Store. Exactness assumes one writing
 // process per database (the aggregator).
-func (s *Store) Write(ctx context.Context, rs []reaction.Reaction, label func(*reaction.Reaction)) (WriteResult, error) {
+func (s *Store) Write(ctx context.Context, rs []reaction.Reaction) (WriteResult, error) {
 	if len(rs) == 0 {
 		return WriteResult{}, nil
 	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
-	p, err := s.prepare(ctx, rs, label, nil)
-	if err != nil {
-		return WriteResult{}, err
-	}
-	if err := p.send(); err != nil {
-		return WriteResult{}, err
-	}
-	return p.res, nil
-}
-
-// WriteEach writes batches as Write does, one after another, but prepares
-// each (lookups, dedup, labelling, the INSERT's columns) while ClickHouse
-// inserts the one before, so that the writer's work and ClickHouse's
-// overlap. next returns the next batch, or none to end; done is called, in
-// order, once a batch is written (an error from done ends WriteEach with
-// it). Preparing a batch, and sending it, may each take up to timeout (the
-// wait for the batch before it does not count): beyond, the write fails
-// with context.DeadlineExceeded.
-//
-// A batch is prepared against the states the batch before it writes, so
-// counts are exact as with Write. When a batch's insert fails, the batch
-// prepared after it is abandoned, never sent, and WriteEach returns the
-// error: done has then been called for exactly the batches that were
-// written, and the failed one is the first batch done was not called for.
-func (s *Store) WriteEach(ctx context.Context, timeout time.Duration, next func() []reaction.Reaction,
-	label func(*reaction.Reaction), done func(WriteResult) error) error {
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
-	var (
-		flying *pendingWrite // being sent
-		sent   chan error
-	)
-	// land waits for the batch in flight and reports it done.
-	land := func() error {
-		if flying == nil {
-			return nil
-		}
-		p := flying
-		flying = nil
-		err := <-sent
-		p.cancel()
-		if err != nil {
-			return err
-		}
-		return done(p.res)
-	}
-	for {
-		rs := next()
-		if len(rs) == 0 {
-			return land()
-		}
-		var prev map[storyID]*stored
-		if flying != nil {
-			prev = flying.cur
-		}
-		bctx, cancel := context.WithCancel(ctx)
-		var p *pendingWrite
-		err := timed(timeout, cancel, func() (err error) {
-			p, err = s.prepare(bctx, rs, label, prev)
-			return err
-		})
-		if err != nil {
-			cancel()
-			return errors.Join(land(), err)
-		}
-		p.cancel = cancel
-		if err := land(); err != nil {
-			p.abort()
-			return err
-		}
-		if p.batch == nil { // nothing to write
-			p.cancel()
-			if err := done(p.res); err != nil {
-				return err
-			}
-			continue
-		}
-		flying, sent = p, make(chan error, 1)
-		go func() { sent <- timed(timeout, p.cancel, p.send) }()
-	}
-}
-
-// timed runs f, calling cancel if f takes longer than timeout; an error of
-// f after that is reported as context.DeadlineExceeded (with f's error).
-func timed(timeout time.Duration, cancel context.CancelFunc, f func() error) error {
-	var fired atomic.Bool
-	t := time.AfterFunc(timeout, func() {
-		fired.Store(true)
-		cancel()
-	})
-	err := f()
-	t.Stop()
-	if err != nil && fired.Load() {
-		return fmt.Errorf("%w after %s: %w", context.DeadlineExceeded, timeout, err)
-	}
-	return err
-}
-
-// pendingWrite is a write prepared up to its INSERT's Send.
-type pendingWrite struct {
-	res    WriteResult
-	cur    map[storyID]*stored // the states of the batch's reactions once written
-	rows   int
-	batch  driver.Batch // nil when nothing is to be written
-	cancel context.CancelFunc
-}
-
-// send sends the prepared INSERT (when there is one).
-func (p *pendingWrite) send() error {
-	if p.batch == nil {
-		return nil
-	}
-	if err := p.batch.Send(); err != nil {
-		return fmt.Errorf("insert %d rows into reactions: %w", p.rows, err)
-	}
-	return nil
-}
-
-// abort abandons the prepared INSERT.
-func (p *pendingWrite) abort() {
-	if p.batch != nil {
-		_ = p.batch.Abort()
-	}
-	if p.cancel != nil {
-		p.cancel()
-	}
-}
-
-// prepare does a write's work up to sending its INSERT: it finds the
-// current state of each reaction (in prev, the states of a write prepared
-// before and not yet sent, else in the table), decides what to write and
-// prepares the INSERT. The caller holds writeMu.
-func (s *Store) prepare(ctx context.Context, rs []reaction.Reaction, label func(*reaction.Reaction),
-	prev map[storyID]*stored) (*pendingWrite, error) {
-	p := &pendingWrite{}
-	res := &p.res
 	cur := make(map[storyID]*stored, len(rs)) // current state, stored or written by this call
 	byStory := map[string][]string{}
 	for i := range rs {
-		key := storyID{rs[i].Story, rs[i].ID}
-		if v, ok := prev[key]; ok {
-			cur[key] = v
-			continue
-		}
 		byStory[rs[i].Story] = append(byStory[rs[i].Story], rs[i].ID)
 	}
 	for st, ids := range byStory {
-		if s.filter != nil {
-			var err error
-			if ids, err = s.filter.MayBeStored(ctx, st, ids); err != nil {
-				return nil, fmt.Errorf("look up stored reactions: %w", err)
-			}
-		}
 		found, err := s.lookup(ctx, st, ids)
 		if err != nil {
-			return nil, err
+			return WriteResult{}, err
 		}
 		for id, v := range found {
 			cur[storyID{st, id}] = v
 		}
 	}
 
+	res := WriteResult{Duplicate: make([]bool, len(rs))}
 	now := uint64(time.Now().UnixNano())
-	rows := newRowBuffer(len(rs)) // most reactions are new: one row each
-	res.Duplicate = make([]bool, len(rs))
+	rows := newRowBuffer(len(rs))     // most reactions are new: one row each
 	states := make([]stored, len(rs)) // the written states, one allocation
 	for i := range rs {
 		r := &states[i].r
@@ -272,17 +100,13 @@ func (s *Store) prepare(ctx context.Context, rs []reaction.Reaction, label func(
 			r.FirstSeen = old.r.FirstSeen
 			if r.Deleted && r.Text == "" && old.r.Stance.Valid() {
 				r.Stance, r.StanceScore, r.Classifier = old.r.Stance, old.r.StanceScore, old.r.Classifier
-			} else if label != nil {
-				label(r)
 			}
-		} else if label != nil {
-			label(r)
 		}
 		if r.FirstSeen.IsZero() {
 			r.FirstSeen = time.Now().UTC().Truncate(time.Second)
 		}
 		if !r.Stance.Valid() {
-			return nil, fmt.Errorf("reaction %s of story %s has no stance: label it before writing", r.ID, r.Story)
+			return WriteResult{}, fmt.Errorf("reaction %s of story %s has no stance: label it before writing", r.ID, r.Story)
 		}
 		version := now
 		if old != nil {
@@ -298,51 +122,24 @@ func (s *Store) prepare(ctx context.Context, rs []reaction.Reaction, label func(
 		states[i].digest, states[i].version = d, version
 		cur[key] = &states[i]
 	}
-	p.cur, p.rows = cur, rows.len()
 	if rows.len() == 0 {
-		return p, nil
+		return res, nil
 	}
-	if s.filter != nil {
-		written := map[string][]string{}
-		for i := range rs {
-			if !res.Duplicate[i] {
-				written[rs[i].Story] = append(written[rs[i].Story], rs[i].ID)
-			}
-		}
-		for st, ids := range written {
-			s.filter.Writing(st, ids)
-		}
+	if err := s.insert(ctx, rows); err != nil {
+		return WriteResult{}, err
 	}
-	batch, err := s.prepareInsert(ctx, rows)
-	if err != nil {
-		return nil, err
-	}
-	p.batch = batch
-	return p, nil
-}
-
-// storyID is the key of a reaction.
-type storyID struct{ story, id string }
-
-// prepareInsert prepares an INSERT of rows into reactions, to be sent. The
-// caller holds writeMu.
-func (s *Store) prepareInsert(ctx context.Context, rows *rowBuffer) (driver.Batch, error) {
-	batch, err := PrepareBatch(ctx, s.inserter, "INSERT INTO reactions ("+reactionColumns+")")
-	if err != nil {
-		return nil, fmt.Errorf("prepare insert: %w", err)
-	}
-	if err := rows.appendTo(batch); err != nil {
-		_ = batch.Abort()
-		return nil, err
-	}
-	return batch, nil
+	return res, nil
 }
 
 // insert writes rows into reactions in one INSERT. The caller holds
 // writeMu.
 func (s *Store) insert(ctx context.Context, rows *rowBuffer) error {
-	batch, err := s.prepareInsert(ctx, rows)
+	batch, err := PrepareBatch(ctx, s.inserter, "INSERT INTO reactions ("+reactionColumns+")")
 	if err != nil {
+		return fmt.Errorf("prepare insert: %w", err)
+	}
+	if err := rows.appendTo(batch); err != nil {
+		_ = batch.Abort()
 		return err
 	}
 	if err := batch.Send(); err != nil {

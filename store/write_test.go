@@ -2,12 +2,10 @@ package store_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"testing"
 	"time"
 
-	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/reactions-research/reactions/reaction"
 	"github.com/reactions-research/reactions/store"
 	"github.com/reactions-research/reactions/store/chtest"
@@ -51,7 +49,7 @@ func TestWriteIsExactUnderReinsertion(t *testing.T) {
 	ctx := context.Background()
 	rs := sample(500, reaction.Support)
 
-	res, err := s.WriteReactions(ctx, rs)
+	res, err := s.Write(ctx, rs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +57,7 @@ func TestWriteIsExactUnderReinsertion(t *testing.T) {
 		t.Fatalf("first write: %+v", res)
 	}
 	for i := 0; i < 3; i++ {
-		res, err = s.WriteReactions(ctx, rs)
+		res, err = s.Write(ctx, rs)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -83,11 +81,11 @@ func TestWriteIsExactUnderReinsertion(t *testing.T) {
 		upd[i].Likes = 7
 		upd[i].Stance = reaction.Criticism
 	}
-	if res, err = s.WriteReactions(ctx, upd); err != nil || res.Updated != 100 {
+	if res, err = s.Write(ctx, upd); err != nil || res.Updated != 100 {
 		t.Fatalf("update: %+v %v", res, err)
 	}
 	// The same batch twice in one call: the second copy is a duplicate.
-	if res, err = s.WriteReactions(ctx, append(upd[:10:10], upd[:10]...)); err != nil || res.Duplicates != 20 {
+	if res, err = s.Write(ctx, append(upd[:10:10], upd[:10]...)); err != nil || res.Duplicates != 20 {
 		t.Fatalf("duplicate update: %+v %v", res, err)
 	}
 	c, _ := s.Counts(ctx, "teigen-loss", true)
@@ -113,7 +111,7 @@ func TestWriteIsExactUnderReinsertion(t *testing.T) {
 	// Deleted with its text removed: still counted, last known stance kept.
 	del := upd[0]
 	del.Deleted, del.Text, del.Stance = true, "", reaction.Neutral
-	if _, err := s.WriteReactions(ctx, []reaction.Reaction{del}); err != nil {
+	if _, err := s.Write(ctx, []reaction.Reaction{del}); err != nil {
 		t.Fatal(err)
 	}
 	_ = s.CurrentReactions(ctx, "teigen-loss", func(r *reaction.Reaction) error {
@@ -159,7 +157,7 @@ func TestWriteIsExactUnderReinsertion(t *testing.T) {
 func TestWriteRefusesUnlabelled(t *testing.T) {
 	s := chtest.New(t)
 	rs := sample(1, "")
-	if _, err := s.WriteReactions(context.Background(), rs); err == nil {
+	if _, err := s.Write(context.Background(), rs); err == nil {
 		t.Fatal("want an error for an unlabelled reaction")
 	}
 }
@@ -199,31 +197,26 @@ func TestStoriesAndRuns(t *testing.T) {
 	}
 }
 
-// writeEach runs WriteEach over batches and returns each written batch's
-// result and how many batches next handed out.
-func writeEach(t *testing.T, s *store.Store, batches [][]reaction.Reaction) (results []store.WriteResult, handed int, err error) {
-	t.Helper()
-	err = s.WriteEach(context.Background(), 30*time.Second, func() []reaction.Reaction {
-		if handed == len(batches) {
-			return nil
+// writeAll writes batches one after another with Write, stopping at the
+// first error, and returns each written batch's result.
+func writeAll(s *store.Store, batches ...[]reaction.Reaction) (results []store.WriteResult, err error) {
+	for _, b := range batches {
+		r, err := s.Write(context.Background(), b)
+		if err != nil {
+			return results, err
 		}
-		handed++
-		return batches[handed-1]
-	}, nil, func(r store.WriteResult) error {
 		results = append(results, r)
-		return nil
-	})
-	return results, handed, err
+	}
+	return results, nil
 }
 
-func TestWriteEachIsExactAcrossOverlappingBatches(t *testing.T) {
+func TestWriteIsExactAcrossOverlappingBatches(t *testing.T) {
 	s := chtest.New(t)
 	ctx := context.Background()
 	all := sample(500, reaction.Support)
 	clone := func(rs []reaction.Reaction) []reaction.Reaction { return append([]reaction.Reaction(nil), rs...) }
 
-	// Each batch is prepared while the one before is inserted, so it must
-	// see the states that one writes, not those in the table.
+	// Each batch finds the states the one before wrote.
 	b1 := clone(all[:300])
 	b2 := clone(all[200:500])
 	for i := 0; i < 100; i++ { // 200..299 edited
@@ -242,9 +235,9 @@ func TestWriteEachIsExactAcrossOverlappingBatches(t *testing.T) {
 		b3 = append(b3, r)
 	}
 	b4 := clone(b3) // only duplicates: nothing to insert
-	results, handed, err := writeEach(t, s, [][]reaction.Reaction{b1, b2, b3, b4})
-	if err != nil || handed != 4 || len(results) != 4 {
-		t.Fatalf("WriteEach: %v, %d handed, %d done", err, handed, len(results))
+	results, err := writeAll(s, b1, b2, b3, b4)
+	if err != nil || len(results) != 4 {
+		t.Fatalf("Write: %v, %d batches written", err, len(results))
 	}
 	want := []struct{ New, Updated, Duplicates int }{{300, 0, 0}, {200, 100, 0}, {0, 61, 100}, {0, 0, 161}}
 	for i, r := range results {
@@ -285,7 +278,7 @@ GROUP BY id HAVING s != 1)`).Scan(&bad); err != nil || bad != 0 {
 	}
 }
 
-func TestWriteEachStopsAtAFailedInsert(t *testing.T) {
+func TestWriteAfterAFailedInsert(t *testing.T) {
 	s := chtest.New(t)
 	ctx := context.Background()
 	// A view that fails the INSERT of any reaction whose text is "boom".
@@ -296,18 +289,12 @@ SELECT throwIf(text = 'boom') AS x FROM reactions`); err != nil {
 	all := sample(300, reaction.Support)
 	b2 := append([]reaction.Reaction(nil), all[100:200]...)
 	b2[50].Text = "boom"
-	results, handed, err := writeEach(t, s, [][]reaction.Reaction{all[:100], b2, all[200:300], all[:10]})
-	if err == nil || len(results) != 1 || handed != 3 {
-		t.Fatalf("WriteEach: %v, %d done, %d handed; want an error, the first batch done, the third prepared and never sent", err, len(results), handed)
-	}
-	// The batch prepared after the failed one was never sent.
-	var n uint64
-	if err := s.Conn().QueryRow(ctx, "SELECT count() FROM reactions WHERE id IN ?",
-		clickhouse.GroupSet{Value: []any{all[200].ID, all[250].ID, all[299].ID}}).Scan(&n); err != nil || n != 0 {
-		t.Fatalf("%d rows of the abandoned batch (%v)", n, err)
+	results, err := writeAll(s, all[:100], b2, all[200:300], all[:10])
+	if err == nil || len(results) != 1 {
+		t.Fatalf("Write: %v, %d batches written; want an error after the first", err, len(results))
 	}
 	// The store goes on: the failed batch without its bad reaction, then
-	// the abandoned one, are written, exactly once each. (The failed
+	// the one after it, are written, exactly once each. (The failed
 	// INSERT had stored its rows before the view threw: the aggregator's
 	// reconcile record repairs the other views after such a write, see
 	// aggregator/reconcile.go; here only the table is checked.)
@@ -315,7 +302,7 @@ SELECT throwIf(text = 'boom') AS x FROM reactions`); err != nil {
 		t.Fatal(err)
 	}
 	b2[50].Text = all[150].Text
-	results, _, err = writeEach(t, s, [][]reaction.Reaction{b2, all[200:300]})
+	results, err = writeAll(s, b2, all[200:300])
 	if err != nil || len(results) != 2 || results[1].New != 100 {
 		t.Fatalf("after the failure: %v %+v", err, results)
 	}
@@ -323,37 +310,6 @@ SELECT throwIf(text = 'boom') AS x FROM reactions`); err != nil {
 	if err := s.Conn().QueryRow(ctx, `SELECT count(), countIf(s != 1) FROM (SELECT id, sum(sign) AS s FROM reactions
 GROUP BY id)`).Scan(&ids, &bad); err != nil || ids != 300 || bad != 0 {
 		t.Fatalf("%d ids, %d whose rows do not sum to one (%v), want 300 and 0", ids, bad, err)
-	}
-}
-
-func TestWriteEachTimesEachPhase(t *testing.T) {
-	s := chtest.New(t)
-	ctx := context.Background()
-	// Every INSERT takes at least 0.4 s.
-	if err := s.Conn().Exec(ctx, "CREATE MATERIALIZED VIEW slow ENGINE = Memory AS SELECT sleep(0.4) AS x FROM reactions"); err != nil {
-		t.Fatal(err)
-	}
-	all := sample(300, reaction.Support)
-	each := func(timeout time.Duration, batches ...[]reaction.Reaction) (int, error) {
-		k, written := 0, 0
-		err := s.WriteEach(ctx, timeout, func() []reaction.Reaction {
-			if k == len(batches) {
-				return nil
-			}
-			k++
-			return batches[k-1]
-		}, nil, func(store.WriteResult) error { written++; return nil })
-		return written, err
-	}
-	// Each batch waits about 0.4 s for the one before, then sends for 0.4
-	// s: more than the timeout in all, less in each phase.
-	if n, err := each(600*time.Millisecond, all[:100], all[100:200], all[200:]); err != nil || n != 3 {
-		t.Fatalf("%d batches written, %v; want 3", n, err)
-	}
-	// An insert longer than the timeout fails as a deadline.
-	more := sample(310, reaction.Support)[300:]
-	if _, err := each(200*time.Millisecond, more); !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("an insert longer than the timeout: %v, want context.DeadlineExceeded", err)
 	}
 }
 
@@ -366,7 +322,7 @@ func TestWriteKeepsSignedScoresRootsAndWarnings(t *testing.T) {
 	rs := sample(2, reaction.Criticism)
 	rs[0].IsRoot, rs[0].Likes = true, 57
 	rs[1].ParentID, rs[1].Likes, rs[1].ContentWarning = rs[0].ID, -40, "loss, grief"
-	if _, err := s.WriteReactions(ctx, rs); err != nil {
+	if _, err := s.Write(ctx, rs); err != nil {
 		t.Fatal(err)
 	}
 	read := func() map[string]reaction.Reaction {
@@ -385,7 +341,7 @@ func TestWriteKeepsSignedScoresRootsAndWarnings(t *testing.T) {
 		t.Errorf("reply: %+v", r)
 	}
 	rs[1].ContentWarning = "loss"
-	res, err := s.WriteReactions(ctx, rs)
+	res, err := s.Write(ctx, rs)
 	if err != nil || res.Updated != 1 || res.Duplicates != 1 {
 		t.Fatalf("a changed content warning: %+v %v, want 1 updated, 1 duplicate", res, err)
 	}

@@ -1,34 +1,9 @@
 // Package spool is the aggregator's write-ahead log: an append-only,
-// checksummed, fsynced queue of records on disk that survives kill -9.
-//
-// The aggregator acknowledges a batch to its sender once the batch is in
-// ClickHouse or in the spool; while ClickHouse is unreachable the spool grows
-// and is drained, in order, when it returns.
-//
-// # Layout
-//
-// A spool is a directory of segment files named by a 16-digit sequence
-// number ("0000000000000001.wal") and a head file. A record is
-//
-//	length  uint32, little endian: 1 + len(payload)
-//	crc     uint32, little endian: CRC-32C of kind and payload
-//	kind    byte
-//	payload length-1 bytes
-//
-// Append writes a record at the end of the last segment and fsyncs it before
-// returning. Records are drained from the head: Peek (or PeekWhile, for
-// several) returns the first records not yet done, Done (DoneN) marks them
-// done by advancing the head, which is written to the head file (two
-// checksummed slots written alternately, so a torn write of the head file
-// leaves the previous head readable) and fsynced. Segments entirely before
-// the head are deleted. One process at a time holds a spool (a lock file).
-//
-// A crash during Append leaves a torn record at the end of the last segment:
-// Open finds the last record whose length and checksum are whole and
-// truncates the rest, which was never acknowledged. A crash after a record
-// was applied but before Done replays that one record on restart: the
-// consumer must make applying a record twice harmless (the aggregator's
-// writes are deduplicating).
+// checksummed, fsynced queue of records in segment files, drained in order
+// from a head that survives kill -9 (a torn record at the end is cut when
+// the spool is opened; a record applied but not marked done is returned
+// again, so applying one twice must be harmless). docs/architecture.md
+// ("The spool") gives the layout on disk.
 package spool
 
 import (
@@ -114,7 +89,7 @@ type Spool struct {
 	headF   *os.File         // the head file
 	reader  *os.File         // open on head.seg for Peek
 	rdSeg   uint64           // segment reader is open on
-	peeked  []int64          // on-disk sizes of the records peeked (PeekWhile, PeekMore) and not done
+	peeked  []int64          // on-disk sizes of the records of the last PeekWhile not done
 	records int              // records not yet done
 	bytes   int64            // bytes not yet done
 	closed  bool
@@ -335,26 +310,7 @@ func (s *Spool) PeekWhile(more func(next Record) bool) ([]Record, error) {
 		return nil, ErrClosed
 	}
 	s.peeked = s.peeked[:0]
-	return s.peek(more, false)
-}
-
-// PeekMore returns the records that follow those already peeked and not
-// done, for as long as more returns true, so that a reader can take the
-// next records while it still works on the earlier ones (DoneN marks them
-// done in order). Unlike PeekWhile, it returns no record for which more
-// returned false: none at all (and a nil error) when the first one fails.
-// It returns ErrEmpty when no record follows in the head segment (the
-// next segment is reached once the head segment's records are done).
-func (s *Spool) PeekMore(more func(next Record) bool) ([]Record, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return nil, ErrClosed
-	}
-	if len(s.peeked) == 0 {
-		return s.peek(more, true)
-	}
-	return s.peekFrom(s.head.off+s.peekedBytes(len(s.peeked)), more, true)
+	return s.peek(more)
 }
 
 // peekedBytes returns the on-disk size of the first n peeked records.
@@ -367,7 +323,7 @@ func (s *Spool) peekedBytes(n int) int64 {
 }
 
 // peek reads records from the head on (s.peeked is empty): see peekFrom.
-func (s *Spool) peek(more func(next Record) bool, strict bool) ([]Record, error) {
+func (s *Spool) peek(more func(next Record) bool) ([]Record, error) {
 	for {
 		if s.head.off < s.sizes[s.head.seg] {
 			break
@@ -391,13 +347,13 @@ func (s *Spool) peek(more func(next Record) bool, strict bool) ([]Record, error)
 		}
 		s.reader, s.rdSeg = f, s.head.seg
 	}
-	return s.peekFrom(s.head.off, more, strict)
+	return s.peekFrom(s.head.off, more)
 }
 
-// peekFrom reads the records of the head segment from offset off on while
-// more returns true (not strict: the first one whatever it returns), and
-// appends their sizes to s.peeked.
-func (s *Spool) peekFrom(off int64, more func(next Record) bool, strict bool) ([]Record, error) {
+// peekFrom reads the records of the head segment from offset off on: the
+// first one, then more while more returns true; it appends their sizes to
+// s.peeked.
+func (s *Spool) peekFrom(off int64, more func(next Record) bool) ([]Record, error) {
 	var out []Record
 	end := s.sizes[s.head.seg]
 	if off >= end {
@@ -420,7 +376,7 @@ func (s *Spool) peekFrom(off int64, more func(next Record) bool, strict bool) ([
 			return nil, fmt.Errorf("spool record at %s:%d fails its checksum", segPath(s.dir, s.head.seg), off)
 		}
 		r := Record{Kind: body[0], Data: body[1:]}
-		if !more(r) && (strict || len(out) > 0) {
+		if !more(r) && len(out) > 0 {
 			break
 		}
 		out = append(out, r)
@@ -434,9 +390,8 @@ func (s *Spool) peekFrom(off int64, more func(next Record) bool, strict bool) ([
 // returned again, also after a restart.
 func (s *Spool) Done() error { return s.DoneN(1) }
 
-// DoneN marks the first n peeked records (by PeekWhile and the PeekMore
-// calls after it) as done, with one write of the head file. The others
-// stay peeked.
+// DoneN marks the first n records of the last PeekWhile as done, with one
+// write of the head file. The others stay peeked.
 func (s *Spool) DoneN(n int) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()

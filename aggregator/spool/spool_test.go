@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 )
 
@@ -235,73 +234,6 @@ func TestPeekWhileAndDoneN(t *testing.T) {
 		t.Fatalf("after reopen: %+v", info)
 	}
 	if got := drain(t, s2); fmt.Sprint(got) != "[1:rec2-xxxxxxxxxx 1:rec3-xxxxxxxxxx 1:rec4-xxxxxxxxxx 1:rec5-xxxxxxxxxx]" {
-		t.Fatalf("got %v", got)
-	}
-}
-
-func TestPeekMoreAfterEarlierRecords(t *testing.T) {
-	dir := t.TempDir()
-	s, _ := mustOpen(t, dir, Options{SegmentBytes: 100})
-	// Records of 8+1+4 bytes: a segment of 100 bytes takes 8 (a new one
-	// starts once it holds 100 bytes or more).
-	for i := 0; i < 10; i++ {
-		kind := byte(1)
-		if i == 4 {
-			kind = 2
-		}
-		if err := s.Append(kind, []byte(fmt.Sprintf("rec%d", i))); err != nil {
-			t.Fatal(err)
-		}
-	}
-	data := func(rs []Record) string {
-		var out []string
-		for _, r := range rs {
-			out = append(out, string(r.Data))
-		}
-		return strings.Join(out, " ")
-	}
-	kind1 := func(r Record) bool { return r.Kind == 1 }
-	// Without peeked records, PeekMore starts at the head.
-	rs, err := s.PeekMore(func(r Record) bool { return r.Kind == 1 && string(r.Data) != "rec2" })
-	if err != nil || data(rs) != "rec0 rec1" {
-		t.Fatalf("first PeekMore: %q %v", data(rs), err)
-	}
-	if rs, err = s.PeekMore(kind1); err != nil || data(rs) != "rec2 rec3" {
-		t.Fatalf("second PeekMore: %q %v", data(rs), err)
-	}
-	// rec4 is of another kind: PeekMore returns nothing rather than it.
-	if rs, err = s.PeekMore(kind1); err != nil || len(rs) != 0 {
-		t.Fatalf("PeekMore at a record more refuses: %q %v", data(rs), err)
-	}
-	// Done in order; the records peeked after them stay peeked.
-	if err := s.DoneN(2); err != nil {
-		t.Fatal(err)
-	}
-	if rs, err = s.PeekMore(func(Record) bool { return true }); err != nil || data(rs) != "rec4 rec5 rec6 rec7" {
-		t.Fatalf("PeekMore after DoneN(2): %q %v", data(rs), err)
-	}
-	if _, err = s.PeekMore(func(Record) bool { return true }); !errors.Is(err, ErrEmpty) {
-		t.Fatalf("PeekMore at the end of the head segment: %v, want ErrEmpty", err)
-	}
-	if err := s.DoneN(7); err == nil {
-		t.Fatal("DoneN beyond what was peeked must fail")
-	}
-	if err := s.DoneN(6); err != nil {
-		t.Fatal(err)
-	}
-	// The head segment is done: the next one is reached.
-	if rs, err = s.PeekMore(func(Record) bool { return true }); err != nil || data(rs) != "rec8 rec9" {
-		t.Fatalf("PeekMore in the next segment: %q %v", data(rs), err)
-	}
-	if err := s.DoneN(1); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
-	s2, info := mustOpen(t, dir, Options{SegmentBytes: 100})
-	if info.Records != 1 {
-		t.Fatalf("after reopen: %+v", info)
-	}
-	if got := drain(t, s2); fmt.Sprint(got) != "[1:rec9]" {
 		t.Fatalf("got %v", got)
 	}
 }

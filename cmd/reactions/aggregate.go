@@ -50,7 +50,6 @@ func runAggregate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	maxBody := byteSize(32 << 20)
 	fs.Var(&maxBody, "max-body-bytes", "largest request body, after decompression (`SIZE`)")
 	batchSize := fs.Int("batch-size", 25000, "write to ClickHouse in batches of up to `N` reactions")
-	batchWait := fs.Duration("batch-wait", time.Second, "write a batch at the latest this long after its first reaction")
 	storyLimit := fs.Int("story-limit", 100, "accept at most `N` stories (bounds the story label of reactions_total)")
 	if err := parseFlags(fs, args, stdout, stderr); err != nil {
 		return err
@@ -60,8 +59,6 @@ func runAggregate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return usageErrorf("unexpected argument %q", fs.Arg(0))
 	case *batchSize <= 0:
 		return usageErrorf("--batch-size must be positive")
-	case *batchWait <= 0:
-		return usageErrorf("--batch-wait must be positive")
 	case *storyLimit <= 0:
 		return usageErrorf("--story-limit must be positive")
 	}
@@ -82,7 +79,7 @@ func runAggregate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	cfg := aggregator.Config{
-		Listen: *listen, BatchSize: *batchSize, BatchWait: *batchWait, MaxBodyBytes: int64(maxBody),
+		Listen: *listen, BatchSize: *batchSize, MaxBodyBytes: int64(maxBody),
 		StateDir: stateDir, SpoolMaxBytes: int64(spoolMax), Token: token, KeepAuthors: *keepAuthors,
 		ModelPath: *model, StoryLimit: *storyLimit, Registerer: reg, Gatherer: reg,
 		Logger: slog.Default(), Version: Version,

@@ -333,7 +333,7 @@ func TestExportSignedScoresRootsAndWarnings(t *testing.T) {
 			URL: "https://m.example/@a/1", CreatedAt: at, ContentWarning: "loss, grief", Text: "I lit a candle",
 			Stance: reaction.Support, StanceScore: 0.8, Classifier: "stance-test-1"},
 	}
-	if _, err := e.Store.WriteReactions(ctx, extra); err != nil {
+	if _, err := e.Store.Write(ctx, extra); err != nil {
 		t.Fatal(err)
 	}
 	from, to := at.Truncate(time.Hour), at.Truncate(time.Hour).Add(time.Hour)

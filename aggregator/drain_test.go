@@ -17,13 +17,12 @@ import (
 	"github.com/reactions-research/reactions/story"
 )
 
-// TestPipelinedDrainStopsAtAFailedWrite fills the spool before the writer
-// starts, so that it drains in pipelined writes of one record each, and
-// makes the eleventh write fail: the ten before are done, the eleventh and
-// the one prepared after it stay in the spool (that one never reached
-// ClickHouse), and once ClickHouse takes the write again every reaction is
-// stored exactly once.
-func TestPipelinedDrainStopsAtAFailedWrite(t *testing.T) {
+// TestDrainStopsAtAFailedWrite fills the spool before the writer starts,
+// so that it drains in writes of one record each, and makes the eleventh
+// write fail: the ten before are done, the eleventh and those after it
+// stay in the spool (the twelfth never reached ClickHouse), and once
+// ClickHouse takes the write again every reaction is stored exactly once.
+func TestDrainStopsAtAFailedWrite(t *testing.T) {
 	const n = 2000
 	h := newSpooled(t, n, 100, func(rs []reaction.Reaction) { rs[1050].Text = "boom" }) // in the eleventh record
 	h.exec(`CREATE MATERIALIZED VIEW boom ENGINE = Memory AS SELECT throwIf(text = 'boom') AS x FROM reactions`)
@@ -38,7 +37,7 @@ func TestPipelinedDrainStopsAtAFailedWrite(t *testing.T) {
 	var stored uint64
 	if err := h.st.Conn().QueryRow(context.Background(), "SELECT count() FROM reactions WHERE id >= ? AND id < ?",
 		h.rs[1100].ID, h.rs[1200].ID).Scan(&stored); err != nil || stored != 0 {
-		t.Fatalf("%d rows of the write prepared after the failed one (%v), want none", stored, err)
+		t.Fatalf("%d rows of the write after the failed one (%v), want none", stored, err)
 	}
 	h.exec("DROP TABLE boom")
 	h.waitFor("spool not drained", func() bool { return h.a.spool.Records() == 0 })
@@ -74,26 +73,6 @@ SELECT throwIf(text IN ('boom1', 'boom2')) AS x FROM reactions`)
 	h.exec("DROP TABLE boom")
 	h.waitFor("spool not drained", func() bool { return h.a.spool.Records() == 0 })
 	h.checkCounts(n)
-}
-
-// TestOneDrainWritesAtMostMaxPipelinedBatches: a drain returns to the
-// writer's loop (pending requests, Close) after maxPipelinedBatches writes.
-func TestOneDrainWritesAtMostMaxPipelinedBatches(t *testing.T) {
-	const records = maxPipelinedBatches + 5
-	h := newSpooled(t, 10*records, 10, nil)
-	ctx := context.Background()
-	if err := h.a.drain(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if got := h.a.spool.Records(); got != records-maxPipelinedBatches {
-		t.Fatalf("%d records left after one drain, want %d", got, records-maxPipelinedBatches)
-	}
-	for h.a.spool.Records() > 0 {
-		if err := h.a.drain(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
-	h.checkCounts(10 * records)
 }
 
 // spooledHarness is an aggregator whose spool holds reactions before its
