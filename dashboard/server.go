@@ -2,13 +2,10 @@
 // the binary (uPlot charts of support, criticism and neutral over time, a
 // drill-down into each bucket, crawl completeness, exports and figures),
 // its JSON API (/api/v1/…, documented in docs/api.md), /metrics and
-// /healthz.
-//
-// Crawled text is hostile input. The app renders every datum with DOM text
-// APIs, never as HTML; links are http(s) only; and every answer carries a
-// strict Content-Security-Policy (scripts, styles, images and connections
-// from this origin only), so that no reaction can run script or load
-// anything.
+// /healthz. Crawled text is hostile input: the app renders every datum
+// with DOM text APIs, never as HTML, links are http(s) only, and every
+// answer carries a strict Content-Security-Policy, so that no reaction can
+// run script or load anything.
 package dashboard
 
 import (

@@ -1,9 +1,8 @@
-// Package reaction defines the one record that every component of reactions
-// shares: a public reaction (comment, reply, post) to a news story.
-//
-// The JSON field names of Reaction are also the column names of every export
-// and of the ClickHouse table; they are part of the project's stable interface
-// (see the data dictionary in README.md). Do not rename them.
+// Package reaction defines the one record that every component of
+// reactions shares: a public reaction (comment, reply, post) to a news
+// story. The JSON field names of Reaction are also the column names of
+// every export and of the ClickHouse table: they are part of the project's
+// stable interface (the data dictionary in README.md), not to be renamed.
 package reaction
 
 import (

@@ -2,13 +2,7 @@
 // or Parquet, streaming (millions of reactions in bounded memory), each with
 // its metadata: a sidecar FILE.meta.json, or the "meta" header object of a
 // JSON export, or the "reactions.meta" key of a Parquet file's metadata.
-//
-// CSV is RFC 4180 (CRLF, quoted where needed) in UTF-8 with a byte-order
-// mark so that Excel reads it as UTF-8 (pandas and R's readr skip it);
-// timestamps are ISO 8601 in UTC ("2020-10-01T02:00:00Z"), booleans
-// true/false, floats in their shortest exact form. Text cells are written
-// verbatim: crawled text is data, and a cell beginning with "=" stays so
-// (spreadsheet users should import rather than open untrusted CSV).
+// docs/api.md ("GET /api/v1/export") gives each format's conventions.
 package export
 
 import (

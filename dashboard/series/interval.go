@@ -1,12 +1,11 @@
-// Package series turns a story's stored counts into chart series: buckets of
-// a chosen interval aligned in a display timezone (DST-aware), zero-filled,
-// with stance totals, the criticism share, an optional per-platform
-// breakdown, spikes, and the periods when a source was not being crawled.
-//
-// ClickHouse groups at a granularity that is safe in every timezone and Go
-// folds the groups into local buckets, so the timezone rules in use are Go's
-// (one tz database) and the SQL stays in the subset ClickHouse 18.16 and the
-// current LTS share.
+// Package series turns a story's stored counts into chart series: buckets
+// of a chosen interval aligned in a display timezone (DST-aware),
+// zero-filled, with stance totals, the criticism share, an optional
+// per-platform breakdown, spikes, and the periods when a source was not
+// being crawled. ClickHouse groups at a granularity that is safe in every
+// timezone and Go folds the groups into local buckets, so that the
+// timezone rules are Go's and the SQL stays in the subset ClickHouse 18.16
+// and the current LTS share.
 package series
 
 import (

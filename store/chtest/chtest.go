@@ -1,10 +1,9 @@
 // Package chtest gives integration tests a real ClickHouse: one server per
 // machine (started on first use under the system temp directory and reused
 // by every test package), and a fresh database per test, dropped when the
-// test ends. Set REACTIONS_TEST_CLICKHOUSE to a DSN to use another server.
-//
-// When no server can be had the test FAILS with instructions; it never
-// skips, so a green run always means the tests ran against ClickHouse.
+// test ends; REACTIONS_TEST_CLICKHOUSE names another server. When no server
+// can be had the test fails with instructions: it never skips, so a green
+// run always means the tests ran against ClickHouse.
 package chtest
 
 import (

@@ -1,27 +1,11 @@
-// Package htmltext turns the HTML that platforms put in their JSON (Mastodon
-// "content", Hacker News "text" and "comment_text", Discourse "cooked",
-// Reddit "body_html" once unescaped) into the plain text of a reaction.
-//
-// The rules follow what a reader sees in a browser:
-//
-//   - entities are decoded exactly once (the HTML parser does it), so
-//     "&amp;amp;" becomes the literal "&amp;" the author typed;
-//   - whitespace in text collapses to one space, as browsers render it,
-//     except inside <pre>, where it is kept;
-//   - block elements (<p>, <div>, <blockquote>, <pre>, headings, lists,
-//     tables) separate paragraphs with a blank line ("\n\n"); <li>, <tr>,
-//     <dt> and <dd> start a new line; each <br> is a line break;
-//   - links become their visible text; Mastodon's "invisible" and "ellipsis"
-//     spans are joined, so a shortened link reads as its full URL; a link
-//     whose text is a shortened copy of its href ("https://exa...") becomes
-//     the href;
-//   - <script>, <style>, <template> and images are dropped, except custom
-//     emoji images, which become their alt text (":blobcat:");
-//   - lines carry no leading or trailing spaces and the result is trimmed.
-//
-// FromHTML converts a string of HTML; FromNode and FromNodes convert a tree
-// that is already parsed (a web page's comment element), by the same rules
-// and without rendering it back to HTML.
+// Package htmltext turns the HTML that platforms put in their JSON
+// (Mastodon "content", Hacker News "text" and "comment_text", Discourse
+// "cooked", Reddit "body_html" once unescaped) and the comments of web
+// pages into the plain text of a reaction, as a reader sees it in a
+// browser: entities decoded exactly once, whitespace collapsed, blocks
+// separated by blank lines, links as their visible (or full) text, scripts
+// and images dropped. FromHTML converts a string, FromNode and FromNodes a
+// parsed tree; docs/platforms.md ("Plain text from HTML") gives the rules.
 package htmltext
 
 import (

@@ -1,11 +1,10 @@
 // Package sourcetest runs a platform adapter in tests the way the crawler
 // does, without the crawler: a plain HTTP Fetcher, an in-memory State, a
-// Stats that records what the adapter reports, and a Harness that keeps
-// state across runs and tells new reactions from changed ones.
-//
-// It is imported only by tests, and imports nothing above package source:
-// the tests that run an adapter inside the real crawler (polite fetcher,
-// state store, batching) live in package crawler (through_test.go).
+// Stats that records what the adapter reports, a Harness that keeps state
+// across runs and tells new reactions from changed ones, and Compare for
+// ground truth. It is imported only by tests and imports nothing above
+// package source: the tests that run an adapter inside the real crawler
+// live in package crawler (through_test.go).
 package sourcetest
 
 import (

@@ -1,9 +1,7 @@
 // Package chdb runs SQL on chDB, the ClickHouse engine built as a library
 // (libchdb.so, ClickHouse 26.7, from the npm package named in the file
-// npm-package), loaded with purego. Tests use it to check the store's SQL
-// on a current ClickHouse. It has no network protocol: it checks the SQL,
-// not clickhouse-go.
-//
+// npm-package), loaded with purego, so that tests check the store's SQL on
+// a current ClickHouse (the SQL only: it has no network protocol).
 // scripts/setup.sh (run by `make test`) installs the library once into the
 // user's cache directory; REACTIONS_LIBCHDB names another libchdb.so.
 package chdb

@@ -1,16 +1,12 @@
-// Package replay checks the SQL a store sends on ClickHouse 26.7. A
+// Package replay checks on ClickHouse 26.7 the SQL a store sends: a
 // Recorder keeps, while a workload runs against the test server (18.16),
-// every statement a store sends, as the server received it (bound
-// parameters included), and the rows of every INSERT the server
-// acknowledged. Check then replays the recording, in order, on a fresh
-// database of the chDB engine (package chdb): DDL and INSERT … SELECT as
-// sent, batch INSERTs as the same statements with the same rows, so that
-// the schema's materialized views run on 26.7 too. Finally it runs every
-// query of the recording on both databases and compares the results, value
-// for value and column type for column type.
-//
-// Nothing names the statements: a query or a migration added to the store
-// is checked as soon as a workload sends it.
+// every statement as the server received it (bound parameters included)
+// and the rows of every INSERT it acknowledged; Check replays them in order
+// on a fresh chDB database (package chdb), so that the schema's
+// materialized views run on 26.7 too, then runs every query of the
+// recording on both databases and compares the results value for value and
+// type for type. Nothing names the statements: a query or migration added
+// to the store is checked as soon as a workload sends it.
 package replay
 
 import (
