@@ -13,6 +13,11 @@ import (
 	"github.com/reactions-research/reactions/reaction"
 )
 
+// TestBrowser drives the dashboard in a real Chromium the way a researcher
+// does, in numbered steps (load, exact counts, zoom, drill-down, timezone,
+// live refresh, screenshot). It is one long function on purpose: each step
+// starts from the page the step before left, in one browser session, and
+// the checks that nothing ran or loaded cover the whole session.
 func TestBrowser(t *testing.T) {
 	e, b := setupBrowser(t)
 	run, eval, choose, waitFor := b.run, b.eval, b.choose, b.waitFor
@@ -216,7 +221,7 @@ func TestBrowser(t *testing.T) {
 			Stance: reaction.Support, StanceScore: 0.9, Classifier: "stance-test-1"})
 	}
 	fresh[0].IsRoot = true // a thread starter: off the chart until counted
-	if _, err := e.st.WriteReactions(ctx2, fresh); err != nil {
+	if _, err := e.st.Write(ctx2, fresh); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(fmt.Sprintf(`window.reactionsDashboard.series().totals.total === %d`, len(e.rs)+len(fresh)-1))

@@ -215,6 +215,10 @@ func Available(st *story.Story) (*story.Story, []Missing) {
 // crawler with the real adapters over HTTP, and the dashboard. It prints
 // the dashboard's URL, the crawl summary and the classifier's agreement
 // with the generator, then serves until ctx ends.
+//
+// Run is long on purpose: it is the demo's script, and each step starts
+// what the next one needs (and defers its stop) in the order the output
+// shows them; cut into functions, the steps would hand a dozen values on.
 func Run(ctx context.Context, cfg Config) error {
 	if err := cfg.defaults(); err != nil {
 		return err

@@ -95,7 +95,11 @@ func pick[T any](r *rand.Rand, xs []T) T { return xs[r.IntN(len(xs))] }
 
 func chance(r *rand.Rand, p float64) bool { return r.Float64() < p }
 
-// compose writes one text (possibly one already written).
+// compose writes one text (possibly one already written). It is long on
+// purpose: it is one grammar, whose branches choose the parts of one text
+// together (by platform, kind of reaction and stance), so that the choices
+// of one part can be read beside the others; the words are in
+// phrases_en.go.
 func (w *writer) compose(s textSpec) string {
 	r := w.r
 	if s.lang != "" && s.lang != "en" {

@@ -148,6 +148,10 @@ func TestRedditAuth(t *testing.T) {
 	}
 }
 
+// TestRedditShapes checks each shape the Reddit replica serves (escaping,
+// threads, "continue this thread", morechildren, search paging, unknown
+// threads) as a subtest. It is one long function on purpose: the subtests
+// share one server, token and fixture index.
 func TestRedditShapes(t *testing.T) {
 	d := NewDataset(redditFixture()...)
 	ts := httptest.NewServer(New(d, Options{}))
