@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -93,7 +94,12 @@ func burstConfig(t *testing.T, a source.Adapter, size int, wait time.Duration) C
 // exceed BatchSize, every reaction arrives once and in each source's order,
 // and emitters are held back: at most one queued batch and one batch being
 // sent are in memory.
+// It runs in a synctest bubble: the sink's delays pass on a fake clock.
 func TestBatcherBatchesInOrderAndPushesBack(t *testing.T) {
+	synctest.Test(t, testBatcherBatchesInOrderAndPushesBack)
+}
+
+func testBatcherBatchesInOrderAndPushesBack(t *testing.T) {
 	const size, perSource, sources = 10, 95, 3
 	sink := &batchSink{delay: 3 * time.Millisecond}
 	var emitted, maxAhead atomic.Int64
@@ -152,8 +158,14 @@ func TestBatcherBatchesInOrderAndPushesBack(t *testing.T) {
 }
 
 // TestBatcherWaitSendsALoneReaction: a reaction that no other follows is
-// sent after BatchWait, and the wait starts again for the next one.
+// sent after BatchWait, and the wait starts again for the next one. It
+// runs in a synctest bubble: BatchWait passes on a fake clock, so the
+// timings hold on a loaded machine.
 func TestBatcherWaitSendsALoneReaction(t *testing.T) {
+	synctest.Test(t, testBatcherWaitSendsALoneReaction)
+}
+
+func testBatcherWaitSendsALoneReaction(t *testing.T) {
 	const wait = 30 * time.Millisecond
 	sink := &batchSink{}
 	a := &burstAdapter{n: 3}
