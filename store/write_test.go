@@ -367,3 +367,35 @@ func counts(t *testing.T, s *store.Store, includeRoots bool) int64 {
 	}
 	return n
 }
+
+// BenchmarkWrite writes batches of 5,000 new reactions into a story that
+// already holds 50,000, as the aggregator does during a crawl: the lookup
+// of their stored states, then one INSERT. It reports the time per
+// reaction.
+func BenchmarkWrite(b *testing.B) {
+	s := chtest.New(b)
+	ctx := context.Background()
+	const per = 5000
+	batch := func(k int) []reaction.Reaction {
+		rs := sample(per, reaction.Support)
+		for i := range rs {
+			rs[i].ID = reaction.MakeID(rs[i].Platform, fmt.Sprint(1_000_000+k*per+i))
+		}
+		return rs
+	}
+	k := 0
+	for ; k < 10; k++ {
+		if _, err := s.Write(ctx, batch(k)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		rs := batch(k)
+		k++
+		if _, err := s.Write(ctx, rs); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*per), "µs/reaction")
+}
