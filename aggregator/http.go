@@ -237,9 +237,11 @@ func (a *Aggregator) handleReactions(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, res)
 }
 
-// parseBody reads NDJSON lines: good lines become labelled reactions, bad
-// ones are listed with their 1-based line number. Empty lines are skipped.
-// Only an error of the stream itself fails the whole body.
+// parseBody reads NDJSON lines: good lines become reactions, bad ones are
+// listed with their 1-based line number. Empty lines are skipped. Only an
+// error of the stream itself (a body too large once decompressed, broken
+// gzip) fails the whole body; the reactions are labelled only then, so
+// that such a body costs no classification.
 func (a *Aggregator) parseBody(body io.Reader) ([]reaction.Reaction, reaction.IngestResult, error) {
 	res := reaction.IngestResult{Rejected: []reaction.Rejection{}}
 	br := bufio.NewReaderSize(body, 64<<10)
@@ -259,7 +261,6 @@ func (a *Aggregator) parseBody(body io.Reader) ([]reaction.Reaction, reaction.In
 		notListed++
 	}
 	maxLine := a.cfg.MaxLineBytes
-	label := a.labeller()
 	for {
 		line = line[:0]
 		tooLong := false
@@ -298,7 +299,6 @@ func (a *Aggregator) parseBody(body io.Reader) ([]reaction.Reaction, reaction.In
 					reject(e)
 				} else {
 					a.repaired(&res, fixed)
-					label(&rc)
 					rs = append(rs, rc)
 				}
 			}
@@ -306,6 +306,10 @@ func (a *Aggregator) parseBody(body io.Reader) ([]reaction.Reaction, reaction.In
 		if err == io.EOF {
 			break
 		}
+	}
+	label := a.labeller()
+	for i := range rs {
+		label(&rs[i])
 	}
 	a.m.received.Add(float64(received))
 	for reason, n := range reasons {
