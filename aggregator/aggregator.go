@@ -451,10 +451,36 @@ func Reclassify(ctx context.Context, st *store.Store, lab Labeler, s *story.Stor
 	return relabel(ctx, st, lab, s)
 }
 
+// relabelChunk is how many reactions relabel reads, labels and writes at a
+// time.
+const relabelChunk = 5000
+
 func relabel(ctx context.Context, st *store.Store, lab Labeler, s *story.Story) (read, changed int, err error) {
+	// The ids first: writing while reading the story would read our own
+	// writes.
+	var ids []string
+	if err := st.CurrentReactions(ctx, s.ID, func(r *reaction.Reaction) error {
+		ids = append(ids, r.ID)
+		return nil
+	}); err != nil {
+		return 0, 0, err
+	}
 	subject, version := s.SubjectText(), lab.Version()
-	return st.Relabel(ctx, s.ID, func(r *reaction.Reaction) {
-		r.Stance, r.StanceScore = lab.Classify(r.Text, subject)
-		r.Classifier = version
-	})
+	for start := 0; start < len(ids); start += relabelChunk {
+		rs, err := st.StoredReactions(ctx, s.ID, ids[start:min(start+relabelChunk, len(ids))])
+		if err != nil {
+			return read, changed, err
+		}
+		read += len(rs)
+		for i := range rs {
+			rs[i].Stance, rs[i].StanceScore = lab.Classify(rs[i].Text, subject)
+			rs[i].Classifier = version
+		}
+		n, err := st.Relabel(ctx, rs)
+		changed += n
+		if err != nil {
+			return read, changed, err
+		}
+	}
+	return read, changed, nil
 }

@@ -109,11 +109,18 @@ func TestSQLOnClickHouse26(t *testing.T) {
 		_, err = s.Write(ctx, b)
 		must("Write", err)
 	}
-	_, _, err = s.Relabel(ctx, st.ID, func(r *reaction.Reaction) {
-		if r.Platform == reaction.HackerNews {
-			r.Stance, r.StanceScore, r.Classifier = reaction.Neutral, 0.5, "test-v3"
+	ids := make([]string, len(rs))
+	for i := range rs {
+		ids[i] = rs[i].ID
+	}
+	cur, err := s.StoredReactions(ctx, st.ID, ids)
+	must("StoredReactions", err)
+	for i := range cur {
+		if cur[i].Platform == reaction.HackerNews {
+			cur[i].Stance, cur[i].StanceScore, cur[i].Classifier = reaction.Neutral, 0.5, "test-v3"
 		}
-	})
+	}
+	_, err = s.Relabel(ctx, cur)
 	must("Relabel", err)
 
 	// Every read, with each kind of filter.

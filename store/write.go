@@ -261,57 +261,78 @@ GROUP BY story, id HAVING sum(sign) > 0 ORDER BY id`, story)
 	return rows.Err()
 }
 
-// Relabel recomputes the stance of every stored reaction of a story with
-// label and writes the ones whose stance, score or classifier changed (a
-// cancel row and a new state each), so that counts follow. It returns how
-// many reactions it read and how many changed.
-func (s *Store) Relabel(ctx context.Context, story string, label func(*reaction.Reaction)) (read, changed int, err error) {
-	// Read the ids first: writing while streaming would read our own writes.
-	var ids []string
-	if err := s.CurrentReactions(ctx, story, func(r *reaction.Reaction) error {
-		ids = append(ids, r.ID)
-		return nil
-	}); err != nil {
-		return 0, 0, err
+// StoredReactions returns the current state of the reactions of story
+// with the given ids that are stored, in no order: what the aggregator
+// reads to relabel a story, a chunk at a time.
+func (s *Store) StoredReactions(ctx context.Context, story string, ids []string) ([]reaction.Reaction, error) {
+	cur, err := s.lookup(ctx, story, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]reaction.Reaction, 0, len(cur))
+	for _, v := range cur {
+		out = append(out, v.r)
+	}
+	return out, nil
+}
+
+// Relabel stores new stance labels: rs are reactions read from the store
+// (StoredReactions) and labelled again. For each whose stored state is
+// still the one read (same content digest) and whose stance, score or
+// classifier differ, it writes a cancel row of the stored state and the
+// relabelled state, so that counts follow; a reaction changed or gone
+// meanwhile is left to its writer, and one deleted with its text removed
+// keeps its last known stance, as with Write. It returns how many it
+// changed.
+func (s *Store) Relabel(ctx context.Context, rs []reaction.Reaction) (changed int, err error) {
+	if len(rs) == 0 {
+		return 0, nil
 	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
-	for start := 0; start < len(ids); start += lookupChunk {
-		end := min(start+lookupChunk, len(ids))
-		cur, err := s.lookup(ctx, story, ids[start:end])
-		if err != nil {
-			return read, changed, err
-		}
-		var rows rowBuffer
-		n := 0
-		for _, id := range ids[start:end] {
-			old, ok := cur[id]
-			if !ok {
-				continue
-			}
-			read++
-			r := old.r
-			if r.Deleted && r.Text == "" {
-				continue // nothing to classify: keep the last known stance
-			}
-			label(&r)
-			if r.Stance == old.r.Stance && r.Classifier == old.r.Classifier &&
-				math.Abs(r.StanceScore-old.r.StanceScore) < 1e-9 {
-				continue
-			}
-			rows.add(&old.r, old.digest, old.version, -1)
-			rows.add(&r, old.digest, old.version+1, 1)
-			n++
-		}
-		if n == 0 {
-			continue
-		}
-		if err := s.insert(ctx, &rows); err != nil {
-			return read, changed, fmt.Errorf("write relabelled reactions: %w", err)
-		}
-		changed += n
+	cur := map[storyID]*stored{}
+	byStory := map[string][]string{}
+	for i := range rs {
+		byStory[rs[i].Story] = append(byStory[rs[i].Story], rs[i].ID)
 	}
-	return read, changed, nil
+	for st, ids := range byStory {
+		for start := 0; start < len(ids); start += lookupChunk {
+			found, err := s.lookup(ctx, st, ids[start:min(start+lookupChunk, len(ids))])
+			if err != nil {
+				return 0, err
+			}
+			for id, v := range found {
+				cur[storyID{st, id}] = v
+			}
+		}
+	}
+	rows := newRowBuffer(2 * len(rs))
+	for i := range rs {
+		r := rs[i]
+		old := cur[storyID{r.Story, r.ID}]
+		switch {
+		case old == nil || Digest(&old.r) != Digest(&r):
+			// Gone or changed since it was read (both digests computed
+			// now: a stored one may predate a field).
+			continue
+		case r.Deleted && r.Text == "":
+			continue // nothing to classify: keep the last known stance
+		case r.Stance == old.r.Stance && r.Classifier == old.r.Classifier && math.Abs(r.StanceScore-old.r.StanceScore) < 1e-9:
+			continue
+		case !r.Stance.Valid():
+			return 0, fmt.Errorf("reaction %s of story %s has no stance: label it before writing", r.ID, r.Story)
+		}
+		rows.add(&old.r, old.digest, old.version, -1)
+		rows.add(&r, old.digest, old.version+1, 1)
+		changed++
+	}
+	if changed == 0 {
+		return 0, nil
+	}
+	if err := s.insert(ctx, rows); err != nil {
+		return 0, fmt.Errorf("write relabelled reactions: %w", err)
+	}
+	return changed, nil
 }
 
 // Counts returns the number of current reactions of a story by platform and

@@ -128,9 +128,19 @@ func TestWriteIsExactUnderReinsertion(t *testing.T) {
 	}
 
 	// Relabel moves counts and keeps totals.
-	read, changed, err := s.Relabel(ctx, "teigen-loss", func(r *reaction.Reaction) {
-		r.Stance, r.Classifier = reaction.Neutral, "test-v2"
-	})
+	ids := make([]string, len(rs))
+	for i := range rs {
+		ids[i] = rs[i].ID
+	}
+	cur, err := s.StoredReactions(ctx, "teigen-loss", ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range cur {
+		cur[i].Stance, cur[i].Classifier = reaction.Neutral, "test-v2"
+	}
+	read := len(cur)
+	changed, err := s.Relabel(ctx, cur)
 	if err != nil || read != 500 || changed != 499 { // the deleted one keeps its stance
 		t.Fatalf("relabel: read %d changed %d err %v", read, changed, err)
 	}
@@ -398,4 +408,43 @@ func BenchmarkWrite(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*per), "µs/reaction")
+}
+
+// TestRelabelLeavesReactionsChangedSinceRead: a reaction written anew
+// between StoredReactions and Relabel keeps the label its writer gave it.
+func TestRelabelLeavesReactionsChangedSinceRead(t *testing.T) {
+	s := chtest.New(t)
+	ctx := context.Background()
+	rs := sample(3, reaction.Support)
+	if _, err := s.Write(ctx, rs); err != nil {
+		t.Fatal(err)
+	}
+	cur, err := s.StoredReactions(ctx, "teigen-loss", []string{rs[0].ID, rs[1].ID, rs[2].ID, "reddit:nowhere"})
+	if err != nil || len(cur) != 3 {
+		t.Fatalf("StoredReactions: %d %v", len(cur), err)
+	}
+	edited := rs[1]
+	edited.Text, edited.Stance = "edited meanwhile", reaction.Criticism
+	if _, err := s.Write(ctx, []reaction.Reaction{edited}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range cur {
+		cur[i].Stance, cur[i].Classifier = reaction.Neutral, "test-v2"
+	}
+	if changed, err := s.Relabel(ctx, cur); err != nil || changed != 2 {
+		t.Fatalf("Relabel: %d changed, %v; want 2", changed, err)
+	}
+	got := map[string]reaction.Reaction{}
+	if err := s.CurrentReactions(ctx, "teigen-loss", func(r *reaction.Reaction) error { got[r.ID] = *r; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if r := got[rs[1].ID]; r.Stance != reaction.Criticism || r.Text != "edited meanwhile" {
+		t.Errorf("the reaction edited meanwhile: %+v", r)
+	}
+	if r := got[rs[0].ID]; r.Stance != reaction.Neutral {
+		t.Errorf("a reaction read and relabelled: %+v", r)
+	}
+	if m, n := total(t, s, "teigen-loss"); m != 3 || n != 3 {
+		t.Errorf("minutes %d items %d, want 3", m, n)
+	}
 }
