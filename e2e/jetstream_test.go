@@ -186,7 +186,7 @@ func TestJetstreamKillRestart(t *testing.T) {
 	ctx := context.Background()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	st := chtest.New(t)
-	agg, err := aggregator.New(ctx, aggregator.Config{StateDir: t.TempDir(), Registerer: prometheus.NewRegistry(), Logger: quiet, BatchWait: 20 * time.Millisecond}, st)
+	agg, err := aggregator.New(ctx, aggregator.Config{StateDir: t.TempDir(), Registerer: prometheus.NewRegistry(), Logger: quiet}, st)
 	if err != nil {
 		t.Fatal(err)
 	}

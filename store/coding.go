@@ -520,8 +520,8 @@ func (s *Store) SampledLabels(ctx context.Context, story string) (map[string]Lab
 	for start := 0; start < len(ids); start += lookupChunk {
 		end := min(start+lookupChunk, len(ids))
 		rows, err := s.conn.Query(ctx, `SELECT id, toString(argMax(stance, version)), argMax(stance_score, version), argMax(classifier, version)
-FROM reactions WHERE story = ? AND id IN ?
-GROUP BY id HAVING sum(sign) > 0`, story, inSet(ids[start:end]))
+FROM reactions WHERE story = ? AND id IN (SELECT arrayJoin(?))
+GROUP BY id HAVING sum(sign) > 0`, story, ids[start:end])
 		if err != nil {
 			return nil, fmt.Errorf("read the labels of sampled reactions: %w", err)
 		}

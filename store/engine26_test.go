@@ -188,7 +188,7 @@ func TestSQLOnClickHouse26(t *testing.T) {
 	must("EachCandidate", s.EachCandidate(ctx, store.CandidateQuery{Story: st.ID, Filters: store.SampleFilters{From: t0.Add(time.Hour),
 		To: t0.Add(3 * 24 * time.Hour), Platform: reaction.Reddit}}, func(*store.Candidate) error { return nil }))
 	var items []store.SampleItem
-	var ids []string
+	ids = ids[:0]
 	for i, c := range cands[:min(20, len(cands))] {
 		items = append(items, store.SampleItem{Position: i + 1, ID: c.ID, Pi: 0.05 + float64(i)/100, Stratum: string(c.Stance),
 			Day: int32(c.CreatedAt.Unix() / 86400), Predicted: c.Stance, Score: c.Score, Overlap: i < 4})

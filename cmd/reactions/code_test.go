@@ -62,7 +62,7 @@ func codeEnv(t *testing.T, n int) map[string]reaction.Stance {
 		truth[id] = tr
 	}
 	rs[5].Text = "+1 =SUM(A1:A9)"
-	if _, err := st.WriteReactions(ctx, rs); err != nil {
+	if _, err := st.Write(ctx, rs); err != nil {
 		t.Fatal(err)
 	}
 	return truth

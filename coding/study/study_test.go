@@ -61,7 +61,7 @@ func simStory(t *testing.T, st *store.Store, story string, n int) map[string]rea
 	}
 	rs[0].Text = "=HYPERLINK(\"http://evil.example\")" // a formula in crawled text
 	rs[1].Deleted, rs[1].Text = true, ""
-	if _, err := st.WriteReactions(context.Background(), rs); err != nil {
+	if _, err := st.Write(context.Background(), rs); err != nil {
 		t.Fatal(err)
 	}
 	return truth
@@ -255,11 +255,12 @@ func TestStudyEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := st.Relabel(ctx, "sim", func(x *reaction.Reaction) {
-		if x.ID == ids[0] {
-			x.Classifier = "sim-2"
-		}
-	}); err != nil {
+	cur, err := st.StoredReactions(ctx, "sim", ids[:1])
+	if err != nil || len(cur) != 1 {
+		t.Fatalf("StoredReactions: %v (%d)", err, len(cur))
+	}
+	cur[0].Classifier = "sim-2"
+	if _, err := st.Relabel(ctx, cur); err != nil {
 		t.Fatal(err)
 	}
 	r3, err := cache.Get(ctx, st, "sim")

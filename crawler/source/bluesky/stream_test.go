@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,14 +26,14 @@ const article = "https://news.example.com/2020/10/01/teigen-legend-loss"
 // live is a story followed live: one named thread on the replica, the
 // article's URL and two search terms, read from the replica's Jetstream.
 type live struct {
-	t       *testing.T
-	srv     *replica.Server
-	story   *story.Story
-	root    replica.Item
-	crawler *sourcetest.Crawler
-	reg     *prometheus.Registry
-	clock   time.Time
-	n       uint
+	t     *testing.T
+	srv   *replica.Server
+	story *story.Story
+	root  replica.Item
+	cfg   crawler.Config // the crawler's, as in crawler.Run
+	reg   *prometheus.Registry
+	clock time.Time
+	n     uint
 }
 
 func newLive(t *testing.T, opts replica.Options) *live {
@@ -51,9 +53,16 @@ func newLive(t *testing.T, opts replica.Options) *live {
 	if err := l.story.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	l.crawler = sourcetest.NewCrawler(t, reaction.Bluesky)
-	l.crawler.Config.Registerer = l.reg
-	l.crawler.Config.BatchWait = 20 * time.Millisecond
+	authors, err := reaction.NewPseudonymizer(sourcetest.Secret, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.cfg = crawler.Config{
+		StateDir: t.TempDir(), Authors: authors, RetryInitial: 10 * time.Millisecond,
+		Rates:      map[reaction.Platform]string{reaction.Bluesky: crawler.Unlimited},
+		Log:        slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Registerer: l.reg, BatchWait: 20 * time.Millisecond,
+	}
 	return l
 }
 
@@ -76,7 +85,7 @@ func (l *live) reply(to replica.Item, author, text string) replica.Item {
 // follow runs the crawl in --follow mode until stop; started is closed
 // after its first poll.
 func (l *live) follow(sink crawler.Sink) (started <-chan struct{}, stop func() []reaction.CrawlRun) {
-	cfg := l.crawler.Config
+	cfg := l.cfg
 	first := make(chan struct{})
 	polls := 0
 	cfg.OnPoll = func([]reaction.CrawlRun) {
@@ -211,7 +220,7 @@ func TestStreamKeepsRelated(t *testing.T) {
 	for i, it := range kept {
 		kept[i], _ = l.srv.Data.Get(reaction.Bluesky, it.Native) // deep is deleted now
 	}
-	want := expected(t, l.srv.Data, nil, l.crawler.Config.Authors, kept...)
+	want := expected(t, l.srv.Data, nil, l.cfg.Authors, kept...)
 	sourcetest.Compare(t, order, want, "likes", "replies")
 	if n := len(sink.Stored()) - walked; n != len(kept)+1 {
 		t.Errorf("the stream sent %d reactions, want %d (and the deletion)", n, len(kept)+1)
@@ -246,7 +255,7 @@ func TestStreamGap(t *testing.T) {
 	l := newLive(t, replica.Options{JetstreamReplay: time.Hour})
 	l.story.Sources[0].JetstreamReplay = story.Duration(time.Hour)
 	old := time.Now().Add(-3 * time.Hour).Truncate(time.Second)
-	dir := filepath.Join(l.crawler.Config.StateDir, "crawl", storyID)
+	dir := filepath.Join(l.cfg.StateDir, "crawl", storyID)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		t.Fatal(err)
 	}
