@@ -229,6 +229,23 @@ func TestSQLOnClickHouse26(t *testing.T) {
 		_, err = s.CodingVersion(ctx, id)
 		must("CodingVersion", err)
 	}
+	// Retraining: a version trained here with its out-of-fold predictions,
+	// one trained elsewhere, and the first recorded again without them.
+	var oof []store.OutOfFold
+	for i, id := range ids {
+		oof = append(oof, store.OutOfFold{ID: id, Fold: i % 5, Predicted: stances[(i+1)%3], Score: float64(i) / 20})
+	}
+	retrained := store.RetrainedModel{Story: st.ID, Classifier: "stance-v2+lr-'k5'", Codes: len(ids), Folds: 5, Builtin: true,
+		TrainedAt: t0.Add(11 * 24 * time.Hour), Source: "classify train"}
+	must("PutRetrainedModel", s.PutRetrainedModel(ctx, retrained, oof))
+	must("PutRetrainedModel", s.PutRetrainedModel(ctx, store.RetrainedModel{Story: st.ID, Classifier: "stance-v2+lr-elsewhere", Codes: 12,
+		Folds: 3, Source: "reclassify"}, nil))
+	retrained.TrainedAt, retrained.Source = retrained.TrainedAt.Add(time.Hour), "reclassify"
+	must("PutRetrainedModel", s.PutRetrainedModel(ctx, retrained, nil))
+	_, err = s.RetrainedModels(ctx, st.ID)
+	must("RetrainedModels", err)
+	_, err = s.OutOfFold(ctx, st.ID, retrained.Classifier)
+	must("OutOfFold", err)
 
 	_, err = s.AppliedMigrations(ctx)
 	must("AppliedMigrations", err)
