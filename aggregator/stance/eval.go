@@ -124,59 +124,106 @@ func NewReport(preds []Prediction) Report {
 // does on a story it has never seen.
 func LeaveOneStoryOut(eval, extra []Example, opts TrainOptions) (Report, map[string]Report, error) {
 	var stories []string
-	byStory := map[string][]Example{}
-	for _, ex := range eval {
-		if _, ok := byStory[ex.Story]; !ok {
+	index := map[string]int{}
+	group := make([]int, len(eval))
+	for i, ex := range eval {
+		g, ok := index[ex.Story]
+		if !ok {
+			g = len(stories)
+			index[ex.Story] = g
 			stories = append(stories, ex.Story)
 		}
-		byStory[ex.Story] = append(byStory[ex.Story], ex)
+		group[i] = g
 	}
 	if len(stories) < 2 && len(extra) == 0 {
 		return Report{}, nil, fmt.Errorf("leave one story out: need at least two stories, have %d", len(stories))
 	}
-	// The folds are independent: train them in parallel, collect in order.
-	type fold struct {
-		preds []Prediction
-		err   error
+	preds, err := heldOut(eval, extra, group, len(stories), opts, func(g int) string { return "leave out " + stories[g] })
+	if err != nil {
+		return Report{}, nil, err
 	}
-	folds := make([]fold, len(stories))
+	byStory := make([][]Prediction, len(stories))
+	for i, p := range preds {
+		byStory[group[i]] = append(byStory[group[i]], p)
+	}
+	per := map[string]Report{}
+	var all []Prediction
+	for g, held := range stories {
+		per[held] = NewReport(byStory[g])
+		all = append(all, byStory[g]...)
+	}
+	return NewReport(all), per, nil
+}
+
+// CrossValidate predicts every example of eval with a model that was not
+// trained on it (k-fold cross-validation, or cross-fitting when the
+// predictions then stand in for a model trained on all of eval): fold
+// f's model is trained on extra plus the examples of eval whose fold is
+// not f, in eval's order, and labels the examples of fold f. fold must map
+// every example to 0…k-1. The predictions come back in eval's order; the
+// folds are trained in parallel, up to GOMAXPROCS at a time.
+func CrossValidate(eval, extra []Example, k int, fold func(Example) int, opts TrainOptions) ([]Prediction, error) {
+	if k < 2 {
+		return nil, fmt.Errorf("cross-validate: %d folds, want at least 2", k)
+	}
+	group := make([]int, len(eval))
+	for i, ex := range eval {
+		f := fold(ex)
+		if f < 0 || f >= k {
+			return nil, fmt.Errorf("cross-validate: example %d (%s) is in fold %d of %d", i+1, ex.ID, f, k)
+		}
+		group[i] = f
+	}
+	return heldOut(eval, extra, group, k, opts, func(f int) string { return fmt.Sprintf("fold %d of %d", f+1, k) })
+}
+
+// heldOut labels each example of eval with a model trained on extra plus
+// the examples of the other groups (group[i] in 0…n-1 is example i's);
+// name names a group in errors. Groups without examples train nothing.
+func heldOut(eval, extra []Example, group []int, n int, opts TrainOptions, name func(int) string) ([]Prediction, error) {
+	members := make([][]int, n)
+	for i, g := range group {
+		members[g] = append(members[g], i)
+	}
+	preds := make([]Prediction, len(eval))
+	errs := make([]error, n)
 	sem := make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))
 	var wg sync.WaitGroup
-	for i, held := range stories {
+	for g := range n {
+		if len(members[g]) == 0 {
+			continue
+		}
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
 			train := append([]Example(nil), extra...)
-			for _, s := range stories {
-				if s != held {
-					train = append(train, byStory[s]...)
+			for i, ex := range eval {
+				if group[i] != g {
+					train = append(train, ex)
 				}
 			}
 			m, err := Train(train, opts)
 			if err != nil {
-				folds[i].err = fmt.Errorf("leave out %s: %w", held, err)
+				errs[g] = fmt.Errorf("%s: %w", name(g), err)
 				return
 			}
 			c := New(m)
-			for _, ex := range byStory[held] {
+			for _, i := range members[g] {
+				ex := eval[i]
 				s, p := c.Classify(ex.Text, ex.Subject)
-				folds[i].preds = append(folds[i].preds, Prediction{Example: ex, Predicted: s, Score: p})
+				preds[i] = Prediction{Example: ex, Predicted: s, Score: p}
 			}
 		}()
 	}
 	wg.Wait()
-	var all []Prediction
-	per := map[string]Report{}
-	for i, held := range stories {
-		if folds[i].err != nil {
-			return Report{}, nil, folds[i].err
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
 		}
-		per[held] = NewReport(folds[i].preds)
-		all = append(all, folds[i].preds...)
 	}
-	return NewReport(all), per, nil
+	return preds, nil
 }
 
 // WriteText writes the report as readable text: accuracy, per-class

@@ -60,6 +60,24 @@ type ModelMeta struct {
 	Options TrainOptions `json:"options"`
 	// Sources names the training files, for the record.
 	Sources []string `json:"sources,omitempty"`
+	// StoryCodes is set when the model was trained on a story's own final
+	// codes: validating it on those codes then needs the out-of-fold
+	// predictions of its cross-fitting, not its own labels.
+	StoryCodes *StoryCodes `json:"story_codes,omitempty"`
+}
+
+// StoryCodes describes training on a story's own final (hand-coded)
+// codes.
+type StoryCodes struct {
+	// Story is the story id.
+	Story string `json:"story"`
+	// Codes is the number of its final codes trained on.
+	Codes int `json:"codes"`
+	// Folds is the k of the cross-fitting whose out-of-fold predictions
+	// validate the model.
+	Folds int `json:"folds"`
+	// Builtin reports whether the built-in data was trained on too.
+	Builtin bool `json:"builtin"`
 }
 
 const (

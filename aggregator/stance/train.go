@@ -31,6 +31,9 @@ type TrainOptions struct {
 	Restarts int `json:"restarts,omitempty"`
 	// Sources names the training files; it is recorded in the model.
 	Sources []string `json:"-"`
+	// StoryCodes, when set, records in the model that it was trained on a
+	// story's own codes (ModelMeta.StoryCodes).
+	StoryCodes *StoryCodes `json:"-"`
 }
 
 // DefaultTrainOptions returns the options used for the shipped model.
@@ -151,6 +154,7 @@ func Train(examples []Example, opts TrainOptions) (*Model, error) {
 			Examples:       len(examples),
 			Options:        opts,
 			Sources:        opts.Sources,
+			StoryCodes:     opts.StoryCodes,
 		},
 		w: w,
 	}
