@@ -16,7 +16,8 @@ const DefaultLabelsTTL = 30 * time.Second
 // counts without redoing the validation's bootstrap. A lookup reads the
 // state of the story's codes and samples (two small aggregations) and
 // rebuilds the report when a code or a sample was added; the labels of the
-// sampled reactions, which a reclassification changes, cost a read of a
+// sampled reactions, which a reclassification changes (read with the
+// story's retrained classifier versions), cost a read of a
 // few hundred rows by primary key (and at 10 million reactions tens to
 // hundreds of milliseconds), so they are read again only once
 // Options.LabelsTTL has passed: a reclassified story's corrections follow
@@ -74,12 +75,12 @@ func (c *Cache) Get(ctx context.Context, st *store.Store, story string) (*Report
 			return e.r, nil
 		}
 	}
-	v, labels, err := ReadVersion(ctx, st, story)
+	s, err := readState(ctx, st, story)
 	if err != nil {
 		return nil, err
 	}
-	if e.r == nil || e.r.version != v {
-		r, err := build(ctx, st, story, c.opts, v, labels)
+	if e.r == nil || e.r.version != s.Version {
+		r, err := build(ctx, st, story, c.opts, s)
 		if err != nil {
 			return nil, err
 		}

@@ -1,7 +1,9 @@
 package study
 
 import (
+	"cmp"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/reactions-research/reactions/coding"
@@ -33,6 +35,9 @@ type JSON struct {
 	// Classifier is the validation of the classifier version that labels
 	// the coded reactions; null when nothing can be validated yet.
 	Classifier *ClassifierJSON `json:"classifier"`
+	// Models says what each classifier version labelling the story is:
+	// the built-in model, one retrained on this story's codes, or another.
+	Models []ModelJSON `json:"models"`
 	// Estimate is the whole story's corrected shares with 95 % intervals;
 	// null until enough items of every true stance are coded.
 	Estimate *EstimateJSON `json:"estimate"`
@@ -68,6 +73,23 @@ type ClassifierJSON struct {
 	PerClass    []coding.ClassMetrics `json:"per_class"`
 	Confusion   coding.Confusion      `json:"confusion"`
 	ConfusionOf string                `json:"confusion_layout"`
+	// Folds is k when the version was retrained on this story's codes and
+	// the figures compare, for the OutOfFold items it was trained on,
+	// out-of-fold predictions (cross-fitting); 0 when they compare labels.
+	Folds     int `json:"folds"`
+	OutOfFold int `json:"out_of_fold"`
+}
+
+// ModelJSON is one classifier version that labels the story.
+type ModelJSON struct {
+	Version string `json:"version"`
+	// Reactions is the number of the story's reactions it labels.
+	Reactions int64 `json:"reactions"`
+	// Origin is "builtin" (the built-in model), "retrained" (trained on
+	// this story's final codes; see Retrained) or "other" (a model
+	// trained on other data, or one the report cannot tell).
+	Origin    string                `json:"origin"`
+	Retrained *store.RetrainedModel `json:"retrained"`
 }
 
 // EstimateJSON is the corrected whole-story estimate beside the raw one.
@@ -119,11 +141,44 @@ func (r *Report) JSON(raw coding.Counts, versions map[string]int64) *JSON {
 		j.Classifier = &ClassifierJSON{Version: r.Classifier, StoryVersions: versions, N: v.N, NUnclear: v.NUnclear,
 			Accuracy: v.Accuracy, AccuracyCI: v.AccuracyCI, MacroF1: v.MacroF1, MacroF1CI: v.MacroF1CI,
 			PerClass: v.PerClass, Confusion: v.Confusion, ConfusionOf: "rows: true stance (final code), columns: predicted; both support, criticism, neutral"}
+		if r.OutOfFold > 0 {
+			j.Classifier.Folds, j.Classifier.OutOfFold = r.Folds, r.OutOfFold
+		}
 	}
+	j.Models = r.models(versions)
 	if o := r.Overall(raw); o != nil {
 		j.Estimate = &EstimateJSON{Overall: *o, Raw: RawJSON{Counts: raw, CriticismShare: share(raw)}}
 	}
 	return j
+}
+
+// models describes each version of versions (the story's reactions by
+// classifier version), most reactions first, and the validated one when
+// versions leaves it out.
+func (r *Report) models(versions map[string]int64) []ModelJSON {
+	out := []ModelJSON{}
+	add := func(v string, n int64) {
+		m := ModelJSON{Version: v, Reactions: n, Origin: "other"}
+		if i := slices.IndexFunc(r.Models, func(x store.RetrainedModel) bool { return x.Classifier == v }); i >= 0 {
+			m.Origin, m.Retrained = "retrained", &r.Models[i]
+		} else if v == r.builtin && v != "" {
+			m.Origin = "builtin"
+		}
+		out = append(out, m)
+	}
+	for v, n := range versions {
+		add(v, n)
+	}
+	if _, ok := versions[r.Classifier]; !ok && r.Classifier != "" {
+		add(r.Classifier, 0)
+	}
+	slices.SortFunc(out, func(a, b ModelJSON) int {
+		if a.Reactions != b.Reactions {
+			return cmp.Compare(b.Reactions, a.Reactions)
+		}
+		return strings.Compare(a.Version, b.Version)
+	})
+	return out
 }
 
 // share is the raw criticism share, nil when support + criticism is 0.
@@ -150,11 +205,14 @@ type Summary struct {
 	AlphaCI *[2]float64 `json:"alpha_ci"`
 	// Classifier is the version validated; MacroF1 and Accuracy its
 	// design-weighted figures against the final codes.
-	Classifier string     `json:"classifier"`
-	MacroF1    float64    `json:"macro_f1"`
-	MacroF1CI  [2]float64 `json:"macro_f1_ci"`
-	Accuracy   float64    `json:"accuracy"`
-	Method     string     `json:"method"`
+	Classifier string `json:"classifier"`
+	// Folds is k when the figures are cross-fitted (the classifier was
+	// retrained on the story's codes; see ClassifierJSON.Folds), else 0.
+	Folds     int        `json:"folds"`
+	MacroF1   float64    `json:"macro_f1"`
+	MacroF1CI [2]float64 `json:"macro_f1_ci"`
+	Accuracy  float64    `json:"accuracy"`
+	Method    string     `json:"method"`
 	// Samples are the ids (names) of the samples whose codes validate.
 	Samples     []string  `json:"samples"`
 	MinBucket   int       `json:"min_bucket"`
@@ -170,6 +228,9 @@ func (r *Report) Summary() *Summary {
 	s := &Summary{NValidation: r.Validation.N, Classifier: r.Classifier, MacroF1: r.Validation.MacroF1,
 		MacroF1CI: r.Validation.MacroF1CI, Accuracy: r.Validation.Accuracy, Method: Method,
 		Samples: slices.Clone(r.Used), MinBucket: r.MinBucket(), LastCodedAt: r.version.LastCodedAt, Coders: []string{}}
+	if r.OutOfFold > 0 {
+		s.Folds = r.Folds
+	}
 	if rel := r.Reliability; rel != nil {
 		s.NCoded, s.Alpha, s.AlphaCI = rel.NCoded, rel.Alpha, rel.AlphaCI
 		s.Coders = append(s.Coders, rel.Coders...)

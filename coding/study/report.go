@@ -17,7 +17,12 @@
 //     the most final codes, unless Options.Samples names others: several
 //     are then pooled, each sample's weights scaled by its share of the
 //     items (a composite of the samples' Hájek estimates, each unbiased on
-//     its own; an item in two samples enters once per sample).
+//     its own; an item in two samples enters once per sample);
+//   - when that version was retrained on the story's own codes, an item it
+//     was trained on is compared through its stored out-of-fold
+//     prediction instead of the version's label (cross-fitting, see
+//     crossFit), and a retrained version without stored predictions is
+//     not validated at all.
 package study
 
 import (
@@ -48,6 +53,10 @@ type Options struct {
 	// LabelsTTL is how long a Cache trusts the labels of the sampled
 	// reactions before it reads them again. Default DefaultLabelsTTL.
 	LabelsTTL time.Duration
+	// BuiltinClassifier is the version of the built-in stance model, so
+	// that the report can say a story is labelled by it (JSON's models).
+	// Default "": the report does not name it.
+	BuiltinClassifier string
 }
 
 // Method names the correction in metadata.
@@ -72,8 +81,22 @@ type Report struct {
 	// Classifier is the classifier version validated: the one labelling
 	// most of the coded items of the samples used.
 	Classifier string
-	// Validation is nil without a final code from an estimable sample.
+	// Validation is nil without a final code from an estimable sample,
+	// and when Classifier was retrained on the story's codes and no
+	// out-of-fold predictions are stored for it (see Model).
 	Validation *coding.Validation
+	// Items are the items Validation compares, each with the prediction
+	// compared with its final code: Classifier's label or, for an item
+	// Classifier was trained on, its out-of-fold prediction.
+	Items []coding.Item
+	// Models are the story's classifier versions retrained on its codes
+	// (store.RetrainedModels); Model is Classifier's record among them,
+	// nil when Classifier was not retrained on the story's codes.
+	Models []store.RetrainedModel
+	Model  *store.RetrainedModel
+	// Folds is the k of the cross-fitting when Items carry out-of-fold
+	// predictions (OutOfFold of them), 0 otherwise.
+	Folds, OutOfFold int
 	// Corrector is nil when Validation is, or when a true stance has too
 	// few coded items (see Notes).
 	Corrector *coding.Corrector
@@ -86,6 +109,7 @@ type Report struct {
 
 	opts    coding.Options
 	version Version
+	builtin string // Options.BuiltinClassifier
 
 	memoMu sync.Mutex
 	memo   map[memoKey]coding.Estimate // see Correct
@@ -105,25 +129,43 @@ type Version struct {
 	store.CodingVersion
 	// Labels is a digest of the current labels of the sampled reactions.
 	Labels uint64 `json:"labels"`
+	// Models is a digest of the story's retrained classifier versions
+	// (0 without any).
+	Models uint64 `json:"models"`
 }
 
-// ReadVersion reads the state a report would be built from (three small
+// ReadVersion reads the state a report would be built from (four small
 // queries) and the labels it needs.
 func ReadVersion(ctx context.Context, st *store.Store, story string) (Version, map[string]store.Label, error) {
+	s, err := readState(ctx, st, story)
+	return s.Version, s.labels, err
+}
+
+// state is what a report is built from besides the codes: the labels of
+// the sampled reactions and the story's retrained classifier versions.
+type state struct {
+	Version
+	labels map[string]store.Label
+	models []store.RetrainedModel
+}
+
+func readState(ctx context.Context, st *store.Store, story string) (state, error) {
 	cv, err := st.CodingVersion(ctx, story)
 	if err != nil {
-		return Version{}, nil, err
+		return state{}, err
 	}
-	v := Version{CodingVersion: cv}
+	s := state{Version: Version{CodingVersion: cv}}
 	if cv.Samples == 0 {
-		return v, nil, nil
+		return s, nil
 	}
-	labels, err := st.SampledLabels(ctx, story)
-	if err != nil {
-		return Version{}, nil, err
+	if s.labels, err = st.SampledLabels(ctx, story); err != nil {
+		return state{}, err
 	}
-	v.Labels = digest(labels)
-	return v, labels, nil
+	if s.models, err = st.RetrainedModels(ctx, story); err != nil {
+		return state{}, err
+	}
+	s.Labels, s.Models = digest(s.labels), digestModels(s.models)
+	return s, nil
 }
 
 // digest hashes labels independently of map order (FNV-1a of each entry,
@@ -140,15 +182,17 @@ func digest(labels map[string]store.Label) uint64 {
 
 // Build reads a story's samples and codes and computes its report.
 func Build(ctx context.Context, st *store.Store, story string, o Options) (*Report, error) {
-	v, labels, err := ReadVersion(ctx, st, story)
+	s, err := readState(ctx, st, story)
 	if err != nil {
 		return nil, err
 	}
-	return build(ctx, st, story, o, v, labels)
+	return build(ctx, st, story, o, s)
 }
 
-func build(ctx context.Context, st *store.Store, story string, o Options, v Version, labels map[string]store.Label) (*Report, error) {
-	r := &Report{Story: story, opts: o.Coding, version: v, Adjudicated: map[string]reaction.Stance{}, Progress: map[string]Progress{}}
+func build(ctx context.Context, st *store.Store, story string, o Options, s state) (*Report, error) {
+	v, labels := s.Version, s.labels
+	r := &Report{Story: story, opts: o.Coding, version: v, Adjudicated: map[string]reaction.Stance{}, Progress: map[string]Progress{},
+		Models: s.models, builtin: o.BuiltinClassifier}
 	var err error
 	if v.Samples > 0 {
 		if r.Samples, err = st.Samples(ctx, story); err != nil {
@@ -161,17 +205,7 @@ func build(ctx context.Context, st *store.Store, story string, o Options, v Vers
 			return nil, err
 		}
 	}
-	adjSeq := map[string]uint64{}
-	for _, c := range latest {
-		if c.Adjudication {
-			// The latest adjudication of an item, whoever gave it.
-			if c.Seq >= adjSeq[c.ID] {
-				r.Adjudicated[c.ID], adjSeq[c.ID] = c.Code, c.Seq
-			}
-			continue
-		}
-		r.Codings = append(r.Codings, coding.Coding{ID: c.ID, Coder: c.Coder, Code: c.Code})
-	}
+	r.Codings, r.Adjudicated = splitCodes(latest)
 	if len(r.Codings) > 0 {
 		if r.Reliability, err = coding.Agree(r.Codings, o.Coding); err != nil {
 			return nil, fmt.Errorf("agreement: %w", err)
@@ -194,8 +228,9 @@ func build(ctx context.Context, st *store.Store, story string, o Options, v Vers
 	if err != nil {
 		return nil, err
 	}
+	r.Items = items
 	if len(items) == 0 {
-		if len(r.Codings) > 0 {
+		if len(r.Codings) > 0 && !r.refused() {
 			r.note("No item of an estimable (stratified or random) sample has a final code yet: the classifier cannot be validated.")
 		}
 		return r, nil
@@ -327,6 +362,10 @@ func (r *Report) items(ctx context.Context, st *store.Store, o Options, labels m
 			strings.Join(vs, ", "), r.Classifier))
 	}
 
+	oof, err := r.crossFit(ctx, st)
+	if err != nil || r.refused() {
+		return nil, err
+	}
 	var out []coding.Item
 	var sizes []int
 	gone := 0
@@ -345,7 +384,12 @@ func (r *Report) items(ctx context.Context, st *store.Store, o Options, labels m
 			if l.Classifier != r.Classifier {
 				continue
 			}
-			out = append(out, coding.Item{ID: it.ID, Predicted: l.Stance, Truth: t, Pi: it.Pi, Stratum: s.name + "/" + it.Stratum})
+			pred := l.Stance
+			if p, ok := oof[it.ID]; ok {
+				pred = p.Predicted
+				r.OutOfFold++
+			}
+			out = append(out, coding.Item{ID: it.ID, Predicted: pred, Truth: t, Pi: it.Pi, Stratum: s.name + "/" + it.Stratum})
 			n++
 		}
 		if n > 0 {
@@ -356,6 +400,7 @@ func (r *Report) items(ctx context.Context, st *store.Store, o Options, labels m
 	if gone > 0 {
 		r.note(fmt.Sprintf("%d coded items are no longer stored (their reactions were removed) and are left out.", gone))
 	}
+	r.noteCrossFit(len(out))
 	if len(r.Used) > 1 {
 		// Scale each sample's weights 1/π by its share of the items:
 		// π' = π · N / n_s, divided by the largest so that π' ≤ 1 (a
@@ -419,6 +464,9 @@ func (r *Report) Version() Version { return r.version }
 func (r *Report) Methods(raw coding.Counts) string {
 	cr := coding.Report{Classifier: r.Classifier, Reliability: r.Reliability, Validation: r.Validation,
 		Overall: r.Overall(raw), Raw: raw, Options: r.opts}
+	if r.OutOfFold > 0 {
+		cr.Folds = r.Folds
+	}
 	var first *store.Sample
 	for i := range r.Samples {
 		s := &r.Samples[i]
