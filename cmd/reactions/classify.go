@@ -10,12 +10,13 @@ import (
 	"strings"
 
 	"github.com/reactions-research/reactions/aggregator/stance"
+	"github.com/reactions-research/reactions/coding/retrain"
 )
 
 func init() {
 	register(command{
 		name:    "classify",
-		summary: "label stance: text \"…\" --subject S | eval --data FILE [--loso] [--json] | train --data FILE… --out MODEL",
+		summary: "label stance: text \"…\" --subject S | eval --data FILE [--loso] [--json] | train --data FILE…|--story ID --out MODEL",
 		run:     runClassify,
 	})
 }
@@ -31,6 +32,12 @@ const classifyUsage = `Usage:
       held-out story (the honest figure for a story the model has never seen).
   reactions classify train --data FILE.jsonl [--data FILE2.jsonl …] --out MODEL [--builtin]
       train a model from labelled JSONL; point the aggregator at it with --model MODEL
+  reactions classify train --story ID --out MODEL [--builtin] [--folds K] [--json]
+      train on the story's final (adjudicated) hand-codes, unclear ones left out, and the
+      built-in data with --builtin; print K-fold (default 5) figures on the codes beside the
+      model that labels the story now, and store each code's out-of-fold prediction so the
+      coding report validates the new model on codes it was not trained on (cross-fitting).
+      Needs at least 10 final codes of each stance. Then: reactions reclassify --story ID --model MODEL
 `
 
 // stringList is a repeatable string flag.
@@ -218,14 +225,44 @@ func classifyTrain(ctx context.Context, args []string, stdout, stderr io.Writer)
 	d := stance.DefaultTrainOptions()
 	epochs := fs.Int("epochs", d.Epochs, "training epochs")
 	l2 := fs.Float64("l2", d.L2, "L2 regularisation")
+	storyID := fs.String("story", "", "train on this story's final hand-codes (`ID`) instead of files")
+	folds := fs.Int("folds", retrain.DefaultFolds, "with --story: the `K` of the K-fold figures and cross-fitting (2 to 20)")
+	asJSON := fs.Bool("json", false, "with --story: print the figures as one JSON object")
+	database := databaseFlag(fs)
 	pos, err := parseInterspersed(fs, args, stdout, stderr)
 	if err != nil {
 		return err
 	}
 	data = append(data, pos...)
+	if *storyID != "" {
+		switch {
+		case len(data) > 0:
+			return usageErrorf("--story trains on the story's codes: leave out --data (train on files without --story)")
+		case *out == "":
+			return usageErrorf("--out FILE is required")
+		case *folds < 2 || *folds > retrain.MaxFolds:
+			return usageErrorf("--folds %d: want 2 to %d", *folds, retrain.MaxFolds)
+		case *epochs <= 0:
+			return usageErrorf("--epochs must be positive")
+		case *l2 < 0:
+			return usageErrorf("--l2 must not be negative")
+		}
+		opts := d
+		opts.Epochs, opts.L2 = *epochs, *l2
+		return classifyTrainStory(ctx, trainStoryArgs{story: *storyID, out: *out, database: *database, builtin: *builtin,
+			folds: *folds, json: *asJSON, opts: opts}, stdout, stderr)
+	}
+	var storyOnly []string
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "folds" || f.Name == "json" || f.Name == "database" {
+			storyOnly = append(storyOnly, "--"+f.Name)
+		}
+	})
 	switch {
+	case len(storyOnly) > 0:
+		return usageErrorf("%s go with --story ID", strings.Join(storyOnly, " and "))
 	case len(data) == 0:
-		return usageErrorf("--data FILE is required")
+		return usageErrorf("--data FILE or --story ID is required")
 	case *out == "":
 		return usageErrorf("--out FILE is required")
 	case *epochs <= 0:

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/reactions-research/reactions/aggregator/stance"
 	"github.com/reactions-research/reactions/coding"
 	"github.com/reactions-research/reactions/coding/study"
 	"github.com/reactions-research/reactions/reaction"
@@ -42,7 +43,7 @@ func codeReport(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	defer st.Close()
-	r, err := study.Build(ctx, st, *storyID, study.Options{Samples: samples,
+	r, err := study.Build(ctx, st, *storyID, study.Options{Samples: samples, BuiltinClassifier: stance.Default().Version(),
 		Coding: coding.Options{MinBucket: *minBucket, Replicates: *replicates}})
 	if err != nil {
 		return err
@@ -87,6 +88,9 @@ func writeReportText(w io.Writer, j *study.JSON) error {
 		}
 		fmt.Fprintf(w, "Sample %s: %s, %d of %d reactions, seed %d%s; %d coded\n", s.Name, s.Strategy, s.Drawn, s.Population, s.Seed, use, s.Coded)
 	}
+	for _, m := range j.Models {
+		fmt.Fprintf(w, "Labelled by %s (%s): %d reactions\n", m.Version, describeModel(m), m.Reactions)
+	}
 	fmt.Fprintf(w, "\nCoded reactions: %d by %d coder(s) (%s); %d coded by two or more\n", j.NCoded, len(j.Coders), strings.Join(j.Coders, ", "), j.NMulti)
 	fmt.Fprintf(w, "Krippendorff's alpha (nominal): %s%s on %d items\n", f(j.Alpha), ci(j.AlphaCI), j.NPairable)
 	fmt.Fprintf(w, "Percent agreement: %s\n", f(j.PercentAgreement))
@@ -96,6 +100,9 @@ func writeReportText(w io.Writer, j *study.JSON) error {
 	fmt.Fprintf(w, "Final codes: %d; waiting for adjudication: %d\n", j.NFinal, len(j.Disputed))
 	if c := j.Classifier; c != nil {
 		fmt.Fprintf(w, "\nClassifier %s against %d final codes (design-weighted, 95%% CIs):\n", c.Version, c.N)
+		if c.Folds > 0 {
+			fmt.Fprintf(w, "  cross-fitted: %d of them, on which it was trained, through their %d-fold out-of-fold predictions\n", c.OutOfFold, c.Folds)
+		}
 		fmt.Fprintf(w, "  accuracy %.2f (%.2f–%.2f), macro-F1 %.2f (%.2f–%.2f)\n", c.Accuracy, c.AccuracyCI[0], c.AccuracyCI[1], c.MacroF1, c.MacroF1CI[0], c.MacroF1CI[1])
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprint(tw, "  true \\ predicted\tsupport\tcriticism\tneutral\tprecision\trecall\tF1\t\n")
@@ -123,6 +130,24 @@ func writeReportText(w io.Writer, j *study.JSON) error {
 	}
 	fmt.Fprintf(w, "\nMethods\n\n%s", j.Methods)
 	return nil
+}
+
+// describeModel says where a classifier version comes from.
+func describeModel(m study.ModelJSON) string {
+	switch {
+	case m.Origin == "builtin":
+		return "the built-in model"
+	case m.Retrained != nil:
+		d := fmt.Sprintf("retrained on %d of this story's final codes", m.Retrained.Codes)
+		if m.Retrained.Builtin {
+			d += " and the built-in data"
+		}
+		if m.Retrained.OutOfFold > 0 {
+			return d + fmt.Sprintf(", %d-fold cross-fitted", m.Retrained.Folds)
+		}
+		return d + ", elsewhere: no out-of-fold predictions here"
+	}
+	return "another model"
 }
 
 func ciOf(lo, hi *float64) string {

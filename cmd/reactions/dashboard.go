@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/reactions-research/reactions/aggregator/stance"
 	"github.com/reactions-research/reactions/dashboard"
 )
 
@@ -48,7 +49,7 @@ func runDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) 
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	opt := dashboard.Options{Store: st, Registerer: reg, Version: Version, Refresh: *refresh, Logger: slog.Default()}
+	opt := dashboard.Options{Store: st, Registerer: reg, Version: Version, BuiltinClassifier: stance.Default().Version(), Refresh: *refresh, Logger: slog.Default()}
 	if *assets != "" {
 		if _, err := os.Stat(*assets); err != nil {
 			return usageErrorf("--assets: %v", err)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/reactions-research/reactions/aggregator/stance"
 	"github.com/reactions-research/reactions/dashboard"
 	"github.com/reactions-research/reactions/demo"
 	"github.com/reactions-research/reactions/replica"
@@ -65,7 +66,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		Listen: *listen, Follow: *follow, Reset: *reset, Seed: *seed, Scale: *scale,
 		StateDir: stateDir, DSN: dsn, Secret: os.Getenv(secretEnv), Stdout: stdout, Log: slog.Default(), Version: Version, Invocation: invocation(),
 		Dashboard: func(ctx context.Context, st *store.Store, reg prometheus.Registerer) (http.Handler, error) {
-			srv, err := dashboard.New(dashboard.Options{Store: st, Registerer: reg, Version: Version, Refresh: refresh, Logger: slog.Default()})
+			srv, err := dashboard.New(dashboard.Options{Store: st, Registerer: reg, Version: Version, BuiltinClassifier: stance.Default().Version(), Refresh: refresh, Logger: slog.Default()})
 			if err != nil {
 				return nil, err
 			}

@@ -17,6 +17,7 @@ import (
 	"github.com/reactions-research/reactions/aggregator"
 	"github.com/reactions-research/reactions/aggregator/spool"
 	"github.com/reactions-research/reactions/aggregator/stance"
+	"github.com/reactions-research/reactions/coding/retrain"
 	"github.com/reactions-research/reactions/demo"
 	"github.com/reactions-research/reactions/reaction"
 	"github.com/reactions-research/reactions/store"
@@ -95,6 +96,12 @@ func runReclassify(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err != nil {
 		return err
 	}
+	// Record a model trained on this story's codes before its labels are
+	// stored, so that no report ever validates it with its own labels.
+	retrained, oof, err := retrain.Register(ctx, st, *storyID, lab.Model())
+	if err != nil {
+		return err
+	}
 	start := time.Now()
 	read, changed, err := aggregator.Reclassify(ctx, st, lab, &rec.Story)
 	if err != nil {
@@ -102,6 +109,19 @@ func runReclassify(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	fmt.Fprintf(stdout, "story %s: %d reactions read, %d relabelled with %s in %s\n",
 		*storyID, read, changed, lab.Version(), time.Since(start).Round(time.Millisecond))
+	switch sc := lab.Model().Meta.StoryCodes; {
+	case retrained && oof > 0:
+		fmt.Fprintf(stdout, "%s was trained on %d of this story's final codes: the coding report validates it, and corrects the shares, "+
+			"with the %d stored out-of-fold predictions of its %d-fold cross-fitting, not with its own labels of those codes.\n",
+			lab.Version(), sc.Codes, oof, sc.Folds)
+	case retrained:
+		fmt.Fprintf(stderr, "reactions reclassify: warning: %s was trained on %d of this story's final codes elsewhere, and this database "+
+			"holds no out-of-fold predictions for it: the coding report will not validate it nor correct the shares. Train here "+
+			"instead (reactions classify train --story %s --out FILE) and reclassify with that model.\n", lab.Version(), sc.Codes, *storyID)
+	case sc != nil:
+		fmt.Fprintf(stdout, "%s was trained on the codes of story %s, not of this one: this story's codes validate it as held-out data.\n",
+			lab.Version(), sc.Story)
+	}
 	counts, err := st.Counts(ctx, *storyID, false)
 	if err != nil {
 		return err
