@@ -54,6 +54,10 @@ type Options struct {
 	Logger *slog.Logger
 	// Version is the tool version, shown in the app and export metadata.
 	Version string
+	// BuiltinClassifier is the version of the built-in stance model, so
+	// that the app can say a story is labelled by it. Default "": the app
+	// names no model as built in.
+	BuiltinClassifier string
 	// Refresh is how often the app polls while a crawl runs. Default 5s.
 	Refresh time.Duration
 	// Assets, when set, replaces the embedded web directory (development:
@@ -102,7 +106,7 @@ func New(opt Options) (*Server, error) {
 		}
 		assets = sub
 	}
-	reports := study.NewCache(study.Options{})
+	reports := study.NewCache(study.Options{BuiltinClassifier: opt.BuiltinClassifier})
 	s := &Server{opt: opt, st: opt.Store, log: opt.Logger, assets: assets, mux: http.NewServeMux(),
 		exp:     &export.Exporter{Store: opt.Store, Version: opt.Version, Now: opt.Now, Reports: reports},
 		reports: reports}
