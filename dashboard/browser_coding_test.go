@@ -1,6 +1,7 @@
 package dashboard_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -13,8 +14,10 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"github.com/reactions-research/reactions/coding"
 	"github.com/reactions-research/reactions/dashboard/internal/fixture"
 	"github.com/reactions-research/reactions/reaction"
+	"github.com/reactions-research/reactions/store"
 )
 
 // scoreShown matches a classifier score as the drill-down shows it.
@@ -466,5 +469,104 @@ func TestBrowserCoding(t *testing.T) {
 		t.Errorf("a bucket alone between gaps: %+v (want its line and band drawn, and the gap after it empty)", alone)
 	}
 	b.screenshot("coding-report.png")
+	b.checkClean()
+}
+
+// TestBrowserRetrainedModelLine: a story labelled by a model retrained on
+// its codes says so near the chart, with the k of its cross-fitting, and
+// its validated figures are the cross-fitted ones the API gives.
+func TestBrowserRetrainedModelLine(t *testing.T) {
+	e, b := setupBrowser(t)
+	ctx := context.Background()
+	// The fixture's classifier, recorded as trained on the fixture's codes
+	// with an out-of-fold prediction for every coded item: its label, but
+	// the coders' code for every third item.
+	items, err := e.st.SampleItems(ctx, fixture.StoryID, fixture.Sample)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byID := map[string]reaction.Reaction{}
+	for _, r := range e.rs {
+		byID[r.ID] = r
+	}
+	var oof []store.OutOfFold
+	for i, it := range items {
+		p := byID[it.ID].Stance
+		if i%3 == 0 {
+			p = fixture.Truth(byID[it.ID])
+		}
+		oof = append(oof, store.OutOfFold{ID: it.ID, Fold: coding.Fold(it.ID, 5), Predicted: p, Score: 0.8})
+	}
+	if err := e.st.PutRetrainedModel(ctx, store.RetrainedModel{Story: fixture.StoryID, Classifier: "stance-test-1", Codes: len(oof),
+		Folds: 5, Builtin: true, Source: "test"}, oof); err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Classifier struct {
+			N         int        `json:"n"`
+			Folds     int        `json:"folds"`
+			OutOfFold int        `json:"out_of_fold"`
+			MacroF1   float64    `json:"macro_f1"`
+			MacroF1CI [2]float64 `json:"macro_f1_ci"`
+		} `json:"classifier"`
+	}
+	res, body := e.get(t, "/api/v1/coding/report?story="+fixture.StoryID)
+	if res.StatusCode != 200 || json.Unmarshal(body, &rep) != nil || rep.Classifier.Folds != 5 || rep.Classifier.OutOfFold == 0 {
+		t.Fatalf("report: %d %s", res.StatusCode, body)
+	}
+
+	b.run(chromedp.Navigate(e.srv.URL + "/?story=" + fixture.StoryID))
+	b.waitFor(`window.reactionsDashboard.ready && !document.getElementById('model-line').hidden`)
+	var line, panel string
+	b.eval(`document.getElementById('model-line').textContent`, &line)
+	b.eval(`document.getElementById('report-classifier').textContent`, &panel)
+	f2 := func(v float64) string { return fmt.Sprintf("%.2f", v) }
+	c := rep.Classifier
+	for _, want := range []string{
+		fmt.Sprintf("Labelled by the classifier stance-test-1 (retrained on %d of this story's hand-codes and the built-in data, 5-fold cross-fitted).", len(oof)),
+		fmt.Sprintf("Validated on this story against %d hand-coded reactions (cross-fitted: the %d it was trained on through their 5-fold out-of-fold predictions)", c.N, c.OutOfFold),
+		"macro-F1 " + f2(c.MacroF1) + " (95% CI " + f2(c.MacroF1CI[0]) + "–" + f2(c.MacroF1CI[1]) + ")",
+	} {
+		if !strings.Contains(line, want) {
+			t.Errorf("the model line says %q\nwant %q in it", line, want)
+		}
+	}
+	t.Logf("model line: %s", line)
+	if !strings.Contains(panel, "5-fold out-of-fold predictions") {
+		t.Errorf("the report panel says %q", panel)
+	}
+	b.checkClean()
+}
+
+// TestBrowserTrainedElsewhere: a story labelled by a model trained on its
+// codes with no out-of-fold predictions stored here is not validated, and
+// the model line and the report panel say why instead of asking for codes.
+func TestBrowserTrainedElsewhere(t *testing.T) {
+	e, b := setupBrowser(t)
+	if err := e.st.PutRetrainedModel(context.Background(), store.RetrainedModel{Story: fixture.StoryID, Classifier: "stance-test-1",
+		Codes: 120, Folds: 5, Source: "test"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	b.run(chromedp.Navigate(e.srv.URL + "/?story=" + fixture.StoryID))
+	b.waitFor(`window.reactionsDashboard.ready && !document.getElementById('model-line').hidden`)
+	var line, class, panel string
+	b.eval(`document.getElementById('model-line').textContent`, &line)
+	b.eval(`document.getElementById('model-line').className`, &class)
+	b.eval(`document.getElementById('report-classifier').textContent`, &panel)
+	for _, want := range []string{
+		"Labelled by the classifier stance-test-1 (retrained on 120 of this story's hand-codes; trained elsewhere, without out-of-fold predictions here).",
+		"⚠ Not validated: a model trained on this story's codes elsewhere labels it",
+		"classify train --story " + fixture.StoryID,
+	} {
+		if !strings.Contains(line, want) {
+			t.Errorf("the model line says %q\nwant %q in it", line, want)
+		}
+	}
+	if !strings.Contains(class, "unvalidated") || strings.Contains(line, "corrected") {
+		t.Errorf("the model line (class %q) says %q", class, line)
+	}
+	if want := "Not validated: version stance-test-1 was trained on 120 of this story's hand-codes elsewhere"; !strings.Contains(panel, want) {
+		t.Errorf("the report panel says %q\nwant %q in it", panel, want)
+	}
 	b.checkClean()
 }

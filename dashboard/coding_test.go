@@ -6,8 +6,11 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/reactions-research/reactions/dashboard"
 	"github.com/reactions-research/reactions/dashboard/internal/fixture"
@@ -260,5 +263,36 @@ func TestSeriesCorrected(t *testing.T) {
 	// correction.
 	if s := get("interval=1d&include_roots=1"); s.Correction != nil || s.Totals.SupportAdj != nil || !strings.Contains(s.CorrectionNote, "thread starters") {
 		t.Errorf("include_roots: correction %+v note %q", s.Correction, s.CorrectionNote)
+	}
+}
+
+// TestReportModelOrigin: with Options.BuiltinClassifier, the coding report
+// names the version that labels the fixture as the built-in model.
+func TestReportModelOrigin(t *testing.T) {
+	e := setup(t)
+	d, err := dashboard.New(dashboard.Options{Store: e.st, Registerer: prometheus.NewRegistry(), BuiltinClassifier: "stance-test-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(d)
+	defer srv.Close()
+	res, err := http.Get(srv.URL + "/api/v1/coding/report?story=" + fixture.StoryID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var rep struct {
+		Models []struct {
+			Version, Origin string
+			Reactions       int64
+			Retrained       *struct{}
+		}
+	}
+	if err := json.NewDecoder(res.Body).Decode(&rep); err != nil || res.StatusCode != 200 {
+		t.Fatalf("%d %v", res.StatusCode, err)
+	}
+	if len(rep.Models) != 1 || rep.Models[0].Version != "stance-test-1" || rep.Models[0].Origin != "builtin" ||
+		rep.Models[0].Reactions == 0 || rep.Models[0].Retrained != nil {
+		t.Errorf("models %+v, want stance-test-1 as the built-in model", rep.Models)
 	}
 }

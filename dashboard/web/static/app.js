@@ -1092,12 +1092,17 @@
     clear(figs);
     clear($('class-rows'));
     clear($('confusion-rows'));
-    if (!c) {
+    const elsewhere = trainedElsewhere(r);
+    if (!c && elsewhere) {
+      $('report-classifier').textContent = 'Not validated: version ' + elsewhere.version + ' was trained on ' + elsewhere.retrained.codes +
+        ' of this story\'s hand-codes elsewhere, and no out-of-fold predictions of it are stored here (see the notes).';
+    } else if (!c) {
       $('report-classifier').textContent = 'Not validated yet: the classifier is compared with the final codes of a stratified or ' +
         'random sample (an uncertain sample trains, but cannot measure error rates).';
     } else {
-      $('report-classifier').textContent = 'Version ' + c.version + ', against ' + c.n + ' final codes' +
-        (c.n_unclear ? ' (' + c.n_unclear + ' unclear left out)' : '') + '; figures are estimates for the whole story (design-weighted).';
+      $('report-classifier').textContent = 'Version ' + c.version + modelOrigin(r, c.version) + ', against ' + c.n + ' final codes' +
+        (c.n_unclear ? ' (' + c.n_unclear + ' unclear left out)' : '') + crossFitted(c) +
+        '; figures are estimates for the whole story (design-weighted).';
       addFigure(figs, 'Accuracy', withCI(c.accuracy, c.accuracy_ci, pct0));
       addFigure(figs, 'Macro-F1', withCI(c.macro_f1, c.macro_f1_ci, num2));
       for (const m of c.per_class || []) {
@@ -1190,10 +1195,10 @@
     const versions = Object.entries(r.classifier_versions || {}).sort((a, b) => b[1] - a[1]);
     const c = r.classifier;
     let text = versions.length === 0 ? 'No reaction is labelled yet.'
-      : 'Labelled by the classifier ' + (versions.length === 1 ? versions[0][0]
-        : versions.map((v) => v[0] + ' (' + v[1] + ' reactions)').join(', ') + ' (the story is partly relabelled)') + '. ';
+      : 'Labelled by the classifier ' + (versions.length === 1 ? versions[0][0] + modelOrigin(r, versions[0][0])
+        : versions.map((v) => v[0] + modelOrigin(r, v[0]) + ' (' + v[1] + ' reactions)').join(', ') + ' (the story is partly relabelled)') + '. ';
     if (c) {
-      text += 'Validated on this story against ' + c.n + ' hand-coded reactions: accuracy ' + withCI(c.accuracy, c.accuracy_ci, pct0) +
+      text += 'Validated on this story against ' + c.n + ' hand-coded reactions' + crossFitted(c) + ': accuracy ' + withCI(c.accuracy, c.accuracy_ci, pct0) +
         ', macro-F1 ' + withCI(c.macro_f1, c.macro_f1_ci, num2) +
         (isNum(r.alpha) ? '; coders\' agreement α ' + withCI(r.alpha, r.alpha_ci, num2) : '') + '.';
       if (versions.length && !versions.some((v) => v[0] === c.version)) {
@@ -1205,6 +1210,11 @@
           fmtCI([est.criticism_share_lo, est.criticism_share_hi], fmtShare) + '), ' + fmtShare(est.raw && est.raw.criticism_share) + ' raw.';
       }
       p.className = 'model-line';
+    } else if (trainedElsewhere(r)) {
+      text += '⚠ Not validated: a model trained on this story\'s codes elsewhere labels it, and no out-of-fold predictions of it are ' +
+        'stored here; its own labels of its training codes would overstate its accuracy. Retrain here (reactions classify train --story ' +
+        state.story + ') and reclassify with that model.';
+      p.className = 'model-line unvalidated';
     } else {
       text += '⚠ Not validated on this story: nothing measures how often it is right here. Hand-code a sample (Code view) to measure ' +
         'its errors and correct the shares.';
@@ -1212,6 +1222,32 @@
     }
     p.textContent = text;
     p.hidden = false;
+  }
+
+  // modelOrigin says where a classifier version comes from: the built-in
+  // model, or one retrained on this story's codes (with its k); nothing for
+  // another model.
+  function modelOrigin(r, version) {
+    const m = (r.models || []).find((x) => x.version === version);
+    if (!m || m.origin === 'other') return '';
+    if (m.origin === 'builtin') return ' (the built-in model)';
+    const t = m.retrained;
+    return ' (retrained on ' + t.codes + ' of this story\'s hand-codes' + (t.builtin ? ' and the built-in data' : '') +
+      (t.out_of_fold > 0 ? ', ' + t.folds + '-fold cross-fitted)' : '; trained elsewhere, without out-of-fold predictions here)');
+  }
+
+  // trainedElsewhere is the version labelling the story that was trained
+  // on its codes but has no out-of-fold predictions stored here, which the
+  // report refuses to validate; undefined when there is none.
+  function trainedElsewhere(r) {
+    return (r.models || []).find((m) => m.retrained && m.retrained.out_of_fold === 0 && m.reactions > 0);
+  }
+
+  // crossFitted says, for a validation of a retrained model, that its
+  // training codes count through their out-of-fold predictions.
+  function crossFitted(c) {
+    return c.folds > 0 ? ' (cross-fitted: the ' + c.out_of_fold + ' it was trained on through their ' + c.folds +
+      '-fold out-of-fold predictions)' : '';
   }
 
   function updateBadge() {
