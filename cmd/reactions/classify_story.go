@@ -14,7 +14,6 @@ import (
 	"github.com/reactions-research/reactions/coding"
 	"github.com/reactions-research/reactions/coding/retrain"
 	"github.com/reactions-research/reactions/reaction"
-	"github.com/reactions-research/reactions/store"
 )
 
 // trainStoryArgs are the flags of classify train --story.
@@ -32,7 +31,7 @@ func classifyTrainStory(ctx context.Context, a trainStoryArgs, stdout, stderr io
 	if err := checkStoryFlag(a.story); err != nil {
 		return err
 	}
-	st, err := openStory(ctx, store.StateDir(), a.story, a.database, stderr)
+	st, err := openStory(ctx, stateDirectory(), a.story, a.database, stderr)
 	if err != nil {
 		return err
 	}

@@ -24,7 +24,7 @@ import (
 // it through the stored out-of-fold predictions.
 func TestClassifyTrainStory(t *testing.T) {
 	dsn := chtest.DSN(t)
-	t.Setenv(store.DSNEnv, dsn)
+	t.Setenv(dsnEnv, dsn)
 	t.Setenv("REACTIONS_HOME", t.TempDir())
 	ctx := context.Background()
 	st, err := store.Open(ctx, dsn, store.Options{})

@@ -119,10 +119,18 @@ func TestTrainOnStoryCodes(t *testing.T) {
 
 	// The same codes again, with the retrained version labelling them
 	// now: the comparison goes through its out-of-fold predictions.
-	if _, _, err := st.Relabel(ctx, "rt", func(r *reaction.Reaction) {
-		r.Stance, r.StanceScore = c.Classify(r.Text, codedstory.Subject)
-		r.Classifier = c.Version()
+	var rs []reaction.Reaction
+	if err := st.CurrentReactions(ctx, "rt", func(r *reaction.Reaction) error {
+		rs = append(rs, *r)
+		return nil
 	}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range rs {
+		rs[i].Stance, rs[i].StanceScore = c.Classify(rs[i].Text, codedstory.Subject)
+		rs[i].Classifier = c.Version()
+	}
+	if _, err := st.Relabel(ctx, rs); err != nil {
 		t.Fatal(err)
 	}
 	set, err = retrain.Read(ctx, st, "rt")

@@ -68,9 +68,17 @@ func TestCrossFitting(t *testing.T) {
 	}
 	relabel := func(version string) {
 		t.Helper()
-		if _, _, err := st.Relabel(ctx, "cf", func(x *reaction.Reaction) {
-			x.Stance, x.StanceScore, x.Classifier = reaction.Support, 0.9, version
+		var rs []reaction.Reaction
+		if err := st.CurrentReactions(ctx, "cf", func(x *reaction.Reaction) error {
+			rs = append(rs, *x)
+			return nil
 		}); err != nil {
+			t.Fatal(err)
+		}
+		for i := range rs {
+			rs[i].Stance, rs[i].StanceScore, rs[i].Classifier = reaction.Support, 0.9, version
+		}
+		if _, err := st.Relabel(ctx, rs); err != nil {
 			t.Fatal(err)
 		}
 	}

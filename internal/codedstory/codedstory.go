@@ -102,7 +102,7 @@ func Load(t testing.TB, st *store.Store, id string, n, coded, perClass int) *Fix
 			Stance: label, StanceScore: 0.5 + rng.Float64()/2, Classifier: OldClassifier})
 		f.Truth[rid] = truth
 	}
-	if _, err := st.WriteReactions(ctx, rs); err != nil {
+	if _, err := st.Write(ctx, rs); err != nil {
 		t.Fatal(err)
 	}
 	d, err := study.Draw(ctx, st, study.DrawRequest{Story: id, Name: "coded", Design: coding.Design{N: coded, Seed: 5}, Overlap: -1})
