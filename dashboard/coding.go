@@ -109,6 +109,9 @@ type CodingItemJSON struct {
 	URL       string            `json:"url"`
 	// Text is the reaction's text: crawled, hostile; render it as text.
 	Text string `json:"text"`
+	// ContentWarning is the warning its author put on it (Mastodon's
+	// spoiler text), empty when none: part of what the author said.
+	ContentWarning string `json:"content_warning"`
 	// Missing reports that the reaction is no longer stored.
 	Missing bool `json:"missing"`
 	// Overlap reports that every coder codes this item (reliability).
@@ -203,7 +206,7 @@ func (s *Server) codingSample(r *http.Request) (any, error) {
 	out := &CodingSampleJSON{Story: id, Sample: smp.Name, Overlap: smp.Overlap, Coder: coder, Items: make([]CodingItemJSON, len(items))}
 	for i, it := range items {
 		x := rs[it.ID]
-		ci := CodingItemJSON{Position: it.Position, ID: it.ID, Platform: x.Platform, URL: safeURL(x.URL), Text: x.Text,
+		ci := CodingItemJSON{Position: it.Position, ID: it.ID, Platform: x.Platform, URL: safeURL(x.URL), Text: x.Text, ContentWarning: x.ContentWarning,
 			Missing: x.ID == "", Overlap: it.Overlap, Others: others[it.ID]}
 		if !x.CreatedAt.IsZero() {
 			t := x.CreatedAt
@@ -245,6 +248,8 @@ type DisputeJSON struct {
 	CreatedAt *time.Time        `json:"created_at"`
 	URL       string            `json:"url"`
 	Text      string            `json:"text"`
+	// ContentWarning is the author's content warning, empty when none.
+	ContentWarning string `json:"content_warning"`
 	// Codes are the coders' current codes.
 	Codes []CodeJSON `json:"codes"`
 	// Adjudication is the final code an adjudicator gave, null while the
@@ -332,7 +337,7 @@ func (s *Server) disputes(r *http.Request) (any, error) {
 	}
 	for _, d := range append(pending, done...) {
 		x := rs[d.ID]
-		d.Platform, d.URL, d.Text = x.Platform, safeURL(x.URL), x.Text
+		d.Platform, d.URL, d.Text, d.ContentWarning = x.Platform, safeURL(x.URL), x.Text, x.ContentWarning
 		if !x.CreatedAt.IsZero() {
 			t := x.CreatedAt
 			d.CreatedAt = &t

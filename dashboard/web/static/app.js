@@ -1525,6 +1525,9 @@
       node.appendChild(document.createTextNode(' · '));
     }
     node.appendChild(it.url ? safeLink(it.url, 'original') : el('span', 'nolink', '(no link)'));
+    // The author's content warning is part of what they said: coders see
+    // it as readers did, before the text.
+    if (it.content_warning) node.appendChild(el('p', 'cw', 'CW: ' + it.content_warning));
   }
 
   function focusItem() {
