@@ -69,9 +69,7 @@ func DSN(t testing.TB) string {
 	if err != nil {
 		t.Fatalf("%s: %v", Env, err)
 	}
-	b := make([]byte, 6)
-	rand.Read(b)
-	name := strings.ToLower(fmt.Sprintf("t_%s_%s", sanitize(t.Name()), hex.EncodeToString(b)))
+	name := DatabaseName(t)
 	u.Path = "/" + name
 	dsn := u.String()
 	t.Cleanup(func() {
@@ -85,6 +83,14 @@ func DSN(t testing.TB) string {
 		_ = s.Conn().Exec(ctx, "DROP DATABASE IF EXISTS "+name)
 	})
 	return dsn
+}
+
+// DatabaseName returns a new database name for this test: its name and a
+// random suffix.
+func DatabaseName(t testing.TB) string {
+	b := make([]byte, 6)
+	rand.Read(b)
+	return strings.ToLower(fmt.Sprintf("t_%s_%s", sanitize(t.Name()), hex.EncodeToString(b)))
 }
 
 // New returns a Store on a fresh database with every migration applied.
