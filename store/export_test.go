@@ -8,4 +8,10 @@ func (s *Store) MigrateTo(ctx context.Context, last int) ([]int, error) { return
 
 // Apply runs the statements of m again, as Migrate would after an
 // interruption that left m unrecorded.
-func (s *Store) Apply(ctx context.Context, m Migration) error { return s.apply(ctx, m) }
+func (s *Store) Apply(ctx context.Context, m Migration) error {
+	steps, err := s.stepsFor(m)
+	if err != nil {
+		return err
+	}
+	return s.apply(ctx, m, steps)
+}

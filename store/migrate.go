@@ -95,11 +95,7 @@ func (s *Store) migrate(ctx context.Context, last int) ([]int, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-    version    UInt32,
-    name       String,
-    applied_at DateTime('UTC')
-) ENGINE = MergeTree ORDER BY version`); err != nil {
+	if err := s.conn.Exec(ctx, s.schemaMigrationsDDL()); err != nil {
 		return nil, fmt.Errorf("create schema_migrations: %w", err)
 	}
 	applied := map[int]bool{}
@@ -119,12 +115,22 @@ func (s *Store) migrate(ctx context.Context, last int) ([]int, error) {
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read schema_migrations: %w", err)
 	}
+	var cs *clusterSchema
+	if s.cluster != "" {
+		cs = newClusterSchema(s.cluster, s.db)
+	}
 	var done []int
 	for _, m := range ms {
+		// In cluster mode every migration is rewritten, applied or not:
+		// the rewriting knows what each name is from the ones before.
+		steps, err := migrationSteps(cs, m)
+		if err != nil {
+			return done, err
+		}
 		if applied[m.Version] || m.Version > last {
 			continue
 		}
-		if err := s.apply(ctx, m); err != nil {
+		if err := s.apply(ctx, m, steps); err != nil {
 			return done, err
 		}
 		b, err := PrepareBatch(ctx, s.conn, "INSERT INTO schema_migrations (version, name, applied_at)")
@@ -142,9 +148,72 @@ func (s *Store) migrate(ctx context.Context, last int) ([]int, error) {
 	return done, nil
 }
 
-// apply runs the statements of m, skipping the ADD COLUMNs already done.
-func (s *Store) apply(ctx context.Context, m Migration) error {
+// schemaMigrationsDDL creates the table of applied versions. On a cluster
+// every server holds a replica of one table (its ZooKeeper path has no
+// {shard}), so that every server knows every applied version.
+func (s *Store) schemaMigrationsDDL() string {
+	const cols = `(
+    version    UInt32,
+    name       String,
+    applied_at DateTime('UTC')
+)`
+	if s.cluster == "" {
+		return "CREATE TABLE IF NOT EXISTS schema_migrations " + cols + " ENGINE = MergeTree ORDER BY version"
+	}
+	return fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s.schema_migrations ON CLUSTER %s %s\n"+
+		"ENGINE = ReplicatedMergeTree('/clickhouse/tables/%s/all/%s/schema_migrations', '{shard}_{replica}') ORDER BY version",
+		s.db, s.cluster, cols, s.cluster, s.db)
+}
+
+// migrationSteps returns the statements that apply m: its own, or their
+// cluster form when cs is not nil.
+func migrationSteps(cs *clusterSchema, m Migration) ([]step, error) {
+	var steps []step
 	for _, st := range statements(m.SQL) {
+		if cs == nil {
+			steps = append(steps, plainSteps(st)...)
+			continue
+		}
+		more, err := cs.rewrite(st)
+		if err != nil {
+			return nil, fmt.Errorf("migration %04d_%s: %w", m.Version, m.Name, err)
+		}
+		steps = append(steps, more...)
+	}
+	return steps, nil
+}
+
+// stepsFor returns the statements that apply m on this store: on a
+// cluster, rewritten knowing what the migrations before m made.
+func (s *Store) stepsFor(m Migration) ([]step, error) {
+	if s.cluster == "" {
+		return migrationSteps(nil, m)
+	}
+	cs := newClusterSchema(s.cluster, s.db)
+	ms, err := Migrations()
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range ms {
+		if p.Version >= m.Version {
+			break
+		}
+		if _, err := migrationSteps(cs, p); err != nil {
+			return nil, err
+		}
+	}
+	return migrationSteps(cs, m)
+}
+
+// apply runs the steps of m, skipping the ADD COLUMNs already done.
+func (s *Store) apply(ctx context.Context, m Migration, steps []step) error {
+	for _, st := range steps {
+		if st.perShard {
+			if err := s.applyPerShard(ctx, st); err != nil {
+				return fmt.Errorf("migration %04d_%s: %w", m.Version, m.Name, err)
+			}
+			continue
+		}
 		added, err := s.columnAdded(ctx, st)
 		if err != nil {
 			return fmt.Errorf("migration %04d_%s: %w", m.Version, m.Name, err)
@@ -152,7 +221,7 @@ func (s *Store) apply(ctx context.Context, m Migration) error {
 		if added {
 			continue
 		}
-		if err := s.conn.Exec(ctx, st); err != nil {
+		if err := s.conn.Exec(ctx, st.sql); err != nil {
 			// Another process migrating at the same time may have added
 			// the column between the look-up and the ALTER.
 			if added, _ := s.columnAdded(ctx, st); added {
@@ -164,19 +233,26 @@ func (s *Store) apply(ctx context.Context, m Migration) error {
 	return nil
 }
 
-// columnAdded reports whether st adds a column (ALTER TABLE t ADD COLUMN c)
-// that t already has.
-func (s *Store) columnAdded(ctx context.Context, st string) (bool, error) {
-	m := addColumn.FindStringSubmatch(st)
-	if m == nil || strings.EqualFold(m[2], "IF") {
+// columnAdded reports whether st adds a column that its table already has
+// (on a cluster: on every server).
+func (s *Store) columnAdded(ctx context.Context, st step) (bool, error) {
+	if st.addColumn == "" {
 		return false, nil
 	}
-	var n uint64
-	if err := s.conn.QueryRow(ctx, "SELECT count() FROM system.columns WHERE database = currentDatabase() AND table = ? AND name = ?",
-		m[1], m[2]).Scan(&n); err != nil {
-		return false, fmt.Errorf("look up column %s.%s: %w", m[1], m[2], err)
+	from, want := "system.columns", uint64(1)
+	if s.cluster != "" {
+		hosts, err := s.clusterHosts(ctx)
+		if err != nil {
+			return false, err
+		}
+		from, want = "remote('"+strings.Join(hosts, ",")+"', system.columns)", uint64(len(hosts))
 	}
-	return n > 0, nil
+	var n uint64
+	if err := s.conn.QueryRow(ctx, "SELECT count() FROM "+from+" WHERE database = ? AND table = ? AND name = ?",
+		s.db, st.addTable, st.addColumn).Scan(&n); err != nil {
+		return false, fmt.Errorf("look up column %s.%s: %w", st.addTable, st.addColumn, err)
+	}
+	return n >= want, nil
 }
 
 // AppliedMigrations returns the versions recorded in schema_migrations.

@@ -8,7 +8,6 @@ import (
 
 	"github.com/reactions-research/reactions/reaction"
 	"github.com/reactions-research/reactions/store"
-	"github.com/reactions-research/reactions/store/chtest"
 )
 
 // oldRow is a reactions row as written before migration 0003.
@@ -67,8 +66,14 @@ func stanceCounts(t *testing.T, s *store.Store, includeRoots bool) map[reaction.
 // moved out of the default counts, and applying the migration's statements
 // again (an interrupted run) changes nothing.
 func TestMigration0003(t *testing.T) {
+	for _, on := range targets {
+		t.Run(on.name, func(t *testing.T) { testMigration0003(t, on.dsn(t)) })
+	}
+}
+
+func testMigration0003(t *testing.T, dsn string) {
 	ctx := context.Background()
-	s, err := store.Open(ctx, chtest.DSN(t), store.Options{NoMigrate: true})
+	s, err := store.Open(ctx, dsn, store.Options{NoMigrate: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,8 +30,7 @@ import (
 //   - deduplicate_insert (which overrides insert_deduplicate) is "enable":
 //     on a table where deduplication applies (Replicated*, or a
 //     non_replicated_deduplication_window), a block equal to a recent one
-//     is dropped. The schema has no such table today; a replicated one must
-//     not change what an INSERT does.
+//     is dropped. On one server the schema has no such table.
 //
 // deduplicate_blocks_in_dependent_materialized_views (on since 26.2) needs
 // no pin: with deduplication off it drops nothing, and turned off alone it
@@ -40,19 +39,84 @@ import (
 // ClickHouse 18.16 rejects a setting it does not know, so each connection
 // sends only what its own server knows, from the version in the server's
 // handshake.
-var pins = []struct {
+//
+// On a cluster (Options.Cluster) more is pinned, so that an acknowledged
+// write is stored on its shard and the writer reads its own writes:
+//   - a Distributed INSERT returns once every shard's replica has written
+//     its part (insert_distributed_sync, renamed distributed_foreground_insert
+//     in 23.11), not when the rows are queued on the server that took it;
+//   - every server sends a shard's reads and writes to the same replica:
+//     the first that answers, in the order of the cluster's definition
+//     (load_balancing in_order, which clickhouse-go can send as a string
+//     from 20.1 on; older servers need it in their users' profile, and
+//     Open checks it), never preferring itself (prefer_localhost_replica)
+//     nor skipping a lagging replica for reads only
+//     (max_replica_delay_for_distributed_queries 0);
+//   - the INSERTs of the reactions writer deduplicate (insert_deduplicate,
+//     deduplicate_insert 'enable' from 26.2): a block equal to one stored
+//     on the shard is dropped there. The writer's blocks are unique by
+//     construction (every row carries a version in nanoseconds), so an
+//     equal block is a resend of the same write, whose first attempt
+//     stored it or not: ZooKeeper holds the block's id for the whole
+//     shard, so a resend after a lost acknowledgement stores nothing twice
+//     even when the replica that stored it has died. The views follow:
+//     18.16 skips them for a dropped block, and 24.7 and later deduplicate
+//     their blocks by the id of the block they came from
+//     (deduplicate_blocks_in_dependent_materialized_views). Every other
+//     INSERT keeps deduplication off: reconcile's corrections to
+//     reaction_minutes may legitimately equal an earlier one.
+type pinMode int
+
+const (
+	pinServer        pinMode = iota // one server
+	pinCluster                      // a cluster: queries and every INSERT but the writer's
+	pinClusterWriter                // a cluster: the reactions writer's INSERTs
+)
+
+type pin struct {
 	name         string
 	value        any
 	major, minor uint64 // the first version that knows the setting
-}{
-	{"insert_deduplicate", 0, 0, 0}, // known to 18.16 and every later version
-	{"async_insert", 0, 21, 11},
-	{"deduplicate_insert", "disable", 26, 2},
+	before       uint64 // major*100+minor of the first version that no longer needs it; 0: none
+}
+
+var pins = []pin{
+	{"insert_deduplicate", 0, 0, 0, 0}, // known to 18.16 and every later version
+	{"async_insert", 0, 21, 11, 0},
+	{"deduplicate_insert", "disable", 26, 2, 0},
+}
+
+var clusterPins = []pin{
+	{"insert_distributed_sync", 1, 0, 0, 2311},
+	{"distributed_foreground_insert", 1, 23, 11, 0},
+	{"prefer_localhost_replica", 0, 0, 0, 0},
+	{"max_replica_delay_for_distributed_queries", 0, 0, 0, 0},
+	{"load_balancing", "in_order", 20, 1, 0},
+}
+
+var writerPins = []pin{
+	{"insert_deduplicate", 1, 0, 0, 0},
+	{"deduplicate_insert", "enable", 26, 2, 0},
+	{"deduplicate_blocks_in_dependent_materialized_views", 1, 24, 7, 0},
 }
 
 // PinnedSettings returns the settings the store sends on a connection to a
 // server of the given version ("26.8.1.1"; major and minor are enough).
 func PinnedSettings(version string) (clickhouse.Settings, error) {
+	return pinnedFor(version, pinServer)
+}
+
+// ClusterPinnedSettings returns the settings the store sends, in cluster
+// mode, on its connections for queries (writer false) or on those of the
+// reactions writer's INSERTs (writer true).
+func ClusterPinnedSettings(version string, writer bool) (clickhouse.Settings, error) {
+	if writer {
+		return pinnedFor(version, pinClusterWriter)
+	}
+	return pinnedFor(version, pinCluster)
+}
+
+func pinnedFor(version string, mode pinMode) (clickhouse.Settings, error) {
 	parts := strings.SplitN(version, ".", 3)
 	if len(parts) < 2 {
 		return nil, fmt.Errorf("ClickHouse version %q: want major.minor[.patch]", version)
@@ -62,15 +126,25 @@ func PinnedSettings(version string) (clickhouse.Settings, error) {
 	if err := errors.Join(err1, err2); err != nil {
 		return nil, fmt.Errorf("ClickHouse version %q: %w", version, err)
 	}
-	return pinned(major, minor), nil
+	return pinned(major, minor, mode), nil
 }
 
-func pinned(major, minor uint64) clickhouse.Settings {
+func pinned(major, minor uint64, mode pinMode) clickhouse.Settings {
 	s := clickhouse.Settings{}
-	for _, p := range pins {
-		if major > p.major || major == p.major && minor >= p.minor {
-			s[p.name] = p.value
+	add := func(ps []pin) {
+		for _, p := range ps {
+			known := major > p.major || major == p.major && minor >= p.minor
+			if known && (p.before == 0 || major*100+minor < p.before) {
+				s[p.name] = p.value
+			}
 		}
+	}
+	add(pins)
+	if mode != pinServer {
+		add(clusterPins)
+	}
+	if mode == pinClusterWriter {
+		add(writerPins)
 	}
 	return s
 }
@@ -81,7 +155,7 @@ func pinned(major, minor uint64) clickhouse.Settings {
 // has told the server's version. Connections of one pool may reach
 // different versions (several hosts in the DSN, a server upgraded while the
 // store is open). The settings only change what INSERTs do.
-func pinSettings(o *clickhouse.Options) {
+func pinSettings(o *clickhouse.Options, mode pinMode) {
 	dialContext := o.DialContext
 	o.DialStrategy = func(ctx context.Context, connID int, opt *clickhouse.Options, dial clickhouse.Dial) (clickhouse.DialResult, error) {
 		own := *opt
@@ -113,7 +187,7 @@ func pinSettings(o *clickhouse.Options) {
 			hello.Close()
 			return clickhouse.DialResult{}, fmt.Errorf("read the ClickHouse server's version from its handshake: %w", err)
 		}
-		maps.Copy(own.Settings, pinned(major, minor))
+		maps.Copy(own.Settings, pinned(major, minor, mode))
 		return r, nil
 	}
 }

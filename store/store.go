@@ -36,6 +36,8 @@ type Store struct {
 	inserter driver.Conn
 	db       string
 	version  string
+	cluster  string // the ClickHouse cluster, or "" for one server
+	opts     *clickhouse.Options
 }
 
 // Options tune Open. The zero value is ready to use.
@@ -51,6 +53,11 @@ type Options struct {
 	// each statement as sent to the server ("sending query", its text
 	// after binding in the attribute "query"). Default: none.
 	Logger *slog.Logger
+	// Cluster names the ClickHouse cluster (a name in the servers'
+	// remote_servers) on which the schema lives sharded and replicated;
+	// "cluster=NAME" in the DSN says the same. Default: none, one server.
+	// See docs/scaling.md.
+	Cluster string
 	// OnInsert, when set, is called with every INSERT that the store's
 	// connections sent and the server acknowledged, from the goroutine
 	// that sent it. It is for tests (store/chtest/replay records what a
@@ -67,6 +74,19 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	if opt.DialTimeout <= 0 {
 		opt.DialTimeout = 10 * time.Second
 	}
+	dsn, cluster, err := splitCluster(dsn)
+	if err != nil {
+		return nil, err
+	}
+	if opt.Cluster != "" && cluster != "" && opt.Cluster != cluster {
+		return nil, fmt.Errorf("ClickHouse cluster: the DSN names %q and the options %q", cluster, opt.Cluster)
+	}
+	if cluster == "" {
+		cluster = opt.Cluster
+	}
+	if cluster != "" && !validIdent(cluster) {
+		return nil, fmt.Errorf("ClickHouse cluster name %q: use letters, digits and _ only", cluster)
+	}
 	o, err := clickhouse.ParseDSN(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("parse ClickHouse DSN %s: %w", RedactDSN(dsn), err)
@@ -80,10 +100,18 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	}
 	o.Compression = &clickhouse.Compression{Method: clickhouse.CompressionLZ4}
 	o.Logger = opt.Logger
-	pinSettings(o)
 	o.MaxOpenConns = opt.MaxOpenConns
 	o.MaxIdleConns = opt.MaxOpenConns
 	o.DialTimeout = opt.DialTimeout
+	one := *o
+	one.MaxOpenConns, one.MaxIdleConns = 1, 1
+	if cluster == "" {
+		pinSettings(o, pinServer)
+		pinSettings(&one, pinServer)
+	} else {
+		pinSettings(o, pinCluster)
+		pinSettings(&one, pinClusterWriter)
+	}
 	if db != "default" {
 		// Create the database through a connection to "default".
 		o.Auth.Database = "default"
@@ -91,7 +119,11 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		if err != nil {
 			return nil, fmt.Errorf("connect to ClickHouse at %s: %w", RedactDSN(dsn), err)
 		}
-		err = c.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+db)
+		create := "CREATE DATABASE IF NOT EXISTS " + db
+		if cluster != "" {
+			create += " ON CLUSTER " + cluster
+		}
+		err = c.Exec(ctx, create)
 		c.Close()
 		if err != nil {
 			return nil, fmt.Errorf("create database %s: %w", db, err)
@@ -102,14 +134,12 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to ClickHouse at %s: %w", RedactDSN(dsn), err)
 	}
-	one := *o
-	one.MaxOpenConns, one.MaxIdleConns = 1, 1
 	inserter, err := clickhouse.Open(&one)
 	if err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("connect to ClickHouse at %s: %w", RedactDSN(dsn), err)
 	}
-	s := &Store{conn: conn, inserter: inserter, db: db}
+	s := &Store{conn: conn, inserter: inserter, db: db, cluster: cluster, opts: o}
 	if opt.OnInsert != nil {
 		s.conn = observedConn{conn, opt.OnInsert}
 		s.inserter = observedConn{inserter, opt.OnInsert}
@@ -117,6 +147,12 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	if err := conn.QueryRow(ctx, "SELECT version()").Scan(&s.version); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("connect to ClickHouse at %s: %w", RedactDSN(dsn), err)
+	}
+	if cluster != "" {
+		if err := s.checkCluster(ctx); err != nil {
+			s.Close()
+			return nil, err
+		}
 	}
 	if !opt.NoMigrate {
 		if _, err := s.Migrate(ctx); err != nil {
@@ -135,6 +171,10 @@ func (s *Store) Database() string { return s.db }
 
 // ServerVersion returns the ClickHouse server version, e.g. "18.16.1".
 func (s *Store) ServerVersion() string { return s.version }
+
+// Cluster returns the name of the ClickHouse cluster the store works on,
+// or "" for one server.
+func (s *Store) Cluster() string { return s.cluster }
 
 // Ping checks that the server answers.
 func (s *Store) Ping(ctx context.Context) error { return s.conn.Ping(ctx) }

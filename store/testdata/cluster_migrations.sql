@@ -1,0 +1,145 @@
+-- reactions
+CREATE TABLE IF NOT EXISTS reactions.reactions_local ON CLUSTER reactions (
+    story        String,
+    platform     Enum8('reddit' = 1, 'hackernews' = 2, 'mastodon' = 3, 'bluesky' = 4, 'discourse' = 5, 'lemmy' = 6, 'web' = 7),
+    id           String,
+    parent_id    String,
+    root_id      String,
+    url          String,
+    created_at   DateTime('UTC'),
+    first_seen   DateTime('UTC'),
+    author       String,
+    text         String,
+    lang         String,
+    likes        Int64,
+    replies      Int64,
+    deleted      UInt8,
+    stance       Enum8('neutral' = 0, 'support' = 1, 'criticism' = 2),
+    stance_score Float64,
+    classifier   String,
+    digest       UInt64,
+    version      UInt64,
+    sign         Int8
+)
+ENGINE = ReplicatedVersionedCollapsingMergeTree('/clickhouse/tables/reactions/{shard}/reactions/reactions_local', '{replica}', sign, version)
+ORDER BY (story, id);
+CREATE TABLE IF NOT EXISTS reactions.reactions ON CLUSTER reactions AS reactions.reactions_local
+ENGINE = Distributed(reactions, reactions, reactions_local, cityHash64(story));
+CREATE TABLE IF NOT EXISTS reactions.reactions_by_time_local ON CLUSTER reactions AS reactions.reactions_local
+ENGINE = ReplicatedVersionedCollapsingMergeTree('/clickhouse/tables/reactions/{shard}/reactions/reactions_by_time_local', '{replica}', sign, version)
+ORDER BY (story, created_at, id);
+CREATE TABLE IF NOT EXISTS reactions.reactions_by_time ON CLUSTER reactions AS reactions.reactions_by_time_local
+ENGINE = Distributed(reactions, reactions, reactions_by_time_local, cityHash64(story));
+CREATE MATERIALIZED VIEW IF NOT EXISTS reactions.reactions_by_time_mv ON CLUSTER reactions TO reactions.reactions_by_time_local AS SELECT story, platform, id, parent_id, root_id, url, created_at, first_seen, author, text, lang,
+       likes, replies, deleted, stance, stance_score, classifier, digest, version, sign
+FROM reactions.reactions_local;
+CREATE TABLE IF NOT EXISTS reactions.reaction_minutes_local ON CLUSTER reactions (
+    story    String,
+    minute   DateTime('UTC'),
+    platform Enum8('reddit' = 1, 'hackernews' = 2, 'mastodon' = 3, 'bluesky' = 4, 'discourse' = 5, 'lemmy' = 6, 'web' = 7),
+    stance   Enum8('neutral' = 0, 'support' = 1, 'criticism' = 2),
+    n        Int64
+)
+ENGINE = ReplicatedSummingMergeTree('/clickhouse/tables/reactions/{shard}/reactions/reaction_minutes_local', '{replica}', n)
+ORDER BY (story, minute, platform, stance);
+CREATE TABLE IF NOT EXISTS reactions.reaction_minutes ON CLUSTER reactions AS reactions.reaction_minutes_local
+ENGINE = Distributed(reactions, reactions, reaction_minutes_local, cityHash64(story));
+CREATE MATERIALIZED VIEW IF NOT EXISTS reactions.reaction_minutes_mv ON CLUSTER reactions TO reactions.reaction_minutes_local AS SELECT story, toStartOfMinute(created_at) AS minute, platform, stance, toInt64(sum(sign)) AS n
+FROM reactions.reactions_local
+GROUP BY story, minute, platform, stance;
+
+-- stories_runs
+CREATE TABLE IF NOT EXISTS reactions.stories_local ON CLUSTER reactions (
+    id          String,
+    title       String,
+    subject     Array(String),
+    published   DateTime('UTC'),
+    window_from DateTime('UTC'),
+    window_to   DateTime('UTC'),
+    definition  String,
+    updated     UInt64
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/reactions/{shard}/reactions/stories_local', '{replica}', updated)
+ORDER BY id;
+CREATE TABLE IF NOT EXISTS reactions.stories ON CLUSTER reactions AS reactions.stories_local
+ENGINE = Distributed(reactions, reactions, stories_local, cityHash64(id));
+CREATE TABLE IF NOT EXISTS reactions.crawl_runs_local ON CLUSTER reactions (
+    story        String,
+    source       String,
+    platform     String,
+    run_id       String,
+    started      DateTime('UTC'),
+    finished     DateTime('UTC'),
+    requests     Int64,
+    pages        Int64,
+    items        Int64,
+    new_items    Int64,
+    errors       Int64,
+    error_kinds  Array(String),
+    error_counts Array(Int64),
+    blocked      Int64,
+    status       String,
+    message      String,
+    updated      UInt64
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/reactions/{shard}/reactions/crawl_runs_local', '{replica}', updated)
+ORDER BY (story, source, run_id);
+CREATE TABLE IF NOT EXISTS reactions.crawl_runs ON CLUSTER reactions AS reactions.crawl_runs_local
+ENGINE = Distributed(reactions, reactions, crawl_runs_local, cityHash64(story));
+
+-- roots_content_warning
+ALTER TABLE reactions.reactions_local ON CLUSTER reactions ADD COLUMN is_root UInt8
+    DEFAULT toUInt8(parent_id = '' AND platform IN ('reddit', 'hackernews', 'lemmy', 'discourse', 'web')) AFTER root_id;
+-- skipped when every server's reactions_local has is_root
+DROP TABLE IF EXISTS reactions.reactions ON CLUSTER reactions;
+CREATE TABLE IF NOT EXISTS reactions.reactions ON CLUSTER reactions AS reactions.reactions_local
+ENGINE = Distributed(reactions, reactions, reactions_local, cityHash64(story));
+ALTER TABLE reactions.reactions_local ON CLUSTER reactions ADD COLUMN content_warning String AFTER author;
+-- skipped when every server's reactions_local has content_warning
+DROP TABLE IF EXISTS reactions.reactions ON CLUSTER reactions;
+CREATE TABLE IF NOT EXISTS reactions.reactions ON CLUSTER reactions AS reactions.reactions_local
+ENGINE = Distributed(reactions, reactions, reactions_local, cityHash64(story));
+ALTER TABLE reactions.reactions_by_time_local ON CLUSTER reactions ADD COLUMN is_root UInt8
+    DEFAULT toUInt8(parent_id = '' AND platform IN ('reddit', 'hackernews', 'lemmy', 'discourse', 'web')) AFTER root_id;
+-- skipped when every server's reactions_by_time_local has is_root
+DROP TABLE IF EXISTS reactions.reactions_by_time ON CLUSTER reactions;
+CREATE TABLE IF NOT EXISTS reactions.reactions_by_time ON CLUSTER reactions AS reactions.reactions_by_time_local
+ENGINE = Distributed(reactions, reactions, reactions_by_time_local, cityHash64(story));
+ALTER TABLE reactions.reactions_by_time_local ON CLUSTER reactions ADD COLUMN content_warning String AFTER author;
+-- skipped when every server's reactions_by_time_local has content_warning
+DROP TABLE IF EXISTS reactions.reactions_by_time ON CLUSTER reactions;
+CREATE TABLE IF NOT EXISTS reactions.reactions_by_time ON CLUSTER reactions AS reactions.reactions_by_time_local
+ENGINE = Distributed(reactions, reactions, reactions_by_time_local, cityHash64(story));
+DROP TABLE IF EXISTS reactions.reactions_by_time_mv ON CLUSTER reactions;
+DROP TABLE IF EXISTS reactions.reaction_minutes_mv ON CLUSTER reactions;
+ALTER TABLE reactions.reaction_minutes_local ADD COLUMN is_root UInt8 AFTER stance,
+    MODIFY ORDER BY (story, minute, platform, stance, is_root);
+-- skipped when every server's reaction_minutes_local has is_root
+DROP TABLE IF EXISTS reactions.reaction_minutes ON CLUSTER reactions;
+CREATE TABLE IF NOT EXISTS reactions.reaction_minutes ON CLUSTER reactions AS reactions.reaction_minutes_local
+ENGINE = Distributed(reactions, reactions, reaction_minutes_local, cityHash64(story));
+INSERT INTO reaction_minutes (story, minute, platform, stance, is_root, n)
+SELECT story, minute, platform, stance, r, if(r = 1, n, -n) FROM (
+    SELECT story, toStartOfMinute(created_at) AS minute, platform, stance, toInt64(sum(sign)) AS n
+    FROM reactions
+    WHERE is_root = 1 AND (SELECT count() FROM reaction_minutes WHERE is_root = 1) = 0
+    GROUP BY story, minute, platform, stance
+    HAVING n != 0
+) ARRAY JOIN [0, 1] AS r;
+CREATE MATERIALIZED VIEW IF NOT EXISTS reactions.reactions_by_time_mv ON CLUSTER reactions TO reactions.reactions_by_time_local AS SELECT story, platform, id, parent_id, root_id, is_root, url, created_at, first_seen, author, content_warning,
+       text, lang, likes, replies, deleted, stance, stance_score, classifier, digest, version, sign
+FROM reactions.reactions_local;
+CREATE MATERIALIZED VIEW IF NOT EXISTS reactions.reaction_minutes_mv ON CLUSTER reactions TO reactions.reaction_minutes_local AS SELECT story, toStartOfMinute(created_at) AS minute, platform, stance, is_root, toInt64(sum(sign)) AS n
+FROM reactions.reactions_local
+GROUP BY story, minute, platform, stance, is_root;
+ALTER TABLE reactions.crawl_runs_local ON CLUSTER reactions ADD COLUMN repaired_fields Array(String) AFTER error_counts;
+-- skipped when every server's crawl_runs_local has repaired_fields
+DROP TABLE IF EXISTS reactions.crawl_runs ON CLUSTER reactions;
+CREATE TABLE IF NOT EXISTS reactions.crawl_runs ON CLUSTER reactions AS reactions.crawl_runs_local
+ENGINE = Distributed(reactions, reactions, crawl_runs_local, cityHash64(story));
+ALTER TABLE reactions.crawl_runs_local ON CLUSTER reactions ADD COLUMN repaired_counts Array(Int64) AFTER repaired_fields;
+-- skipped when every server's crawl_runs_local has repaired_counts
+DROP TABLE IF EXISTS reactions.crawl_runs ON CLUSTER reactions;
+CREATE TABLE IF NOT EXISTS reactions.crawl_runs ON CLUSTER reactions AS reactions.crawl_runs_local
+ENGINE = Distributed(reactions, reactions, crawl_runs_local, cityHash64(story));
+
