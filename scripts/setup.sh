@@ -2,7 +2,9 @@
 # Installs what reactions needs on a Debian machine that has Go, git and npm,
 # skipping what is already there. Usage: scripts/setup.sh [demo|test|bench]
 #   demo  : ClickHouse server, dashboard assets (npm)
-#   test  : the above, plus Chromium (browser test), Prometheus (scrape test), staticcheck,
+#   test  : the above, plus Chromium (browser test), Prometheus (scrape test; its promtool
+#           checks the Prometheus configs), ZooKeeper (the cluster tests start it on loopback,
+#           never as a service), docker-compose (checks docker-compose.yml), staticcheck,
 #           and chDB's libchdb.so (ClickHouse 26.7 as a library, from npm) for the SQL test
 set -euo pipefail
 what="${1:-demo}"
@@ -17,6 +19,10 @@ fi
 if [ "$what" = test ] || [ "$what" = bench ]; then
   have chromium || [ -x /usr/bin/chromium ] || need_apt+=(chromium)
   have prometheus || [ -x /usr/bin/prometheus ] || need_apt+=(prometheus)
+  [ -f /usr/share/java/zookeeper.jar ] && have java || need_apt+=(zookeeper)
+fi
+if [ "$what" = test ]; then
+  have docker-compose || need_apt+=(docker-compose)
 fi
 
 if [ ${#need_apt[@]} -gt 0 ]; then
