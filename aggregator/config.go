@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/reactions-research/reactions/internal/storyshard"
 	"github.com/reactions-research/reactions/reaction"
 )
 
@@ -17,6 +18,13 @@ type Config struct {
 	// Listen is the address the HTTP API listens on (used by the command,
 	// not by New). Default "127.0.0.1:8081".
 	Listen string
+
+	// Shard makes this aggregator one of Shard.Count, owning the stories
+	// whose hash mod Count is Shard.Index (package storyshard: ClickHouse's
+	// cityHash64 of the story id); it answers the others with 421
+	// Misdirected Request naming their owner. Default: the zero value,
+	// every story.
+	Shard storyshard.Shard
 
 	// BatchSize is the most reactions written in one INSERT: the writer
 	// merges the requests waiting for it up to this many, and splits a

@@ -261,6 +261,9 @@ func (a *Aggregator) check(r *reaction.Reaction, repaired []string) ([]string, *
 		r.Author = ""
 		repaired = append(repaired, "author")
 	}
+	if !a.cfg.Shard.Owns(r.Story) {
+		return repaired, nil // the request is answered 421 (misdirected) as a whole
+	}
 	if !a.hasStory(r.Story) {
 		return nil, rejectf(reasonUnknownStory, "story %q is not registered: PUT /api/v1/stories/%s first", r.Story, r.Story)
 	}

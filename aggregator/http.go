@@ -220,6 +220,11 @@ func (a *Aggregator) handleReactions(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
+	for i := range rs {
+		if (i == 0 || rs[i].Story != rs[i-1].Story) && a.misdirected(w, rs[i].Story) {
+			return
+		}
+	}
 	sr, err := a.submit(r.Context(), rs, release)
 	res.Accepted, res.Duplicates, res.Spooled = sr.accepted, sr.duplicates, sr.spooled
 	if err != nil {
@@ -338,6 +343,9 @@ func (a *Aggregator) handlePutStory(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusBadRequest, fmt.Sprintf("story id %q in the path is not a story id ([a-z0-9-]+, at most 64 bytes)", id))
 		return
 	}
+	if a.misdirected(w, id) {
+		return
+	}
 	b, err := a.readSmallBody(w, r)
 	if err != nil {
 		if errors.As(err, new(errTooLarge)) {
@@ -391,6 +399,9 @@ func (a *Aggregator) handlePutCrawl(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusBadRequest, fmt.Sprintf("crawl run is not valid JSON: %v", err))
 		return
 	}
+	if a.misdirected(w, run.Story) {
+		return
+	}
 	where, err := a.putCrawlRun(r.Context(), run)
 	if err != nil {
 		if strings.HasPrefix(err.Error(), "crawl run:") {
@@ -405,6 +416,9 @@ func (a *Aggregator) handlePutCrawl(w http.ResponseWriter, r *http.Request) {
 
 func (a *Aggregator) handleReclassify(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
+	if a.misdirected(w, id) {
+		return
+	}
 	read, changed, err := a.Reclassify(r.Context(), id)
 	switch {
 	case errors.Is(err, ErrUnknownStory):
