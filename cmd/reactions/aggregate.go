@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/reactions-research/reactions/aggregator"
+	"github.com/reactions-research/reactions/internal/storyshard"
 )
 
 func init() {
@@ -37,6 +38,10 @@ directory); while ClickHouse is unavailable they are kept in the spool under
 the state directory and written when it is back. With REACTIONS_INGEST_TOKEN
 set, /api/v1 requests need "Authorization: Bearer <token>".
 
+On a ClickHouse cluster (REACTIONS_CLICKHOUSE_CLUSTER), run N aggregators with
+--shard 0/N … N-1/N, each with its own state directory (spool); crawlers
+given all N URLs send each story to its owner (docs/scaling.md).
+
 Flags:
 `
 
@@ -51,6 +56,7 @@ func runAggregate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs.Var(&maxBody, "max-body-bytes", "largest request body, after decompression (`SIZE`)")
 	batchSize := fs.Int("batch-size", 25000, "write to ClickHouse in batches of up to `N` reactions")
 	storyLimit := fs.Int("story-limit", 100, "accept at most `N` stories (bounds the story label of reactions_total)")
+	shardFlag := fs.String("shard", "", "be aggregator `I/N`: own the stories whose hash mod N is I and answer others 421 naming their owner (default: every story)")
 	if err := parseFlags(fs, args, stdout, stderr); err != nil {
 		return err
 	}
@@ -61,6 +67,13 @@ func runAggregate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return usageErrorf("--batch-size must be positive")
 	case *storyLimit <= 0:
 		return usageErrorf("--story-limit must be positive")
+	}
+	var shard storyshard.Shard
+	if *shardFlag != "" {
+		var err error
+		if shard, err = storyshard.Parse(*shardFlag); err != nil {
+			return usageErrorf("--shard: %v", err)
+		}
 	}
 	token := os.Getenv(ingestTokenEnv)
 	if token == "" && !loopback(*listen) {
@@ -79,7 +92,7 @@ func runAggregate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	cfg := aggregator.Config{
-		Listen: *listen, BatchSize: *batchSize, MaxBodyBytes: int64(maxBody),
+		Listen: *listen, Shard: shard, BatchSize: *batchSize, MaxBodyBytes: int64(maxBody),
 		StateDir: stateDir, SpoolMaxBytes: int64(spoolMax), Token: token, KeepAuthors: *keepAuthors,
 		ModelPath: *model, StoryLimit: *storyLimit, Registerer: reg, Gatherer: reg,
 		Logger: slog.Default(), Version: Version,

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -34,7 +35,7 @@ func runCrawl(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	storyPath := fs.String("story", "", "the story file (YAML) `FILE`; required")
 	once := fs.Bool("once", false, "collect everything currently reachable and exit (the default)")
 	follow := fs.Bool("follow", false, "keep polling every story poll period until interrupted")
-	aggregator := fs.String("aggregator", "", "send to the aggregator at `URL` (bearer token from "+ingestTokenEnv+"); default: an in-process aggregator writing to ClickHouse")
+	aggregator := fs.String("aggregator", "", "send to the aggregator at `URL`, or to each story's owner among URL1,URL2,… (aggregators started with --shard 0/N … N-1/N, in that order); bearer token from "+ingestTokenEnv+"; default: an in-process aggregator writing to ClickHouse")
 	metricsListen := fs.String("metrics-listen", "", "serve /metrics and /healthz on `ADDR` (e.g. 127.0.0.1:9101) while crawling")
 	keepAuthors := fs.Bool("keep-authors", false, "store raw author handles instead of pseudonyms (opt-in; think twice for sensitive stories)")
 	contact := fs.String("contact", os.Getenv(contactEnv), "`EMAIL_OR_URL` added to the User-Agent so that platforms can reach you (default $"+contactEnv+")")
@@ -83,7 +84,7 @@ func runCrawl(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var sink crawler.Sink
 	closeSink := func() error { return nil }
 	if *aggregator != "" {
-		sink = crawler.NewHTTPSink(*aggregator, os.Getenv(ingestTokenEnv))
+		sink = aggregatorSink(*aggregator, os.Getenv(ingestTokenEnv))
 	} else {
 		sink, closeSink, err = openLocalSink(ctx, stateDir, st, withKeepAuthors(*keepAuthors), withRegisterer(reg))
 		if err != nil {
@@ -140,4 +141,19 @@ func serveMetrics(addr string, reg *prometheus.Registry) (stop func(), err error
 		defer cancel()
 		srv.Shutdown(ctx)
 	}, nil
+}
+
+// aggregatorSink sends to the aggregator at urls, or, given several
+// (comma-separated), to each story's owner among them.
+func aggregatorSink(urls, token string) crawler.Sink {
+	var sinks []crawler.Sink
+	for _, u := range strings.Split(urls, ",") {
+		if u = strings.TrimSpace(u); u != "" {
+			sinks = append(sinks, crawler.NewHTTPSink(u, token))
+		}
+	}
+	if len(sinks) == 1 {
+		return sinks[0]
+	}
+	return crawler.NewShardedSink(sinks)
 }

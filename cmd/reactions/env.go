@@ -41,6 +41,9 @@ const (
 	// senders by "reactions aggregate", sent by crawl --aggregator and
 	// reclassify --aggregator.
 	ingestTokenEnv = "REACTIONS_INGEST_TOKEN"
+	// clusterEnv is the ClickHouse cluster the schema lives on
+	// (store.Options.Cluster). Default: none, one server.
+	clusterEnv = "REACTIONS_CLICKHOUSE_CLUSTER"
 )
 
 // stateDirectory returns the state directory.
@@ -72,7 +75,13 @@ func openDefault(ctx context.Context, stateDir string) (*store.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return store.Open(ctx, dsn, store.Options{})
+	return store.Open(ctx, dsn, storeOptions())
+}
+
+// storeOptions are the options of every store a command opens: the
+// ClickHouse cluster named by REACTIONS_CLICKHOUSE_CLUSTER, if any.
+func storeOptions() store.Options {
+	return store.Options{Cluster: os.Getenv(clusterEnv)}
 }
 
 // loadSecret returns the pseudonymisation secret: REACTIONS_SECRET, or

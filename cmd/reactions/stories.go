@@ -31,7 +31,7 @@ func openDatabase(ctx context.Context, stateDir, database string) (*store.Store,
 	if dsn, err = store.WithDatabase(dsn, database); err != nil {
 		return nil, usageErrorf("--database: %v", err)
 	}
-	return store.Open(ctx, dsn, store.Options{})
+	return store.Open(ctx, dsn, storeOptions())
 }
 
 // openStory opens the database that holds story id, for a command that
