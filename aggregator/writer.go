@@ -182,12 +182,19 @@ func (w *writer) reconcile(rs []reaction.Reaction, err error) bool {
 	if errors.Is(err, syscall.ECONNREFUSED) {
 		return false
 	}
+	return w.a.reconcileLater(rs)
+}
+
+// reconcileLater spools a reconcile record for rs and reports whether it
+// did: after a failed write, and after one that succeeded only when sent
+// again, whose first attempt may have been stored without its views.
+func (a *Aggregator) reconcileLater(rs []reaction.Reaction) bool {
 	byStory := map[string][]string{}
 	for i := range rs {
 		byStory[rs[i].Story] = append(byStory[rs[i].Story], rs[i].ID)
 	}
-	if err := w.a.spoolReconcile(byStory); err != nil {
-		w.a.log.Error("cannot spool a reconcile record; run reactions reclassify on the story to repair its counts", "err", err)
+	if err := a.spoolReconcile(byStory); err != nil {
+		a.log.Error("cannot spool a reconcile record; run reactions reclassify on the story to repair its counts", "err", err)
 		return false
 	}
 	return true
@@ -227,6 +234,11 @@ func (a *Aggregator) write(ctx context.Context, rs []reaction.Reaction) (store.W
 	a.m.rowsWritten.Add(float64(r.New + 2*r.Updated))
 	a.log.Debug("batch written", "reactions", len(rs), "new", r.New, "updated", r.Updated, "duplicates", r.Duplicates,
 		"seconds", time.Since(start).Seconds())
+	if r.Resent > 0 {
+		// Stored only when sent again (on a cluster): the first attempt
+		// may have reached the table without all its views.
+		a.reconcileLater(rs)
+	}
 	return r, nil
 }
 

@@ -23,7 +23,18 @@ type WriteResult struct {
 	// Duplicate[i] reports whether rs[i] was a duplicate, so that a caller
 	// writing several senders' reactions in one call can answer each.
 	Duplicate []bool
+	// Resent counts the times the INSERT was sent again after an error,
+	// on a cluster (see insert). Its first attempt may have been stored
+	// without all its views: a caller that keeps the views exact
+	// reconciles the batch (aggregator/reconcile.go) as after a failure.
+	Resent int
 }
+
+// resendAttempts bounds the times a cluster write sends its INSERT again
+// after an error, waiting 0.1 s, then twice as long each time (3.1 s in
+// all): enough for a Distributed INSERT to reach the shard's next replica,
+// and for clickhouse-go to connect to the next server of the DSN.
+const resendAttempts = 5
 
 // lookupChunk bounds the ids per lookup query: their array literal (about
 // 150 KB at 5,000 ids) stays under ClickHouse's default max_query_size of
@@ -125,15 +136,42 @@ func (s *Store) Write(ctx context.Context, rs []reaction.Reaction) (WriteResult,
 	if rows.len() == 0 {
 		return res, nil
 	}
-	if err := s.insert(ctx, rows); err != nil {
+	resent, err := s.insert(ctx, rows)
+	res.Resent = resent
+	if err != nil {
 		return WriteResult{}, err
 	}
 	return res, nil
 }
 
-// insert writes rows into reactions in one INSERT. The caller holds
-// writeMu.
-func (s *Store) insert(ctx context.Context, rows *rowBuffer) error {
+// insert writes rows into reactions in one INSERT, and reports how often
+// it sent it again. The caller holds writeMu.
+//
+// On a cluster an INSERT that fails is sent again, the same rows in the
+// same order: the writer's INSERTs deduplicate on their shard
+// (settings.go), so the resend stores the rows whether or not the failed
+// attempt had, and never twice, even when the replica that stored them
+// died before the other fetched them (its ZooKeeper keeps the block's id
+// for the whole shard). Preparing the write again instead would look the
+// rows up on that other replica, miss them, and store them a second time
+// once the first came back.
+func (s *Store) insert(ctx context.Context, rows *rowBuffer) (resent int, err error) {
+	err = s.sendRows(ctx, rows)
+	wait := 100 * time.Millisecond
+	for ; err != nil && s.cluster != "" && resent < resendAttempts && ctx.Err() == nil; resent++ {
+		select {
+		case <-ctx.Done():
+			continue
+		case <-time.After(wait):
+		}
+		wait *= 2
+		err = s.sendRows(ctx, rows)
+	}
+	return resent, err
+}
+
+// sendRows prepares and sends one INSERT of rows.
+func (s *Store) sendRows(ctx context.Context, rows *rowBuffer) error {
 	batch, err := PrepareBatch(ctx, s.inserter, "INSERT INTO reactions ("+reactionColumns+")")
 	if err != nil {
 		return fmt.Errorf("prepare insert: %w", err)
@@ -329,7 +367,7 @@ func (s *Store) Relabel(ctx context.Context, rs []reaction.Reaction) (changed in
 	if changed == 0 {
 		return 0, nil
 	}
-	if err := s.insert(ctx, rows); err != nil {
+	if _, err := s.insert(ctx, rows); err != nil {
 		return 0, fmt.Errorf("write relabelled reactions: %w", err)
 	}
 	return changed, nil
