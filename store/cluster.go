@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -462,4 +463,35 @@ func (s *Store) onServer(ctx context.Context, addr string, f func(driver.Conn) e
 	}
 	defer c.Close()
 	return f(c)
+}
+
+// awaitReplicas waits, on a cluster, until the replica of each shard that
+// the write's look-ups read (the first that answers, as for every query)
+// holds every part its shard's other replicas stored, while they are all
+// up. A replica that comes back after an outage reads again at once, but
+// copies what the others stored meanwhile only over the next seconds:
+// look-ups there would miss those rows, and a resent reaction would be
+// stored twice. While a replica of a shard is down, the parts only it had
+// cannot be copied: the write goes on (see docs/scaling.md for what that
+// leaves open). It waits until ctx ends, then fails.
+func (s *Store) awaitReplicas(ctx context.Context) error {
+	if s.cluster == "" {
+		return nil
+	}
+	for wait := 50 * time.Millisecond; ; wait = min(2*wait, time.Second) {
+		var behind uint64
+		err := s.conn.QueryRow(ctx, `SELECT count() FROM cluster('`+s.cluster+`', system.replicas)
+WHERE database = ? AND table = 'reactions`+localSuffix+`' AND inserts_in_queue > 0 AND active_replicas = total_replicas`, s.db).Scan(&behind)
+		if err != nil {
+			return fmt.Errorf("look up the replicas' replication queues: %w", err)
+		}
+		if behind == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("a replica that reads for the writer is still copying rows its shard stored while it was away: %w", ctx.Err())
+		case <-time.After(wait):
+		}
+	}
 }

@@ -76,6 +76,9 @@ func (s *Store) Write(ctx context.Context, rs []reaction.Reaction) (WriteResult,
 	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
+	if err := s.awaitReplicas(ctx); err != nil {
+		return WriteResult{}, err
+	}
 	cur := make(map[storyID]*stored, len(rs)) // current state, stored or written by this call
 	byStory := map[string][]string{}
 	for i := range rs {
