@@ -5,7 +5,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.Version=$(VERSION)
 GOBIN := $(shell $(GO) env GOPATH)/bin
 
-.PHONY: all build assets demo demo-check test lint unit bench clean stop-test-clickhouse
+.PHONY: all build assets demo demo-check test test-cluster lint unit bench clean stop-test-clickhouse
 
 all: build
 
@@ -34,6 +34,13 @@ test:
 	@$(MAKE) --no-print-directory build
 	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory unit
+
+## test-cluster: only the cluster tests (ZooKeeper and a 2x2 ClickHouse cluster
+## on loopback, started and stopped by the tests) and the deployment checks;
+## "make test" runs them with everything else
+test-cluster:
+	@scripts/setup.sh test
+	$(GO) test -race -timeout 30m -run 'Cluster|Migration0003|Compose|Prometheus|Kubernetes' ./store/ ./e2e/ ./deploy/
 
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt: $$unformatted"; exit 1; fi

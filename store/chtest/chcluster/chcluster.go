@@ -204,6 +204,23 @@ func (n *Node) Restart(ctx context.Context) error {
 	return n.start(ctx, bin)
 }
 
+// PIDs returns the process ids of ZooKeeper and of every running server,
+// for a benchmark that counts their CPU time.
+func (c *Cluster) PIDs() []int {
+	var out []int
+	if c.zk != nil {
+		out = append(out, c.zk.cmd.Process.Pid)
+	}
+	for _, n := range c.Nodes {
+		n.mu.Lock()
+		if n.proc != nil {
+			out = append(out, n.proc.cmd.Process.Pid)
+		}
+		n.mu.Unlock()
+	}
+	return out
+}
+
 // Running reports whether the server's process is running.
 func (n *Node) Running() bool {
 	n.mu.Lock()
