@@ -95,8 +95,14 @@ func (s *Store) migrate(ctx context.Context, last int) ([]int, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.conn.Exec(ctx, s.schemaMigrationsDDL()); err != nil {
-		return nil, fmt.Errorf("create schema_migrations: %w", err)
+	// On a cluster, DDL waits for every server: a process that starts
+	// while one is down must not, when there is nothing to change.
+	if has, err := s.hasTable(ctx, "schema_migrations"); err != nil {
+		return nil, err
+	} else if !has {
+		if err := s.conn.Exec(ctx, s.schemaMigrationsDDL()); err != nil {
+			return nil, fmt.Errorf("create schema_migrations: %w", err)
+		}
 	}
 	applied := map[int]bool{}
 	rows, err := s.conn.Query(ctx, "SELECT version FROM schema_migrations")
@@ -146,6 +152,16 @@ func (s *Store) migrate(ctx context.Context, last int) ([]int, error) {
 		done = append(done, m.Version)
 	}
 	return done, nil
+}
+
+// hasTable reports whether the server the store is connected to has the
+// table.
+func (s *Store) hasTable(ctx context.Context, table string) (bool, error) {
+	var n uint64
+	if err := s.conn.QueryRow(ctx, "SELECT count() FROM system.tables WHERE database = ? AND name = ?", s.db, table).Scan(&n); err != nil {
+		return false, fmt.Errorf("look up table %s: %w", table, err)
+	}
+	return n > 0, nil
 }
 
 // schemaMigrationsDDL creates the table of applied versions. On a cluster

@@ -119,11 +119,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		if err != nil {
 			return nil, fmt.Errorf("connect to ClickHouse at %s: %w", RedactDSN(dsn), err)
 		}
-		create := "CREATE DATABASE IF NOT EXISTS " + db
-		if cluster != "" {
-			create += " ON CLUSTER " + cluster
-		}
-		err = c.Exec(ctx, create)
+		err = createDatabase(ctx, c, db, cluster)
 		c.Close()
 		if err != nil {
 			return nil, fmt.Errorf("create database %s: %w", db, err)
@@ -161,6 +157,24 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		}
 	}
 	return s, nil
+}
+
+// createDatabase creates db (ON CLUSTER on a cluster) unless the server
+// has it: DDL ON CLUSTER waits for every server, and a process may start
+// while one is down.
+func createDatabase(ctx context.Context, c driver.Conn, db, cluster string) error {
+	var n uint64
+	if err := c.QueryRow(ctx, "SELECT count() FROM system.databases WHERE name = ?", db).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	q := "CREATE DATABASE IF NOT EXISTS " + db
+	if cluster != "" {
+		q += " ON CLUSTER " + cluster
+	}
+	return c.Exec(ctx, q)
 }
 
 // Conn returns the underlying clickhouse-go connection.
