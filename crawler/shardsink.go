@@ -21,7 +21,9 @@ type ShardedSink struct {
 // least one.
 func NewShardedSink(sinks []Sink) *ShardedSink { return &ShardedSink{sinks: sinks} }
 
-func (s *ShardedSink) owner(storyID string) Sink { return s.sinks[storyshard.Owner(storyID, len(s.sinks))] }
+func (s *ShardedSink) owner(storyID string) Sink {
+	return s.sinks[storyshard.Owner(storyID, len(s.sinks))]
+}
 
 // PutStory implements Sink.
 func (s *ShardedSink) PutStory(ctx context.Context, st *story.Story) error {

@@ -17,6 +17,8 @@ if [ -z "${BENCH_QUICK:-}" ]; then
   # One process: the 10M-reaction data set is loaded once for all. The
   # hand-coding ones come last: they add a coded sample to the story.
   run -bench 'BenchmarkSeries10M|BenchmarkExport10M|BenchmarkCodeSample10M|BenchmarkCodeReport10M|BenchmarkSeriesCorrected10M' -benchtime 1x -timeout 90m ./dashboard
+  # One server against the local 2x2 cluster, 10M reactions each (docs/scaling.md).
+  run -bench 'BenchmarkClusterVsServer10M' -benchtime 1x -timeout 90m ./store
 fi
 go run ./scripts/stopch "${TMPDIR:-/tmp}/reactions-test-clickhouse-$(id -u)" >/dev/null 2>&1 || true
 echo

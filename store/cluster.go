@@ -29,8 +29,10 @@ import (
 //   - CREATE MATERIALIZED VIEW v TO t AS SELECT … FROM s becomes, ON
 //     CLUSTER, a view from s_local to t_local: each replica feeds its own
 //     shard's tables from the blocks inserted into it.
-//   - ALTER TABLE t alters t_local ON CLUSTER; when it changes columns, t
-//     is dropped and created again over t_local, with its new columns.
+//   - ALTER TABLE t alters t_local ON CLUSTER (an ALTER with a command
+//     18.16 refuses ON CLUSTER, such as MODIFY ORDER BY: on one replica of
+//     each shard, which passes it on); when it changes columns, t is
+//     dropped and created again over t_local, with its new columns.
 //   - DROP TABLE drops ON CLUSTER (a table: t and t_local).
 //   - INSERT … SELECT runs as written, through the Distributed tables: it
 //     reads every shard and writes each row to the shard of its story.

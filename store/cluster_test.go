@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"testing"
 	"time"
@@ -377,5 +378,57 @@ func TestClusterWriteResendsAfterAnError(t *testing.T) {
 	}
 	if n := count(t, s.Conn(), "SELECT sum(sign) FROM reactions_by_time WHERE story = 'resent'"); n != 20 {
 		t.Errorf("reactions_by_time %d, want 20", n)
+	}
+}
+
+// TestMoveOntoCluster follows docs/scaling.md: a single server's base
+// tables copied into the cluster with INSERT … SELECT through remote()
+// give the same counts, the derived tables rebuilt by the views.
+func TestMoveOntoCluster(t *testing.T) {
+	ctx := context.Background()
+	old := chtest.New(t)
+	rs := storyReactions("moved", 300, reaction.Support)
+	if _, err := old.WriteReactions(ctx, rs); err != nil {
+		t.Fatal(err)
+	}
+	for i := range rs[:40] {
+		rs[i].Text += " (edited)"
+		rs[i].Stance = reaction.Criticism
+	}
+	if _, err := old.WriteReactions(ctx, rs[:40]); err != nil { // cancels and new states
+		t.Fatal(err)
+	}
+	if err := old.PutCrawlRun(ctx, reaction.CrawlRun{Story: "moved", Source: "reddit", Platform: reaction.Reddit, RunID: "r1",
+		Started: time.Date(2020, 10, 1, 0, 0, 0, 0, time.UTC), Status: reaction.RunOK}); err != nil {
+		t.Fatal(err)
+	}
+	s, _ := chcluster.Open(t, store.Options{})
+	u, err := url.Parse(chtest.DSN(t)) // the test server's address
+	if err != nil {
+		t.Fatal(err)
+	}
+	host := u.Host
+	for _, table := range []string{"reactions", "stories", "crawl_runs"} {
+		if err := s.Conn().Exec(ctx, fmt.Sprintf("INSERT INTO %s.%s SELECT * FROM remote('%s', %s.%s)", s.Database(), table, host, old.Database(), table)); err != nil {
+			t.Fatalf("copy %s: %v", table, err)
+		}
+	}
+	wantC, _ := old.Counts(ctx, "moved", true)
+	gotC, err := s.Counts(ctx, "moved", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(gotC) != fmt.Sprint(wantC) {
+		t.Errorf("counts on the cluster %v, on the old server %v", gotC, wantC)
+	}
+	if m, n := total(t, s, "moved"); m != 300 || n != 300 {
+		t.Errorf("on the cluster: minutes %d items %d, want 300", m, n)
+	}
+	if n := count(t, s.Conn(), "SELECT sum(sign) FROM reactions_by_time WHERE story = 'moved'"); n != 300 {
+		t.Errorf("reactions_by_time: %d, want 300", n)
+	}
+	runs, err := s.CrawlRuns(ctx, "moved")
+	if err != nil || len(runs) != 1 {
+		t.Errorf("crawl runs on the cluster: %v %v", runs, err)
 	}
 }
