@@ -7,12 +7,15 @@ import (
 	"net"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/reactions-research/reactions/internal/storyshard"
 )
 
 // In cluster mode (Options.Cluster) the migrations, written for one
@@ -32,7 +35,8 @@ import (
 //   - ALTER TABLE t alters t_local ON CLUSTER (an ALTER with a command
 //     18.16 refuses ON CLUSTER, such as MODIFY ORDER BY: on one replica of
 //     each shard, which passes it on); when it changes columns, t is
-//     dropped and created again over t_local, with its new columns.
+//     dropped and created again over t_local, with its new columns, once
+//     (see flush).
 //   - DROP TABLE drops ON CLUSTER (a table: t and t_local).
 //   - INSERT … SELECT runs as written, through the Distributed tables: it
 //     reads every shard and writes each row to the shard of its story.
@@ -50,6 +54,7 @@ type clusterSchema struct {
 	cluster, db string
 	tables      map[string]string // sharded table -> its sharding column
 	views       map[string]bool
+	stale       []string // tables whose Distributed table lacks column changes (see flush)
 }
 
 func newClusterSchema(cluster, db string) *clusterSchema {
@@ -108,7 +113,7 @@ func (c *clusterSchema) rewrite(st string) ([]step, error) {
 		if t := reInsert.FindStringSubmatch(st)[1]; c.tables[t] == "" {
 			return nil, fmt.Errorf("INSERT INTO %s: not a table the migrations created", t)
 		}
-		return []step{{sql: st}}, nil
+		return append(c.flush(), step{sql: st}), nil
 	}
 	return nil, fmt.Errorf("statement not supported in cluster mode (see store/migrations/README.md): %s", clip(st))
 }
@@ -210,6 +215,7 @@ func (c *clusterSchema) drop(m []string) ([]step, error) {
 		return []step{{sql: fmt.Sprintf("DROP TABLE %s%s%s", ifExists, c.q(name), c.onCluster())}}, nil
 	case c.tables[name] != "":
 		delete(c.tables, name)
+		c.stale = slices.DeleteFunc(c.stale, func(t string) bool { return t == name })
 		return []step{
 			{sql: fmt.Sprintf("DROP TABLE %s%s%s", ifExists, c.q(name), c.onCluster())},
 			{sql: fmt.Sprintf("DROP TABLE %s%s%s", ifExists, c.q(name+localSuffix), c.onCluster())},
@@ -238,18 +244,28 @@ func (c *clusterSchema) alter(m []string) ([]step, error) {
 	if am := addColumn.FindStringSubmatch("ALTER TABLE " + name + localSuffix + " " + cmds[0] + " "); am != nil && !strings.EqualFold(am[2], "IF") {
 		local.addTable, local.addColumn = am[1], am[2]
 	}
-	steps := []step{local}
 	for _, cmd := range cmds {
-		if reColumnCmd.MatchString(cmd) {
-			// The Distributed table takes its columns from the local one
-			// anew. ClickHouse refuses ALTER … ON CLUSTER of a table that
-			// is not replicated on a cluster whose shards are, and a
-			// Distributed table holds no rows (inserts are synchronous).
-			steps = append(steps, c.distributed(name, "DROP TABLE IF EXISTS "), c.distributed(name, "CREATE TABLE IF NOT EXISTS "))
-			break
+		if reColumnCmd.MatchString(cmd) && !slices.Contains(c.stale, name) {
+			c.stale = append(c.stale, name)
 		}
 	}
-	return steps, nil
+	return []step{local}, nil
+}
+
+// flush returns the steps that give the Distributed tables of the tables
+// altered since the last flush their new columns: each is dropped and
+// created again over its local table. (ClickHouse refuses ALTER … ON
+// CLUSTER of a table that is not replicated on a cluster whose shards are;
+// a Distributed table holds no rows, inserts being synchronous.) The
+// runner flushes before an INSERT and at the end of each migration, so
+// that several ALTERs of one table recreate it once.
+func (c *clusterSchema) flush() []step {
+	var steps []step
+	for _, t := range c.stale {
+		steps = append(steps, c.distributed(t, "DROP TABLE IF EXISTS "), c.distributed(t, "CREATE TABLE IF NOT EXISTS "))
+	}
+	c.stale = nil
+	return steps
 }
 
 // distributed returns the statement that drops (verb "DROP TABLE …") or
@@ -369,62 +385,24 @@ func (s *Store) checkCluster(ctx context.Context) error {
 			"and writes reach the same replica: set <load_balancing>in_order</load_balancing> in the profile of the store's user "+
 			"(ClickHouse before 20.1 takes no such setting from the client; see docs/scaling.md)", s.cluster, lb)
 	}
-	return nil
+	return s.loadShards(ctx)
 }
 
 // clusterHosts returns host:port of every server of the cluster.
-func (s *Store) clusterHosts(ctx context.Context) ([]string, error) {
-	rows, err := s.conn.Query(ctx, "SELECT host_name, toUInt32(port) FROM system.clusters WHERE cluster = ? ORDER BY shard_num, replica_num", s.cluster)
-	if err != nil {
-		return nil, fmt.Errorf("list the servers of cluster %s: %w", s.cluster, err)
-	}
-	defer rows.Close()
+func (s *Store) clusterHosts() []string {
 	var hosts []string
-	for rows.Next() {
-		var h string
-		var p uint32
-		if err := rows.Scan(&h, &p); err != nil {
-			return nil, fmt.Errorf("list the servers of cluster %s: %w", s.cluster, err)
-		}
-		hosts = append(hosts, net.JoinHostPort(h, strconv.Itoa(int(p))))
+	for _, sh := range s.shards {
+		hosts = append(hosts, strings.Split(sh.replicas, "|")...)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list the servers of cluster %s: %w", s.cluster, err)
-	}
-	if len(hosts) == 0 {
-		return nil, fmt.Errorf("cluster %s has no servers", s.cluster)
-	}
-	return hosts, nil
+	return hosts
 }
 
 // applyPerShard runs st on the first replica of each shard that answers
 // (skipping a shard whose replica has the column st adds). A replicated
 // table passes the change on to the shard's other replicas.
 func (s *Store) applyPerShard(ctx context.Context, st step) error {
-	rows, err := s.conn.Query(ctx, "SELECT shard_num, host_name, toUInt32(port) FROM system.clusters WHERE cluster = ? ORDER BY shard_num, replica_num", s.cluster)
-	if err != nil {
-		return fmt.Errorf("list the servers of cluster %s: %w", s.cluster, err)
-	}
-	var shards [][]string
-	last := uint32(0)
-	for rows.Next() {
-		var shard, port uint32
-		var host string
-		if err := rows.Scan(&shard, &host, &port); err != nil {
-			rows.Close()
-			return fmt.Errorf("list the servers of cluster %s: %w", s.cluster, err)
-		}
-		if shard != last {
-			shards = append(shards, nil)
-			last = shard
-		}
-		shards[len(shards)-1] = append(shards[len(shards)-1], net.JoinHostPort(host, strconv.Itoa(int(port))))
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("list the servers of cluster %s: %w", s.cluster, err)
-	}
-	for i, replicas := range shards {
+	for i, sh := range s.shards {
+		replicas := strings.Split(sh.replicas, "|")
 		var errs []error
 		done := false
 		for _, addr := range replicas {
@@ -467,32 +445,133 @@ func (s *Store) onServer(ctx context.Context, addr string, f func(driver.Conn) e
 	return f(c)
 }
 
-// awaitReplicas waits, on a cluster, until the replica of each shard that
-// the write's look-ups read (the first that answers, as for every query)
-// holds every part its shard's other replicas stored, while they are all
-// up. A replica that comes back after an outage reads again at once, but
-// copies what the others stored meanwhile only over the next seconds:
-// look-ups there would miss those rows, and a resent reaction would be
-// stored twice. While a replica of a shard is down, the parts only it had
-// cannot be copied: the write goes on (see docs/scaling.md for what that
-// leaves open). It waits until ctx ends, then fails.
-func (s *Store) awaitReplicas(ctx context.Context) error {
+// replicaGrace is how long a write waits for a replica that is behind its
+// shard while one of the shard's replicas is down, before it goes on
+// without what only the down replica may have (see awaitReplicas).
+const replicaGrace = 10 * time.Second
+
+// shardInfo is one shard of the cluster, as remote_servers defines it.
+type shardInfo struct {
+	weight   uint64
+	replicas string // host:port|host:port…, in the order of the definition
+}
+
+// loadShards reads the cluster's shards from system.clusters.
+func (s *Store) loadShards(ctx context.Context) error {
+	rows, err := s.conn.Query(ctx, `SELECT toUInt64(shard_num), toUInt64(shard_weight), host_name, toUInt32(port)
+FROM system.clusters WHERE cluster = ? ORDER BY shard_num, replica_num`, s.cluster)
+	if err != nil {
+		return fmt.Errorf("list the servers of cluster %s: %w", s.cluster, err)
+	}
+	defer rows.Close()
+	var shards []shardInfo
+	last := uint64(0)
+	for rows.Next() {
+		var num, weight uint64
+		var host string
+		var port uint32
+		if err := rows.Scan(&num, &weight, &host, &port); err != nil {
+			return fmt.Errorf("list the servers of cluster %s: %w", s.cluster, err)
+		}
+		addr := net.JoinHostPort(host, strconv.Itoa(int(port)))
+		if num != last {
+			shards = append(shards, shardInfo{weight: weight, replicas: addr})
+			last = num
+			continue
+		}
+		shards[len(shards)-1].replicas += "|" + addr
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("list the servers of cluster %s: %w", s.cluster, err)
+	}
+	if len(shards) == 0 {
+		return fmt.Errorf("cluster %s has no servers", s.cluster)
+	}
+	s.shards = shards
+	return nil
+}
+
+// shardOf returns the index of the shard that holds story: as a
+// Distributed table places a row, by cityHash64(story) modulo the sum of
+// the shards' weights, each shard taking as many slots as its weight.
+func (s *Store) shardOf(story string) int {
+	var total uint64
+	for _, sh := range s.shards {
+		total += max(sh.weight, 1)
+	}
+	slot := storyshard.Hash(story) % total
+	for i, sh := range s.shards {
+		w := max(sh.weight, 1)
+		if slot < w {
+			return i
+		}
+		slot -= w
+	}
+	return len(s.shards) - 1
+}
+
+// awaitReplicas waits, on a cluster, until the replica that the write's
+// look-ups read (the first of the shard that answers, as for every query)
+// holds every part its shard stored, for each shard that holds one of the
+// stories: it has copied every entry of the shard's replication log into
+// its queue, and fetched every part the queue names. A replica that comes
+// back after an outage reads again at once but copies what the others
+// stored meanwhile only over the next seconds: look-ups there would miss
+// those rows, and a resent reaction would be stored twice. While every
+// replica of the shard is up the wait ends as soon as the copy does. While
+// one is down, what only it had cannot be copied: the shard's writes wait
+// replicaGrace, for a replica that is restarting, and then go on
+// (docs/scaling.md says what that leaves open). The caller holds writeMu.
+// It fails when ctx ends first.
+func (s *Store) awaitReplicas(ctx context.Context, stories []string) error {
 	if s.cluster == "" {
 		return nil
 	}
-	for wait := 50 * time.Millisecond; ; wait = min(2*wait, time.Second) {
-		var behind uint64
-		err := s.conn.QueryRow(ctx, `SELECT count() FROM cluster('`+s.cluster+`', system.replicas)
-WHERE database = ? AND table = 'reactions`+localSuffix+`' AND inserts_in_queue > 0 AND active_replicas = total_replicas`, s.db).Scan(&behind)
-		if err != nil {
-			return fmt.Errorf("look up the replicas' replication queues: %w", err)
+	seen := map[int]bool{}
+	for _, st := range stories {
+		i := s.shardOf(st)
+		if seen[i] {
+			continue
 		}
-		if behind == 0 {
+		seen[i] = true
+		if err := s.awaitShard(ctx, i); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// awaitShard waits for shard i (see awaitReplicas).
+func (s *Store) awaitShard(ctx context.Context, i int) error {
+	for wait := 50 * time.Millisecond; ; wait = min(2*wait, time.Second) {
+		var behind, allUp uint8
+		// remote() with replicas separated by | reads one of them, chosen
+		// as the Distributed tables choose (load_balancing in_order).
+		err := s.conn.QueryRow(ctx, `SELECT
+    toUInt8(inserts_in_queue > 0 OR (log_pointer <= log_max_index AND NOT (log_pointer = 0 AND log_max_index = 0))),
+    toUInt8(active_replicas = total_replicas)
+FROM remote('`+s.shards[i].replicas+`', system.replicas)
+WHERE database = ? AND table = 'reactions`+localSuffix+`'`, s.db).Scan(&behind, &allUp)
+		if err != nil {
+			return fmt.Errorf("look up the replication queue of shard %d: %w", i+1, err)
+		}
+		switch {
+		case behind == 0:
+			delete(s.behindSince, i)
 			return nil
+		case allUp == 0:
+			since, ok := s.behindSince[i]
+			if !ok {
+				since = time.Now()
+				s.behindSince[i] = since
+			}
+			if time.Since(since) >= replicaGrace {
+				return nil
+			}
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("a replica that reads for the writer is still copying rows its shard stored while it was away: %w", ctx.Err())
+			return fmt.Errorf("shard %d: the replica that reads for the writer is still copying rows its shard stored while it was away: %w", i+1, ctx.Err())
 		case <-time.After(wait):
 		}
 	}

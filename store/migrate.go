@@ -196,6 +196,9 @@ func migrationSteps(cs *clusterSchema, m Migration) ([]step, error) {
 		}
 		steps = append(steps, more...)
 	}
+	if cs != nil {
+		steps = append(steps, cs.flush()...)
+	}
 	return steps, nil
 }
 
@@ -257,10 +260,7 @@ func (s *Store) columnAdded(ctx context.Context, st step) (bool, error) {
 	}
 	from, want := "system.columns", uint64(1)
 	if s.cluster != "" {
-		hosts, err := s.clusterHosts(ctx)
-		if err != nil {
-			return false, err
-		}
+		hosts := s.clusterHosts()
 		from, want = "remote('"+strings.Join(hosts, ",")+"', system.columns)", uint64(len(hosts))
 	}
 	var n uint64

@@ -38,6 +38,11 @@ type Store struct {
 	version  string
 	cluster  string // the ClickHouse cluster, or "" for one server
 	opts     *clickhouse.Options
+	shards   []shardInfo // the cluster's shards, in order
+	// behindSince holds, by shard, when the writer first found the replica
+	// it reads behind the shard while a replica of it was down (see
+	// awaitReplicas); guarded by writeMu.
+	behindSince map[int]time.Time
 }
 
 // Options tune Open. The zero value is ready to use.
@@ -135,7 +140,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		conn.Close()
 		return nil, fmt.Errorf("connect to ClickHouse at %s: %w", RedactDSN(dsn), err)
 	}
-	s := &Store{conn: conn, inserter: inserter, db: db, cluster: cluster, opts: o}
+	s := &Store{conn: conn, inserter: inserter, db: db, cluster: cluster, opts: o, behindSince: map[int]time.Time{}}
 	if opt.OnInsert != nil {
 		s.conn = observedConn{conn, opt.OnInsert}
 		s.inserter = observedConn{inserter, opt.OnInsert}

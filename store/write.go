@@ -76,8 +76,16 @@ func (s *Store) Write(ctx context.Context, rs []reaction.Reaction) (WriteResult,
 	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
-	if err := s.awaitReplicas(ctx); err != nil {
-		return WriteResult{}, err
+	if s.cluster != "" {
+		stories := make([]string, 0, 1)
+		for i := range rs {
+			if i == 0 || rs[i].Story != rs[i-1].Story {
+				stories = append(stories, rs[i].Story)
+			}
+		}
+		if err := s.awaitReplicas(ctx, stories); err != nil {
+			return WriteResult{}, err
+		}
 	}
 	cur := make(map[storyID]*stored, len(rs)) // current state, stored or written by this call
 	byStory := map[string][]string{}

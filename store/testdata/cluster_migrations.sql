@@ -91,30 +91,24 @@ ENGINE = Distributed(reactions, reactions, crawl_runs_local, cityHash64(story));
 ALTER TABLE reactions.reactions_local ON CLUSTER reactions ADD COLUMN is_root UInt8
     DEFAULT toUInt8(parent_id = '' AND platform IN ('reddit', 'hackernews', 'lemmy', 'discourse', 'web')) AFTER root_id;
 -- skipped when every server's reactions_local has is_root
-DROP TABLE IF EXISTS reactions.reactions ON CLUSTER reactions;
-CREATE TABLE IF NOT EXISTS reactions.reactions ON CLUSTER reactions AS reactions.reactions_local
-ENGINE = Distributed(reactions, reactions, reactions_local, cityHash64(story));
 ALTER TABLE reactions.reactions_local ON CLUSTER reactions ADD COLUMN content_warning String AFTER author;
 -- skipped when every server's reactions_local has content_warning
-DROP TABLE IF EXISTS reactions.reactions ON CLUSTER reactions;
-CREATE TABLE IF NOT EXISTS reactions.reactions ON CLUSTER reactions AS reactions.reactions_local
-ENGINE = Distributed(reactions, reactions, reactions_local, cityHash64(story));
 ALTER TABLE reactions.reactions_by_time_local ON CLUSTER reactions ADD COLUMN is_root UInt8
     DEFAULT toUInt8(parent_id = '' AND platform IN ('reddit', 'hackernews', 'lemmy', 'discourse', 'web')) AFTER root_id;
 -- skipped when every server's reactions_by_time_local has is_root
-DROP TABLE IF EXISTS reactions.reactions_by_time ON CLUSTER reactions;
-CREATE TABLE IF NOT EXISTS reactions.reactions_by_time ON CLUSTER reactions AS reactions.reactions_by_time_local
-ENGINE = Distributed(reactions, reactions, reactions_by_time_local, cityHash64(story));
 ALTER TABLE reactions.reactions_by_time_local ON CLUSTER reactions ADD COLUMN content_warning String AFTER author;
 -- skipped when every server's reactions_by_time_local has content_warning
-DROP TABLE IF EXISTS reactions.reactions_by_time ON CLUSTER reactions;
-CREATE TABLE IF NOT EXISTS reactions.reactions_by_time ON CLUSTER reactions AS reactions.reactions_by_time_local
-ENGINE = Distributed(reactions, reactions, reactions_by_time_local, cityHash64(story));
 DROP TABLE IF EXISTS reactions.reactions_by_time_mv ON CLUSTER reactions;
 DROP TABLE IF EXISTS reactions.reaction_minutes_mv ON CLUSTER reactions;
 ALTER TABLE reactions.reaction_minutes_local ADD COLUMN is_root UInt8 AFTER stance,
     MODIFY ORDER BY (story, minute, platform, stance, is_root);
 -- skipped when every server's reaction_minutes_local has is_root
+DROP TABLE IF EXISTS reactions.reactions ON CLUSTER reactions;
+CREATE TABLE IF NOT EXISTS reactions.reactions ON CLUSTER reactions AS reactions.reactions_local
+ENGINE = Distributed(reactions, reactions, reactions_local, cityHash64(story));
+DROP TABLE IF EXISTS reactions.reactions_by_time ON CLUSTER reactions;
+CREATE TABLE IF NOT EXISTS reactions.reactions_by_time ON CLUSTER reactions AS reactions.reactions_by_time_local
+ENGINE = Distributed(reactions, reactions, reactions_by_time_local, cityHash64(story));
 DROP TABLE IF EXISTS reactions.reaction_minutes ON CLUSTER reactions;
 CREATE TABLE IF NOT EXISTS reactions.reaction_minutes ON CLUSTER reactions AS reactions.reaction_minutes_local
 ENGINE = Distributed(reactions, reactions, reaction_minutes_local, cityHash64(story));
@@ -134,9 +128,6 @@ FROM reactions.reactions_local
 GROUP BY story, minute, platform, stance, is_root;
 ALTER TABLE reactions.crawl_runs_local ON CLUSTER reactions ADD COLUMN repaired_fields Array(String) AFTER error_counts;
 -- skipped when every server's crawl_runs_local has repaired_fields
-DROP TABLE IF EXISTS reactions.crawl_runs ON CLUSTER reactions;
-CREATE TABLE IF NOT EXISTS reactions.crawl_runs ON CLUSTER reactions AS reactions.crawl_runs_local
-ENGINE = Distributed(reactions, reactions, crawl_runs_local, cityHash64(story));
 ALTER TABLE reactions.crawl_runs_local ON CLUSTER reactions ADD COLUMN repaired_counts Array(Int64) AFTER repaired_fields;
 -- skipped when every server's crawl_runs_local has repaired_counts
 DROP TABLE IF EXISTS reactions.crawl_runs ON CLUSTER reactions;
@@ -146,45 +137,30 @@ ENGINE = Distributed(reactions, reactions, crawl_runs_local, cityHash64(story));
 -- relation_discovery
 ALTER TABLE reactions.reactions_local ON CLUSTER reactions ADD COLUMN relation String DEFAULT if(parent_id = '', '', 'reply') AFTER root_id;
 -- skipped when every server's reactions_local has relation
-DROP TABLE IF EXISTS reactions.reactions ON CLUSTER reactions;
-CREATE TABLE IF NOT EXISTS reactions.reactions ON CLUSTER reactions AS reactions.reactions_local
-ENGINE = Distributed(reactions, reactions, reactions_local, cityHash64(story));
 ALTER TABLE reactions.reactions_by_time_local ON CLUSTER reactions ADD COLUMN relation String DEFAULT if(parent_id = '', '', 'reply') AFTER root_id;
 -- skipped when every server's reactions_by_time_local has relation
-DROP TABLE IF EXISTS reactions.reactions_by_time ON CLUSTER reactions;
-CREATE TABLE IF NOT EXISTS reactions.reactions_by_time ON CLUSTER reactions AS reactions.reactions_by_time_local
-ENGINE = Distributed(reactions, reactions, reactions_by_time_local, cityHash64(story));
 DROP TABLE IF EXISTS reactions.reactions_by_time_mv ON CLUSTER reactions;
 CREATE MATERIALIZED VIEW IF NOT EXISTS reactions.reactions_by_time_mv ON CLUSTER reactions TO reactions.reactions_by_time_local AS SELECT story, platform, id, parent_id, root_id, relation, is_root, url, created_at, first_seen, author, content_warning,
        text, lang, likes, replies, deleted, stance, stance_score, classifier, digest, version, sign
 FROM reactions.reactions_local;
 ALTER TABLE reactions.crawl_runs_local ON CLUSTER reactions ADD COLUMN discovered_threads Array(String) AFTER blocked;
 -- skipped when every server's crawl_runs_local has discovered_threads
-DROP TABLE IF EXISTS reactions.crawl_runs ON CLUSTER reactions;
-CREATE TABLE IF NOT EXISTS reactions.crawl_runs ON CLUSTER reactions AS reactions.crawl_runs_local
-ENGINE = Distributed(reactions, reactions, crawl_runs_local, cityHash64(story));
 ALTER TABLE reactions.crawl_runs_local ON CLUSTER reactions ADD COLUMN discovered_via Array(String) AFTER discovered_threads;
 -- skipped when every server's crawl_runs_local has discovered_via
-DROP TABLE IF EXISTS reactions.crawl_runs ON CLUSTER reactions;
-CREATE TABLE IF NOT EXISTS reactions.crawl_runs ON CLUSTER reactions AS reactions.crawl_runs_local
-ENGINE = Distributed(reactions, reactions, crawl_runs_local, cityHash64(story));
 ALTER TABLE reactions.crawl_runs_local ON CLUSTER reactions ADD COLUMN discovered_links Array(String) AFTER discovered_via;
 -- skipped when every server's crawl_runs_local has discovered_links
-DROP TABLE IF EXISTS reactions.crawl_runs ON CLUSTER reactions;
-CREATE TABLE IF NOT EXISTS reactions.crawl_runs ON CLUSTER reactions AS reactions.crawl_runs_local
-ENGINE = Distributed(reactions, reactions, crawl_runs_local, cityHash64(story));
 ALTER TABLE reactions.crawl_runs_local ON CLUSTER reactions ADD COLUMN gap_from Array(DateTime('UTC')) AFTER discovered_links;
 -- skipped when every server's crawl_runs_local has gap_from
-DROP TABLE IF EXISTS reactions.crawl_runs ON CLUSTER reactions;
-CREATE TABLE IF NOT EXISTS reactions.crawl_runs ON CLUSTER reactions AS reactions.crawl_runs_local
-ENGINE = Distributed(reactions, reactions, crawl_runs_local, cityHash64(story));
 ALTER TABLE reactions.crawl_runs_local ON CLUSTER reactions ADD COLUMN gap_to Array(DateTime('UTC')) AFTER gap_from;
 -- skipped when every server's crawl_runs_local has gap_to
-DROP TABLE IF EXISTS reactions.crawl_runs ON CLUSTER reactions;
-CREATE TABLE IF NOT EXISTS reactions.crawl_runs ON CLUSTER reactions AS reactions.crawl_runs_local
-ENGINE = Distributed(reactions, reactions, crawl_runs_local, cityHash64(story));
 ALTER TABLE reactions.crawl_runs_local ON CLUSTER reactions ADD COLUMN gap_reasons Array(String) AFTER gap_to;
 -- skipped when every server's crawl_runs_local has gap_reasons
+DROP TABLE IF EXISTS reactions.reactions ON CLUSTER reactions;
+CREATE TABLE IF NOT EXISTS reactions.reactions ON CLUSTER reactions AS reactions.reactions_local
+ENGINE = Distributed(reactions, reactions, reactions_local, cityHash64(story));
+DROP TABLE IF EXISTS reactions.reactions_by_time ON CLUSTER reactions;
+CREATE TABLE IF NOT EXISTS reactions.reactions_by_time ON CLUSTER reactions AS reactions.reactions_by_time_local
+ENGINE = Distributed(reactions, reactions, reactions_by_time_local, cityHash64(story));
 DROP TABLE IF EXISTS reactions.crawl_runs ON CLUSTER reactions;
 CREATE TABLE IF NOT EXISTS reactions.crawl_runs ON CLUSTER reactions AS reactions.crawl_runs_local
 ENGINE = Distributed(reactions, reactions, crawl_runs_local, cityHash64(story));
