@@ -65,11 +65,13 @@ func (p *proc) stop() {
 // two crawler processes send four stories from the replicas to two
 // aggregator processes (--shard 0/2 and 1/2), each story to its owner; the
 // dashboard reads through the Distributed tables and every count equals
-// the ground truth. Meanwhile one replica of a shard is killed (ingest
-// goes on through the other; it is started again) and an aggregator is
-// killed with SIGKILL (its spool replays when it is started again). A
-// story sent to the wrong aggregator gets 421 naming its owner. Sending
-// everything again changes nothing.
+// the ground truth. Mid-ingest, the first replica of shard 1 is killed
+// (ingest goes on through the second), then the second too, so that
+// aggregator 0, whose stories live there, acknowledges into its spool;
+// then aggregator 0 is killed with SIGKILL. Shard 1 and the aggregator are
+// started again, and the spool replays. A story sent to the wrong
+// aggregator gets 421 naming its owner. Sending everything again, from
+// crawlers that remember nothing, changes nothing.
 func TestClusterWholePath(t *testing.T) {
 	ctx := context.Background()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -89,10 +91,10 @@ func TestClusterWholePath(t *testing.T) {
 
 	// The replicas, serving a small demo data set, and four stories over
 	// it.
-	// Slow answers spread the crawl over some 20 s, for the faults to
+	// Slow answers spread the crawl over some 30 s, for the faults to
 	// strike mid-ingest.
 	d := replica.NewDataset(demo.Items(seed, demo.Options{Scale: 0.05})...)
-	repSrv := httptest.NewServer(replica.New(d, replica.Options{Latency: 600 * time.Millisecond}))
+	repSrv := httptest.NewServer(replica.New(d, replica.Options{Latency: 1500 * time.Millisecond}))
 	defer repSrv.Close()
 	full, covered := storyFor(t, repSrv.URL, d)
 	dir := t.TempDir()
@@ -266,22 +268,35 @@ func TestClusterWholePath(t *testing.T) {
 		// Faults while the first round runs: kill the first replica of
 		// shard 1, then aggregator 0 (SIGKILL); start both again.
 		if round == "first" {
+			// The stories of aggregator 0 live on shard 1: the hash that
+			// picks the aggregator picks the shard.
 			second := nodeStore(t, c.Node(1, 2), st.Database())
 			time.Sleep(2 * time.Second)
 			c.Node(1, 1).Kill()
 			atKill := rowsOn(t, second)
-			t.Logf("killed replica 1 of shard 1 (replica 2 had %d rows)", atKill)
-			time.Sleep(2 * time.Second)
-			aggs[0].kill()
-			t.Log("killed aggregator 0 (SIGKILL)")
-			time.Sleep(time.Second)
-			startAgg(0) // its spool replays
-			time.Sleep(2 * time.Second)
-			t.Logf("shard 1 took %d rows on replica 2 while replica 1 was down", rowsOn(t, second)-atKill)
-			if err := c.Node(1, 1).Restart(ctx); err != nil {
-				t.Fatal(err)
+			t.Log("killed replica 1 of shard 1")
+			// Writes go on through replica 2 (after a grace of up to 10 s
+			// if it had not copied all of replica 1's parts).
+			if !eventually(30*time.Second, func() bool { return rowsOn(t, second) > atKill }) {
+				t.Errorf("shard 1 took no rows on replica 2 while replica 1 was down: ingest did not go on\n%s", logs())
 			}
-			t.Log("restarted replica 1 of shard 1")
+			t.Logf("shard 1 took %d rows on replica 2 while replica 1 was down", rowsOn(t, second)-atKill)
+			// Then the whole shard: aggregator 0 acknowledges into its
+			// spool, and is killed with SIGKILL holding it.
+			c.Node(1, 2).Kill()
+			t.Log("killed replica 2 of shard 1: shard 1 is down")
+			if !eventually(30*time.Second, func() bool { return health(t, urls[0]).SpoolRecords > 0 }) {
+				t.Fatalf("aggregator 0 spooled nothing while shard 1 was down\n%s", logs())
+			}
+			aggs[0].kill()
+			t.Log("killed aggregator 0 (SIGKILL) with records in its spool")
+			for r := 1; r <= 2; r++ {
+				if err := c.Node(1, r).Restart(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			t.Log("restarted shard 1")
+			startAgg(0) // its spool replays
 		}
 		wg.Wait()
 		close(errs)
@@ -292,10 +307,8 @@ func TestClusterWholePath(t *testing.T) {
 	began := time.Now()
 	crawl("first")
 	t.Logf("first round: %s", time.Since(began).Round(time.Second))
-	if b, _ := os.ReadFile(filepath.Join(dir, "aggregator-0.log")); strings.Contains(string(b), "spool: replaying records") {
-		t.Log("aggregator 0 replayed its spool after the SIGKILL")
-	} else {
-		t.Log("aggregator 0 had nothing spooled when it was killed")
+	if b, _ := os.ReadFile(filepath.Join(dir, "aggregator-0.log")); !strings.Contains(string(b), "spool: replaying records") {
+		t.Errorf("aggregator 0 replayed no spool after the SIGKILL (it acknowledged into it while shard 1 was down)\n%s", logs())
 	}
 	drained := func() {
 		t.Helper()
@@ -388,6 +401,16 @@ func TestClusterWholePath(t *testing.T) {
 	crawl("again")
 	drained()
 	check("after sending everything again")
+}
+
+// eventually reports whether f turns true within timeout.
+func eventually(timeout time.Duration, f func() bool) bool {
+	for deadline := time.Now().Add(timeout); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		if f() {
+			return true
+		}
+	}
+	return f()
 }
 
 // nodeStore opens database db on one server alone.
