@@ -46,7 +46,7 @@ func BenchmarkClusterVsServer10M(b *testing.B) {
 		var pids []int
 		if target == "server" {
 			dir := b.TempDir()
-			srv, err := localch.Ensure(ctx, dir, 80*time.Second)
+			srv, err := localch.Ensure(ctx, dir, localch.Options{Timeout: 80 * time.Second})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -65,8 +65,6 @@ func BenchmarkClusterVsServer10M(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.Cleanup(func() { s.Close() })
-		// The aggregator's Bloom filter at its best: every reaction is new.
-		s.SetIDFilter(allNew{})
 		b.Run("ingest/"+target, func(b *testing.B) {
 			goCPU, chCPU := selfCPU(), serversCPU(pids)
 			start := time.Now()
@@ -109,12 +107,6 @@ func BenchmarkClusterVsServer10M(b *testing.B) {
 		}
 	}
 }
-
-// allNew is an IDFilter that knows every reaction is new.
-type allNew struct{}
-
-func (allNew) MayBeStored(context.Context, string, []string) ([]string, error) { return nil, nil }
-func (allNew) Writing(string, []string)                                        {}
 
 // selfCPU returns the CPU seconds this process used.
 func selfCPU() float64 {
@@ -162,18 +154,10 @@ func benchWrite(b *testing.B, s *store.Store, rows int) {
 	const batch = 25_000
 	stances := []reaction.Stance{reaction.Support, reaction.Support, reaction.Criticism, reaction.Neutral}
 	span := int64(7 * 24 * 3600)
-	next := 0
-	buf := make([]reaction.Reaction, batch)
-	err := s.WriteEach(context.Background(), 5*time.Minute, func() []reaction.Reaction {
-		if next >= rows {
-			return nil
-		}
+	rs := make([]reaction.Reaction, batch)
+	for next := 0; next < rows; next += batch {
 		n := min(batch, rows-next)
-		rs := buf[:n]
-		if next/batch%2 == 1 { // WriteEach holds the batch before while it prepares this one
-			rs = make([]reaction.Reaction, n)
-		}
-		for i := range rs {
+		for i := range rs[:n] {
 			k := next + i
 			p := reaction.Platforms[k%len(reaction.Platforms)]
 			rs[i] = reaction.Reaction{
@@ -183,10 +167,8 @@ func benchWrite(b *testing.B, s *store.Store, rows int) {
 				Likes: int64(k % 50), Stance: stances[k%len(stances)], StanceScore: 0.8, Classifier: "bench-1",
 			}
 		}
-		next += n
-		return rs
-	}, nil, func(store.WriteResult) error { return nil })
-	if err != nil {
-		b.Fatal(err)
+		if _, err := s.Write(context.Background(), rs[:n]); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

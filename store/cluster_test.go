@@ -138,14 +138,14 @@ func TestClusterWritesLandOnTheirShard(t *testing.T) {
 	ctx := context.Background()
 	stories := []string{"alpha", "bravo", "charlie", "delta", "echo", "foxtrot"}
 	for _, st := range stories {
-		if _, err := s.WriteReactions(ctx, storyReactions(st, 50, reaction.Support)); err != nil {
+		if _, err := s.Write(ctx, storyReactions(st, 50, reaction.Support)); err != nil {
 			t.Fatal(err)
 		}
 		upd := storyReactions(st, 10, reaction.Criticism)
 		for i := range upd {
 			upd[i].Text += " (edited)"
 		}
-		if res, err := s.WriteReactions(ctx, upd); err != nil || res.Updated != 10 {
+		if res, err := s.Write(ctx, upd); err != nil || res.Updated != 10 {
 			t.Fatalf("%s: update %+v %v", st, res, err)
 		}
 	}
@@ -213,7 +213,7 @@ func TestClusterWritesLandOnTheirShard(t *testing.T) {
 	}
 	// Resending everything writes nothing.
 	for _, st := range stories {
-		res, err := s.WriteReactions(ctx, storyReactions(st, 50, reaction.Support)[10:])
+		res, err := s.Write(ctx, storyReactions(st, 50, reaction.Support)[10:])
 		if err != nil || res.Duplicates != 40 {
 			t.Fatalf("%s: resend %+v %v", st, res, err)
 		}
@@ -366,7 +366,7 @@ func TestClusterWriteResendsAfterAnError(t *testing.T) {
 	}
 	rs := storyReactions("resent", 20, reaction.Support)
 	rs[7].Text = "fails once"
-	res, err := s.WriteReactions(ctx, rs)
+	res, err := s.Write(ctx, rs)
 	if err != nil {
 		t.Fatalf("write: %v", err)
 	}
@@ -388,14 +388,14 @@ func TestMoveOntoCluster(t *testing.T) {
 	ctx := context.Background()
 	old := chtest.New(t)
 	rs := storyReactions("moved", 300, reaction.Support)
-	if _, err := old.WriteReactions(ctx, rs); err != nil {
+	if _, err := old.Write(ctx, rs); err != nil {
 		t.Fatal(err)
 	}
 	for i := range rs[:40] {
 		rs[i].Text += " (edited)"
 		rs[i].Stance = reaction.Criticism
 	}
-	if _, err := old.WriteReactions(ctx, rs[:40]); err != nil { // cancels and new states
+	if _, err := old.Write(ctx, rs[:40]); err != nil { // cancels and new states
 		t.Fatal(err)
 	}
 	if err := old.PutCrawlRun(ctx, reaction.CrawlRun{Story: "moved", Source: "reddit", Platform: reaction.Reddit, RunID: "r1",
