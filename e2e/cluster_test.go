@@ -220,7 +220,7 @@ func TestClusterWholePath(t *testing.T) {
 	aggs := make([]*proc, 2)
 	startAgg := func(i int) {
 		aggs[i] = start(fmt.Sprintf("aggregator-%d", i), homes[i], "aggregate", "--listen", fmt.Sprintf("127.0.0.1:%d", ports[i]),
-			"--shard", fmt.Sprintf("%d/2", i), "--batch-wait", "200ms")
+			"--shard", fmt.Sprintf("%d/2", i))
 		waitHealthy(t, urls[i], 2*time.Minute, logs)
 	}
 	startAgg(0) // the first migrates (already done by the test's own store)

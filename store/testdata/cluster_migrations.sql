@@ -134,6 +134,58 @@ DROP TABLE IF EXISTS reactions.crawl_runs ON CLUSTER reactions;
 CREATE TABLE IF NOT EXISTS reactions.crawl_runs ON CLUSTER reactions AS reactions.crawl_runs_local
 ENGINE = Distributed(reactions, reactions, crawl_runs_local, cityHash64(story));
 
+-- coding
+CREATE TABLE IF NOT EXISTS reactions.samples_local ON CLUSTER reactions (
+    story      String,
+    sample     String,
+    strategy   String,
+    seed       UInt64,
+    filters    String,
+    n          UInt32,
+    drawn      UInt32,
+    population Int64,
+    estimable  UInt8,
+    classifier String,
+    overlap    Float64,
+    design     String,
+    created_at DateTime('UTC')
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/reactions/{shard}/reactions/samples_local', '{replica}')
+ORDER BY (story, sample);
+CREATE TABLE IF NOT EXISTS reactions.samples ON CLUSTER reactions AS reactions.samples_local
+ENGINE = Distributed(reactions, reactions, samples_local, cityHash64(story));
+CREATE TABLE IF NOT EXISTS reactions.sample_items_local ON CLUSTER reactions (
+    story     String,
+    sample    String,
+    position  UInt32,
+    id        String,
+    pi        Float64,
+    stratum   String,
+    day       Int32,
+    predicted Enum8('neutral' = 0, 'support' = 1, 'criticism' = 2),
+    score     Float64,
+    overlap   UInt8
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/reactions/{shard}/reactions/sample_items_local', '{replica}')
+ORDER BY (story, sample, position);
+CREATE TABLE IF NOT EXISTS reactions.sample_items ON CLUSTER reactions AS reactions.sample_items_local
+ENGINE = Distributed(reactions, reactions, sample_items_local, cityHash64(story));
+CREATE TABLE IF NOT EXISTS reactions.codings_local ON CLUSTER reactions (
+    story    String,
+    sample   String,
+    id       String,
+    coder    String,
+    role     Enum8('coder' = 1, 'adjudicator' = 2),
+    code     Enum8('withdrawn' = -1, 'unclear' = 0, 'support' = 1, 'criticism' = 2, 'neutral' = 3),
+    coded_at DateTime('UTC'),
+    seq      UInt64,
+    source   String
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/reactions/{shard}/reactions/codings_local', '{replica}')
+ORDER BY (story, id, coder, seq);
+CREATE TABLE IF NOT EXISTS reactions.codings ON CLUSTER reactions AS reactions.codings_local
+ENGINE = Distributed(reactions, reactions, codings_local, cityHash64(story));
+
 -- relation_discovery
 ALTER TABLE reactions.reactions_local ON CLUSTER reactions ADD COLUMN relation String DEFAULT if(parent_id = '', '', 'reply') AFTER root_id;
 -- skipped when every server's reactions_local has relation
