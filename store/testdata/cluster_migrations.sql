@@ -217,3 +217,31 @@ DROP TABLE IF EXISTS reactions.crawl_runs ON CLUSTER reactions;
 CREATE TABLE IF NOT EXISTS reactions.crawl_runs ON CLUSTER reactions AS reactions.crawl_runs_local
 ENGINE = Distributed(reactions, reactions, crawl_runs_local, cityHash64(story));
 
+-- retraining
+CREATE TABLE IF NOT EXISTS reactions.retrained_models_local ON CLUSTER reactions (
+    story      String,
+    classifier String,
+    codes      UInt32,
+    folds      UInt8,
+    builtin    UInt8,
+    oof        UInt32,
+    trained_at DateTime('UTC'),
+    source     String
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/reactions/{shard}/reactions/retrained_models_local', '{replica}', oof)
+ORDER BY (story, classifier);
+CREATE TABLE IF NOT EXISTS reactions.retrained_models ON CLUSTER reactions AS reactions.retrained_models_local
+ENGINE = Distributed(reactions, reactions, retrained_models_local, cityHash64(story));
+CREATE TABLE IF NOT EXISTS reactions.out_of_fold_local ON CLUSTER reactions (
+    story      String,
+    classifier String,
+    id         String,
+    fold       UInt8,
+    predicted  Enum8('neutral' = 0, 'support' = 1, 'criticism' = 2),
+    score      Float64
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/reactions/{shard}/reactions/out_of_fold_local', '{replica}')
+ORDER BY (story, classifier, id);
+CREATE TABLE IF NOT EXISTS reactions.out_of_fold ON CLUSTER reactions AS reactions.out_of_fold_local
+ENGINE = Distributed(reactions, reactions, out_of_fold_local, cityHash64(story));
+
