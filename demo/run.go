@@ -359,6 +359,10 @@ func Run(ctx context.Context, cfg Config) error {
 		defer reportMu.Unlock()
 		mctx, mcancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer mcancel()
+		// What the crawl sent may still wait in the aggregator's spool:
+		// measure, and draw the coded sample, once it is all in
+		// ClickHouse, so that the same seed gives the same figures.
+		settle(mctx, agg, log)
 		a, err := Measure(mctx, st, StoryID, d, base, crawled...)
 		if err != nil {
 			log.Error("measure the classifier's agreement", "err", err)
@@ -612,4 +616,21 @@ func (f *feed) replay(ctx context.Context, step, span time.Duration, log *slog.L
 		}
 	}
 	log.Info("demo replay complete: the replicas now serve the whole data set")
+}
+
+// settle waits until the aggregator has written everything it
+// acknowledged (its spool and queue are empty), or ctx ends.
+func settle(ctx context.Context, agg *aggregator.Aggregator, log *slog.Logger) {
+	for {
+		h := agg.Health(ctx)
+		if h.SpoolRecords == 0 && h.QueueRows == 0 {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			log.Warn("measuring before the aggregator wrote everything", "spool_records", h.SpoolRecords, "queue_rows", h.QueueRows)
+			return
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
