@@ -18,8 +18,8 @@ import (
 )
 
 // BenchmarkClusterVsServer10M writes 10 million reactions (16 stories over
-// 7 days) through the writer's path (store.WriteEach: exact dedup look-ups,
-// then INSERTs of 25,000 rows, the next prepared while one is sent), once
+// 7 days) through the writer's path (store.Write: exact dedup look-ups,
+// then an INSERT, 25,000 reactions a call), once
 // into one ClickHouse server and once into the local cluster of 2 shards ×
 // 2 replicas, on the same machine in the same run, and then times the
 // chart's series query of one story (7 days at 1 hour, and at 1 minute).
