@@ -1,14 +1,12 @@
 package store
 
 import (
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+	"github.com/reactions-research/reactions/internal/golden"
+)
 
 // TestClusterMigrationsGolden: the cluster form of every migration, as the
 // runner sends it, is reviewed in testdata/cluster_migrations.sql. A new
@@ -34,19 +32,7 @@ func TestClusterMigrationsGolden(t *testing.T) {
 		}
 		b.WriteString("\n")
 	}
-	path := filepath.Join("testdata", "cluster_migrations.sql")
-	if *update {
-		if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to write it)", err)
-	}
-	if b.String() != string(want) {
-		t.Errorf("the cluster form of the migrations changed; review it with -update and git diff:\n%s", b.String())
-	}
+	golden.Check(t, filepath.Join("testdata", "cluster_migrations.sql"), []byte(b.String()))
 }
 
 // TestClusterRewriteRefuses: a statement the runner cannot apply to every

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"flag"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -13,9 +12,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite testdata/golden.tsv from the current classifier")
+	"github.com/reactions-research/reactions/internal/golden"
+)
 
 const goldenPath = "testdata/golden.tsv"
 
@@ -164,7 +163,7 @@ func TestGolden(t *testing.T) {
 		got[i] = goldenRow{g.key(), g.digest(), string(st), score}
 	}
 	header := "# label and score of the default classifier " + c.Version() + " for each input; regenerate with -update"
-	if *update {
+	if golden.Update() {
 		var b strings.Builder
 		b.WriteString(header + "\n")
 		for _, r := range got {
