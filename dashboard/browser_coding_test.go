@@ -39,6 +39,8 @@ type codingView struct {
 // and a resume from the server's state in between), an adjudicator settles
 // the disagreement they leave, and the chart view shows the updated α, the
 // report and the corrected share's band. Coding stays blind throughout.
+// It is one long function on purpose: each step starts from the page the
+// step before left, in one browser session.
 func TestBrowserCoding(t *testing.T) {
 	e, b := setupBrowser(t)
 	truth := map[string]reaction.Stance{}

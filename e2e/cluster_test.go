@@ -72,6 +72,8 @@ func (p *proc) stop() {
 // started again, and the spool replays. A story sent to the wrong
 // aggregator gets 421 naming its owner. Sending everything again, from
 // crawlers that remember nothing, changes nothing.
+// It is long because the faults follow one another on the same running
+// cluster and processes: split, each part would start them again.
 func TestClusterWholePath(t *testing.T) {
 	ctx := context.Background()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -182,6 +182,8 @@ func (f *following) stop() []reaction.CrawlRun {
 // that nothing is lost and nothing is counted twice, and the overlap
 // shows as duplicates in the metrics. Then a position older than the
 // replay window gives a gap in the crawl runs and the coverage shading.
+// It is long because the kill, the restart and the gap happen to one
+// stream and one database, in that order.
 func TestJetstreamKillRestart(t *testing.T) {
 	ctx := context.Background()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -206,6 +206,9 @@ func (s *Story) Validate() error {
 
 var nameRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 
+// validate checks one source and appends its problems to ps. It is long
+// because it is a flat list of independent checks, one per field and
+// platform rule, each naming the field: splitting it would scatter them.
 func (src *Source) validate(ps *problems, at string, names map[string]bool, count map[reaction.Platform]int, hasURLs bool) {
 	src.Platform = reaction.Platform(strings.ToLower(strings.TrimSpace(string(src.Platform))))
 	p := src.Platform

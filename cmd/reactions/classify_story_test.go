@@ -22,6 +22,7 @@ import (
 // TestClassifyTrainStory trains on a coded story's final codes, relabels
 // the story with the model, and checks that the coding report validates
 // it through the stored out-of-fold predictions.
+// It is long because each command reads what the one before stored.
 func TestClassifyTrainStory(t *testing.T) {
 	dsn := chtest.DSN(t)
 	t.Setenv(dsnEnv, dsn)

@@ -259,6 +259,8 @@ func (r *Report) note(s string) { r.Notes = append(r.Notes, s) }
 
 // items returns the validation items of the samples used, and fills
 // Used, Progress and Classifier.
+// It is long because it walks each sample's items once, and
+// every count it fills comes from that walk.
 func (r *Report) items(ctx context.Context, st *store.Store, o Options, labels map[string]store.Label, byItem map[string][]coding.Coding) ([]coding.Item, error) {
 	want := map[string]bool{}
 	for _, name := range o.Samples {

@@ -86,6 +86,9 @@ func coder(name string, seed uint64, truth map[string]reaction.Stance, ids []str
 	return out
 }
 
+// TestStudyEndToEnd draws, codes, reports, corrects and caches a
+// simulated story against the store, and relabels it. It is long because
+// each step reads what the steps before stored.
 func TestStudyEndToEnd(t *testing.T) {
 	st := chtest.New(t)
 	ctx := context.Background()

@@ -26,6 +26,9 @@ import (
 	"github.com/reactions-research/reactions/aggregator/stance"
 )
 
+// main trains the default model from the repository's data and writes
+// it with its version. It is long because it is the whole training
+// recipe, read top to bottom: data, folds, features, fit, checks, output.
 func main() {
 	dataGlob := flag.String("data", "data/*.jsonl", "the package's own labelled data")
 	out := flag.String("out", "model/default.model", "model file to write")
