@@ -247,6 +247,27 @@ func TestSQLOnClickHouse26(t *testing.T) {
 	_, err = s.OutOfFold(ctx, st.ID, retrained.Classifier)
 	must("OutOfFold", err)
 
+
+	// Threads and reply links.
+	links := 0
+	must("EachLink", s.EachLink(ctx, store.ReactionQuery{Story: st.ID, ChunkRows: 60}, func(*store.Link) error { links++; return nil }))
+	must("EachLink", s.EachLink(ctx, store.ReactionQuery{Story: st.ID, Platforms: []reaction.Platform{reaction.Reddit},
+		From: t0.Add(time.Hour), To: t0.Add(48 * time.Hour)}, func(*store.Link) error { return nil }))
+	if links != 400 {
+		t.Fatalf("EachLink: %d links, want 400", links)
+	}
+	top, err := s.Threads(ctx, store.ThreadQuery{Reactions: store.ReactionQuery{Story: st.ID}, Limit: 10})
+	must("Threads", err)
+	if len(top) == 0 {
+		t.Fatal("Threads: none")
+	}
+	_, err = s.Threads(ctx, store.ThreadQuery{Reactions: store.ReactionQuery{Story: st.ID, Platforms: []reaction.Platform{reaction.Lemmy},
+		From: t0.Add(24 * time.Hour)}, By: store.ByCriticismShare, MinSize: 2, Limit: 5})
+	must("Threads", err)
+	_, _, err = s.Reactions(ctx, store.ReactionQuery{Story: st.ID, Thread: top[0].RootID, Limit: 20})
+	must("Reactions", err)
+	_, err = s.ReactionsByID(ctx, st.ID, []string{top[0].RootID, "reddit:no-such-id"})
+	must("ReactionsByID", err)
 	_, err = s.AppliedMigrations(ctx)
 	must("AppliedMigrations", err)
 	must("Ping", s.Ping(ctx))

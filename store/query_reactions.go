@@ -28,6 +28,9 @@ type ReactionQuery struct {
 	// NoRoots leaves thread starters out (reaction.Reaction.IsRoot), as the
 	// series do by default; item reads keep them, flagged.
 	NoRoots bool
+	// Thread keeps only the reactions of one thread: those whose root_id
+	// is this id (the thread starter included, unless NoRoots).
+	Thread string
 	// After, when set, keeps only reactions after it in (created_at, id)
 	// order: the keyset cursor of paged reads.
 	After *ReactionKey
@@ -115,6 +118,10 @@ func (q *ReactionQuery) where() (string, []any, error) {
 	if q.NoRoots {
 		b.WriteString(" AND is_root = 0")
 	}
+	if q.Thread != "" {
+		b.WriteString(" AND root_id = ?")
+		args = append(args, q.Thread)
+	}
 	if q.After != nil {
 		b.WriteString(" AND (created_at > toDateTime(?) OR (created_at = toDateTime(?) AND id > ?))")
 		u := q.After.CreatedAt.Unix()
@@ -162,6 +169,14 @@ func (s *Store) Reactions(ctx context.Context, q ReactionQuery) ([]reaction.Reac
 // chunks of at most a few hundred thousand reactions, so memory stays
 // bounded however many there are. The *Reaction is reused between calls.
 func (s *Store) EachReaction(ctx context.Context, q ReactionQuery, fn func(*reaction.Reaction) error) error {
+	return s.eachChunk(ctx, q, func(where string, args []any) error {
+		return s.eachReaction(ctx, where, args, 0, fn)
+	})
+}
+
+// eachChunk calls read with the where clause of each time chunk of q (see
+// chunkBounds), in time order. Limit and After are ignored.
+func (s *Store) eachChunk(ctx context.Context, q ReactionQuery, read func(where string, args []any) error) error {
 	q.After, q.Limit = nil, 0
 	bounds, err := s.chunkBounds(ctx, q)
 	if err != nil {
@@ -174,7 +189,7 @@ func (s *Store) EachReaction(ctx context.Context, q ReactionQuery, fn func(*reac
 		if err != nil {
 			return err
 		}
-		if err := s.eachReaction(ctx, where, args, 0, fn); err != nil {
+		if err := read(where, args); err != nil {
 			return err
 		}
 	}
