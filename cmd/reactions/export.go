@@ -18,7 +18,7 @@ import (
 func init() {
 	register(command{
 		name:    "export",
-		summary: "export a story: --story ID --what series|reactions|figure [--format csv|json|ndjson|parquet|svg|png] [--out FILE]",
+		summary: "export a story: --story ID --what series|reactions|network|figure [--format csv|json|ndjson|parquet|graphml|gexf|svg|png] [--out FILE]",
 		run:     runExport,
 	})
 }
@@ -26,8 +26,8 @@ func init() {
 func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("export", "")
 	storyID := fs.String("story", "", "the story `ID`; required")
-	what := fs.String("what", "series", "what to export: series, reactions or figure")
-	format := fs.String("format", "", "csv, json, ndjson or parquet (figure: svg or png); default csv (figure: svg)")
+	what := fs.String("what", "series", "what to export: series, reactions, network (the signed reply network) or figure")
+	format := fs.String("format", "", "csv, json, ndjson or parquet (network: graphml, gexf or csv; figure: svg or png); default csv (network: graphml, figure: svg)")
 	out := fs.String("out", "", "write to `FILE` (and FILE.meta.json); \"-\" writes to stdout without a sidecar; default STORY-WHAT[-INTERVAL].FORMAT")
 	interval := fs.String("interval", "auto", "bucket width: auto, "+series.IntervalNames())
 	from := fs.String("from", "", "start of the range, RFC 3339 or YYYY-MM-DD (UTC); default the story window, else the data's extent")
@@ -54,8 +54,8 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return usageErrorf("--story ID is required")
 	case !reaction.ValidStoryID(*storyID):
 		return usageErrorf("--story %q is not a story id (lowercase letters, digits and '-')", *storyID)
-	case *what != "series" && *what != "reactions" && *what != "figure":
-		return usageErrorf("--what %q: use series, reactions or figure", *what)
+	case *what != "series" && *what != "reactions" && *what != "network" && *what != "figure":
+		return usageErrorf("--what %q: use series, reactions, network or figure", *what)
 	case *minBucket < 1:
 		return usageErrorf("--min-bucket %d: want at least 1", *minBucket)
 	case *tidy && *what != "series":
@@ -64,20 +64,32 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return usageErrorf("--stance applies to --what reactions only")
 	case *includeRoots && *what == "reactions":
 		return usageErrorf("--include-roots applies to series and figures: a reactions export always holds the thread starters, flagged in is_root")
+	case *includeRoots && *what == "network":
+		return usageErrorf("--include-roots applies to series and figures: thread starters' authors are always nodes of a network, their posts never counted as reactions")
 	case *mode != "stacked" && *mode != "lines":
 		return usageErrorf("--mode %q: use stacked or lines", *mode)
 	}
 	if *format == "" {
-		*format = "csv"
-		if *what == "figure" {
-			*format = "svg"
+		*format = map[string]string{"figure": "svg", "network": "graphml"}[*what]
+		if *format == "" {
+			*format = "csv"
 		}
 	}
-	if *what == "figure" {
+	switch *what {
+	case "figure":
 		if *format != "svg" && *format != "png" {
 			return usageErrorf("--format %q: a figure is svg or png", *format)
 		}
-	} else {
+	case "network":
+		f, err := export.ParseNetworkFormat(*format)
+		if err != nil {
+			return usageErrorf("--format: %v", err)
+		}
+		if f == export.CSV && *out == "-" {
+			return usageErrorf("a CSV network is two files (the edge list and the nodes): give --out FILE.csv, or use --format graphml or gexf")
+		}
+		req.Format = f
+	default:
 		f, err := export.ParseFormat(*format)
 		if err != nil {
 			return usageErrorf("--format: %v", err)
@@ -132,13 +144,19 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	if path == "-" {
 		var m *export.Meta
-		if req.What == "reactions" {
+		switch req.What {
+		case "reactions":
 			m, err = exp.Reactions(ctx, req, stdout)
-		} else {
+		case "network":
+			m, err = exp.Network(ctx, req, stdout)
+		default:
 			m, err = exp.Series(ctx, req, stdout)
 		}
 		if err != nil {
 			return err
+		}
+		if req.What == "network" {
+			printNetworkSummary(stderr, m)
 		}
 		if req.Format != export.JSON {
 			fmt.Fprintf(stderr, "reactions export: %d rows to stdout; no metadata sidecar (use --out FILE to get FILE.meta.json)\n", m.RowCount)
@@ -149,8 +167,40 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %d rows to %s and its metadata to %s.meta.json\n", m.RowCount, path, path)
+	switch {
+	case m.NodesFile != "":
+		fmt.Fprintf(stdout, "wrote %d edges to %s, %d nodes to %s and the metadata to %s.meta.json\n", m.RowCount, path,
+			m.Network.Nodes, export.NodesPath(path), path)
+	case req.What == "network":
+		fmt.Fprintf(stdout, "wrote %d nodes and %d edges to %s and its metadata to %s.meta.json\n", m.Network.Nodes, m.Network.Edges, path, path)
+	default:
+		fmt.Fprintf(stdout, "wrote %d rows to %s and its metadata to %s.meta.json\n", m.RowCount, path, path)
+	}
+	if req.What == "network" {
+		printNetworkSummary(stdout, m)
+	}
 	return nil
+}
+
+// printNetworkSummary prints what a researcher reports of a reply network.
+func printNetworkSummary(w io.Writer, m *export.Meta) {
+	s := m.Network
+	pct := func(v *float64) string {
+		if v == nil {
+			return "–"
+		}
+		return fmt.Sprintf("%.1f %%", 100**v)
+	}
+	rec := "– (no edges)"
+	if s.Reciprocity != nil {
+		rec = fmt.Sprintf("%.3f", *s.Reciprocity)
+	}
+	a := s.Apart
+	fmt.Fprintf(w, "network: %d nodes, %d edges (%d replies of %d reactions), reciprocity %s\n", s.Nodes, s.Edges, s.Replies, s.Reactions, rec)
+	fmt.Fprintf(w, "  criticism→support edges: %d (%s of edges); support→criticism edges: %d (%s)\n",
+		s.CriticismToSupport, pct(s.CriticismToSupportShare), s.SupportToCriticism, pct(s.SupportToCriticismShare))
+	fmt.Fprintf(w, "  counted apart: %d deleted, %d without a pseudonym, %d replies to parents not stored, %d to deleted ones, %d to ones without a pseudonym, %d self-replies; %d top-level reactions\n",
+		a.DeletedReactions, a.NoAuthor, a.ParentNotStored, a.ParentDeleted, a.ParentNoAuthor, a.SelfReplies, s.TopLevel)
 }
 
 // exportFigure writes the chart as SVG or PNG with a metadata sidecar (the
@@ -204,7 +254,7 @@ func defaultExportName(req export.Request, format string) string {
 	if req.Tidy {
 		parts = append(parts, "tidy")
 	}
-	if req.Interval.Name != "" && req.What != "reactions" {
+	if req.Interval.Name != "" && req.What != "reactions" && req.What != "network" {
 		parts = append(parts, req.Interval.Name)
 	}
 	if req.Platform != "" {

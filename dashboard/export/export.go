@@ -18,6 +18,7 @@ import (
 
 	"github.com/reactions-research/reactions/coding"
 	"github.com/reactions-research/reactions/coding/study"
+	"github.com/reactions-research/reactions/dashboard/network"
 	"github.com/reactions-research/reactions/dashboard/series"
 	"github.com/reactions-research/reactions/reaction"
 	"github.com/reactions-research/reactions/store"
@@ -55,7 +56,8 @@ type Meta struct {
 	Tool        string    `json:"tool"`
 	ToolVersion string    `json:"tool_version"`
 	GeneratedAt time.Time `json:"generated_at"`
-	// What is "series" or "reactions"; Layout "wide" or "tidy" for series.
+	// What is "series", "reactions" or "network"; Layout "wide" or "tidy"
+	// for series.
 	What   string    `json:"what"`
 	Layout string    `json:"layout,omitempty"`
 	Format Format    `json:"format"`
@@ -86,6 +88,13 @@ type Meta struct {
 	// RowCount is the number of data rows in the file.
 	RowCount int64    `json:"row_count"`
 	Columns  []Column `json:"columns"`
+	// NodeColumns document a network's nodes (Columns its edges).
+	NodeColumns []Column `json:"node_columns,omitempty"`
+	// NodesFile names the nodes file beside a CSV network's edge list.
+	NodesFile string `json:"nodes_file,omitempty"`
+	// Network summarises a reply network: nodes, edges, reciprocity,
+	// signed edges and what was counted apart.
+	Network *network.Summary `json:"network,omitempty"`
 	// Command is the command line or API request that made the export, and
 	// Parameters its resolved parameters.
 	Command    string            `json:"command,omitempty"`
@@ -104,7 +113,7 @@ type Meta struct {
 type Request struct {
 	// Story is the story id. Required.
 	Story string
-	// What is "series" or "reactions".
+	// What is "series", "reactions" or "network".
 	What string
 	// Format is the file format.
 	Format Format
@@ -128,6 +137,9 @@ type Request struct {
 	MinBucket int
 	// Stances keeps these stances (reactions only; empty = all).
 	Stances []reaction.Stance
+	// Part is the part of a CSV network to write: EdgesPart (default) or
+	// NodesPart. WriteFile writes both.
+	Part string
 	// ChunkRows bounds the reactions grouped per store query (memory on the
 	// ClickHouse side); default 200,000.
 	ChunkRows int64
@@ -174,8 +186,8 @@ func (e *Exporter) Resolve(ctx context.Context, req *Request) (*store.StoryRecor
 	if !reaction.ValidStoryID(req.Story) {
 		return nil, nil, fmt.Errorf("story %q is not a story id", req.Story)
 	}
-	if req.What != "series" && req.What != "reactions" {
-		return nil, nil, fmt.Errorf("what %q is not one of series, reactions", req.What)
+	if req.What != "series" && req.What != "reactions" && req.What != "network" {
+		return nil, nil, fmt.Errorf("what %q is not one of series, reactions, network", req.What)
 	}
 	if req.Loc == nil {
 		req.Loc = time.UTC
@@ -625,40 +637,72 @@ func (e *Exporter) Reactions(ctx context.Context, req Request, w io.Writer) (*Me
 // renamed into place, so a failed export leaves no partial file) and its
 // metadata sidecar to path + ".meta.json".
 func (e *Exporter) WriteFile(ctx context.Context, req Request, path string) (*Meta, error) {
+	var m *Meta
+	write := func(f io.Writer) error {
+		var err error
+		switch req.What {
+		case "reactions":
+			m, err = e.Reactions(ctx, req, f)
+		case "network":
+			var net *network.Network
+			if net, m, err = e.network(ctx, &req); err != nil {
+				return err
+			}
+			if err := writeNetwork(f, net, m, req.Format, EdgesPart, !req.NoBOM); err != nil {
+				return err
+			}
+			if req.Format == CSV {
+				// The nodes beside the edge list, from the same reading.
+				nodes := NodesPath(path)
+				m.NodesFile = filepath.Base(nodes)
+				return writeFileAtomic(nodes, func(w io.Writer) error {
+					return writeNetwork(w, net, m, CSV, NodesPart, !req.NoBOM)
+				}, nil)
+			}
+		default:
+			m, err = e.Series(ctx, req, f)
+		}
+		return err
+	}
+	if err := writeFileAtomic(path, write, func() error { return WriteMeta(path+".meta.json", m) }); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// writeFileAtomic writes path through a temporary file renamed into place
+// once written and once before (when not nil) succeeded, so that a failed
+// export leaves no partial file.
+func writeFileAtomic(path string, write func(io.Writer) error, before func() error) error {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
 	}
 	f, err := os.CreateTemp(dir, "."+base+".*.tmp")
 	if err != nil {
-		return nil, fmt.Errorf("create export file: %w", err)
+		return fmt.Errorf("create export file: %w", err)
 	}
-	tmp := f.Name()
-	defer os.Remove(tmp)                   // a no-op once renamed
+	defer os.Remove(f.Name())              // a no-op once renamed
 	if err := f.Chmod(0o644); err != nil { // CreateTemp makes it 0600
 		f.Close()
-		return nil, fmt.Errorf("create export file: %w", err)
+		return fmt.Errorf("create export file: %w", err)
 	}
-	var m *Meta
-	if req.What == "reactions" {
-		m, err = e.Reactions(ctx, req, f)
-	} else {
-		m, err = e.Series(ctx, req, f)
-	}
-	if err != nil {
+	if err := write(f); err != nil {
 		f.Close()
-		return nil, err
+		return err
 	}
 	if err := f.Close(); err != nil {
-		return nil, fmt.Errorf("write export file: %w", err)
+		return fmt.Errorf("write export file: %w", err)
 	}
-	if err := WriteMeta(path+".meta.json", m); err != nil {
-		return nil, err
+	if before != nil {
+		if err := before(); err != nil {
+			return err
+		}
 	}
-	if err := os.Rename(tmp, path); err != nil {
-		return nil, fmt.Errorf("write export file: %w", err)
+	if err := os.Rename(f.Name(), path); err != nil {
+		return fmt.Errorf("write export file: %w", err)
 	}
-	return m, nil
+	return nil
 }
 
 // WriteMeta writes a metadata sidecar (indented JSON).

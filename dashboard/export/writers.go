@@ -47,6 +47,10 @@ func (f Format) ContentType() string {
 		return "application/json; charset=utf-8"
 	case NDJSON:
 		return "application/x-ndjson; charset=utf-8"
+	case GraphML:
+		return "application/graphml+xml; charset=utf-8"
+	case GEXF:
+		return "application/gexf+xml; charset=utf-8"
 	}
 	return "application/vnd.apache.parquet"
 }
