@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,20 +19,21 @@ import (
 func init() {
 	register(command{
 		name:    "export",
-		summary: "export a story: --story ID --what series|reactions|network|figure [--format csv|json|ndjson|parquet|graphml|gexf|svg|png] [--out FILE]",
+		summary: "export a story: --story ID --what series|reactions|network|figure [--format csv|json|ndjson|parquet|graphml|gexf|svg|png] [--out FILE]; compare stories: --what compare --story A,B[,…] --align published|calendar",
 		run:     runExport,
 	})
 }
 
 func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("export", "")
-	storyID := fs.String("story", "", "the story `ID`; required")
-	what := fs.String("what", "series", "what to export: series, reactions, network (the signed reply network) or figure")
+	storyID := fs.String("story", "", "the story `ID`; required (compare: 2 to 5 ids, comma-separated)")
+	what := fs.String("what", "series", "what to export: series, reactions, network (the signed reply network), compare (stories side by side) or figure")
+	align := fs.String("align", "published", "compare: align the stories by the time since each was published (published) or by calendar time (calendar)")
 	format := fs.String("format", "", "csv, json, ndjson or parquet (network: graphml, gexf or csv; figure: svg or png); default csv (network: graphml, figure: svg)")
 	out := fs.String("out", "", "write to `FILE` (and FILE.meta.json); \"-\" writes to stdout without a sidecar; default STORY-WHAT[-INTERVAL].FORMAT")
 	interval := fs.String("interval", "auto", "bucket width: auto, "+series.IntervalNames())
-	from := fs.String("from", "", "start of the range, RFC 3339 or YYYY-MM-DD (UTC); default the story window, else the data's extent")
-	to := fs.String("to", "", "end of the range (exclusive), RFC 3339 or YYYY-MM-DD (UTC)")
+	from := fs.String("from", "", "start of the range, RFC 3339 or YYYY-MM-DD (UTC); default the story window, else the data's extent (compare --align published: an offset from publication like -6h or 2d)")
+	to := fs.String("to", "", "end of the range (exclusive), RFC 3339 or YYYY-MM-DD (UTC) (compare --align published: an offset like 72h)")
 	tz := fs.String("tz", "UTC", "display `TIMEZONE` the buckets align to (IANA name, e.g. Europe/Berlin)")
 	platform := fs.String("platform", "", "keep one platform: "+strings.Join(platformStrings(), ", "))
 	stance := fs.String("stance", "", "reactions: keep these stances (comma-separated: support, criticism, neutral)")
@@ -49,17 +51,30 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	req := export.Request{Story: *storyID, What: *what, Tidy: *tidy, NoBOM: *noBOM, IncludeRoots: *includeRoots, MinBucket: *minBucket,
 		Command: "reactions export " + strings.Join(args, " ")}
+	var err error
+	if *what == "compare" {
+		req.Stories = strings.Split(*storyID, ",")
+		req.Story = req.Stories[0]
+		if len(req.Stories) < series.MinCompare || len(req.Stories) > series.MaxCompare {
+			return usageErrorf("--what compare: --story names %d to %d stories, comma-separated (A,B)", series.MinCompare, series.MaxCompare)
+		}
+		if req.Align, err = export.ParseAlign(*align); err != nil {
+			return usageErrorf("--align: %v", err)
+		}
+	}
 	switch {
 	case *storyID == "":
 		return usageErrorf("--story ID is required")
-	case !reaction.ValidStoryID(*storyID):
-		return usageErrorf("--story %q is not a story id (lowercase letters, digits and '-')", *storyID)
-	case *what != "series" && *what != "reactions" && *what != "network" && *what != "figure":
-		return usageErrorf("--what %q: use series, reactions, network or figure", *what)
+	case !reaction.ValidStoryID(req.Story):
+		return usageErrorf("--story %q is not a story id (lowercase letters, digits and '-')", req.Story)
+	case *what != "series" && *what != "reactions" && *what != "network" && *what != "compare" && *what != "figure":
+		return usageErrorf("--what %q: use series, reactions, network, compare or figure", *what)
 	case *minBucket < 1:
 		return usageErrorf("--min-bucket %d: want at least 1", *minBucket)
 	case *tidy && *what != "series":
 		return usageErrorf("--tidy applies to --what series only")
+	case *tidy && *what == "compare", *what == "compare" && *format != "" && *format != "csv":
+		return usageErrorf("--what compare writes one wide CSV (a row per bucket, a column group per story)")
 	case *stance != "" && *what != "reactions":
 		return usageErrorf("--stance applies to --what reactions only")
 	case *includeRoots && *what == "reactions":
@@ -96,12 +111,23 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		req.Format = f
 	}
-	var err error
-	if req.From, err = parseFlagTime("--from", *from); err != nil {
-		return err
-	}
-	if req.To, err = parseFlagTime("--to", *to); err != nil {
-		return err
+	if req.What == "compare" && req.Align == series.AlignPublished {
+		if req.FromOffset, err = parseFlagOffset("--from", *from); err != nil {
+			return err
+		}
+		if req.ToOffset, err = parseFlagOffset("--to", *to); err != nil {
+			return err
+		}
+		if req.FromOffset != nil && req.ToOffset != nil && *req.ToOffset <= *req.FromOffset {
+			return usageErrorf("--to %s is not after --from %s", *to, *from)
+		}
+	} else {
+		if req.From, err = parseFlagTime("--from", *from); err != nil {
+			return err
+		}
+		if req.To, err = parseFlagTime("--to", *to); err != nil {
+			return err
+		}
 	}
 	if !req.From.IsZero() && !req.To.IsZero() && !req.To.After(req.From) {
 		return usageErrorf("--to %s is not after --from %s", *to, *from)
@@ -145,6 +171,8 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if path == "-" {
 		var m *export.Meta
 		switch req.What {
+		case "compare":
+			m, err = exp.Compare(ctx, req, stdout)
 		case "reactions":
 			m, err = exp.Reactions(ctx, req, stdout)
 		case "network":
@@ -251,6 +279,9 @@ func exportFigure(ctx context.Context, exp *export.Exporter, req export.Request,
 
 func defaultExportName(req export.Request, format string) string {
 	parts := []string{req.Story, req.What}
+	if req.What == "compare" {
+		parts = []string{strings.Join(req.Stories, "-vs-"), req.Align}
+	}
 	if req.Tidy {
 		parts = append(parts, "tidy")
 	}
@@ -261,6 +292,25 @@ func defaultExportName(req export.Request, format string) string {
 		parts = append(parts, string(req.Platform))
 	}
 	return strings.Join(parts, "-") + "." + format
+}
+
+// parseFlagOffset reads an offset from publication: a Go duration (-6h,
+// 90m, 72h) or whole days (2d, -1d); nil when v is empty.
+func parseFlagOffset(name, v string) (*time.Duration, error) {
+	if v == "" {
+		return nil, nil
+	}
+	if days, ok := strings.CutSuffix(v, "d"); ok {
+		if n, err := strconv.Atoi(days); err == nil && n > -10000 && n < 10000 {
+			d := time.Duration(n) * 24 * time.Hour
+			return &d, nil
+		}
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return nil, usageErrorf("%s %q is not an offset from publication like -6h, 90m, 72h or 2d", name, v)
+	}
+	return &d, nil
 }
 
 // parseFlagTime reads an RFC 3339 time or a YYYY-MM-DD date (UTC midnight).

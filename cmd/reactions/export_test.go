@@ -108,3 +108,55 @@ func TestExportNetwork(t *testing.T) {
 		}
 	}
 }
+
+func TestExportCompare(t *testing.T) {
+	st := exportStore(t)
+	ctx := context.Background()
+	pub := time.Date(2021, 3, 4, 5, 30, 0, 0, time.UTC)
+	if err := st.PutStory(ctx, &story.Story{ID: "other", Subject: []string{"John Legend"}, Published: pub}); err != nil {
+		t.Fatal(err)
+	}
+	var rs []reaction.Reaction
+	for i := range 3 {
+		rs = append(rs, reaction.Reaction{Story: "other", Platform: reaction.HackerNews, ID: reaction.MakeID(reaction.HackerNews, string(rune('1'+i))),
+			CreatedAt: pub.Add(time.Duration(30+i*60) * time.Minute), Text: "x", Stance: reaction.Criticism, StanceScore: 1, Classifier: "test"})
+	}
+	if _, err := st.WriteReactions(ctx, rs); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	var out, errb bytes.Buffer
+	t.Chdir(dir)
+	if code := run(ctx, []string{"export", "--what", "compare", "--story", "thread,other", "--align", "published", "--interval", "1h",
+		"--from", "-1h", "--to", "3h"}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d\n%s", code, errb.String())
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "thread-vs-other-published-1h.csv"))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	lines := strings.Split(strings.TrimSpace(strings.TrimPrefix(string(b), "\ufeff")), "\r\n")
+	// thread: replies at +10, +20, +30 and +40 min; other: one an hour from +30 min.
+	if len(lines) != 5 || !strings.HasPrefix(lines[0], "hours_since_published,thread.bucket_start,thread.support,") ||
+		!strings.HasPrefix(lines[2], "0,2020-10-01T02:00:00Z,3,1,0,4,0.25,100,,,,2021-03-04T05:30:00Z,0,1,0,1,1,33.33") {
+		t.Errorf("comparison:\n%s", strings.Join(lines, "\n"))
+	}
+	if _, err := os.Stat(filepath.Join(dir, "thread-vs-other-published-1h.csv.meta.json")); err != nil {
+		t.Error(err)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--story", "thread"}, "2 to 5 stories"},
+		{[]string{"--story", "thread,other", "--align", "sideways"}, "--align"},
+		{[]string{"--story", "thread,other", "--from", "yesterday"}, "offset from publication"},
+		{[]string{"--story", "thread,other", "--format", "parquet"}, "one wide CSV"},
+	} {
+		out.Reset()
+		errb.Reset()
+		if code := run(ctx, append([]string{"export", "--what", "compare"}, c.args...), &out, &errb); code != 2 || !strings.Contains(errb.String(), c.want) {
+			t.Errorf("%q: exit %d, want 2 and %q:\n%s", c.args, code, c.want, errb.String())
+		}
+	}
+}

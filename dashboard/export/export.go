@@ -56,12 +56,18 @@ type Meta struct {
 	Tool        string    `json:"tool"`
 	ToolVersion string    `json:"tool_version"`
 	GeneratedAt time.Time `json:"generated_at"`
-	// What is "series", "reactions" or "network"; Layout "wide" or "tidy"
-	// for series.
-	What   string    `json:"what"`
-	Layout string    `json:"layout,omitempty"`
-	Format Format    `json:"format"`
-	Story  StoryMeta `json:"story"`
+	// What is "series", "reactions", "network" or "compare"; Layout
+	// "wide" or "tidy" for series.
+	What   string `json:"what"`
+	Layout string `json:"layout,omitempty"`
+	Format Format `json:"format"`
+	// Story is the story exported; a comparison has Stories instead.
+	Story StoryMeta `json:"story,omitzero"`
+	// Stories are the stories of a comparison, in column order.
+	Stories []ComparedMeta `json:"stories,omitempty"`
+	// Align is how a comparison's stories are aligned: "published" (time
+	// since each story's published moment) or "calendar".
+	Align string `json:"align,omitempty"`
 	// Sources are the story's sources and the state of their crawls.
 	Sources []SourceMeta `json:"sources"`
 	// From and To are the time range, [from, to): for series the aligned
@@ -113,7 +119,7 @@ type Meta struct {
 type Request struct {
 	// Story is the story id. Required.
 	Story string
-	// What is "series", "reactions" or "network".
+	// What is "series", "reactions", "network" or "compare".
 	What string
 	// Format is the file format.
 	Format Format
@@ -150,6 +156,14 @@ type Request struct {
 	NoBOM bool
 	// Command records the command line or request in the metadata.
 	Command string
+	// Stories are the stories of a comparison (2 to 5); Story is unused.
+	Stories []string
+	// Align is a comparison's alignment: series.AlignPublished or
+	// series.AlignCalendar.
+	Align string
+	// FromOffset and ToOffset bound a comparison by publication, relative
+	// to each story's published moment (nil: the stories' ranges).
+	FromOffset, ToOffset *time.Duration
 }
 
 // Exporter writes exports from a store.
@@ -643,6 +657,8 @@ func (e *Exporter) WriteFile(ctx context.Context, req Request, path string) (*Me
 		switch req.What {
 		case "reactions":
 			m, err = e.Reactions(ctx, req, f)
+		case "compare":
+			m, err = e.Compare(ctx, req, f)
 		case "network":
 			var net *network.Network
 			if net, m, err = e.network(ctx, &req); err != nil {

@@ -132,6 +132,44 @@ func NewPlan(from, to time.Time, iv Interval, loc *time.Location) (*Plan, error)
 	return p, nil
 }
 
+// NewAnchoredPlan plans buckets of iv's nominal width (a day is 24 hours)
+// starting at anchor, cut to the minute since counts are per minute:
+// bucket k is [anchor + k×width, anchor + (k+1)×width), k negative before
+// the anchor. They cover [from, to) and follow no calendar: this is the
+// alignment of stories compared by the time since each was published. It
+// fails with ErrTooManyBuckets beyond MaxBuckets.
+func NewAnchoredPlan(anchor, from, to time.Time, iv Interval) (*Plan, error) {
+	if !to.After(from) {
+		return nil, errors.New("to must be after from")
+	}
+	anchor = anchor.UTC().Truncate(time.Minute)
+	w := int64(iv.D / time.Second)
+	a := anchor.Unix()
+	first := floorDiv(from.Unix()-a, w)
+	last := -floorDiv(a-to.Unix(), w) // ceil((to - a) / w)
+	if n := last - first; n > MaxBuckets {
+		return nil, fmt.Errorf("%w: %d %s buckets from %s to %s, more than %d: choose a coarser interval or a shorter range",
+			ErrTooManyBuckets, n, iv.Name, from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339), MaxBuckets)
+	}
+	p := &Plan{Interval: iv, Loc: time.UTC}
+	for k := first; k <= last; k++ {
+		p.Starts = append(p.Starts, time.Unix(a+k*w, 0).UTC())
+	}
+	// Every start is a multiple of g seconds, so groups of g never
+	// straddle a bucket.
+	p.Query = store.SeriesQuery{From: p.From(), To: p.To(), Step: gcd(w, mod(a, w))}
+	return p, nil
+}
+
+// floorDiv is a ÷ b rounded down (b > 0).
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && a < 0 {
+		q--
+	}
+	return q
+}
+
 // offsets returns the UTC offsets (seconds) loc uses over [from, to], as
 // spans for a SeriesQuery.
 func offsets(loc *time.Location, from, to time.Time) []store.ShiftSpan {

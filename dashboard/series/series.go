@@ -95,6 +95,11 @@ type Request struct {
 	// Correct, when set, corrects buckets' counts for the classifier's
 	// measured errors (study.Report.Correct); nil leaves the series raw.
 	Correct func(counts []coding.Counts, minBucket int) []coding.Estimate
+	// Anchor, when set, starts the buckets at Anchor (to the minute) and
+	// every Interval (its nominal width) before and after it, following no
+	// calendar (see NewAnchoredPlan); Loc then only names the display
+	// timezone.
+	Anchor time.Time
 }
 
 // Series is a computed series.
@@ -143,7 +148,13 @@ func Compute(ctx context.Context, st *store.Store, req Request) (*Series, error)
 	if loc == nil {
 		loc = time.UTC
 	}
-	plan, err := NewPlan(req.From, req.To, req.Interval, loc)
+	var plan *Plan
+	var err error
+	if req.Anchor.IsZero() {
+		plan, err = NewPlan(req.From, req.To, req.Interval, loc)
+	} else {
+		plan, err = NewAnchoredPlan(req.Anchor, req.From, req.To, req.Interval)
+	}
 	if err != nil {
 		return nil, err
 	}
