@@ -365,18 +365,20 @@ type ReactionJSON struct {
 
 // ReactionsJSON is the answer of GET /api/v1/reactions.
 type ReactionsJSON struct {
-	Story      string              `json:"story"`
-	From       time.Time           `json:"from"`
-	To         time.Time           `json:"to"`
-	Stance     []reaction.Stance   `json:"stance"`
-	Platform   []reaction.Platform `json:"platform"`
-	Count      int64               `json:"count"`
-	Reactions  []ReactionJSON      `json:"reactions"`
-	NextCursor *string             `json:"next_cursor"`
+	Story    string              `json:"story"`
+	From     time.Time           `json:"from"`
+	To       time.Time           `json:"to"`
+	Stance   []reaction.Stance   `json:"stance"`
+	Platform []reaction.Platform `json:"platform"`
+	// Thread is the thread listed (its root id), "" for all.
+	Thread     string         `json:"thread,omitempty"`
+	Count      int64          `json:"count"`
+	Reactions  []ReactionJSON `json:"reactions"`
+	NextCursor *string        `json:"next_cursor"`
 }
 
 func (s *Server) reactions(r *http.Request) (any, error) {
-	p, e := newParams(r, "story", "from", "to", "stance", "platform", "limit", "cursor")
+	p, e := newParams(r, "story", "from", "to", "stance", "platform", "thread", "limit", "cursor")
 	if e != nil {
 		return nil, e
 	}
@@ -391,6 +393,9 @@ func (s *Server) reactions(r *http.Request) (any, error) {
 		return nil, e
 	}
 	if q.Platforms, e = p.platforms(); e != nil {
+		return nil, e
+	}
+	if q.Thread, e = p.thread(); e != nil {
 		return nil, e
 	}
 	if q.Limit, e = p.limit(); e != nil {
@@ -416,7 +421,7 @@ func (s *Server) reactions(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := &ReactionsJSON{Story: q.Story, From: q.From, To: q.To, Stance: q.Stances, Platform: q.Platforms,
+	out := &ReactionsJSON{Story: q.Story, From: q.From, To: q.To, Stance: q.Stances, Platform: q.Platforms, Thread: q.Thread,
 		Count: cnt.Total, Reactions: make([]ReactionJSON, len(rs))}
 	if out.Stance == nil {
 		out.Stance = []reaction.Stance{}

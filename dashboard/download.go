@@ -16,12 +16,14 @@ import (
 // exportTimeout bounds one export download (millions of rows stream).
 const exportTimeout = 30 * time.Minute
 
-// export answers GET /api/v1/export: the data file of a series or of the
-// reactions (what, format, tidy, story, from, to, interval, tz, platform,
-// stance, include_roots, min_bucket, bom), or with meta=true its metadata
-// sidecar.
+// export answers GET /api/v1/export: the data file of a series, of the
+// reactions, of the reply network or of a comparison of stories (what,
+// format, tidy, story, from, to, interval, tz, platform, stance,
+// include_roots, min_bucket, part, align, from_hours, to_hours, bom), or
+// with meta=true its metadata sidecar.
 func (s *Server) export(w http.ResponseWriter, r *http.Request) {
-	p, e := newParams(r, "what", "format", "tidy", "story", "from", "to", "interval", "tz", "platform", "stance", "include_roots", "min_bucket", "meta", "bom")
+	p, e := newParams(r, "what", "format", "tidy", "story", "from", "to", "interval", "tz", "platform", "stance", "include_roots",
+		"min_bucket", "part", "align", "from_hours", "to_hours", "meta", "bom")
 	if e != nil {
 		s.fail(w, r, e)
 		return
@@ -63,15 +65,25 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) runExport(ctx context.Context, req export.Request, w *countingWriter) (*export.Meta, error) {
-	if req.What == "reactions" {
+	switch req.What {
+	case "reactions":
 		return s.exp.Reactions(ctx, req, w)
+	case "compare":
+		return s.exp.Compare(ctx, req, w)
+	case "network":
+		return s.exp.Network(ctx, req, w)
 	}
 	return s.exp.Series(ctx, req, w)
 }
 
+// exportErr maps the errors of series, exports and comparisons to answers
+// naming the parameter at fault.
 func exportErr(err error) error {
-	if errors.Is(err, series.ErrTooManyBuckets) {
+	switch {
+	case errors.Is(err, series.ErrTooManyBuckets):
 		return badParam("interval", "%s", err)
+	case errors.Is(err, series.ErrNoPublished):
+		return badParam("align", "%s", err)
 	}
 	return err
 }
@@ -80,11 +92,31 @@ func exportErr(err error) error {
 func (s *Server) exportRequest(ctx context.Context, p *params) (export.Request, error) {
 	var req export.Request
 	var e *apiError
-	if req.What, e = p.oneOf("what", "series", "series", "reactions"); e != nil {
+	if req.What, e = p.oneOf("what", "series", "series", "reactions", "network", "compare"); e != nil {
 		return req, e
 	}
-	if req.Format, e = p.format(); e != nil {
+	if req.What == "compare" {
+		return s.exportCompareRequest(ctx, p)
+	}
+	for _, n := range []string{"align", "from_hours", "to_hours"} {
+		if p.get(n) != "" {
+			return req, badParam(n, "applies to what=compare only")
+		}
+	}
+	if req.What == "network" {
+		if req.Format, e = p.networkFormat(); e != nil {
+			return req, e
+		}
+		if req.Part, e = p.oneOf("part", "", export.EdgesPart, export.NodesPart); e != nil {
+			return req, e
+		}
+		if req.Part != "" && req.Format != export.CSV {
+			return req, badParam("part", "applies to format=csv only (GraphML and GEXF hold edges and nodes)")
+		}
+	} else if req.Format, e = p.format(); e != nil {
 		return req, e
+	} else if p.get("part") != "" {
+		return req, badParam("part", "applies to what=network only")
 	}
 	if req.Tidy, e = p.boolean("tidy"); e != nil {
 		return req, e
@@ -123,13 +155,13 @@ func (s *Server) exportRequest(ctx context.Context, p *params) (export.Request, 
 	if req.IncludeRoots, e = p.boolean("include_roots"); e != nil {
 		return req, e
 	}
-	if req.What == "reactions" && req.IncludeRoots {
-		return req, badParam("include_roots", "applies to what=series only (a reactions export always holds the thread starters, flagged in is_root)")
+	if req.What != "series" && req.IncludeRoots {
+		return req, badParam("include_roots", "applies to what=series only (a reactions export always holds the thread starters, flagged in is_root; a network's nodes include their authors)")
 	}
-	if req.What == "series" && (len(req.Stances) > 0) {
+	if req.What != "reactions" && (len(req.Stances) > 0) {
 		return req, badParam("stance", "applies to what=reactions only (a series has every stance)")
 	}
-	if req.What == "reactions" && req.Tidy {
+	if req.What != "series" && req.Tidy {
 		return req, badParam("tidy", "applies to what=series only")
 	}
 	if _, err := s.loadStory(ctx, req.Story); err != nil {
@@ -138,9 +170,49 @@ func (s *Server) exportRequest(ctx context.Context, p *params) (export.Request, 
 	return req, nil
 }
 
+// exportCompareRequest validates the parameters of a comparison's export.
+func (s *Server) exportCompareRequest(ctx context.Context, p *params) (export.Request, error) {
+	req := export.Request{What: "compare", Format: export.CSV}
+	for _, n := range []string{"tidy", "stance", "part"} {
+		if p.get(n) != "" {
+			return req, badParam(n, "does not apply to what=compare")
+		}
+	}
+	if f := p.get("format"); f != "" && f != string(export.CSV) {
+		return req, badParam("format", "a comparison is one wide CSV")
+	}
+	var e *apiError
+	if req.MetaOnly, e = p.boolean("meta"); e != nil {
+		return req, e
+	}
+	if p.get("bom") != "" {
+		bom, e := p.boolean("bom")
+		if e != nil {
+			return req, e
+		}
+		req.NoBOM = !bom
+	}
+	cr, e := s.compareRequest(p)
+	if e != nil {
+		return req, e
+	}
+	for _, id := range cr.Stories {
+		if _, err := s.loadStory(ctx, id); err != nil {
+			return req, err
+		}
+	}
+	req.Stories, req.Story, req.Align, req.Interval = cr.Stories, cr.Stories[0], cr.Align, cr.Interval
+	req.From, req.To, req.FromOffset, req.ToOffset = cr.From, cr.To, cr.FromOffset, cr.ToOffset
+	req.Loc, req.Platform, req.IncludeRoots, req.MinBucket = cr.Loc, cr.Platform, cr.IncludeRoots, cr.MinBucket
+	return req, nil
+}
+
 // exportName is the download's file name, e.g. "jack-series-1h.csv".
 func exportName(req export.Request) string {
 	parts := []string{req.Story, req.What}
+	if req.What == "compare" {
+		parts = []string{strings.Join(req.Stories, "-vs-"), req.Align}
+	}
 	if req.Tidy {
 		parts = append(parts, "tidy")
 	}
@@ -149,6 +221,9 @@ func exportName(req export.Request) string {
 	}
 	if req.Platform != "" {
 		parts = append(parts, string(req.Platform))
+	}
+	if req.Part == export.NodesPart {
+		return strings.Join(parts, "-") + ".nodes.csv"
 	}
 	return strings.Join(parts, "-") + "." + string(req.Format)
 }

@@ -182,6 +182,19 @@ func (p *params) platforms() ([]reaction.Platform, *apiError) {
 	return out, nil
 }
 
+// thread returns an optional thread: its root id (platform-prefixed).
+func (p *params) thread() (string, *apiError) {
+	s := p.get("thread")
+	if s == "" {
+		return "", nil
+	}
+	plat, rest, ok := strings.Cut(s, ":")
+	if !ok || rest == "" || !reaction.Platform(plat).Valid() {
+		return "", badParam("thread", "%s is not a thread's root id like reddit:t3_abc", strconv.QuoteToASCII(truncate(s, 80)))
+	}
+	return s, nil
+}
+
 // stances returns an optional comma-separated list of stances.
 func (p *params) stances() ([]reaction.Stance, *apiError) {
 	var out []reaction.Stance
@@ -301,6 +314,19 @@ func (p *params) cursor() (*store.ReactionKey, *apiError) {
 		return nil, bad
 	}
 	return &store.ReactionKey{CreatedAt: time.Unix(u, 0).UTC(), ID: id}, nil
+}
+
+// networkFormat returns the format of a network export (default graphml).
+func (p *params) networkFormat() (export.Format, *apiError) {
+	s := p.get("format")
+	if s == "" {
+		return export.GraphML, nil
+	}
+	f, err := export.ParseNetworkFormat(s)
+	if err != nil {
+		return "", badParam("format", "%s", err)
+	}
+	return f, nil
 }
 
 // format returns the export format.

@@ -147,6 +147,8 @@ func New(opt Options) (*Server, error) {
 	s.route("GET /api/v1/disputes", "/api/v1/disputes", s.api(s.disputes))
 	s.route("GET /api/v1/coding/report", "/api/v1/coding/report", s.api(s.codingReport))
 	s.route("POST /api/v1/codings", "/api/v1/codings", s.api(s.postCodings))
+	s.route("GET /api/v1/threads", "/api/v1/threads", s.api(s.threads))
+	s.route("GET /api/v1/compare", "/api/v1/compare", s.api(s.compare))
 	s.route("GET /api/v1/export", "/api/v1/export", http.HandlerFunc(s.export))
 	s.route("GET /api/v1/figure.svg", "/api/v1/figure", http.HandlerFunc(s.figure))
 	s.route("GET /api/v1/figure.png", "/api/v1/figure", http.HandlerFunc(s.figure))

@@ -127,3 +127,45 @@ func TestPlanBounds(t *testing.T) {
 		t.Errorf("bad interval error: %v", err)
 	}
 }
+
+func TestAnchoredPlan(t *testing.T) {
+	h, _ := ParseInterval("1h")
+	anchor := time.Date(2020, 10, 2, 14, 15, 42, 0, time.UTC) // to the minute: 14:15
+	p, err := NewAnchoredPlan(anchor, anchor.Add(-90*time.Minute), anchor.Truncate(time.Minute).Add(2*time.Hour), h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range p.Starts {
+		got = append(got, s.Format("15:04"))
+	}
+	if strings.Join(got, " ") != "12:15 13:15 14:15 15:15 16:15" || p.Len() != 4 {
+		t.Errorf("starts %v", got)
+	}
+	// Every start is 15 minutes past an hour: groups of 900 s.
+	if p.Query.Step != 900 || !p.Query.From.Equal(p.From()) || !p.Query.To.Equal(p.To()) {
+		t.Errorf("query %+v", p.Query)
+	}
+	for _, c := range []struct {
+		at   time.Time
+		want int
+	}{
+		{anchor.Add(-90 * time.Minute), 0}, {anchor.Truncate(time.Minute).Add(-time.Second), 1}, {anchor, 2},
+		{anchor.Add(119 * time.Minute), 3}, {anchor.Add(3 * time.Hour), -1},
+	} {
+		k := c.at.Truncate(time.Minute).Unix() / p.Query.Step
+		if got := p.Bucket(k); got != c.want {
+			t.Errorf("%s: bucket %d, want %d", c.at.Format("15:04:05"), got, c.want)
+		}
+	}
+	// 14:17 on a 1-day width: groups of a minute, one bucket.
+	d, _ := ParseInterval("1d")
+	at := time.Date(2020, 10, 2, 14, 17, 0, 0, time.UTC)
+	if p, err := NewAnchoredPlan(at, at, at.Add(time.Minute), d); err != nil || p.Len() != 1 || p.Query.Step != 60 {
+		t.Errorf("one day: %+v %v", p, err)
+	}
+	m, _ := ParseInterval("1m")
+	if _, err := NewAnchoredPlan(anchor, anchor, anchor.Add(30*24*time.Hour), m); !errors.Is(err, ErrTooManyBuckets) {
+		t.Errorf("a month of minutes: %v", err)
+	}
+}

@@ -28,14 +28,16 @@
   const state = {
     story: '', from: '', to: '', interval: 'auto', tz: 'UTC', mode: 'stacked', platform: '', byPlatform: false, includeRoots: false,
     view: 'chart', sample: '',
-    stories: [], series: null, crawls: null,
+    stories: [], series: null, crawls: null, threads: null,
     report: null, reportStale: true, // the story's coding report (GET /api/v1/coding/report)
-    drill: null, // {from, to, pages: [cursor...], page}
+    thread: '', // the thread whose reactions the drill-down lists (its root id)
+    compare: { stories: [], align: 'published', show: 'share', interval: 'auto', data: null },
+    drill: null, // {from, to, thread, pages: [cursor...], page}
     timer: null,
   };
 
   // The test hook: read-only views of what the charts show.
-  const charts = { main: null, share: null, platform: null };
+  const charts = { main: null, share: null, platform: null, compare: null };
   window.reactionsDashboard = {
     state: () => JSON.parse(JSON.stringify({ story: state.story, from: state.from, to: state.to, interval: state.interval, tz: state.tz, mode: state.mode })),
     series: () => state.series,
@@ -44,6 +46,10 @@
     shareChart: () => charts.share,
     report: () => state.report,
     coding: () => codingState(),
+    threads: () => state.threads,
+    compare: () => state.compare.data,
+    compareChart: () => charts.compare,
+    compares: 0,
     ready: false,
     loads: 0,
     reports: 0,
@@ -196,6 +202,12 @@
     state.includeRoots = q.get('include_roots') === '1';
     state.view = VIEWS.includes(q.get('view')) ? q.get('view') : 'chart';
     state.sample = q.get('sample') || '';
+    state.thread = q.get('thread') || '';
+    const c = state.compare;
+    c.stories = (q.get('compare') || '').split(',').filter((x) => x);
+    c.align = q.get('align') === 'calendar' ? 'calendar' : 'published';
+    c.show = q.get('show') === 'pct' ? 'pct' : 'share';
+    c.interval = q.get('compare_interval') || 'auto';
   }
 
   function writeURL() {
@@ -211,6 +223,14 @@
     if (state.includeRoots) q.set('include_roots', '1');
     if (state.view !== 'chart') q.set('view', state.view);
     if (state.view === 'code' && state.sample) q.set('sample', state.sample);
+    if (state.drill && state.drill.thread) q.set('thread', state.drill.thread);
+    const c = state.compare;
+    if (c.data) {
+      q.set('compare', c.stories.join(','));
+      if (c.align !== 'published') q.set('align', c.align);
+      if (c.show !== 'share') q.set('show', c.show);
+      if (c.interval !== 'auto') q.set('compare_interval', c.interval);
+    }
     history.replaceState(null, '', '?' + q.toString());
   }
 
@@ -267,11 +287,20 @@
       renderCodeItem(); // same instants, shown in the new timezone
       renderDisputes();
       await load();
-      loadDrill();
+      loadDrill(); // same instants, shown in the new timezone
+      if (state.compare.data) loadCompare();
     });
-    $('platform').addEventListener('change', () => { state.platform = $('platform').value; load(); });
+    $('platform').addEventListener('change', () => {
+      state.platform = $('platform').value;
+      load();
+      if (state.compare.data) loadCompare();
+    });
     $('by-platform').addEventListener('change', () => { state.byPlatform = $('by-platform').checked; load(); });
-    $('include-roots').addEventListener('change', () => { state.includeRoots = $('include-roots').checked; load(); });
+    $('include-roots').addEventListener('change', () => {
+      state.includeRoots = $('include-roots').checked;
+      load();
+      if (state.compare.data) loadCompare();
+    });
     for (const r of document.querySelectorAll('input[name=mode]')) {
       r.addEventListener('change', () => { state.mode = r.value; render(); writeURL(); updateExports(); });
     }
@@ -282,10 +311,14 @@
     $('drill-platform').addEventListener('change', () => reloadDrill());
     $('next-page').addEventListener('click', () => pageDrill(+1));
     $('prev-page').addEventListener('click', () => pageDrill(-1));
+    $('compare-go').addEventListener('click', () => loadCompare());
+    $('compare-align').addEventListener('change', () => { state.compare.align = $('compare-align').value; if (state.compare.data) loadCompare(); });
+    $('compare-interval').addEventListener('change', () => { state.compare.interval = $('compare-interval').value; if (state.compare.data) loadCompare(); });
+    $('compare-show').addEventListener('change', () => { state.compare.show = $('compare-show').value; renderCompare(); writeURL(); });
     let resizeTimer = null;
     window.addEventListener('resize', () => {
       clearTimeout(resizeTimer);
-      resizeTimer = setTimeout(render, 150);
+      resizeTimer = setTimeout(() => { render(); renderCompare(); }, 150);
     });
   }
 
@@ -311,19 +344,25 @@
     try {
       const sp = seriesParams();
       if (state.byPlatform) sp.by = 'platform';
-      const [series, crawls] = await Promise.all([
+      const [series, crawls, threads] = await Promise.all([
         api('series', sp),
         api('crawls', { story: state.story, from: state.from, to: state.to }),
+        api('threads', { story: state.story, from: state.from, to: state.to, platform: state.platform }),
       ]);
       if (seq !== loadSeq) return; // a newer load started
       state.series = series;
       state.crawls = crawls;
+      state.threads = threads;
       setStatus('', true);
       render();
       syncControls();
       writeURL();
       updateExports();
       scheduleLive();
+      if (state.thread) { // a link to a thread's reactions
+        openThread(state.thread);
+        state.thread = '';
+      }
       window.reactionsDashboard.loads++;
       window.reactionsDashboard.ready = true;
     } catch (e) {
@@ -371,6 +410,7 @@
     renderShareLegend();
     renderPlatforms();
     renderSpikes();
+    renderThreads();
     renderCompleteness();
   }
 
@@ -771,6 +811,68 @@
     }
   }
 
+  function platformShort(id) {
+    return platformLabel(String(id).split(':')[0]);
+  }
+
+  // threadLink is the dashboard's link listing a thread's reactions; a
+  // plain click opens it here without reloading.
+  function threadLink(root) {
+    const q = new URLSearchParams(location.search);
+    q.set('thread', root);
+    const a = document.createElement('a');
+    a.href = '?' + q.toString();
+    a.textContent = 'list its reactions';
+    a.className = 'thread-link';
+    a.addEventListener('click', (ev) => {
+      if (ev.button !== 0 || ev.ctrlKey || ev.metaKey || ev.shiftKey) return;
+      ev.preventDefault();
+      openThread(root);
+    });
+    return a;
+  }
+
+  function threadRows(tb, threads, empty) {
+    clear(tb);
+    if (!threads || threads.length === 0) {
+      const tr = el('tr');
+      const td = el('td', 'muted', empty);
+      td.colSpan = 7;
+      tr.appendChild(td);
+      tb.appendChild(tr);
+      return;
+    }
+    for (const th of threads) {
+      const tr = el('tr', 'clickable');
+      const cell = el('td');
+      cell.appendChild(document.createTextNode(platformShort(th.root_id) + ' · '));
+      cell.appendChild(threadLink(th.root_id));
+      if (th.url) {
+        cell.appendChild(document.createTextNode(' · '));
+        cell.appendChild(safeLink(th.url, 'original'));
+      }
+      cell.appendChild(el('span', 'starter-text', th.text || th.root_id));
+      tr.appendChild(cell);
+      for (const k of ['reactions', 'support', 'criticism', 'neutral']) tr.appendChild(el('td', 'num', th[k]));
+      tr.appendChild(el('td', 'num', fmtShare(th.criticism_share)));
+      tr.appendChild(el('td', 'num', th.authors));
+      tr.title = 'List the reactions of this thread';
+      tr.addEventListener('click', (ev) => {
+        if (ev.target.closest('a')) return;
+        openThread(th.root_id);
+      });
+      tb.appendChild(tr);
+    }
+  }
+
+  function renderThreads() {
+    const t = state.threads;
+    if (!t) return;
+    $('thread-min').textContent = t.min_size;
+    threadRows($('thread-size-rows'), t.by_size, 'No thread has reactions in this range.');
+    threadRows($('thread-crit-rows'), t.by_criticism, 'No thread has ' + t.min_size + ' or more support and criticism reactions in this range.');
+  }
+
   function renderCompleteness() {
     const tb = $('source-rows');
     clear(tb);
@@ -810,6 +912,127 @@
     }
   }
 
+  // ---- comparison of stories ------------------------------------------
+
+  const COMPARE_COLORS = ['#0072b2', '#d55e00', '#009e73', '#cc79a7', '#e69f00'];
+
+  function fillComparePicks() {
+    const box = $('compare-stories');
+    for (const s of state.stories) {
+      const label = el('label');
+      const cb = document.createElement('input');
+      cb.type = 'checkbox';
+      cb.className = 'compare-pick';
+      cb.value = s.id;
+      cb.checked = state.compare.stories.includes(s.id);
+      cb.addEventListener('change', syncComparePicks);
+      label.appendChild(cb);
+      label.appendChild(document.createTextNode(' ' + (s.title ? s.title + ' (' + s.id + ')' : s.id) + (s.published ? '' : ' · no published time')));
+      box.appendChild(label);
+    }
+    $('compare-align').value = state.compare.align;
+    $('compare-show').value = state.compare.show;
+    $('compare-interval').value = state.compare.interval;
+    syncComparePicks();
+  }
+
+  // syncComparePicks keeps 2 to 5 stories pickable.
+  function syncComparePicks() {
+    const picks = Array.from(document.querySelectorAll('.compare-pick'));
+    const on = picks.filter((c) => c.checked);
+    for (const c of picks) c.disabled = !c.checked && on.length >= 5;
+    state.compare.stories = on.map((c) => c.value);
+    $('compare-go').disabled = on.length < 2;
+  }
+
+  function compareParams() {
+    const c = state.compare;
+    return {
+      story: c.stories.join(','), align: c.align, interval: c.interval === 'auto' ? '' : c.interval,
+      tz: c.align === 'calendar' && state.tz !== 'UTC' ? state.tz : '', platform: state.platform,
+      include_roots: state.includeRoots ? '1' : '',
+    };
+  }
+
+  let compareSeq = 0;
+  async function loadCompare() {
+    const c = state.compare;
+    if (c.stories.length < 2) return;
+    const seq = ++compareSeq;
+    $('compare-status').textContent = 'Loading…';
+    try {
+      const data = await api('compare', compareParams());
+      if (seq !== compareSeq) return;
+      c.data = data;
+      $('compare-status').textContent = '';
+      renderCompare();
+      writeURL();
+      const q = new URLSearchParams();
+      for (const [k, v] of Object.entries(compareParams())) if (v) q.set(k, v);
+      q.set('what', 'compare');
+      $('x-compare-csv').href = '/api/v1/export?' + q.toString();
+      q.set('meta', 'true');
+      $('x-compare-meta').href = '/api/v1/export?' + q.toString();
+      window.reactionsDashboard.compares++;
+    } catch (e) {
+      if (seq !== compareSeq) return;
+      $('compare-status').textContent = e.message;
+    }
+  }
+
+  function renderCompare() {
+    const d = state.compare.data;
+    destroy('compare');
+    if (!d) return;
+    const byHours = d.align === 'published';
+    const xs = byHours ? d.hours.slice() : d.starts.map((t) => Date.parse(t) / 1000);
+    const share = state.compare.show === 'share';
+    const series = [{ label: byHours ? 'Hours since published' : 'Time', value: (u, v) => (v == null ? '–' : byHours ? fmtHours(v) : fmtLocal(v * 1000)) }];
+    const data = [xs];
+    d.stories.forEach((s, i) => {
+      const color = COMPARE_COLORS[i % COMPARE_COLORS.length];
+      series.push({
+        label: s.id + (share ? ' criticism share' : ' % of its reactions'), stroke: color, width: 2, spanGaps: false,
+        paths: uPlot.paths.stepped({ align: 1 }), points: { show: false },
+        value: (u, v) => (v == null ? '–' : share ? fmtShare(v) : v.toFixed(1) + '%'),
+      });
+      data.push(withLast(share ? s.criticism_share : s.total_pct));
+      if (share && s.criticism_share_adj) {
+        series.push({
+          label: s.id + ' corrected', stroke: color, width: 1.5, dash: [6, 4], spanGaps: false,
+          paths: uPlot.paths.stepped({ align: 1 }), points: { show: false }, value: (u, v) => fmtShare(v),
+        });
+        data.push(withLast(s.criticism_share_adj));
+      }
+    });
+    const u = new uPlot({
+      width: chartWidth(),
+      height: 260,
+      tzDate: byHours ? undefined : tzDate,
+      cursor: { drag: { x: false, y: false } },
+      scales: { x: { time: !byHours }, y: share ? { range: [0, 1] } : { range: (u, min, max) => [0, max > 0 ? max * 1.1 : 1] } },
+      axes: [
+        { label: byHours ? 'hours since each story was published' : 'Time (' + d.tz + ')' },
+        share ? { label: 'criticism share', values: (u, ticks) => ticks.map((v) => Math.round(v * 100) + '%') }
+          : { label: '% of the story\'s reactions' },
+      ],
+      series,
+    }, data, $('compare-chart'));
+    charts.compare = u;
+    const corrected = d.stories.filter((s) => s.criticism_share_adj).map((s) => s.id);
+    $('compare-note').textContent = 'Bucket ' + d.interval + (d.interval_auto ? ' (auto)' : '') + '. ' +
+      (byHours ? 'Bucket k of every story starts k × ' + d.interval + ' after that story\'s published moment. '
+        : 'Every story has the same buckets (' + d.tz + '). ') +
+      d.stories.map((s) => s.id + ': n = ' + s.totals.total).join(' · ') + '. ' +
+      (share ? (corrected.length ? 'Dashed: shares corrected for the classifier\'s measured errors (' + corrected.join(', ') + ').'
+        : 'No story has a validated correction: raw shares only.')
+        : 'Each story\'s buckets sum to 100 %.');
+  }
+
+  function fmtHours(h) {
+    return (h > 0 ? '+' : '') + (Math.round(h * 100) / 100) + ' h';
+  }
+
   // ---- zoom and drill-down ---------------------------------------------
 
   function zoomTo(a, b) {
@@ -829,7 +1052,17 @@
   function openRange(from, to) {
     state.drill = { from, to, pages: [''], page: 0 };
     $('drill-platform').value = state.platform || $('drill-platform').value;
+    writeURL();
     loadDrill();
+  }
+
+  // openThread lists the reactions of one thread over the chart's range.
+  function openThread(root) {
+    const s = state.series;
+    state.drill = { from: s ? s.from : '', to: s ? s.to : '', thread: root, pages: [''], page: 0 };
+    writeURL();
+    loadDrill();
+    $('drill').scrollIntoView({ block: 'nearest' });
   }
 
   function reloadDrill() {
@@ -863,7 +1096,8 @@
     const seq = ++drillSeq;
     const stances = Array.from(document.querySelectorAll('.stance-filter')).filter((c) => c.checked).map((c) => c.value);
     const list = $('reactions');
-    $('drill-range').textContent = 'Reactions posted from ' + fmtLocal(d.from) + ' to ' + fmtLocal(d.to) + ' (' + state.tz + ')';
+    $('drill-range').textContent = (d.thread ? 'Reactions of the ' + platformShort(d.thread) + ' thread ' + d.thread + ', posted' : 'Reactions posted') +
+      ' from ' + fmtLocal(d.from) + ' to ' + fmtLocal(d.to) + ' (' + state.tz + ')';
     if (stances.length === 0) {
       clear(list);
       $('page-info').textContent = 'Choose at least one stance.';
@@ -872,7 +1106,7 @@
     try {
       const res = await api('reactions', {
         story: state.story, from: d.from, to: d.to, stance: stances.length === 3 ? '' : stances.join(','),
-        platform: $('drill-platform').value, limit: PAGE, cursor: d.pages[d.page],
+        platform: $('drill-platform').value, thread: d.thread || '', limit: PAGE, cursor: d.pages[d.page],
       });
       if (seq !== drillSeq) return;
       clear(list);
@@ -938,6 +1172,12 @@
     $('x-reactions-ndjson').href = href('export', Object.assign({ format: 'ndjson' }, r));
     $('x-reactions-json').href = href('export', Object.assign({ format: 'json' }, r));
     $('x-reactions-meta').href = href('export', Object.assign({ format: 'csv', meta: 'true' }, r));
+    const n = { what: 'network', interval: '', tz: '', include_roots: '' };
+    $('x-network-graphml').href = href('export', Object.assign({ format: 'graphml' }, n));
+    $('x-network-gexf').href = href('export', Object.assign({ format: 'gexf' }, n));
+    $('x-network-edges').href = href('export', Object.assign({ format: 'csv' }, n));
+    $('x-network-nodes').href = href('export', Object.assign({ format: 'csv', part: 'nodes' }, n));
+    $('x-network-meta').href = href('export', Object.assign({ format: 'graphml', meta: 'true' }, n));
     $('x-figure-svg').href = href('figure.svg', { mode: state.mode });
     $('x-figure-png').href = href('figure.png', { mode: state.mode });
   }
@@ -1800,6 +2040,8 @@
       o.value = s.id;
       sel.appendChild(o);
     }
+    fillComparePicks();
+    if (state.compare.stories.length >= 2) loadCompare();
     if (!state.story && state.stories.length) state.story = state.stories[0].id;
     if (!state.story) {
       setStatus('No story is stored yet: crawl one (reactions crawl STORY.yaml) or load the demo (reactions demo).');
