@@ -23,7 +23,7 @@ const exportTimeout = 30 * time.Minute
 // with meta=true its metadata sidecar.
 func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	p, e := newParams(r, "what", "format", "tidy", "story", "from", "to", "interval", "tz", "platform", "stance", "include_roots",
-		"min_bucket", "part", "align", "from_hours", "to_hours", "meta", "bom")
+		"min_bucket", "part", "quotes", "align", "from_hours", "to_hours", "meta", "bom")
 	if e != nil {
 		s.fail(w, r, e)
 		return
@@ -113,10 +113,18 @@ func (s *Server) exportRequest(ctx context.Context, p *params) (export.Request, 
 		if req.Part != "" && req.Format != export.CSV {
 			return req, badParam("part", "applies to format=csv only (GraphML and GEXF hold edges and nodes)")
 		}
-	} else if req.Format, e = p.format(); e != nil {
-		return req, e
-	} else if p.get("part") != "" {
-		return req, badParam("part", "applies to what=network only")
+		if req.Quotes, e = p.boolean("quotes"); e != nil {
+			return req, e
+		}
+	} else {
+		if req.Format, e = p.format(); e != nil {
+			return req, e
+		}
+		for _, n := range []string{"part", "quotes"} {
+			if p.get(n) != "" {
+				return req, badParam(n, "applies to what=network only")
+			}
+		}
 	}
 	if req.Tidy, e = p.boolean("tidy"); e != nil {
 		return req, e

@@ -15,10 +15,13 @@ import (
 // current state): where it sits in its thread, who wrote it and its stance.
 // Text is left out, so that a whole story streams cheaply.
 type Link struct {
-	ID        string
-	Platform  reaction.Platform
-	ParentID  string
-	RootID    string
+	ID       string
+	Platform reaction.Platform
+	ParentID string
+	RootID   string
+	// Relation is how it answers ParentID (reaction.RelationReply or
+	// RelationQuote), "" without a parent.
+	Relation  string
 	IsRoot    bool
 	CreatedAt time.Time
 	// Author is the pseudonym ("" when the platform gave none).
@@ -28,7 +31,7 @@ type Link struct {
 }
 
 const linkColumns = `id,
-    toString(argMax(platform, version)), argMax(parent_id, version), argMax(root_id, version), argMax(is_root, version),
+    toString(argMax(platform, version)), argMax(parent_id, version), argMax(root_id, version), argMax(relation, version), argMax(is_root, version),
     argMax(created_at, version) AS c, argMax(author, version), argMax(deleted, version), toString(argMax(stance, version))`
 
 // EachLink calls fn with the Link of every reaction of q (Limit and After
@@ -48,7 +51,7 @@ func (s *Store) EachLink(ctx context.Context, q ReactionQuery, fn func(*Link) er
 			isRoot, deleted uint8
 		)
 		for rows.Next() {
-			if err := rows.Scan(&l.ID, &p, &l.ParentID, &l.RootID, &isRoot, &l.CreatedAt, &l.Author, &deleted, &st); err != nil {
+			if err := rows.Scan(&l.ID, &p, &l.ParentID, &l.RootID, &l.Relation, &isRoot, &l.CreatedAt, &l.Author, &deleted, &st); err != nil {
 				return fmt.Errorf("read reply links: %w", err)
 			}
 			l.Platform, l.Stance, l.IsRoot, l.Deleted, l.CreatedAt = reaction.Platform(p), reaction.Stance(st), isRoot != 0, deleted != 0, l.CreatedAt.UTC()

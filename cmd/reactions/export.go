@@ -42,6 +42,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	includeRoots := fs.Bool("include-roots", false, "series, figure: count thread starters too (the post opening each thread the crawler followed, usually the news itself; left out by default)")
 	noBOM := fs.Bool("no-bom", false, "CSV: leave out the UTF-8 byte-order mark (it lets Excel read UTF-8)")
 	mode := fs.String("mode", "stacked", "figure: stacked or lines")
+	quotes := fs.Bool("quotes", false, "network: make quote posts (Bluesky) edges too, counted with the replies; by default they are counted apart")
 	database := databaseFlag(fs)
 	if err := parseFlags(fs, args, stdout, stderr); err != nil {
 		return err
@@ -50,6 +51,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return usageErrorf("unexpected argument %q", fs.Arg(0))
 	}
 	req := export.Request{Story: *storyID, What: *what, Tidy: *tidy, NoBOM: *noBOM, IncludeRoots: *includeRoots, MinBucket: *minBucket,
+		Quotes: *quotes,
 		Command: "reactions export " + strings.Join(args, " ")}
 	var err error
 	if *what == "compare" {
@@ -81,6 +83,8 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return usageErrorf("--include-roots applies to series and figures: a reactions export always holds the thread starters, flagged in is_root")
 	case *includeRoots && *what == "network":
 		return usageErrorf("--include-roots applies to series and figures: thread starters' authors are always nodes of a network, their posts never counted as reactions")
+	case *quotes && *what != "network":
+		return usageErrorf("--quotes applies to --what network only")
 	case *mode != "stacked" && *mode != "lines":
 		return usageErrorf("--mode %q: use stacked or lines", *mode)
 	}
@@ -227,8 +231,8 @@ func printNetworkSummary(w io.Writer, m *export.Meta) {
 	fmt.Fprintf(w, "network: %d nodes, %d edges (%d replies of %d reactions), reciprocity %s\n", s.Nodes, s.Edges, s.Replies, s.Reactions, rec)
 	fmt.Fprintf(w, "  criticism→support edges: %d (%s of edges); support→criticism edges: %d (%s)\n",
 		s.CriticismToSupport, pct(s.CriticismToSupportShare), s.SupportToCriticism, pct(s.SupportToCriticismShare))
-	fmt.Fprintf(w, "  counted apart: %d deleted, %d without a pseudonym, %d replies to parents not stored, %d to deleted ones, %d to ones without a pseudonym, %d self-replies; %d top-level reactions\n",
-		a.DeletedReactions, a.NoAuthor, a.ParentNotStored, a.ParentDeleted, a.ParentNoAuthor, a.SelfReplies, s.TopLevel)
+	fmt.Fprintf(w, "  counted apart: %d deleted, %d without a pseudonym, %d replies to parents not stored, %d to deleted ones, %d to ones without a pseudonym, %d self-replies, %d quote posts; %d top-level reactions\n",
+		a.DeletedReactions, a.NoAuthor, a.ParentNotStored, a.ParentDeleted, a.ParentNoAuthor, a.SelfReplies, a.Quotes, s.TopLevel)
 }
 
 // exportFigure writes the chart as SVG or PNG with a metadata sidecar (the

@@ -146,6 +146,9 @@ type Request struct {
 	// Part is the part of a CSV network to write: EdgesPart (default) or
 	// NodesPart. WriteFile writes both.
 	Part string
+	// Quotes makes a network's quote posts edges, counted with the
+	// replies; by default they are counted apart.
+	Quotes bool
 	// ChunkRows bounds the reactions grouped per store query (memory on the
 	// ClickHouse side); default 200,000.
 	ChunkRows int64

@@ -103,7 +103,8 @@ func (e *Exporter) network(ctx context.Context, req *Request) (*network.Network,
 	if err != nil {
 		return nil, nil, err
 	}
-	net, err := network.Build(ctx, e.Store, network.Request{Story: req.Story, From: req.From, To: req.To, Platform: req.Platform})
+	net, err := network.Build(ctx, e.Store, network.Request{Story: req.Story, From: req.From, To: req.To, Platform: req.Platform,
+		Quotes: req.Quotes})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -122,12 +123,18 @@ func (e *Exporter) network(ctx context.Context, req *Request) (*network.Network,
 		m.RowCount = int64(len(net.Nodes))
 		m.Parameters["part"] = NodesPart
 	}
+	m.Parameters["quotes"] = strconv.FormatBool(req.Quotes)
+	quotes := "Quote posts (relation quote, Bluesky) are counted apart (network.counted_apart.quotes); --quotes makes them edges."
+	if req.Quotes {
+		quotes = "Quote posts (relation quote, Bluesky) are edges too: replies counts replies and quotes together."
+	}
 	m.Notes = append(m.Notes,
 		"Nodes are pseudonymous authors; an edge goes from the author of a reply to the author of the reaction it answers, weighted by the number of replies in the range and split by the replier's stance toward the subject.",
 		"Thread starters (is_root, usually the news itself) are not reactions: their authors are nodes because people answer them (thread_starters counts them), but their own stance is in no count.",
 		"Only stored data is used: parent ids and authors of the current reaction states. Parents are looked up in the whole story, also before the range.",
 		"Counted apart (network.counted_apart), never edges: deleted reactions, reactions without a pseudonym, replies whose parent is not stored, is deleted or has no pseudonym, and replies to oneself.",
 		"reciprocity is the share of edges whose reverse edge exists (networkx overall_reciprocity). criticism_to_support counts edges whose dominant stance is criticism aimed at an author whose dominant stance is support; support_to_criticism the reverse; their shares are of all edges.",
+		quotes,
 		"row_count is the number of edges (of nodes for a nodes file); the nodes file of a CSV export is named in nodes_file.")
 	return net, m, nil
 }

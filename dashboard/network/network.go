@@ -8,8 +8,9 @@
 // weighted by the number of replies and carrying their stance counts. What
 // cannot be an edge is counted apart in the Summary, never dropped
 // silently: deleted reactions, reactions without an author, replies whose
-// parent is not stored, is deleted or has no author, and replies to
-// oneself.
+// parent is not stored, is deleted or has no author, replies to oneself,
+// and quote posts (Bluesky), which answer an author before another
+// audience: they become edges only when asked for (Request.Quotes).
 package network
 
 import (
@@ -124,6 +125,8 @@ type Apart struct {
 	// SelfReplies are replies to one's own reaction: counted in the
 	// author's reactions, not an edge (no self-loops).
 	SelfReplies int64 `json:"self_replies"`
+	// Quotes are quote posts, when they are not edges (Request.Quotes).
+	Quotes int64 `json:"quotes"`
 }
 
 // Summary describes a network.
@@ -171,6 +174,9 @@ type Request struct {
 	From, To time.Time
 	// Platform keeps one platform ("" = all).
 	Platform reaction.Platform
+	// Quotes makes quote posts edges too, counted with the replies; by
+	// default they are counted apart.
+	Quotes bool
 }
 
 // Build reads the story's reply links from st (one streaming pass over the
@@ -182,6 +188,7 @@ func Build(ctx context.Context, st *store.Store, req Request) (*Network, error) 
 		q.Platforms = []reaction.Platform{req.Platform}
 	}
 	b := NewBuilder(req.From, req.To)
+	b.Quotes = req.Quotes
 	if err := st.EachLink(ctx, q, func(l *store.Link) error {
 		b.Add(l)
 		return nil
@@ -193,6 +200,8 @@ func Build(ctx context.Context, st *store.Store, req Request) (*Network, error) 
 
 // Builder collects links and builds their network.
 type Builder struct {
+	// Quotes makes quote posts edges (see Request.Quotes).
+	Quotes   bool
 	from, to time.Time
 	authors  []authorKey
 	authorOf map[authorKey]int32
@@ -219,6 +228,7 @@ type reply struct {
 	stance   reaction.Stance
 	deleted  bool
 	isRoot   bool
+	quote    bool
 	id       string
 }
 
@@ -249,7 +259,8 @@ func (b *Builder) Add(l *store.Link) {
 	if !b.from.IsZero() && l.CreatedAt.Before(b.from) || !b.to.IsZero() && !l.CreatedAt.Before(b.to) {
 		return
 	}
-	b.replies = append(b.replies, reply{parentID: l.ParentID, author: a, stance: l.Stance, deleted: l.Deleted, isRoot: l.IsRoot, id: l.ID})
+	b.replies = append(b.replies, reply{parentID: l.ParentID, author: a, stance: l.Stance, deleted: l.Deleted, isRoot: l.IsRoot,
+		quote: l.Relation == reaction.RelationQuote, id: l.ID})
 }
 
 type edgeKey struct{ from, to int32 }
@@ -290,6 +301,10 @@ func (b *Builder) Network() *Network {
 		n.counts.add(r.stance)
 		if r.parentID == "" {
 			sum.TopLevel++
+			continue
+		}
+		if r.quote && !b.Quotes {
+			ap.Quotes++
 			continue
 		}
 		p, ok := b.byID[r.parentID]

@@ -13,7 +13,7 @@ import (
 )
 
 func link(r reaction.Reaction) *store.Link {
-	return &store.Link{ID: r.ID, Platform: r.Platform, ParentID: r.ParentID, RootID: r.RootID, IsRoot: r.IsRoot,
+	return &store.Link{ID: r.ID, Platform: r.Platform, ParentID: r.ParentID, RootID: r.RootID, Relation: r.Relation, IsRoot: r.IsRoot,
 		CreatedAt: r.CreatedAt, Author: r.Author, Deleted: r.Deleted, Stance: r.Stance}
 }
 
@@ -64,7 +64,7 @@ func TestThreadFixtureNetwork(t *testing.T) {
 	}
 	// Every reaction in range is on an edge, top-level, or counted apart.
 	a := s.Apart
-	if s.Replies+s.TopLevel+a.DeletedReactions+a.NoAuthor+a.ParentNotStored+a.ParentDeleted+a.ParentNoAuthor+a.SelfReplies != s.Reactions {
+	if s.Replies+s.TopLevel+a.DeletedReactions+a.NoAuthor+a.ParentNotStored+a.ParentDeleted+a.ParentNoAuthor+a.SelfReplies+a.Quotes != s.Reactions {
 		t.Errorf("the reactions do not add up: %+v", s)
 	}
 }
@@ -86,6 +86,26 @@ func TestNetworkEdgeCases(t *testing.T) {
 		}
 		if strings.Join(ids, " ") != "bob mastodon:alice reddit:alice" || n.Edges[0].Target != "reddit:alice" {
 			t.Errorf("nodes %v, edges %+v", ids, n.Edges)
+		}
+	})
+	t.Run("quotes", func(t *testing.T) {
+		rs := []reaction.Reaction{
+			mk(reaction.Bluesky, "bluesky:1", "", "alice", reaction.Support),
+			mk(reaction.Bluesky, "bluesky:2", "bluesky:1", "bob", reaction.Criticism),
+			mk(reaction.Bluesky, "bluesky:3", "bluesky:1", "carl", reaction.Criticism),
+		}
+		rs[2].Relation = reaction.RelationQuote
+		n := build(rs)
+		if len(n.Edges) != 1 || n.Summary.Apart.Quotes != 1 || n.Summary.Reactions != 3 || len(n.Nodes) != 3 {
+			t.Errorf("quotes apart: %+v", n)
+		}
+		b := network.NewBuilder(time.Time{}, time.Time{})
+		b.Quotes = true
+		for _, r := range rs {
+			b.Add(link(r))
+		}
+		if n := b.Network(); len(n.Edges) != 2 || n.Summary.Apart.Quotes != 0 || n.Edges[1].Source != "carl" {
+			t.Errorf("quotes as edges: %+v", n)
 		}
 	})
 	t.Run("no edges", func(t *testing.T) {
