@@ -268,6 +268,29 @@ func TestSQLOnClickHouse26(t *testing.T) {
 	must("Reactions", err)
 	_, err = s.ReactionsByID(ctx, st.ID, []string{top[0].RootID, "reddit:no-such-id"})
 	must("ReactionsByID", err)
+
+	// The history of every observed state, and deletions per bucket.
+	hist := 0
+	must("EachState", s.EachState(ctx, store.HistoryQuery{Reactions: store.ReactionQuery{Story: st.ID, ChunkRows: 60}},
+		func(*store.State) error { hist++; return nil }))
+	must("EachState", s.EachState(ctx, store.HistoryQuery{Reactions: store.ReactionQuery{Story: st.ID, Platforms: []reaction.Platform{reaction.Reddit},
+		From: t0.Add(time.Hour), To: t0.Add(48 * time.Hour)}, ContentOnly: true}, func(*store.State) error { return nil }))
+	if hist <= 400 {
+		t.Fatalf("EachState: %d states of 400 reactions, some edited", hist)
+	}
+	sums, err := s.HistorySummaries(ctx, st.ID, []string{rs[0].ID, rs[2].ID, rs[5].ID})
+	must("HistorySummaries", err)
+	if sums[rs[0].ID].Edits != 1 || sums[rs[2].ID].DeletedAt.IsZero() {
+		t.Fatalf("HistorySummaries: %+v", sums)
+	}
+	for _, q := range []store.SeriesQuery{
+		{Step: 3600},
+		{Step: 86400, Platform: reaction.Lemmy, Shifts: berlin, IncludeRoots: true},
+	} {
+		q.Story, q.From, q.To = st.ID, t0.Add(-time.Hour), t0.Add(10*24*time.Hour)
+		_, err = s.DeletedCounts(ctx, q)
+		must("DeletedCounts", err)
+	}
 	_, err = s.AppliedMigrations(ctx)
 	must("AppliedMigrations", err)
 	must("Ping", s.Ping(ctx))

@@ -111,6 +111,12 @@ WHERE story = ? AND minute >= toDateTime(?) AND minute < toDateTime(?)`
 }
 
 func (q *SeriesQuery) keyExpr() (string, []any, error) {
+	return q.keyExprOn("toInt64(toUInt32(minute))")
+}
+
+// keyExprOn is keyExpr over t, an Int64 expression of a row's minute in
+// Unix seconds.
+func (q *SeriesQuery) keyExprOn(t string) (string, []any, error) {
 	switch {
 	case !reaction.ValidStoryID(q.Story):
 		return "", nil, fmt.Errorf("series query: story %q is not a story id", q.Story)
@@ -123,7 +129,6 @@ func (q *SeriesQuery) keyExpr() (string, []any, error) {
 	case len(q.Shifts) > maxShiftSpans:
 		return "", nil, fmt.Errorf("series query: %d shift spans is more than %d", len(q.Shifts), maxShiftSpans)
 	}
-	const t = "toInt64(toUInt32(minute))"
 	switch len(q.Shifts) {
 	case 0:
 		return "intDiv(" + t + ", ?)", []any{q.Step}, nil
