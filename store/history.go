@@ -171,8 +171,10 @@ type HistorySummary struct {
 	States int
 	// Edits counts the states whose change is ChangeEdited.
 	Edits int
-	// DeletedAt is when it was first seen deleted, if it is deleted now
-	// (zero otherwise): it was deleted at some moment before.
+	// DeletedAt is when it was first seen deleted after being seen
+	// visible, if it is deleted now: it was deleted at some moment
+	// before. Zero when it is not deleted, or was deleted when first
+	// collected (when is then unknown).
 	DeletedAt time.Time
 }
 
@@ -189,7 +191,7 @@ func (s *Store) HistorySummaries(ctx context.Context, story string, ids []string
 		switch {
 		case st.Change == ChangeEdited:
 			h.Edits++
-		case st.Change == ChangeDeleted || st.Change == ChangeNew && st.Deleted:
+		case st.Change == ChangeDeleted:
 			h.DeletedAt = st.ObservedAt
 		case st.Change == ChangeRestored:
 			h.DeletedAt = time.Time{}
