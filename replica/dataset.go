@@ -80,6 +80,20 @@ func (d *Dataset) Add(items ...Item) {
 	}
 }
 
+// Update changes the item with the platform and native id in place, as the
+// platform would between two crawls: an author edits it (Text,
+// ContentWarning), deletes it (Deleted), or it gains likes. It reports
+// whether the item exists.
+func (d *Dataset) Update(p reaction.Platform, native string, change func(*Item)) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	i, ok := d.index[string(p)+"\x00"+native]
+	if ok {
+		change(&d.items[i])
+	}
+	return ok
+}
+
 // Items returns a copy of the items of platform p (all platforms if p is ""),
 // in insertion order.
 func (d *Dataset) Items(p reaction.Platform) []Item {

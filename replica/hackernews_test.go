@@ -160,3 +160,40 @@ func TestHackerNewsText(t *testing.T) {
 		}
 	}
 }
+
+// TestUpdateBetweenCrawls: an item edited, then deleted, is served so at
+// the next request, as the platform would between two crawls.
+func TestUpdateBetweenCrawls(t *testing.T) {
+	items := hnFixture()
+	var c Item
+	for _, it := range items {
+		if it.Parent != "" && !it.Deleted {
+			c = it
+			break
+		}
+	}
+	d := NewDataset(items...)
+	ts := httptest.NewServer(New(d, Options{}))
+	defer ts.Close()
+	item := func() map[string]any {
+		t.Helper()
+		code, _, v := getJSON(t, "GET", ts.URL+"/hackernews/api/v1/items/"+c.Native, nil, "")
+		if code != 200 {
+			t.Fatalf("item %s: %d", c.Native, code)
+		}
+		return v.(map[string]any)
+	}
+	if !d.Update(reaction.HackerNews, c.Native, func(it *Item) { it.Text = "Edited: " + it.Text }) {
+		t.Fatal("the item is not in the dataset")
+	}
+	if v := item(); !strings.Contains(v["text"].(string), "Edited: ") || v["author"] != c.Author {
+		t.Errorf("edited: %v", v)
+	}
+	d.Update(reaction.HackerNews, c.Native, func(it *Item) { it.Deleted = true })
+	if v := item(); v["text"] != nil || v["author"] != nil {
+		t.Errorf("deleted: %v", v)
+	}
+	if d.Update(reaction.HackerNews, "no-such-item", func(*Item) {}) {
+		t.Error("an item that does not exist was updated")
+	}
+}
