@@ -19,7 +19,7 @@ import (
 func init() {
 	register(command{
 		name:    "export",
-		summary: "export a story: --story ID --what series|reactions|network|figure [--format csv|json|ndjson|parquet|graphml|gexf|svg|png] [--out FILE]; compare stories: --what compare --story A,B[,…] --align published|calendar",
+		summary: "export a story: --story ID --what series|reactions|history|network|figure [--format csv|json|ndjson|parquet|graphml|gexf|svg|png] [--out FILE]; compare stories: --what compare --story A,B[,…] --align published|calendar",
 		run:     runExport,
 	})
 }
@@ -27,7 +27,7 @@ func init() {
 func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("export", "")
 	storyID := fs.String("story", "", "the story `ID`; required (compare: 2 to 5 ids, comma-separated)")
-	what := fs.String("what", "series", "what to export: series, reactions, network (the signed reply network), compare (stories side by side) or figure")
+	what := fs.String("what", "series", "what to export: series, reactions, history (every observed state: edits, deletions), network (the signed reply network), compare (stories side by side) or figure")
 	align := fs.String("align", "published", "compare: align the stories by the time since each was published (published) or by calendar time (calendar)")
 	format := fs.String("format", "", "csv, json, ndjson or parquet (network: graphml, gexf or csv; figure: svg or png); default csv (network: graphml, figure: svg)")
 	out := fs.String("out", "", "write to `FILE` (and FILE.meta.json); \"-\" writes to stdout without a sidecar; default STORY-WHAT[-INTERVAL].FORMAT")
@@ -42,6 +42,8 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	includeRoots := fs.Bool("include-roots", false, "series, figure: count thread starters too (the post opening each thread the crawler followed, usually the news itself; left out by default)")
 	noBOM := fs.Bool("no-bom", false, "CSV: leave out the UTF-8 byte-order mark (it lets Excel read UTF-8)")
 	mode := fs.String("mode", "stacked", "figure: stacked or lines")
+	deleted := fs.Bool("deleted", false, "series: add the column deleted, the bucket's reactions deleted on the platform now")
+	changes := fs.String("changes", "all", "history: all observed states, or content (leave out the states whose only change is the score or the reply count)")
 	quotes := fs.Bool("quotes", false, "network: make quote posts (Bluesky) edges too, counted with the replies; by default they are counted apart")
 	database := databaseFlag(fs)
 	if err := parseFlags(fs, args, stdout, stderr); err != nil {
@@ -51,7 +53,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return usageErrorf("unexpected argument %q", fs.Arg(0))
 	}
 	req := export.Request{Story: *storyID, What: *what, Tidy: *tidy, NoBOM: *noBOM, IncludeRoots: *includeRoots, MinBucket: *minBucket,
-		Quotes: *quotes,
+		Quotes: *quotes, Deleted: *deleted, ContentOnly: *changes == "content",
 		Command: "reactions export " + strings.Join(args, " ")}
 	var err error
 	if *what == "compare" {
@@ -69,17 +71,25 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return usageErrorf("--story ID is required")
 	case !reaction.ValidStoryID(req.Story):
 		return usageErrorf("--story %q is not a story id (lowercase letters, digits and '-')", req.Story)
-	case *what != "series" && *what != "reactions" && *what != "network" && *what != "compare" && *what != "figure":
-		return usageErrorf("--what %q: use series, reactions, network, compare or figure", *what)
+	case *what != "series" && *what != "reactions" && *what != "history" && *what != "network" && *what != "compare" && *what != "figure":
+		return usageErrorf("--what %q: use series, reactions, history, network, compare or figure", *what)
+	case *deleted && (*what != "series" || *tidy):
+		return usageErrorf("--deleted applies to --what series, wide (not --tidy)")
+	case *changes != "all" && *changes != "content":
+		return usageErrorf("--changes %q: use all or content", *changes)
+	case *changes != "all" && *what != "history":
+		return usageErrorf("--changes applies to --what history only")
 	case *minBucket < 1:
 		return usageErrorf("--min-bucket %d: want at least 1", *minBucket)
 	case *tidy && *what != "series":
 		return usageErrorf("--tidy applies to --what series only")
 	case *tidy && *what == "compare", *what == "compare" && *format != "" && *format != "csv":
 		return usageErrorf("--what compare writes one wide CSV (a row per bucket, a column group per story)")
+	case *stance != "" && *what == "history":
+		return usageErrorf("--stance does not apply to --what history: each observed state has its own stance")
 	case *stance != "" && *what != "reactions":
 		return usageErrorf("--stance applies to --what reactions only")
-	case *includeRoots && *what == "reactions":
+	case *includeRoots && (*what == "reactions" || *what == "history"):
 		return usageErrorf("--include-roots applies to series and figures: a reactions export always holds the thread starters, flagged in is_root")
 	case *includeRoots && *what == "network":
 		return usageErrorf("--include-roots applies to series and figures: thread starters' authors are always nodes of a network, their posts never counted as reactions")
@@ -177,6 +187,8 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		switch req.What {
 		case "compare":
 			m, err = exp.Compare(ctx, req, stdout)
+		case "history":
+			m, err = exp.History(ctx, req, stdout)
 		case "reactions":
 			m, err = exp.Reactions(ctx, req, stdout)
 		case "network":
@@ -289,7 +301,7 @@ func defaultExportName(req export.Request, format string) string {
 	if req.Tidy {
 		parts = append(parts, "tidy")
 	}
-	if req.Interval.Name != "" && req.What != "reactions" && req.What != "network" {
+	if req.Interval.Name != "" && (req.What == "series" || req.What == "compare" || req.What == "figure") {
 		parts = append(parts, req.Interval.Name)
 	}
 	if req.Platform != "" {

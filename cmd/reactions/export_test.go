@@ -160,3 +160,56 @@ func TestExportCompare(t *testing.T) {
 		}
 	}
 }
+
+func TestExportHistory(t *testing.T) {
+	st := exportStore(t)
+	ctx := context.Background()
+	var edited reaction.Reaction
+	if err := st.CurrentReactions(ctx, "thread", func(r *reaction.Reaction) error {
+		if r.ID == "reddit:t1_c" {
+			edited = *r
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	edited.Text, edited.Likes = "text, edited", 3
+	if _, err := st.WriteReactions(ctx, []reaction.Reaction{edited}); err != nil {
+		t.Fatal(err)
+	}
+	edited.Deleted, edited.Text = true, ""
+	if _, err := st.WriteReactions(ctx, []reaction.Reaction{edited}); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	var out, errb bytes.Buffer
+	path := filepath.Join(dir, "history.csv")
+	if code := run(ctx, []string{"export", "--story", "thread", "--what", "history", "--out", path}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d\n%s", code, errb.String())
+	}
+	b, _ := os.ReadFile(path)
+	got := strings.TrimPrefix(string(b), "\ufeff")
+	if !strings.Contains(out.String(), "wrote 7 rows") || strings.Count(got, "reddit:t1_c,reddit,") != 3 ||
+		!strings.Contains(got, ",2,") || !strings.Contains(got, ",edited,") || !strings.Contains(got, ",deleted,") {
+		t.Errorf("history (%s):\n%s", out.String(), got)
+	}
+	out.Reset()
+	if code := run(ctx, []string{"export", "--story", "thread", "--what", "series", "--interval", "1h", "--deleted", "--out", "-"}, &out, &errb); code != 0 ||
+		!strings.Contains(out.String(), "criticism_share,deleted\r\n") || !strings.Contains(out.String(), ",1\r\n") {
+		t.Errorf("series with deletions: exit %d\n%s%s", code, out.String(), errb.String())
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--what", "history", "--stance", "support"}, "each observed state"},
+		{[]string{"--what", "reactions", "--deleted"}, "--deleted applies"},
+		{[]string{"--what", "series", "--changes", "content"}, "--changes applies"},
+		{[]string{"--what", "history", "--changes", "some"}, "use all or content"},
+	} {
+		errb.Reset()
+		if code := run(ctx, append([]string{"export", "--story", "thread"}, c.args...), &out, &errb); code != 2 || !strings.Contains(errb.String(), c.want) {
+			t.Errorf("%q: exit %d, want 2 and %q:\n%s", c.args, code, c.want, errb.String())
+		}
+	}
+}

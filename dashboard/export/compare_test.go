@@ -210,12 +210,12 @@ func TestCompareCorrectedShares(t *testing.T) {
 			k = i
 		}
 	}
-	if k < 0 || cmp.col(fixture.StoryID+".criticism_share_adj")[k] == "" {
+	if k < 0 || cmp.col(fixture.StoryID + ".criticism_share_adj")[k] == "" {
 		t.Fatalf("no corrected share the day after publication: %v", cmp.col(fixture.StoryID+".criticism_share_adj"))
 	}
-	lo, _ := strconv.ParseFloat(cmp.col(fixture.StoryID+".criticism_share_lo")[k], 64)
-	hi, _ := strconv.ParseFloat(cmp.col(fixture.StoryID+".criticism_share_hi")[k], 64)
-	v, _ := strconv.ParseFloat(cmp.col(fixture.StoryID+".criticism_share_adj")[k], 64)
+	lo, _ := strconv.ParseFloat(cmp.col(fixture.StoryID + ".criticism_share_lo")[k], 64)
+	hi, _ := strconv.ParseFloat(cmp.col(fixture.StoryID + ".criticism_share_hi")[k], 64)
+	v, _ := strconv.ParseFloat(cmp.col(fixture.StoryID + ".criticism_share_adj")[k], 64)
 	if !(lo <= v && v <= hi) {
 		t.Errorf("corrected share %v outside its interval [%v, %v]", v, lo, hi)
 	}

@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
 
@@ -56,8 +57,8 @@ type Meta struct {
 	Tool        string    `json:"tool"`
 	ToolVersion string    `json:"tool_version"`
 	GeneratedAt time.Time `json:"generated_at"`
-	// What is "series", "reactions", "network" or "compare"; Layout
-	// "wide" or "tidy" for series.
+	// What is "series", "reactions", "network", "compare" or "history";
+	// Layout "wide" or "tidy" for series.
 	What   string `json:"what"`
 	Layout string `json:"layout,omitempty"`
 	Format Format `json:"format"`
@@ -119,7 +120,7 @@ type Meta struct {
 type Request struct {
 	// Story is the story id. Required.
 	Story string
-	// What is "series", "reactions", "network" or "compare".
+	// What is "series", "reactions", "network", "compare" or "history".
 	What string
 	// Format is the file format.
 	Format Format
@@ -149,6 +150,12 @@ type Request struct {
 	// Quotes makes a network's quote posts edges, counted with the
 	// replies; by default they are counted apart.
 	Quotes bool
+	// Deleted adds to a wide series the column deleted: how many of each
+	// bucket's reactions are deleted now.
+	Deleted bool
+	// ContentOnly leaves out of a history the states whose only change is
+	// the score or the reply count.
+	ContentOnly bool
 	// ChunkRows bounds the reactions grouped per store query (memory on the
 	// ClickHouse side); default 200,000.
 	ChunkRows int64
@@ -203,8 +210,10 @@ func (e *Exporter) Resolve(ctx context.Context, req *Request) (*store.StoryRecor
 	if !reaction.ValidStoryID(req.Story) {
 		return nil, nil, fmt.Errorf("story %q is not a story id", req.Story)
 	}
-	if req.What != "series" && req.What != "reactions" && req.What != "network" {
-		return nil, nil, fmt.Errorf("what %q is not one of series, reactions, network", req.What)
+	switch req.What {
+	case "series", "reactions", "network", "history":
+	default:
+		return nil, nil, fmt.Errorf("what %q is not one of series, reactions, network, history", req.What)
 	}
 	if req.Loc == nil {
 		req.Loc = time.UTC
@@ -268,12 +277,15 @@ func (e *Exporter) baseMeta(req *Request, rec *store.StoryRecord, srcs []series.
 // Series writes the series of req to w and returns its metadata.
 func (e *Exporter) Series(ctx context.Context, req Request, w io.Writer) (*Meta, error) {
 	req.What = "series"
+	if req.Deleted && req.Tidy {
+		return nil, fmt.Errorf("deleted applies to the wide layout (tidy rows are per platform and stance)")
+	}
 	rec, srcs, err := e.Resolve(ctx, &req)
 	if err != nil {
 		return nil, err
 	}
 	sreq := series.Request{Story: req.Story, From: req.From, To: req.To, Interval: req.Interval, Loc: req.Loc,
-		Platform: req.Platform, ByPlatform: req.Tidy, IncludeRoots: req.IncludeRoots, MinBucket: req.MinBucket}
+		Platform: req.Platform, ByPlatform: req.Tidy, IncludeRoots: req.IncludeRoots, MinBucket: req.MinBucket, Deleted: req.Deleted}
 	rep, err := e.report(ctx, req.Story)
 	if err != nil {
 		return nil, err
@@ -318,6 +330,11 @@ func (e *Exporter) Series(ctx context.Context, req Request, w io.Writer) (*Meta,
 		m.Columns = wideColumns
 		m.RowCount = int64(len(s.Buckets))
 	}
+	if req.Deleted {
+		m.Columns = append(slices.Clip(m.Columns), deletedColumn)
+		m.Parameters["deleted"] = "true"
+		m.Notes = append(m.Notes, "deleted counts the bucket's reactions (by created_at) that are deleted or removed on the platform now, as the last crawl saw them; they are in the stance counts too, with their last known stance.")
+	}
 	m.Parameters["include_roots"] = strconv.FormatBool(req.IncludeRoots)
 	roots := "Thread starters (is_root: the post that opens a thread the crawler followed, usually the news itself) are left out; include_roots counts them."
 	if req.IncludeRoots {
@@ -341,8 +358,11 @@ func (e *Exporter) Series(ctx context.Context, req Request, w io.Writer) (*Meta,
 		m.Notes = append(m.Notes, fmt.Sprintf("Reactions were being written during the export: %d when counted per classifier, %d in the series.", cnt.Total, m.Reactions))
 	}
 	rw, err := newWriter(req.Format, w, m, !req.NoBOM, func(w io.Writer) rowWriter {
-		if req.Tidy {
+		switch {
+		case req.Tidy:
 			return newParquet[TidyRow](w)
+		case req.Deleted:
+			return newParquet[SeriesDeletedRow](w)
 		}
 		return newParquet[SeriesRow](w)
 	})
@@ -353,7 +373,7 @@ func (e *Exporter) Series(ctx context.Context, req Request, w io.Writer) (*Meta,
 		if err := writeTidy(rw, s, plats); err != nil {
 			return nil, fmt.Errorf("write series: %w", err)
 		}
-	} else if err := writeWide(rw, s); err != nil {
+	} else if err := writeWide(rw, s, req.Deleted); err != nil {
 		return nil, fmt.Errorf("write series: %w", err)
 	}
 	if err := rw.end(m); err != nil {
@@ -432,6 +452,9 @@ func adjustedValues(e *coding.Estimate) [6]*float64 {
 	return [6]*float64{&s, &c, &n, e.Share, e.Lo, e.Hi}
 }
 
+// deletedColumn is the wide series' column with Request.Deleted.
+var deletedColumn = Column{"deleted", "int64", "of the bucket's reactions, those deleted or removed on the platform now"}
+
 var tidyColumns = []Column{
 	{"bucket_start", "timestamp (UTC)", "first instant of the bucket"},
 	{"platform", "string", "platform the reactions were published on"},
@@ -478,6 +501,7 @@ type wideRow struct {
 	CriticismShareAdj *float64 `json:"criticism_share_adj"`
 	CriticismShareLo  *float64 `json:"criticism_share_lo"`
 	CriticismShareHi  *float64 `json:"criticism_share_hi"`
+	Deleted           *int64   `json:"deleted,omitempty"`
 }
 
 type tidyRow struct {
@@ -496,11 +520,15 @@ func optFloat(v *float64) string {
 	return formatFloat(*v)
 }
 
-func writeWide(rw rowWriter, s *series.Series) error {
-	if err := rw.begin(columnNames(wideColumns)); err != nil {
+func writeWide(rw rowWriter, s *series.Series, deleted bool) error {
+	cols := columnNames(wideColumns)
+	if deleted {
+		cols = append(cols, deletedColumn.Name)
+	}
+	if err := rw.begin(cols); err != nil {
 		return err
 	}
-	cells := make([]string, len(wideColumns))
+	cells := make([]string, len(cols))
 	for i, b := range s.Buckets {
 		share := s.Share(b.Counts)
 		var adj [6]*float64
@@ -512,8 +540,13 @@ func writeWide(rw rowWriter, s *series.Series) error {
 		for _, v := range adj {
 			cells = append(cells, optFloat(v))
 		}
-		obj := wideRow{formatTime(b.Start), b.Support, b.Criticism, b.Neutral, b.Total, share, adj[0], adj[1], adj[2], adj[3], adj[4], adj[5]}
-		typed := SeriesRow{b.Start.UTC(), b.Support, b.Criticism, b.Neutral, b.Total, share, adj[0], adj[1], adj[2], adj[3], adj[4], adj[5]}
+		obj := wideRow{formatTime(b.Start), b.Support, b.Criticism, b.Neutral, b.Total, share, adj[0], adj[1], adj[2], adj[3], adj[4], adj[5], nil}
+		var typed any = SeriesRow{b.Start.UTC(), b.Support, b.Criticism, b.Neutral, b.Total, share, adj[0], adj[1], adj[2], adj[3], adj[4], adj[5]}
+		if deleted {
+			cells = append(cells, strconv.FormatInt(b.Deleted, 10))
+			obj.Deleted = &b.Deleted
+			typed = SeriesDeletedRow{b.Start.UTC(), b.Support, b.Criticism, b.Neutral, b.Total, share, adj[0], adj[1], adj[2], adj[3], adj[4], adj[5], b.Deleted}
+		}
 		if err := rw.row(cells, obj, typed); err != nil {
 			return err
 		}
@@ -662,6 +695,8 @@ func (e *Exporter) WriteFile(ctx context.Context, req Request, path string) (*Me
 			m, err = e.Reactions(ctx, req, f)
 		case "compare":
 			m, err = e.Compare(ctx, req, f)
+		case "history":
+			m, err = e.History(ctx, req, f)
 		case "network":
 			var net *network.Network
 			if net, m, err = e.network(ctx, &req); err != nil {

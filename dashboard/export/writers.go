@@ -274,6 +274,24 @@ type SeriesRow struct {
 	CriticismShareHi  *float64  `parquet:"criticism_share_hi,optional"`
 }
 
+// SeriesDeletedRow is the Parquet row of a wide series with the deleted
+// column.
+type SeriesDeletedRow struct {
+	BucketStart       time.Time `parquet:"bucket_start,timestamp(millisecond)"`
+	Support           int64     `parquet:"support"`
+	Criticism         int64     `parquet:"criticism"`
+	Neutral           int64     `parquet:"neutral"`
+	Total             int64     `parquet:"total"`
+	CriticismShare    *float64  `parquet:"criticism_share,optional"`
+	SupportAdj        *float64  `parquet:"support_adj,optional"`
+	CriticismAdj      *float64  `parquet:"criticism_adj,optional"`
+	NeutralAdj        *float64  `parquet:"neutral_adj,optional"`
+	CriticismShareAdj *float64  `parquet:"criticism_share_adj,optional"`
+	CriticismShareLo  *float64  `parquet:"criticism_share_lo,optional"`
+	CriticismShareHi  *float64  `parquet:"criticism_share_hi,optional"`
+	Deleted           int64     `parquet:"deleted"`
+}
+
 // TidyRow is the Parquet row of a tidy series.
 type TidyRow struct {
 	BucketStart time.Time `parquet:"bucket_start,timestamp(millisecond)"`

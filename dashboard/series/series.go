@@ -63,6 +63,9 @@ type Bucket struct {
 	// End is the next bucket's Start.
 	End time.Time
 	Counts
+	// Deleted counts the bucket's reactions that are deleted now (with
+	// Request.Deleted; they are in Counts too, with their last stance).
+	Deleted int64
 }
 
 // PlatformSeries is one platform's counts, aligned with the buckets.
@@ -100,6 +103,9 @@ type Request struct {
 	// calendar (see NewAnchoredPlan); Loc then only names the display
 	// timezone.
 	Anchor time.Time
+	// Deleted counts each bucket's reactions that are deleted now
+	// (Bucket.Deleted).
+	Deleted bool
 }
 
 // Series is a computed series.
@@ -174,6 +180,17 @@ func Compute(ctx context.Context, st *store.Store, req Request) (*Series, error)
 		est := req.Correct(cs, s.MinBucket)
 		if len(est) == len(cs) {
 			s.Corrected, s.TotalCorrected = est[:len(s.Buckets)], &est[len(s.Buckets)]
+		}
+	}
+	if req.Deleted {
+		del, err := st.DeletedCounts(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range del {
+			if i := plan.Bucket(d.Key); i >= 0 {
+				s.Buckets[i].Deleted += d.N
+			}
 		}
 	}
 	return s, nil
