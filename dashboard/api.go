@@ -361,6 +361,14 @@ type ReactionJSON struct {
 	IsRoot bool `json:"is_root"`
 	// ContentWarning is shown before Text (Mastodon's spoiler_text).
 	ContentWarning string `json:"content_warning"`
+	// States counts the reaction's observed states (1: never seen to
+	// change), Edited says whether its text or content warning was
+	// edited, and DeletedAfterHours, for a reaction seen visible and then
+	// deleted, is how many hours after its posting it was first seen
+	// deleted (it was deleted before); null otherwise.
+	States            int      `json:"states"`
+	Edited            bool     `json:"edited"`
+	DeletedAfterHours *float64 `json:"deleted_after_hours"`
 }
 
 // ReactionsJSON is the answer of GET /api/v1/reactions.
@@ -421,6 +429,14 @@ func (s *Server) reactions(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	ids := make([]string, len(rs))
+	for i := range rs {
+		ids[i] = rs[i].ID
+	}
+	hist, err := s.st.HistorySummaries(ctx, q.Story, ids)
+	if err != nil {
+		return nil, err
+	}
 	out := &ReactionsJSON{Story: q.Story, From: q.From, To: q.To, Stance: q.Stances, Platform: q.Platforms, Thread: q.Thread,
 		Count: cnt.Total, Reactions: make([]ReactionJSON, len(rs))}
 	if out.Stance == nil {
@@ -433,6 +449,12 @@ func (s *Server) reactions(r *http.Request) (any, error) {
 		out.Reactions[i] = ReactionJSON{ID: x.ID, Platform: x.Platform, CreatedAt: x.CreatedAt, Stance: x.Stance,
 			StanceScore: x.StanceScore, Text: x.Text, URL: x.URL, Lang: x.Lang, Likes: x.Likes, Replies: x.Replies,
 			Deleted: x.Deleted, ParentID: x.ParentID, Relation: x.Relation, IsRoot: x.IsRoot, ContentWarning: x.ContentWarning}
+		h := hist[x.ID]
+		out.Reactions[i].States, out.Reactions[i].Edited = max(h.States, 1), h.Edits > 0
+		if x.Deleted && !h.DeletedAt.IsZero() {
+			d := h.DeletedAt.Sub(x.CreatedAt).Hours()
+			out.Reactions[i].DeletedAfterHours = &d
+		}
 	}
 	if more {
 		last := rs[len(rs)-1]

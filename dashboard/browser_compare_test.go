@@ -15,6 +15,7 @@ import (
 
 	"github.com/reactions-research/reactions/dashboard"
 	"github.com/reactions-research/reactions/dashboard/internal/fixture"
+	"github.com/reactions-research/reactions/reaction"
 )
 
 // TestBrowserCompareAndThreads loads a two-story comparison in Chromium,
@@ -168,7 +169,14 @@ func TestBrowserCompareAndThreads(t *testing.T) {
 		document.getElementById('x-compare-csv').href.includes('what=compare')`)
 	screenshot(t, ctx, "compare.png")
 
-	// 4. The largest thread of jack-threads links to its reactions.
+	// 4. The largest thread of jack-threads links to its reactions, and
+	// shows which were edited or deleted since first collected.
+	edits := fixture.Threads()[1:4] // r01, r02, r03
+	edits[0].Text += " (edited)"
+	edits[2].Deleted, edits[2].Text, edits[2].Author = true, "", ""
+	if _, err := e.st.WriteReactions(context.Background(), []reaction.Reaction{edits[0], edits[2]}); err != nil {
+		t.Fatal(err)
+	}
 	do(chromedp.Navigate(e.srv.URL + "/?story=" + fixture.ThreadsID))
 	waitFor(`window.reactionsDashboard.ready && document.querySelectorAll('#thread-size-rows .thread-link').length === 2`)
 	do(chromedp.Click(chromedp.CSS(`#thread-size-rows tr:first-child .thread-link`)))
@@ -184,7 +192,28 @@ func TestBrowserCompareAndThreads(t *testing.T) {
 	if listed.Items != 19 || !strings.HasSuffix(listed.Info, "of 19") || !strings.Contains(listed.Range, fixture.RedditRoot) {
 		t.Errorf("thread drill-down: %+v", listed)
 	}
-
+	// r03 was seen visible, then deleted; r11 was deleted when first
+	// collected: when is unknown.
+	var tags []string
+	eval(`Array.from(document.querySelectorAll('#reactions li')).map(li => li.querySelector('.text').textContent + '|' +
+		Array.from(li.querySelectorAll('.edited, .deleted')).map(e => e.textContent).join(' '))`, &tags)
+	var edited, deletedAfter, deletedUnknown int
+	for _, tg := range tags {
+		text, tag, _ := strings.Cut(tg, "|")
+		switch {
+		case tag == "edited" && text == edits[0].Text:
+			edited++
+		case strings.HasPrefix(tag, "deleted after ") && strings.HasSuffix(tag, " days") && text == "":
+			deletedAfter++ // posted in 2020, seen deleted now
+		case tag == "deleted" && text == "":
+			deletedUnknown++
+		case tag != "":
+			t.Errorf("unexpected tag %q on %q", tag, text)
+		}
+	}
+	if edited != 1 || deletedAfter != 1 || deletedUnknown != 1 {
+		t.Errorf("edited and deleted tags: %q", tags)
+	}
 	screenshot(t, ctx, "threads.png")
 	log.mu.Lock()
 	defer log.mu.Unlock()

@@ -23,7 +23,7 @@ const exportTimeout = 30 * time.Minute
 // with meta=true its metadata sidecar.
 func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	p, e := newParams(r, "what", "format", "tidy", "story", "from", "to", "interval", "tz", "platform", "stance", "include_roots",
-		"min_bucket", "part", "quotes", "align", "from_hours", "to_hours", "meta", "bom")
+		"min_bucket", "part", "quotes", "deleted", "changes", "align", "from_hours", "to_hours", "meta", "bom")
 	if e != nil {
 		s.fail(w, r, e)
 		return
@@ -70,6 +70,8 @@ func (s *Server) runExport(ctx context.Context, req export.Request, w *countingW
 		return s.exp.Reactions(ctx, req, w)
 	case "compare":
 		return s.exp.Compare(ctx, req, w)
+	case "history":
+		return s.exp.History(ctx, req, w)
 	case "network":
 		return s.exp.Network(ctx, req, w)
 	}
@@ -92,9 +94,23 @@ func exportErr(err error) error {
 func (s *Server) exportRequest(ctx context.Context, p *params) (export.Request, error) {
 	var req export.Request
 	var e *apiError
-	if req.What, e = p.oneOf("what", "series", "series", "reactions", "network", "compare"); e != nil {
+	if req.What, e = p.oneOf("what", "series", "series", "reactions", "history", "network", "compare"); e != nil {
 		return req, e
 	}
+	if req.Deleted, e = p.boolean("deleted"); e != nil {
+		return req, e
+	}
+	if req.Deleted && req.What != "series" {
+		return req, badParam("deleted", "applies to what=series only")
+	}
+	changes, e := p.oneOf("changes", "all", "all", "content")
+	if e != nil {
+		return req, e
+	}
+	if p.get("changes") != "" && req.What != "history" {
+		return req, badParam("changes", "applies to what=history only")
+	}
+	req.ContentOnly = changes == "content"
 	if req.What == "compare" {
 		return s.exportCompareRequest(ctx, p)
 	}
@@ -167,10 +183,13 @@ func (s *Server) exportRequest(ctx context.Context, p *params) (export.Request, 
 		return req, badParam("include_roots", "applies to what=series only (a reactions export always holds the thread starters, flagged in is_root; a network's nodes include their authors)")
 	}
 	if req.What != "reactions" && (len(req.Stances) > 0) {
-		return req, badParam("stance", "applies to what=reactions only (a series has every stance)")
+		return req, badParam("stance", "applies to what=reactions only (a series has every stance, each state of a history its own)")
 	}
 	if req.What != "series" && req.Tidy {
 		return req, badParam("tidy", "applies to what=series only")
+	}
+	if req.Tidy && req.Deleted {
+		return req, badParam("deleted", "applies to the wide layout (not tidy)")
 	}
 	if _, err := s.loadStory(ctx, req.Story); err != nil {
 		return req, err

@@ -1131,8 +1131,20 @@
     meta.appendChild(time);
     meta.appendChild(document.createTextNode(' · ' + platformLabel(r.platform) + ' · '));
     meta.appendChild(el('span', 'stance', r.stance));
-    meta.appendChild(document.createTextNode(' · score ' + Number(r.stance_score).toFixed(2) +
-      ' · ♥ ' + r.likes + (r.deleted ? ' · deleted' : '') + ' · '));
+    meta.appendChild(document.createTextNode(' · score ' + Number(r.stance_score).toFixed(2) + ' · ♥ ' + r.likes + ' · '));
+    if (r.edited) {
+      const tag = el('span', 'edited', 'edited');
+      tag.title = 'Its text changed between crawls: every observed state is in the history export';
+      meta.appendChild(tag);
+      meta.appendChild(document.createTextNode(' · '));
+    }
+    if (r.deleted) {
+      const h = r.deleted_after_hours;
+      const tag = el('span', 'deleted', h === null || h === undefined ? 'deleted' : 'deleted after ' + fmtAfter(h));
+      tag.title = 'Deleted or removed on the platform: first seen deleted then (it was deleted before); its earlier states are in the history export';
+      meta.appendChild(tag);
+      meta.appendChild(document.createTextNode(' · '));
+    }
     if (r.is_root) {
       const tag = el('span', 'starter', 'thread starter');
       tag.title = 'The post that opens a thread the crawler followed: left out of the chart unless "count thread starters" is on';
@@ -1144,6 +1156,13 @@
     if (r.content_warning) li.appendChild(el('p', 'cw', 'CW: ' + r.content_warning));
     li.appendChild(el('p', 'text', r.text));
     return li;
+  }
+
+  // fmtAfter writes a number of hours for "deleted after …".
+  function fmtAfter(h) {
+    if (h < 1) return Math.max(1, Math.round(h * 60)) + ' min';
+    if (h < 48) return (Math.round(h * 10) / 10) + ' hours';
+    return (Math.round(h / 24 * 10) / 10) + ' days';
   }
 
   // ---- exports -------------------------------------------------------------
@@ -1172,6 +1191,12 @@
     $('x-reactions-ndjson').href = href('export', Object.assign({ format: 'ndjson' }, r));
     $('x-reactions-json').href = href('export', Object.assign({ format: 'json' }, r));
     $('x-reactions-meta').href = href('export', Object.assign({ format: 'csv', meta: 'true' }, r));
+    $('x-series-deleted').href = href('export', { what: 'series', format: 'csv', deleted: 'true' });
+    const hst = { what: 'history', interval: '', include_roots: '' };
+    $('x-history-csv').href = href('export', Object.assign({ format: 'csv' }, hst));
+    $('x-history-content').href = href('export', Object.assign({ format: 'csv', changes: 'content' }, hst));
+    $('x-history-parquet').href = href('export', Object.assign({ format: 'parquet' }, hst));
+    $('x-history-meta').href = href('export', Object.assign({ format: 'csv', meta: 'true' }, hst));
     const n = { what: 'network', interval: '', tz: '', include_roots: '' };
     $('x-network-graphml').href = href('export', Object.assign({ format: 'graphml' }, n));
     $('x-network-gexf').href = href('export', Object.assign({ format: 'gexf' }, n));
