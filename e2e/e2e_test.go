@@ -201,6 +201,33 @@ type env struct {
 	cfg     crawler.Config
 }
 
+// startAggregator runs an aggregator writing to st over HTTP until the
+// test ends, when it is closed (its spool drained) and stopped.
+func startAggregator(t *testing.T, st *store.Store, reg prometheus.Registerer) *httptest.Server {
+	t.Helper()
+	ctx := context.Background()
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	agg, err := aggregator.New(ctx, aggregator.Config{StateDir: t.TempDir(), Registerer: reg, Logger: quiet}, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	aggCtx, stopAgg := context.WithCancel(ctx)
+	aggDone := make(chan error, 1)
+	go func() { aggDone <- agg.Run(aggCtx) }()
+	aggSrv := httptest.NewServer(agg.Handler())
+	t.Cleanup(func() {
+		aggSrv.Close()
+		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		if err := agg.Close(cctx); err != nil {
+			t.Error(err)
+		}
+		stopAgg()
+		<-aggDone
+	})
+	return aggSrv
+}
+
 func (e *env) crawl() []reaction.CrawlRun {
 	e.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -268,24 +295,7 @@ func TestWholePath(t *testing.T) {
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 
 	st := chtest.New(t)
-	agg, err := aggregator.New(ctx, aggregator.Config{StateDir: t.TempDir(), Registerer: prometheus.NewRegistry(), Logger: quiet}, st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	aggCtx, stopAgg := context.WithCancel(ctx)
-	aggDone := make(chan error, 1)
-	go func() { aggDone <- agg.Run(aggCtx) }()
-	aggSrv := httptest.NewServer(agg.Handler())
-	t.Cleanup(func() {
-		aggSrv.Close()
-		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		defer cancel()
-		if err := agg.Close(cctx); err != nil {
-			t.Error(err)
-		}
-		stopAgg()
-		<-aggDone
-	})
+	aggSrv := startAggregator(t, st, prometheus.NewRegistry())
 
 	d := dataset(t)
 	repSrv := httptest.NewServer(replica.New(d, replica.Options{}))

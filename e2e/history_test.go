@@ -16,7 +16,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/reactions-research/reactions/aggregator"
 	"github.com/reactions-research/reactions/crawler"
 	"github.com/reactions-research/reactions/dashboard"
 	"github.com/reactions-research/reactions/reaction"
@@ -48,25 +47,7 @@ func TestEditedThenDeletedBetweenCrawls(t *testing.T) {
 	d := replica.NewDataset(items...)
 
 	st := chtest.New(t)
-	agg, err := aggregator.New(ctx, aggregator.Config{StateDir: t.TempDir(), Registerer: prometheus.NewRegistry(), Logger: quiet,
-		BatchWait: 50 * time.Millisecond}, st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	aggCtx, stopAgg := context.WithCancel(ctx)
-	aggDone := make(chan error, 1)
-	go func() { aggDone <- agg.Run(aggCtx) }()
-	aggSrv := httptest.NewServer(agg.Handler())
-	t.Cleanup(func() {
-		aggSrv.Close()
-		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		defer cancel()
-		if err := agg.Close(cctx); err != nil {
-			t.Error(err)
-		}
-		stopAgg()
-		<-aggDone
-	})
+	aggSrv := startAggregator(t, st, prometheus.NewRegistry())
 	repSrv := httptest.NewServer(replica.New(d, replica.Options{}))
 	defer repSrv.Close()
 	dash, err := dashboard.New(dashboard.Options{Store: st, Registerer: prometheus.NewRegistry(), Logger: quiet})

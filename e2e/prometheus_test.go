@@ -22,7 +22,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
-	"github.com/reactions-research/reactions/aggregator"
 	"github.com/reactions-research/reactions/crawler"
 	"github.com/reactions-research/reactions/crawler/source"
 	"github.com/reactions-research/reactions/dashboard"
@@ -94,22 +93,7 @@ func TestPrometheusScrape(t *testing.T) {
 	// The three components, each with its own registry and /metrics.
 	st := chtest.New(t)
 	aggReg := prometheus.NewRegistry()
-	agg, err := aggregator.New(ctx, aggregator.Config{StateDir: t.TempDir(), Registerer: aggReg, Logger: quiet}, st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	aggCtx, stopAgg := context.WithCancel(ctx)
-	aggDone := make(chan error, 1)
-	go func() { aggDone <- agg.Run(aggCtx) }()
-	aggSrv := httptest.NewServer(agg.Handler())
-	t.Cleanup(func() {
-		aggSrv.Close()
-		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		defer cancel()
-		_ = agg.Close(cctx)
-		stopAgg()
-		<-aggDone
-	})
+	aggSrv := startAggregator(t, st, aggReg)
 	dashReg := prometheus.NewRegistry()
 	dash, err := dashboard.New(dashboard.Options{Store: st, Registerer: dashReg, Logger: quiet})
 	if err != nil {
