@@ -140,7 +140,7 @@ func TestBrowserCompareAndThreads(t *testing.T) {
 	edits := fixture.Threads()[1:4] // r01, r02, r03
 	edits[0].Text += " (edited)"
 	edits[2].Deleted, edits[2].Text, edits[2].Author = true, "", ""
-	if _, err := e.st.WriteReactions(context.Background(), []reaction.Reaction{edits[0], edits[2]}); err != nil {
+	if _, err := e.st.Write(context.Background(), []reaction.Reaction{edits[0], edits[2]}); err != nil {
 		t.Fatal(err)
 	}
 	do(chromedp.Navigate(e.srv.URL + "/?story=" + fixture.ThreadsID))

@@ -21,7 +21,7 @@ import (
 func exportStore(t *testing.T) *store.Store {
 	t.Helper()
 	dsn := chtest.DSN(t)
-	t.Setenv(store.DSNEnv, dsn)
+	t.Setenv(dsnEnv, dsn)
 	t.Setenv("REACTIONS_HOME", t.TempDir())
 	ctx := context.Background()
 	st, err := store.Open(ctx, dsn, store.Options{})
@@ -50,7 +50,7 @@ func exportStore(t *testing.T) *store.Store {
 		mk(3, "reddit:t1_c", "a_ann", reaction.Support),
 		mk(4, "reddit:t1_d", "", reaction.Support),
 	}
-	if _, err := st.WriteReactions(ctx, rs); err != nil {
+	if _, err := st.Write(ctx, rs); err != nil {
 		t.Fatal(err)
 	}
 	return st
@@ -121,7 +121,7 @@ func TestExportCompare(t *testing.T) {
 		rs = append(rs, reaction.Reaction{Story: "other", Platform: reaction.HackerNews, ID: reaction.MakeID(reaction.HackerNews, string(rune('1'+i))),
 			CreatedAt: pub.Add(time.Duration(30+i*60) * time.Minute), Text: "x", Stance: reaction.Criticism, StanceScore: 1, Classifier: "test"})
 	}
-	if _, err := st.WriteReactions(ctx, rs); err != nil {
+	if _, err := st.Write(ctx, rs); err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
@@ -174,11 +174,11 @@ func TestExportHistory(t *testing.T) {
 		t.Fatal(err)
 	}
 	edited.Text, edited.Likes = "text, edited", 3
-	if _, err := st.WriteReactions(ctx, []reaction.Reaction{edited}); err != nil {
+	if _, err := st.Write(ctx, []reaction.Reaction{edited}); err != nil {
 		t.Fatal(err)
 	}
 	edited.Deleted, edited.Text = true, ""
-	if _, err := st.WriteReactions(ctx, []reaction.Reaction{edited}); err != nil {
+	if _, err := st.Write(ctx, []reaction.Reaction{edited}); err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()

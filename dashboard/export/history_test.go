@@ -25,11 +25,11 @@ func TestHistoryExport(t *testing.T) {
 	// Re-crawls: one reaction gains likes, then is deleted.
 	gone := rs[10]
 	gone.Likes += 5
-	if _, err := e.Store.WriteReactions(ctx, []reaction.Reaction{gone}); err != nil {
+	if _, err := e.Store.Write(ctx, []reaction.Reaction{gone}); err != nil {
 		t.Fatal(err)
 	}
 	gone.Deleted, gone.Text, gone.Author = true, "", ""
-	if _, err := e.Store.WriteReactions(ctx, []reaction.Reaction{gone, rs[11]}); err != nil { // rs[11] seen again: no state
+	if _, err := e.Store.Write(ctx, []reaction.Reaction{gone, rs[11]}); err != nil { // rs[11] seen again: no state
 		t.Fatal(err)
 	}
 
