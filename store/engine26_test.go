@@ -247,7 +247,6 @@ func TestSQLOnClickHouse26(t *testing.T) {
 	_, err = s.OutOfFold(ctx, st.ID, retrained.Classifier)
 	must("OutOfFold", err)
 
-
 	// Threads and reply links.
 	links := 0
 	must("EachLink", s.EachLink(ctx, store.ReactionQuery{Story: st.ID, ChunkRows: 60}, func(*store.Link) error { links++; return nil }))

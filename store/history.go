@@ -80,7 +80,7 @@ func (s *Store) EachState(ctx context.Context, q HistoryQuery, fn func(*State) e
 		}
 		for start := 0; start < len(q.IDs); start += lookupChunk {
 			end := min(start+lookupChunk, len(q.IDs))
-			if err := s.readStates(ctx, &it, "story = ? AND id IN ?", []any{q.Reactions.Story, inSet(q.IDs[start:end])}, "id, version"); err != nil {
+			if err := s.readStates(ctx, &it, "story = ? AND id IN (SELECT arrayJoin(?))", []any{q.Reactions.Story, q.IDs[start:end]}, "id, version"); err != nil {
 				return err
 			}
 		}

@@ -3,7 +3,6 @@ package store_test
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -43,7 +42,7 @@ func TestHistoryKeepsEveryObservedState(t *testing.T) {
 	ctx := context.Background()
 	write := func(rs ...reaction.Reaction) {
 		t.Helper()
-		if _, err := s.WriteReactions(ctx, rs); err != nil {
+		if _, err := s.Write(ctx, rs); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -64,12 +63,13 @@ func TestHistoryKeepsEveryObservedState(t *testing.T) {
 	c.Deleted, c.Text = false, "text reddit:3"
 	write(c) // restored
 	// A new classifier relabels b: a new row, no new observation.
-	if _, _, err := s.Relabel(ctx, "s1", func(r *reaction.Reaction) {
-		if r.ID == "reddit:2" {
-			r.Stance, r.Classifier = reaction.Support, "test-2"
-		}
-	}); err != nil {
-		t.Fatal(err)
+	relabel, err := s.StoredReactions(ctx, "s1", []string{"reddit:2"})
+	if err != nil || len(relabel) != 1 {
+		t.Fatalf("stored reddit:2: %v, %v", relabel, err)
+	}
+	relabel[0].Stance, relabel[0].Classifier = reaction.Support, "test-2"
+	if n, err := s.Relabel(ctx, relabel); err != nil || n != 1 {
+		t.Fatalf("relabel: %d, %v", n, err)
 	}
 
 	all := states(t, s, store.HistoryQuery{Reactions: store.ReactionQuery{Story: "s1"}})
@@ -126,52 +126,79 @@ func TestHistoryKeepsEveryObservedState(t *testing.T) {
 	}
 }
 
-// TestMigration0006 applies 0006 to a database holding states not merged
-// yet: the history starts with them, and running the migration's
-// statements again adds nothing.
+// TestMigration0006 runs 0006 on a database whose reactions hold states
+// not merged yet and a history that lacks them (as before the migration):
+// the history starts with them, and running it again adds nothing.
 func TestMigration0006(t *testing.T) {
 	ctx := context.Background()
-	s, err := store.Open(ctx, chtest.DSN(t), store.Options{NoMigrate: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if _, err := s.MigrateTo(ctx, 5); err != nil {
-		t.Fatal(err)
-	}
+	s := chtest.New(t)
 	a := mk("s1", reaction.HackerNews, 1, t0, reaction.Support)
-	if _, err := s.WriteReactions(ctx, []reaction.Reaction{a, mk("s1", reaction.HackerNews, 2, t0, reaction.Neutral)}); err != nil {
+	if _, err := s.Write(ctx, []reaction.Reaction{a, mk("s1", reaction.HackerNews, 2, t0, reaction.Neutral)}); err != nil {
 		t.Fatal(err)
 	}
 	a.Text = "edited"
-	if _, err := s.WriteReactions(ctx, []reaction.Reaction{a}); err != nil {
+	if _, err := s.Write(ctx, []reaction.Reaction{a}); err != nil {
 		t.Fatal(err)
 	}
-	applied, err := s.Migrate(ctx)
-	if err != nil || !slices.Contains(applied, 6) {
-		t.Fatalf("applied %v: %v", applied, err)
-	}
-	want := "hackernews:1#1:new hackernews:1#2:edited hackernews:2#1:new"
-	if got := describe(states(t, s, store.HistoryQuery{Reactions: store.ReactionQuery{Story: "s1"}})); got != want {
-		t.Errorf("after the migration: %s, want %s", got, want)
+	if err := s.Conn().Exec(ctx, "TRUNCATE TABLE reaction_history"); err != nil {
+		t.Fatal(err)
 	}
 	ms, err := store.Migrations()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Apply(ctx, ms[len(ms)-1]); err != nil {
-		t.Fatal(err)
+	var m0006 store.Migration
+	for _, m := range ms {
+		if m.Version == 6 {
+			m0006 = m
+		}
 	}
-	var rows uint64
-	if err := s.Conn().QueryRow(ctx, "SELECT count() FROM reaction_history").Scan(&rows); err != nil || rows != 3 {
-		t.Errorf("after running it again: %d rows (%v), want 3", rows, err)
+	want := "hackernews:1#1:new hackernews:1#2:edited hackernews:2#1:new"
+	for run := 1; run <= 2; run++ {
+		if err := s.Apply(ctx, m0006); err != nil {
+			t.Fatal(err)
+		}
+		if got := describe(states(t, s, store.HistoryQuery{Reactions: store.ReactionQuery{Story: "s1"}})); got != want {
+			t.Errorf("run %d: %s, want %s", run, got, want)
+		}
+		var rows uint64
+		if err := s.Conn().QueryRow(ctx, "SELECT count() FROM reaction_history").Scan(&rows); err != nil || rows != 3 {
+			t.Errorf("run %d: %d rows (%v), want 3", run, rows, err)
+		}
 	}
-	// Written after: the view keeps it.
+	// Written after: the write path keeps it.
 	a.Deleted, a.Text = true, ""
-	if _, err := s.WriteReactions(ctx, []reaction.Reaction{a}); err != nil {
+	if _, err := s.Write(ctx, []reaction.Reaction{a}); err != nil {
 		t.Fatal(err)
 	}
 	if got := describe(states(t, s, store.HistoryQuery{Reactions: store.ReactionQuery{Story: "s1"}, IDs: []string{"hackernews:1"}})); got != "hackernews:1#1:new hackernews:1#2:edited hackernews:1#3:deleted" {
 		t.Errorf("then deleted: %s", got)
+	}
+}
+
+// TestHistoryRetriedWrite: a write whose INSERT into reactions failed
+// after its states went into the history is retried, and the history gets
+// the same state again with a later version; it is one observed state.
+func TestHistoryRetriedWrite(t *testing.T) {
+	ctx := context.Background()
+	s := chtest.New(t)
+	a := mk("s1", reaction.Lemmy, 1, t0, reaction.Support)
+	if _, err := s.Write(ctx, []reaction.Reaction{a}); err != nil {
+		t.Fatal(err)
+	}
+	// The retried write's row: the state again, a version later.
+	if err := s.Conn().Exec(ctx, `INSERT INTO reaction_history (story, platform, id, version, observed_at, parent_id, root_id, relation, is_root,
+    url, created_at, first_seen, author, content_warning, text, lang, likes, replies, deleted, stance, stance_score, classifier, digest)
+SELECT story, platform, id, version + 1, observed_at, parent_id, root_id, relation, is_root,
+    url, created_at, first_seen, author, content_warning, text, lang, likes, replies, deleted, stance, stance_score, classifier, digest
+FROM reaction_history WHERE story = 's1'`); err != nil {
+		t.Fatal(err)
+	}
+	a.Text = "edited"
+	if _, err := s.Write(ctx, []reaction.Reaction{a}); err != nil {
+		t.Fatal(err)
+	}
+	if got := describe(states(t, s, store.HistoryQuery{Reactions: store.ReactionQuery{Story: "s1"}})); got != "lemmy:1#1:new lemmy:1#2:edited" {
+		t.Errorf("states: %s", got)
 	}
 }

@@ -90,3 +90,39 @@ func (b *rowBuffer) appendTo(batch driver.Batch) error {
 	}
 	return nil
 }
+
+// appendStatesTo hands the +1 rows collected (the states written) to a
+// batch prepared with historyColumns, observed_at from the version (the
+// writer's clock in nanoseconds), and returns how many.
+func (b *rowBuffer) appendStatesTo(batch driver.Batch) (int, error) {
+	var keep []int
+	for i, s := range b.sign {
+		if s == 1 {
+			keep = append(keep, i)
+		}
+	}
+	observed := make([]time.Time, len(keep))
+	for j, i := range keep {
+		observed[j] = time.Unix(int64(b.version[i]/1e9), 0).UTC()
+	}
+	cols := []any{pick(b.story, keep), pick(b.platform, keep), pick(b.id, keep), pick(b.parentID, keep), pick(b.rootID, keep),
+		pick(b.relation, keep), pick(b.isRoot, keep), pick(b.url, keep), pick(b.createdAt, keep), pick(b.firstSeen, keep),
+		pick(b.author, keep), pick(b.contentWarning, keep), pick(b.text, keep), pick(b.lang, keep), pick(b.likes, keep),
+		pick(b.replies, keep), pick(b.deleted, keep), pick(b.stance, keep), pick(b.score, keep), pick(b.classifier, keep),
+		pick(b.digest, keep), pick(b.version, keep), observed}
+	for c, col := range cols {
+		if err := batch.Column(c).Append(col); err != nil {
+			return 0, fmt.Errorf("append %d states to column %d of reaction_history: %w", len(keep), c, err)
+		}
+	}
+	return len(keep), nil
+}
+
+// pick returns the elements of col at the indexes keep.
+func pick[T any](col []T, keep []int) []T {
+	out := make([]T, len(keep))
+	for j, i := range keep {
+		out[j] = col[i]
+	}
+	return out
+}

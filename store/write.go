@@ -45,6 +45,11 @@ const lookupChunk = 5000
 const reactionColumns = "story, platform, id, parent_id, root_id, relation, is_root, url, created_at, first_seen, author, content_warning, text, lang, " +
 	"likes, replies, deleted, stance, stance_score, classifier, digest, version, sign"
 
+// historyColumns is the column list of every INSERT into reaction_history:
+// those of reactions but sign, and observed_at.
+const historyColumns = "story, platform, id, parent_id, root_id, relation, is_root, url, created_at, first_seen, author, content_warning, text, lang, " +
+	"likes, replies, deleted, stance, stance_score, classifier, digest, version, observed_at"
+
 // stored is the current state of one reaction in the table.
 type stored struct {
 	r       reaction.Reaction
@@ -61,7 +66,8 @@ type storyID struct{ story, id string }
 // writes nothing; a new one writes a +1 row; a changed one writes a -1
 // copy of the stored state and a +1 row with the new state and a higher
 // version. All rows of one call go in one INSERT, so a failure leaves the
-// table as it was.
+// table as it was. Every state written is kept in reaction_history too
+// (see insert).
 //
 // Every reaction must have a valid Stance: labelling is the caller's. A
 // reaction that becomes deleted with its text removed keeps its last
@@ -155,8 +161,15 @@ func (s *Store) Write(ctx context.Context, rs []reaction.Reaction) (WriteResult,
 	return res, nil
 }
 
-// insert writes rows into reactions in one INSERT, and reports how often
-// it sent it again. The caller holds writeMu.
+// insert writes rows into reactions in one INSERT, after their +1 rows
+// (the states written) into reaction_history, and reports how often it
+// sent them again. The caller holds writeMu.
+//
+// The history goes first so that no stored state is missing from it:
+// when the INSERT into reactions fails, the retried write (or, on a
+// cluster, the resend) stores the state again, and the history's second
+// row has the digest of the first, which its readers skip (EachState); a
+// resend of the same rows is deduplicated on a cluster anyway.
 //
 // On a cluster an INSERT that fails is sent again, the same rows in the
 // same order: the writer's INSERTs deduplicate on their shard
@@ -181,8 +194,21 @@ func (s *Store) insert(ctx context.Context, rows *rowBuffer) (resent int, err er
 	return resent, err
 }
 
-// sendRows prepares and sends one INSERT of rows.
+// sendRows prepares and sends the INSERT of rows' states into
+// reaction_history, then the INSERT of rows into reactions.
 func (s *Store) sendRows(ctx context.Context, rows *rowBuffer) error {
+	history, err := PrepareBatch(ctx, s.inserter, "INSERT INTO reaction_history ("+historyColumns+")")
+	if err != nil {
+		return fmt.Errorf("prepare insert into reaction_history: %w", err)
+	}
+	n, err := rows.appendStatesTo(history)
+	if err != nil {
+		_ = history.Abort()
+		return err
+	}
+	if err := history.Send(); err != nil {
+		return fmt.Errorf("insert %d states into reaction_history: %w", n, err)
+	}
 	batch, err := PrepareBatch(ctx, s.inserter, "INSERT INTO reactions ("+reactionColumns+")")
 	if err != nil {
 		return fmt.Errorf("prepare insert: %w", err)

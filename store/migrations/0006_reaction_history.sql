@@ -2,24 +2,24 @@
 -- delete history.
 --
 -- reactions keeps an earlier state only until a merge collapses its +1 row
--- with the -1 row that cancelled it, so the history has its own table, fed
--- by a materialized view with every +1 row written to reactions: a new
--- reaction, a changed one (edited, deleted or restored, a new score), and
--- a relabelled one (the same digest, a new stance). Nothing else writes
--- it and nothing is ever cancelled in it. A duplicate writes no row to
--- reactions, so it adds no state here either.
+-- with the -1 row that cancelled it, so the history has its own table.
+-- The write path (store.Write and store.Relabel) writes every +1 row it
+-- writes to reactions here too, first: a new reaction, a changed one
+-- (edited, deleted or restored, a new score), and a relabelled one (the
+-- same digest, a new stance). Nothing is ever cancelled in it. A
+-- duplicate writes no row to reactions, so it adds no state here either.
 --
 -- observed_at is when the state was stored: the version of a row is the
--- writer's clock in nanoseconds when it wrote it (store.Write), so the
--- view, the backfill below and a reconcile that copies a missed row all
--- give the same time. Rows are keyed by (story, id, version): a row copied
--- twice (a reconcile after a view that did write) collapses on merge, and
--- every query reads one row per (id, version) before that.
+-- writer's clock in nanoseconds when it wrote it, so the write path and
+-- the backfill below give the same time. Rows are keyed by (story, id,
+-- version); every query reads one row per (id, version), and skips a row
+-- with the digest of the state before it (a relabelling, or a write
+-- retried after its INSERT into reactions failed).
 --
 -- The backfill copies the states reactions still holds (those not merged
--- away yet); it runs only while the history is empty, and the view does not
--- exist yet, so the migration can run again after an interruption. Run it
--- with no aggregator writing, as every command does on start.
+-- away yet); it runs only while the history is empty, so the migration can
+-- run again after an interruption. Run it with no aggregator writing, as
+-- every command does on start.
 CREATE TABLE IF NOT EXISTS reaction_history (
     story           String,
     platform        Enum8('reddit' = 1, 'hackernews' = 2, 'mastodon' = 3, 'bluesky' = 4, 'discourse' = 5, 'lemmy' = 6, 'web' = 7),
@@ -53,10 +53,3 @@ SELECT story, platform, id, version, toDateTime(intDiv(version, 1000000000), 'UT
     created_at, first_seen, author, content_warning, text, lang, likes, replies, deleted, stance, stance_score, classifier, digest
 FROM reactions
 WHERE sign = 1 AND (SELECT count() FROM reaction_history) = 0;
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS reaction_history_mv TO reaction_history AS
-SELECT story, platform, id, version, toDateTime(intDiv(version, 1000000000), 'UTC') AS observed_at, parent_id, root_id,
-       relation, is_root, url, created_at, first_seen, author, content_warning, text, lang, likes, replies, deleted,
-       stance, stance_score, classifier, digest
-FROM reactions
-WHERE sign = 1;
