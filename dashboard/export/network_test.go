@@ -5,7 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
-	"flag"
+
 	"fmt"
 	"os"
 	"path/filepath"
@@ -18,38 +18,10 @@ import (
 	"github.com/reactions-research/reactions/dashboard/export"
 	"github.com/reactions-research/reactions/dashboard/internal/fixture"
 	"github.com/reactions-research/reactions/dashboard/network"
+	"github.com/reactions-research/reactions/internal/golden"
 	"github.com/reactions-research/reactions/reaction"
 	"github.com/reactions-research/reactions/store/chtest"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
-// checkGolden compares got with the golden file at path (rewritten under
-// -update).
-func checkGolden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./dashboard/export -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		g, w := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
-		for i := 0; i < len(g) && i < len(w); i++ {
-			if g[i] != w[i] {
-				t.Fatalf("%s differs at line %d:\n got %s\nwant %s", path, i+1, g[i], w[i])
-			}
-		}
-		t.Fatalf("%s differs: %d lines, want %d", path, len(g), len(w))
-	}
-}
 
 // graph is a network as read back from a file: "source>target" and node
 // ids to their attributes, as text.
@@ -305,9 +277,9 @@ func TestNetworkExportGolden(t *testing.T) {
 		if m.Network == nil || m.Network.Edges != 12 || m.RowCount != 12 || m.Reactions != 23 {
 			t.Errorf("%s metadata: %+v", f, m)
 		}
-		checkGolden(t, filepath.Join("testdata", "network", name), read(name))
+		golden.Check(t, filepath.Join("testdata", "network", name), read(name))
 		meta := regexp.MustCompile(`"generated_at": "[^"]*"`).ReplaceAll(read(name+".meta.json"), []byte(`"generated_at": "(scrubbed)"`))
-		checkGolden(t, filepath.Join("testdata", "network", name+".meta.json"), meta)
+		golden.Check(t, filepath.Join("testdata", "network", name+".meta.json"), meta)
 		switch f {
 		case export.GraphML:
 			graphs[f] = parseGraphML(t, read(name))
@@ -317,7 +289,7 @@ func TestNetworkExportGolden(t *testing.T) {
 			if m.NodesFile != "network.nodes.csv" {
 				t.Errorf("nodes file %q", m.NodesFile)
 			}
-			checkGolden(t, filepath.Join("testdata", "network", "network.nodes.csv"), read("network.nodes.csv"))
+			golden.Check(t, filepath.Join("testdata", "network", "network.nodes.csv"), read("network.nodes.csv"))
 			graphs[f] = parseCSVGraph(t, read(name), read("network.nodes.csv"))
 		}
 	}
