@@ -128,7 +128,7 @@ func TestExportCompare(t *testing.T) {
 	var out, errb bytes.Buffer
 	t.Chdir(dir)
 	if code := run(ctx, []string{"export", "--what", "compare", "--story", "thread,other", "--align", "published", "--interval", "1h",
-		"--from", "-1h", "--to", "3h"}, &out, &errb); code != 0 {
+		"--from", "-1h", "--to", "3h", "--min-bucket", "1"}, &out, &errb); code != 0 {
 		t.Fatalf("exit %d\n%s", code, errb.String())
 	}
 	b, err := os.ReadFile(filepath.Join(dir, "thread-vs-other-published-1h.csv"))
@@ -195,7 +195,7 @@ func TestExportHistory(t *testing.T) {
 	}
 	out.Reset()
 	if code := run(ctx, []string{"export", "--story", "thread", "--what", "series", "--interval", "1h", "--deleted", "--out", "-"}, &out, &errb); code != 0 ||
-		!strings.Contains(out.String(), "criticism_share,deleted\r\n") || !strings.Contains(out.String(), ",1\r\n") {
+		!strings.Contains(out.String(), "criticism_share_hi,deleted\r\n") || !strings.Contains(out.String(), ",1\r\n") {
 		t.Errorf("series with deletions: exit %d\n%s%s", code, out.String(), errb.String())
 	}
 	for _, c := range []struct {
