@@ -217,6 +217,43 @@ DROP TABLE IF EXISTS reactions.crawl_runs ON CLUSTER reactions;
 CREATE TABLE IF NOT EXISTS reactions.crawl_runs ON CLUSTER reactions AS reactions.crawl_runs_local
 ENGINE = Distributed(reactions, reactions, crawl_runs_local, cityHash64(story));
 
+-- reaction_history
+CREATE TABLE IF NOT EXISTS reactions.reaction_history_local ON CLUSTER reactions (
+    story           String,
+    platform        Enum8('reddit' = 1, 'hackernews' = 2, 'mastodon' = 3, 'bluesky' = 4, 'discourse' = 5, 'lemmy' = 6, 'web' = 7),
+    id              String,
+    version         UInt64,
+    observed_at     DateTime('UTC'),
+    parent_id       String,
+    root_id         String,
+    relation        String,
+    is_root         UInt8,
+    url             String,
+    created_at      DateTime('UTC'),
+    first_seen      DateTime('UTC'),
+    author          String,
+    content_warning String,
+    text            String,
+    lang            String,
+    likes           Int64,
+    replies         Int64,
+    deleted         UInt8,
+    stance          Enum8('neutral' = 0, 'support' = 1, 'criticism' = 2),
+    stance_score    Float64,
+    classifier      String,
+    digest          UInt64
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/reactions/{shard}/reactions/reaction_history_local', '{replica}')
+ORDER BY (story, id, version);
+CREATE TABLE IF NOT EXISTS reactions.reaction_history ON CLUSTER reactions AS reactions.reaction_history_local
+ENGINE = Distributed(reactions, reactions, reaction_history_local, cityHash64(story));
+INSERT INTO reaction_history (story, platform, id, version, observed_at, parent_id, root_id, relation, is_root, url,
+    created_at, first_seen, author, content_warning, text, lang, likes, replies, deleted, stance, stance_score, classifier, digest)
+SELECT story, platform, id, version, toDateTime(intDiv(version, 1000000000), 'UTC'), parent_id, root_id, relation, is_root, url,
+    created_at, first_seen, author, content_warning, text, lang, likes, replies, deleted, stance, stance_score, classifier, digest
+FROM reactions
+WHERE sign = 1 AND (SELECT count() FROM reaction_history) = 0;
+
 -- retraining
 CREATE TABLE IF NOT EXISTS reactions.retrained_models_local ON CLUSTER reactions (
     story      String,
