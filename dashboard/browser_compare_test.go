@@ -18,6 +18,8 @@ import (
 // aligned by publication then by calendar time, as shares and as
 // normalised counts, and checks the chart draws the API's numbers; then
 // it follows a thread's link to the list of its reactions.
+// It is one long function on purpose: each step starts from the page the
+// step before left, in one browser session.
 func TestBrowserCompareAndThreads(t *testing.T) {
 	e, b := setupBrowser(t)
 	fixture.LoadThreads(t, e.st)

@@ -31,6 +31,7 @@ import (
 // first seen deleted; and the comments that never changed have one state
 // each although every crawl saw them (the story has two: its comment
 // count dropped).
+// It is long because each crawl reads what the edit before it changed.
 func TestEditedThenDeletedBetweenCrawls(t *testing.T) {
 	ctx := context.Background()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))

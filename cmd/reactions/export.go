@@ -24,6 +24,9 @@ func init() {
 	})
 }
 
+// runExport parses the export flags, checks them against what each kind
+// of export accepts, and writes the export and its metadata sidecar. It is
+// long because it is the one table of flags and rules for every kind.
 func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("export", "")
 	storyID := fs.String("story", "", "the story `ID`; required (compare: 2 to 5 ids, comma-separated)")
