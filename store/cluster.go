@@ -278,9 +278,10 @@ func (c *clusterSchema) distributed(name, verb string) step {
 		verb, c.q(name), c.onCluster(), c.q(name+localSuffix), c.cluster, c.db, name+localSuffix, c.tables[name])}
 }
 
-// matchParen returns the index of the parenthesis that closes s[0], or -1.
-// It skips quoted strings.
-func matchParen(s string) int {
+// scanTopLevel calls visit for each byte of s outside quoted strings,
+// with the depth of parentheses and brackets after it, until visit
+// returns false.
+func scanTopLevel(s string, visit func(i int, ch byte, depth int) bool) {
 	depth := 0
 	var quote byte
 	for i := 0; i < len(s); i++ {
@@ -292,46 +293,47 @@ func matchParen(s string) int {
 			} else if ch == quote {
 				quote = 0
 			}
+			continue
 		case ch == '\'' || ch == '"' || ch == '`':
 			quote = ch
+			continue
 		case ch == '(' || ch == '[':
 			depth++
 		case ch == ')' || ch == ']':
 			depth--
-			if depth == 0 {
-				return i
-			}
+		}
+		if !visit(i, ch, depth) {
+			return
 		}
 	}
-	return -1
+}
+
+// matchParen returns the index of the parenthesis that closes s[0], or -1.
+// It skips quoted strings.
+func matchParen(s string) int {
+	end := -1
+	scanTopLevel(s, func(i int, ch byte, depth int) bool {
+		if (ch == ')' || ch == ']') && depth == 0 {
+			end = i
+			return false
+		}
+		return true
+	})
+	return end
 }
 
 // splitTopLevel splits s on the commas outside parentheses, brackets and
 // quotes.
 func splitTopLevel(s string) []string {
 	var out []string
-	depth, start := 0, 0
-	var quote byte
-	for i := 0; i < len(s); i++ {
-		ch := s[i]
-		switch {
-		case quote != 0:
-			if ch == '\\' {
-				i++
-			} else if ch == quote {
-				quote = 0
-			}
-		case ch == '\'' || ch == '"' || ch == '`':
-			quote = ch
-		case ch == '(' || ch == '[':
-			depth++
-		case ch == ')' || ch == ']':
-			depth--
-		case ch == ',' && depth == 0:
+	start := 0
+	scanTopLevel(s, func(i int, ch byte, depth int) bool {
+		if ch == ',' && depth == 0 {
 			out = append(out, strings.TrimSpace(s[start:i]))
 			start = i + 1
 		}
-	}
+		return true
+	})
 	return append(out, strings.TrimSpace(s[start:]))
 }
 
